@@ -1,0 +1,72 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "asgard",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "asgard", targets: ["asgard"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        .target(name: "AsgardCore"),
+        .target(name: "AsgardAPI", dependencies: ["AsgardCore"]),
+        .target(
+            name: "AsgardStore",
+            dependencies: [
+                "AsgardCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "AsgardServer",
+            dependencies: [
+                "AsgardCore",
+                "AsgardStore",
+                "AsgardAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "asgard",
+            dependencies: [
+                "AsgardCore",
+                "AsgardAPI",
+                "AsgardServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "AsgardCoreTests", dependencies: ["AsgardCore"]),
+        .testTarget(name: "AsgardStoreTests", dependencies: ["AsgardStore"]),
+        .testTarget(
+            name: "AsgardServerTests",
+            dependencies: [
+                "AsgardServer",
+                "AsgardAPI",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "AsgardEndToEndTests",
+            dependencies: [
+                "asgard",
+                "AsgardCore",
+                "AsgardAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+    ]
+)

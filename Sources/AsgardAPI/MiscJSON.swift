@@ -1,0 +1,42 @@
+/// The answer of `GET /autoScaling/generateName.json`.
+public struct GeneratedNameJSON: Codable, Sendable, Hashable {
+    public var groupName: String
+    public var envVars: [String: String]
+
+    public init(groupName: String, envVars: [String: String]) {
+        self.groupName = groupName
+        self.envVars = envVars
+    }
+}
+
+/// The answer of `GET /server/version.json`.
+public struct ServerVersionJSON: Codable, Sendable, Hashable {
+    public var name: String
+    public var version: String
+    public var apiVersion: String
+
+    public init(name: String, version: String, apiVersion: String) {
+        self.name = name
+        self.version = version
+        self.apiVersion = apiVersion
+    }
+}
+
+/// The answer of `POST /application/delete`.
+public struct DeletedJSON: Codable, Sendable, Hashable {
+    public var name: String
+    public var deleted: Bool
+    public var taskId: Int64
+
+    public init(name: String, taskId: Int64) {
+        self.name = name
+        self.deleted = true
+        self.taskId = taskId
+    }
+}
+
+/// The current version of the console and of its API.
+public enum AsgardVersion {
+    public static let version = "0.1.0"
+    public static let apiVersion = "1"
+}

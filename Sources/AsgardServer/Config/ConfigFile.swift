@@ -1,0 +1,155 @@
+import AsgardCore
+import Foundation
+import Logging
+import Yams
+
+/// A configuration file that cannot be used, with the file, line and key at fault.
+public struct ConfigFileError: Error, Sendable, CustomStringConvertible {
+    /// The file.
+    public var path: String
+    /// The 1-based line, when known.
+    public var line: Int?
+    /// The key at fault, when one is.
+    public var key: String?
+    /// What is wrong and how to fix it.
+    public var message: String
+
+    public var description: String {
+        var location = path
+        if let line { location += ":\(line)" }
+        return "\(location): \(key.map { "\($0): " } ?? "")\(message)"
+    }
+}
+
+/// Reads `asgard.yaml`. Known keys:
+///
+/// ```yaml
+/// host: 127.0.0.1
+/// port: 8080
+/// dataDir: .asgard
+/// logLevel: info
+/// accounts:
+///   - name: local
+///     provider: local
+///     regions: [local]
+/// ```
+public enum ConfigFile {
+    /// Applies the file at `path` over `base`.
+    ///
+    /// - Throws: `ConfigFileError` naming the line and key of the first problem.
+    public static func load(_ path: String, over base: ServerConfig) throws(ConfigFileError) -> ServerConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigFileError(path: path, line: nil, key: nil, message: "cannot be read; check the path and its permissions")
+        }
+        return try parse(text, path: path, over: base)
+    }
+
+    /// Applies YAML `text` over `base`; `path` names it in errors.
+    public static func parse(_ text: String, path: String, over base: ServerConfig) throws(ConfigFileError) -> ServerConfig {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigFileError(path: path, line: line(of: error), key: nil, message: "is not valid YAML: \(error)")
+        } catch {
+            throw ConfigFileError(path: path, line: nil, key: nil, message: "is not valid YAML: \(error)")
+        }
+        guard let root else { return base }
+        guard let mapping = root.mapping else {
+            throw ConfigFileError(path: path, line: lineOf(root), key: nil, message: "must be a mapping of keys such as 'port: 8080'")
+        }
+        var config = base
+        for (keyNode, value) in mapping {
+            let key = keyNode.string ?? ""
+            func fail(_ message: String) -> ConfigFileError {
+                ConfigFileError(path: path, line: lineOf(value) ?? lineOf(keyNode), key: key, message: message)
+            }
+            switch key {
+            case "host":
+                guard let host = value.string, !host.isEmpty else { throw fail("must be an address such as 127.0.0.1") }
+                config.host = host
+            case "port":
+                guard let port = value.int, (0...65535).contains(port) else { throw fail("must be a port number from 0 to 65535") }
+                config.port = port
+            case "dataDir":
+                guard let dir = value.string, !dir.isEmpty else { throw fail("must be a directory path") }
+                config.dataDir = dir
+            case "logLevel":
+                guard let text = value.string, let level = Logger.Level(rawValue: text) else {
+                    throw fail("must be one of trace, debug, info, notice, warning, error, critical")
+                }
+                config.logLevel = level
+            case "accounts":
+                config.accounts = try accounts(value, path: path)
+            default:
+                throw ConfigFileError(path: path, line: lineOf(keyNode), key: key,
+                                      message: "is not a known key; known keys are host, port, dataDir, logLevel, accounts")
+            }
+        }
+        return config
+    }
+
+    private static func accounts(_ node: Node, path: String) throws(ConfigFileError) -> [AccountConfig] {
+        guard let sequence = node.sequence, !sequence.isEmpty else {
+            throw ConfigFileError(path: path, line: lineOf(node), key: "accounts", message: "must be a list of accounts, each with name, provider and regions")
+        }
+        var result: [AccountConfig] = []
+        for (index, item) in sequence.enumerated() {
+            let prefix = "accounts[\(index)]"
+            guard let mapping = item.mapping else {
+                throw ConfigFileError(path: path, line: lineOf(item), key: prefix, message: "must be a mapping with name, provider and regions")
+            }
+            var name: String?
+            var provider = "local"
+            var regions: [Region] = []
+            for (keyNode, value) in mapping {
+                let key = keyNode.string ?? ""
+                let fail = { (message: String) in
+                    ConfigFileError(path: path, line: lineOf(value) ?? lineOf(keyNode), key: "\(prefix).\(key)", message: message)
+                }
+                switch key {
+                case "name":
+                    guard let text = value.string, !text.isEmpty else { throw fail("must be a name such as local or prod") }
+                    name = text
+                case "provider":
+                    guard let text = value.string, text == "local" else {
+                        throw fail("must be 'local'; the 'aws' provider is not available yet")
+                    }
+                    provider = text
+                case "regions":
+                    guard let list = value.sequence, !list.isEmpty else { throw fail("must be a list of region names") }
+                    for regionNode in list {
+                        guard let text = regionNode.string, !text.isEmpty else { throw fail("must be a list of region names") }
+                        regions.append(Region(text))
+                    }
+                default:
+                    throw ConfigFileError(path: path, line: lineOf(keyNode), key: "\(prefix).\(key)",
+                                          message: "is not a known key; accounts take name, provider and regions")
+                }
+            }
+            guard let name else {
+                throw ConfigFileError(path: path, line: lineOf(item), key: "\(prefix).name", message: "is required")
+            }
+            if regions.isEmpty { regions = [Region(provider)] }
+            if result.contains(where: { $0.name.rawValue == name }) {
+                throw ConfigFileError(path: path, line: lineOf(item), key: "\(prefix).name", message: "'\(name)' is configured twice")
+            }
+            result.append(AccountConfig(name: AccountName(name), provider: provider, regions: regions))
+        }
+        return result
+    }
+
+    private static func lineOf(_ node: Node) -> Int? {
+        node.mark.map { $0.line }
+    }
+
+    private static func line(of error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import AsgardCore
+import AsgardStore
+import Foundation
+import Hummingbird
+
+/// Everything the routes share: the registries, the stores, the page layout and the accounts.
+struct Console: Sendable {
+    let applications: ApplicationRegistry
+    let tasks: any TaskStore
+    let accounts: [AccountConfig]
+    let layout: PageLayout
+    let readiness: Readiness
+
+    /// Who changes are recorded as until authentication lands.
+    static let anonymousUser = "anonymous"
+
+    /// The user a request acts as.
+    func user(of input: RouteInput) -> String { Console.anonymousUser }
+
+    /// The region a page outside any region shows in the switcher and navigation.
+    func region(of input: RouteInput) -> String {
+        layout.currentRegion(remembered: input.cookie(PageLayout.regionCookie))
+    }
+
+    /// A whole HTML page in the layout.
+    func page(_ input: RouteInput?, title: String, section: PageLayout.Section?, region: String? = nil,
+              body: String, status: HTTPResponse.Status = .ok) -> Response {
+        let shownRegion = region ?? input.map { self.region(of: $0) } ?? layout.currentRegion(remembered: nil)
+        let path = input?.pathString ?? "/"
+        return Responses.html(layout.render(title: title, section: section, region: shownRegion, returnPath: path, body: body),
+                              status: status)
+    }
+
+    /// The page shown for an error answered to a browser.
+    func errorPage(_ error: ConsoleError, input: RouteInput?) -> Response {
+        let body = "<h1>\(HTML.escape(error.code.status.reasonPhrase))</h1><div class=\"flash error\" id=\"error-message\">\(HTML.escape(error.message))</div>"
+        return page(input, title: error.code.status.reasonPhrase, section: nil, body: body, status: error.code.status)
+    }
+
+    /// Finds the account and region named in a path, or throws 404 naming the known ones.
+    func region(named name: String, account: String?) throws -> (AccountConfig, Region) {
+        let matches = accounts.filter { a in
+            a.regions.contains(Region(name)) && (account == nil || a.name.rawValue == account)
+        }
+        if matches.count == 1 { return (matches[0], Region(name)) }
+        if matches.count > 1 {
+            let names = matches.map(\.name.rawValue).joined(separator: ", ")
+            throw ConsoleError(.invalidRequest, "Region '\(name)' exists in several accounts (\(names)); add ?account=NAME")
+        }
+        let known = accounts.flatMap { a in a.regions.map { "\($0.rawValue) (account \(a.name.rawValue))" } }.joined(separator: ", ")
+        throw ConsoleError.notFound("Region '\(name)'\(account.map { " in account '\($0)'" } ?? "") not found; known regions: \(known)")
+    }
+}

@@ -1,0 +1,63 @@
+import AsgardCore
+import AsgardStore
+import HTTPTypes
+
+/// An error answered to a client: a stable code, an HTTP status, and a message a person can
+/// act on.
+struct ConsoleError: Error, Sendable {
+    /// The kinds of error and their HTTP statuses: the one mapping for the whole API.
+    enum Code: String, Sendable {
+        case invalidRequest
+        case notFound
+        case conflict
+        case methodNotAllowed
+        case payloadTooLarge
+        case unavailable
+        case `internal`
+
+        var status: HTTPResponse.Status {
+            switch self {
+            case .invalidRequest: .badRequest
+            case .notFound: .notFound
+            case .conflict: .conflict
+            case .methodNotAllowed: .methodNotAllowed
+            case .payloadTooLarge: .contentTooLarge
+            case .unavailable: .serviceUnavailable
+            case .internal: .internalServerError
+            }
+        }
+    }
+
+    var code: Code
+    var message: String
+    /// Every wrong field, for forms that show each message next to its field.
+    var fieldErrors: [FieldError]
+
+    init(_ code: Code, _ message: String, fieldErrors: [FieldError] = []) {
+        self.code = code
+        self.message = message
+        self.fieldErrors = fieldErrors
+    }
+
+    init(_ failure: ValidationFailure) {
+        self.init(.invalidRequest, failure.message, fieldErrors: failure.problems)
+    }
+
+    init(_ error: NamingError) {
+        self.init(.invalidRequest, error.description, fieldErrors: [FieldError(field: error.field, message: error.message)])
+    }
+
+    /// Maps a store error, or nil when the error is not one the client can act on.
+    init?(_ error: StoreError) {
+        switch error.code {
+        case .notFound: self.init(.notFound, error.message)
+        case .conflict: self.init(.conflict, error.message)
+        case .unavailable: return nil
+        }
+    }
+
+    static func notFound(_ message: String) -> ConsoleError { ConsoleError(.notFound, message) }
+    static func invalid(_ field: String, _ message: String) -> ConsoleError {
+        ConsoleError(.invalidRequest, "\(field): \(message)", fieldErrors: [FieldError(field: field, message: message)])
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+/// The fields of a request: query parameters, then form fields or the members of a JSON
+/// object body, which win over the query. Values are kept as text, as a form would send them.
+struct FormFields: Sendable {
+    private(set) var values: [String: [String]] = [:]
+
+    init() {}
+
+    /// Fields with one value each.
+    init(pairs: [String: String]) {
+        values = pairs.mapValues { [$0] }
+    }
+
+    /// Parses `application/x-www-form-urlencoded` text (also a URL's query).
+    init(urlEncoded text: Substring) {
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = FormFields.decode(parts[0])
+            let value = parts.count > 1 ? FormFields.decode(parts[1]) : ""
+            guard !key.isEmpty else { continue }
+            values[key, default: []].append(value)
+        }
+    }
+
+    /// Reads the members of a JSON object; nested arrays of scalars become repeated values.
+    ///
+    /// - Throws: `ConsoleError` when the body is not a JSON object.
+    init(json data: Data) throws(ConsoleError) {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw ConsoleError(.invalidRequest, "The request body is not valid JSON; send a JSON object such as {\"name\": \"shop\"}")
+        }
+        guard let dictionary = object as? [String: Any] else {
+            throw ConsoleError(.invalidRequest, "The request body must be a JSON object such as {\"name\": \"shop\"}")
+        }
+        for (key, value) in dictionary {
+            if let array = value as? [Any] {
+                values[key] = array.compactMap(FormFields.text)
+            } else if let text = FormFields.text(value) {
+                values[key] = [text]
+            }
+        }
+    }
+
+    /// The first value of `key`, nil when absent.
+    subscript(key: String) -> String? { values[key]?.first }
+
+    /// Every value of `key`.
+    func all(_ key: String) -> [String] { values[key] ?? [] }
+
+    /// True when the field was sent, even empty.
+    func has(_ key: String) -> Bool { values[key] != nil }
+
+    /// The fields of `other` over these.
+    func merging(_ other: FormFields) -> FormFields {
+        var merged = self
+        merged.values.merge(other.values) { _, new in new }
+        return merged
+    }
+
+    private static func decode(_ s: Substring) -> String {
+        let spaced = s.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+
+    private static func text(_ value: Any) -> String? {
+        switch value {
+        case let s as String: return s
+        case let b as Bool: return b ? "true" : "false"
+        case let n as NSNumber: return n.stringValue
+        case is NSNull: return nil
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+
+/// What a route handler gets: the request's path parameters, fields, and the format the client
+/// wants.
+struct RouteInput: Sendable {
+    let request: Request
+    let context: BasicRequestContext
+    /// Query parameters, overlaid with form or JSON body fields.
+    let fields: FormFields
+    /// The raw body, for endpoints that decode a JSON document of their own.
+    let body: Data
+    /// True when the client wants JSON: a `.json` suffix or `Accept: application/json`, and
+    /// for POST anything but a browser form.
+    let wantsJSON: Bool
+
+    /// A path parameter with any `.json` suffix removed.
+    func path(_ name: String) -> String {
+        let value = context.parameters.get(name) ?? ""
+        return value.hasSuffix(".json") ? String(value.dropLast(5)) : value
+    }
+
+    /// The request path, for links back to the page.
+    var pathString: String { request.uri.path }
+
+    /// A cookie value, nil when absent.
+    func cookie(_ name: String) -> String? {
+        request.cookies[name]?.value
+    }
+}
+
+extension RouteInput {
+    /// Reads and decodes fields from a request.
+    static func read(_ request: Request, context: BasicRequestContext, jsonSuffix: Bool) async throws -> RouteInput {
+        let query = FormFields(urlEncoded: Substring(request.uri.query ?? ""))
+        var fields = query
+        var body = Data()
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        if request.method == .post || request.method == .put {
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.body.collect(upTo: 1 << 20)
+            } catch {
+                throw ConsoleError(.payloadTooLarge, "The request body is larger than 1 MiB")
+            }
+            body = Data(buffer.readableBytesView)
+            if contentType.hasPrefix("application/json") {
+                fields = query.merging(try FormFields(json: body))
+            } else if !body.isEmpty {
+                fields = query.merging(FormFields(urlEncoded: Substring(String(decoding: body, as: UTF8.self))))
+            }
+        }
+        let accept = request.headers[.accept]?.lowercased() ?? ""
+        let acceptsHTML = accept.contains("text/html")
+        let acceptsJSON = accept.contains("application/json")
+        let wantsJSON: Bool
+        if jsonSuffix || fields["format"] == "json" {
+            wantsJSON = true
+        } else if request.method == .get || request.method == .head {
+            wantsJSON = acceptsJSON && !acceptsHTML
+        } else {
+            wantsJSON = !acceptsHTML || acceptsJSON
+        }
+        return RouteInput(request: request, context: context, fields: fields, body: body, wantsJSON: wantsJSON)
+    }
+}

@@ -1,0 +1,135 @@
+import AsgardAPI
+import AsgardCore
+
+/// Builds the OpenAPI 3.1 description of every JSON endpoint from the route table, so the
+/// document cannot drift from the routes.
+enum OpenAPIDocument {
+    static func build(_ endpoints: [Endpoint]) -> JSONValue {
+        var paths: [String: [String: JSONValue]] = [:]
+        for endpoint in endpoints {
+            guard let doc = endpoint.doc else { continue }
+            paths[endpoint.documentedPath, default: [:]][endpoint.method.rawValue.lowercased()] = operation(endpoint, doc)
+        }
+        return [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "Asgard",
+                "version": .string(AsgardVersion.version),
+                "description": "The JSON API of the Asgard deployment console. Conventions: docs/api.md.",
+            ],
+            "paths": .object(paths.mapValues { .object($0) }),
+            "components": ["schemas": .object(schemas)],
+        ]
+    }
+
+    private static func operation(_ endpoint: Endpoint, _ doc: EndpointDoc) -> JSONValue {
+        var op: [String: JSONValue] = [
+            "summary": .string(doc.summary),
+            "tags": [.string(doc.tag)],
+            "operationId": .string(operationId(endpoint)),
+        ]
+        let parameters = doc.parameters.filter { $0.location != .body }.map { p -> JSONValue in
+            ["name": .string(p.name), "in": .string(p.location.rawValue), "required": .bool(p.required),
+             "description": .string(p.description), "schema": ["type": .string(p.type)]]
+        }
+        if !parameters.isEmpty { op["parameters"] = .array(parameters) }
+        let fields = doc.parameters.filter { $0.location == .body }
+        if !fields.isEmpty {
+            var properties: [String: JSONValue] = [:]
+            for f in fields {
+                properties[f.name] = ["type": .string(f.type), "description": .string(f.description)]
+            }
+            let schema: JSONValue = [
+                "type": "object", "properties": .object(properties),
+                "required": .array(fields.filter(\.required).map { .string($0.name) }),
+            ]
+            op["requestBody"] = [
+                "required": true,
+                "content": ["application/x-www-form-urlencoded": ["schema": schema], "application/json": ["schema": schema]],
+            ]
+        } else if let bodySchema = doc.bodySchema {
+            op["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(bodySchema)]]]
+        }
+        var responses: [String: JSONValue] = [:]
+        for answer in doc.answers {
+            var response: [String: JSONValue] = ["description": .string(answer.description)]
+            if answer.plainText {
+                response["content"] = ["text/plain": ["schema": ["type": "string"]]]
+            } else if let schema = answer.schema {
+                response["content"] = ["application/json": ["schema": ref(schema)]]
+            }
+            responses[String(answer.status)] = .object(response)
+        }
+        responses["500"] = ["description": "Internal error; the body names the request id", "content": ["application/json": ["schema": ref("Error")]]]
+        op["responses"] = .object(responses)
+        return .object(op)
+    }
+
+    private static func operationId(_ endpoint: Endpoint) -> String {
+        let words = endpoint.documentedPath.split(whereSeparator: { "/{}.".contains($0) }).map(String.init)
+        return endpoint.method.rawValue.lowercased() + words.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    }
+
+    private static func ref(_ name: String) -> JSONValue {
+        if name.hasPrefix("[") {
+            return ["type": "array", "items": ref(String(name.dropFirst().dropLast()))]
+        }
+        return ["$ref": .string("#/components/schemas/\(name)")]
+    }
+
+    private static func string(_ description: String) -> JSONValue {
+        ["type": "string", "description": .string(description)]
+    }
+
+    private static let dateTime: JSONValue = ["type": "string", "format": "date-time"]
+
+    private static var schemas: [String: JSONValue] {
+        let taskProperties: [String: JSONValue] = [
+            "id": ["type": "integer"], "operation": string("What the task does"),
+            "objectType": ["type": "string", "enum": .array(TaskObjectType.allCases.map { .string($0.rawValue) })],
+            "objectId": string("The object's id or name"), "user": string("Who asked for it"),
+            "region": ["type": ["string", "null"]],
+            "status": ["type": "string", "enum": .array(TaskStatus.allCases.map { .string($0.rawValue) })],
+            "startTime": dateTime, "updateTime": dateTime, "url": string("The task's JSON address"),
+        ]
+        var withLog = taskProperties
+        withLog["log"] = ["type": "array", "items": ["type": "object", "required": ["time", "message"],
+                                                     "properties": ["time": dateTime, "message": ["type": "string"]]]]
+        let taskRequired: JSONValue = ["id", "operation", "objectType", "objectId", "user", "status", "startTime", "updateTime", "url"]
+        return [
+            "Application": [
+                "type": "object",
+                "required": ["name", "owner", "email", "description", "type", "createTime", "updateTime"],
+                "properties": [
+                    "name": string("Unique, lower-case"), "owner": string("The team or person responsible"),
+                    "email": string("Where notifications go"), "description": string("What it does"),
+                    "type": ["type": "string", "enum": .array(AppType.allCases.map { .string($0.rawValue) })],
+                    "createTime": dateTime, "updateTime": dateTime,
+                ],
+            ],
+            "TaskSummary": ["type": "object", "required": taskRequired, "properties": .object(taskProperties)],
+            "Task": ["type": "object", "required": taskRequired, "properties": .object(withLog)],
+            "TaskAccepted": ["type": "object", "required": ["taskId", "taskUrl"],
+                             "properties": ["taskId": ["type": "integer"], "taskUrl": ["type": "string"]]],
+            "Deleted": ["type": "object", "required": ["name", "deleted", "taskId"],
+                        "properties": ["name": ["type": "string"], "deleted": ["type": "boolean"], "taskId": ["type": "integer"]]],
+            "Error": [
+                "type": "object", "required": ["error"],
+                "properties": ["error": [
+                    "type": "object", "required": ["code", "message"],
+                    "properties": ["code": ["type": "string"], "message": ["type": "string"],
+                                   "field": ["type": "string"], "requestId": ["type": "string"]],
+                ]],
+            ],
+            "GeneratedName": ["type": "object", "required": ["groupName", "envVars"],
+                              "properties": ["groupName": ["type": "string"],
+                                             "envVars": ["type": "object", "additionalProperties": ["type": "string"]]]],
+            "ServerVersion": ["type": "object", "required": ["name", "version", "apiVersion"],
+                              "properties": ["name": ["type": "string"], "version": ["type": "string"], "apiVersion": ["type": "string"]]],
+            "Account": ["type": "object", "required": ["name", "provider", "regions"],
+                        "properties": ["name": ["type": "string"], "provider": ["type": "string"],
+                                       "regions": ["type": "array", "items": ["type": "string"]]]],
+            "Object": ["type": "object"],
+        ]
+    }
+}

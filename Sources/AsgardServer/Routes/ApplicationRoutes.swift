@@ -1,0 +1,119 @@
+import AsgardAPI
+import AsgardCore
+import HTTPTypes
+import Hummingbird
+
+extension Console {
+    /// `/application/…`: list, show, create, update, delete, and their pages.
+    func addApplicationRoutes(to table: RouteTable) {
+        let nameFields: [EndpointDoc.Parameter] = [
+            .field("owner", "The team or person responsible", required: true),
+            .field("email", "Where notifications go", required: true),
+            .field("description", "What the application does"),
+            .field("type", "'Web Service' (default), 'Web Application' or 'Standalone Application'"),
+        ]
+
+        table.page("/application/list", doc: EndpointDoc(
+            summary: "List applications", tag: "Application", answers: [.ok("[Application]")]
+        )) { input in
+            let apps = try await applications.list()
+            if input.wantsJSON { return try Responses.json(apps) }
+            return page(input, title: "Applications", section: .app, body: ApplicationPages.list(apps))
+        }
+
+        table.page("/application/show/{name}", doc: EndpointDoc(
+            summary: "Show an application", tag: "Application",
+            parameters: [.path("name", "The application's name")],
+            answers: [.ok("Application"), .notFound]
+        )) { input in
+            let app = try await applications.show(input.path("name"))
+            if input.wantsJSON { return try Responses.json(app) }
+            let recent = try await tasks.tasks(.init(objectType: .application, objectId: app.name.rawValue, limit: 20))
+            return page(input, title: app.name.rawValue, section: .app, body: ApplicationPages.show(app, tasks: recent.tasks))
+        }
+
+        table.htmlOnly("/application/create") { input in
+            page(input, title: "Create application", section: .app,
+                 body: ApplicationPages.form(.create, values: input.fields, errors: []))
+        }
+
+        table.htmlOnly("/application/edit/{name}") { input in
+            let app = try await applications.show(input.path("name"))
+            return page(input, title: "Edit \(app.name)", section: .app,
+                        body: ApplicationPages.form(.edit, values: ApplicationPages.fields(of: app), errors: []))
+        }
+
+        table.post("/application/save", doc: EndpointDoc(
+            summary: "Register an application", tag: "Application",
+            parameters: [.field("name", "At most 28 characters of a-z, 0-9, '.' and '_'; stored lower-case", required: true)] + nameFields,
+            answers: [EndpointDoc.Answer(status: 201, description: "Registered; X-Task-Id names the task", schema: "Application"),
+                      .badRequest, .conflict]
+        )) { input in
+            do {
+                let (app, task) = try await applications.create(draft(from: input.fields), user: user(of: input))
+                if input.wantsJSON {
+                    return try Responses.json(app, status: .created, headers: taskHeaders(task.id, location: "/application/show/\(app.name).json"))
+                }
+                return Responses.seeOther("/application/show/\(HTML.pathSegment(app.name.rawValue))")
+            } catch let error as ConsoleError where !input.wantsJSON && error.code != .internal {
+                return page(input, title: "Create application", section: .app,
+                            body: ApplicationPages.form(.create, values: input.fields, errors: errorsForForm(error)),
+                            status: error.code.status)
+            }
+        }
+
+        table.post("/application/update", doc: EndpointDoc(
+            summary: "Change an application's owner, email, description or type; absent fields keep their values",
+            tag: "Application",
+            parameters: [.field("name", "The application to change", required: true)]
+                + nameFields.map { var f = $0; f.required = false; return f },
+            answers: [.ok("Application", "Updated; X-Task-Id names the task"), .badRequest, .notFound]
+        )) { input in
+            do {
+                let (app, task) = try await applications.update(draft(from: input.fields), user: user(of: input))
+                if input.wantsJSON {
+                    return try Responses.json(app, headers: taskHeaders(task.id, location: nil))
+                }
+                return Responses.seeOther("/application/show/\(HTML.pathSegment(app.name.rawValue))")
+            } catch let error as ConsoleError where !input.wantsJSON && error.code == .invalidRequest {
+                return page(input, title: "Edit application", section: .app,
+                            body: ApplicationPages.form(.edit, values: input.fields, errors: errorsForForm(error)),
+                            status: error.code.status)
+            }
+        }
+
+        table.post("/application/delete", doc: EndpointDoc(
+            summary: "Delete an application that no longer owns server groups, load balancers or images",
+            tag: "Application",
+            parameters: [.field("name", "The application to delete", required: true)],
+            answers: [.ok("Deleted"), .badRequest, .notFound, .conflict]
+        )) { input in
+            guard let name = input.fields["name"], !name.isEmpty else {
+                throw ConsoleError.invalid("name", "is required: the application to delete")
+            }
+            let task = try await applications.delete(name, user: user(of: input))
+            if input.wantsJSON {
+                return try Responses.json(DeletedJSON(name: task.objectId, taskId: task.id.rawValue),
+                                          headers: taskHeaders(task.id, location: nil))
+            }
+            return Responses.seeOther("/task/show/\(task.id)")
+        }
+    }
+
+    private func draft(from fields: FormFields) -> AppDraft {
+        AppDraft(name: fields["name"], owner: fields["owner"], email: fields["email"],
+                 description: fields["description"], type: fields["type"])
+    }
+
+    private func errorsForForm(_ error: ConsoleError) -> [FieldError] {
+        error.fieldErrors.isEmpty ? [FieldError(field: "", message: error.message)] : error.fieldErrors
+    }
+
+    /// `X-Task-Id` and, when given, `Location` for a change's answer.
+    func taskHeaders(_ id: TaskID, location: String?) -> HTTPFields {
+        var headers: HTTPFields = [:]
+        headers[HTTPField.Name("X-Task-Id")!] = id.description
+        if let location { headers[.location] = location }
+        return headers
+    }
+}

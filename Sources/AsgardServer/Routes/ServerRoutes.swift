@@ -1,0 +1,51 @@
+import AsgardAPI
+import AsgardCore
+import Hummingbird
+
+extension Console {
+    /// Operations endpoints, the stylesheet, the home page and the region switcher.
+    func addServerRoutes(to table: RouteTable) {
+        table.get("/healthcheck", doc: EndpointDoc(
+            summary: "200 when the server is ready, 503 while it starts", tag: "Server",
+            answers: [EndpointDoc.Answer(status: 200, description: "Ready", schema: nil, plainText: true),
+                      EndpointDoc.Answer(status: 503, description: "Starting", schema: nil, plainText: true)]
+        )) { _ in
+            readiness.isReady ? Responses.text("ok\n") : Responses.text("starting\n", status: .serviceUnavailable)
+        }
+
+        table.get("/server/version.json", doc: EndpointDoc(
+            summary: "The console's version", tag: "Server", answers: [.ok("ServerVersion")]
+        )) { _ in
+            try Responses.json(ServerVersionJSON(name: "asgard", version: AsgardVersion.version, apiVersion: AsgardVersion.apiVersion))
+        }
+
+        table.get("/account/list.json", doc: EndpointDoc(
+            summary: "The configured accounts and their regions", tag: "Server", answers: [.ok("[Account]")]
+        )) { _ in
+            try Responses.json(accounts)
+        }
+
+        table.htmlOnly("/static/asgard.css") { _ in
+            Responses.text(Stylesheet.css, contentType: "text/css; charset=utf-8")
+        }
+
+        table.htmlOnly("/") { _ in Responses.seeOther("/application/list") }
+
+        table.htmlOnly("/region/switch") { input in
+            let target = input.fields["to"] ?? ""
+            let parts = target.split(separator: "/", maxSplits: 1).map(String.init)
+            let regionName = parts.count == 2 ? parts[1] : target
+            let (_, region) = try region(named: regionName, account: parts.count == 2 ? parts[0] : nil)
+            var back = input.fields["return"] ?? "/"
+            if !back.hasPrefix("/") || back.hasPrefix("//") { back = "/" }
+            // A page inside a region moves to the same page in the new region.
+            let segments = back.split(separator: "/", omittingEmptySubsequences: false)
+            if segments.count > 2, accounts.contains(where: { $0.regions.contains(Region(String(segments[1]))) }) {
+                back = "/" + ([Substring(region.rawValue)] + segments.dropFirst(2)).joined(separator: "/")
+            }
+            var response = Responses.seeOther(back)
+            response.setCookie(Cookie(name: PageLayout.regionCookie, value: region.rawValue, maxAge: 365 * 24 * 3600, path: "/", sameSite: .strict))
+            return response
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import AsgardAPI
+import AsgardCore
+import AsgardStore
+import HTTPTypes
+import Hummingbird
+
+extension Console {
+    /// The largest page of tasks a list answers.
+    static let maxTaskPage = 1000
+
+    /// `/task/list` and `/task/show/{id}`.
+    func addTaskRoutes(to table: RouteTable) {
+        table.page("/task/list", doc: EndpointDoc(
+            summary: "List tasks, newest first; X-Total-Count gives how many match", tag: "Task",
+            parameters: [
+                .query("status", "Only tasks with this status: running, waiting, succeeded, failed or canceled"),
+                .query("objectType", "Only tasks about this kind of object, e.g. application"),
+                .query("objectId", "Only tasks about this object"),
+                .query("limit", "At most this many (default 100, at most 1000)", type: "integer"),
+                .query("offset", "Skip this many of the newest (default 0)", type: "integer"),
+            ],
+            answers: [.ok("[TaskSummary]"), .badRequest]
+        )) { input in
+            let query = try taskQuery(input.fields)
+            let result = try await tasks.tasks(query)
+            if input.wantsJSON {
+                var headers = HTTPFields()
+                headers[HTTPField.Name("X-Total-Count")!] = String(result.total)
+                return try Responses.json(result.tasks.map { TaskJSON($0, includeLog: false) }, headers: headers)
+            }
+            return page(input, title: "Tasks", section: .task, body: TaskPages.list(result, query: query))
+        }
+
+        table.page("/task/show/{id}", doc: EndpointDoc(
+            summary: "Show a task with its whole log", tag: "Task",
+            parameters: [.path("id", "The task's number")],
+            answers: [.ok("Task"), .notFound]
+        )) { input in
+            let text = input.path("id")
+            guard let id = TaskID(text), let task = try await tasks.task(id) else {
+                throw ConsoleError.notFound("Task '\(text)' not found; see /task/list")
+            }
+            if input.wantsJSON { return try Responses.json(TaskJSON(task, includeLog: true)) }
+            return page(input, title: "Task \(task.id)", section: .task, body: TaskPages.show(task))
+        }
+    }
+
+    private func taskQuery(_ fields: FormFields) throws -> TaskQuery {
+        var query = TaskQuery()
+        if let text = fields["status"], !text.isEmpty {
+            guard let status = TaskStatus(rawValue: text) else {
+                throw ConsoleError.invalid("status", "'\(text)' is not one of \(TaskStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            query.status = status
+        }
+        if let text = fields["objectType"], !text.isEmpty {
+            guard let type = TaskObjectType(rawValue: text) else {
+                throw ConsoleError.invalid("objectType", "'\(text)' is not one of \(TaskObjectType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            query.objectType = type
+        }
+        if let text = fields["objectId"], !text.isEmpty { query.objectId = text }
+        if let text = fields["limit"], !text.isEmpty {
+            guard let limit = Int(text), (1...Console.maxTaskPage).contains(limit) else {
+                throw ConsoleError.invalid("limit", "'\(text)' must be a whole number from 1 to \(Console.maxTaskPage)")
+            }
+            query.limit = limit
+        }
+        if let text = fields["offset"], !text.isEmpty {
+            guard let offset = Int(text), offset >= 0 else {
+                throw ConsoleError.invalid("offset", "'\(text)' must be a whole number of 0 or more")
+            }
+            query.offset = offset
+        }
+        return query
+    }
+}

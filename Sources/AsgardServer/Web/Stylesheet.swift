@@ -1,0 +1,42 @@
+/// The console's only stylesheet, served at `/static/asgard.css`: dense tables in the manner of
+/// Asgard, readable on a laptop screen, with no external fonts or assets.
+enum Stylesheet {
+    static let css = """
+    *{box-sizing:border-box}
+    body{margin:0;font:13px/1.4 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1d2733;background:#f4f6f8}
+    a{color:#1f5fa8;text-decoration:none}a:hover{text-decoration:underline}
+    header{display:flex;align-items:center;gap:18px;background:#20303f;color:#fff;padding:0 16px;height:40px}
+    header .brand{font-weight:700;font-size:16px;color:#fff;letter-spacing:.5px}
+    header nav a{color:#d6e2ee;padding:11px 8px;display:inline-block}
+    header nav a.active,header nav a:hover{background:#34495e;color:#fff;text-decoration:none}
+    header form{margin-left:auto;display:flex;gap:4px;align-items:center;color:#d6e2ee}
+    header select,header button{font:inherit;padding:1px 4px}
+    main{padding:12px 16px;max-width:1400px}
+    h1{font-size:18px;margin:4px 0 10px}h2{font-size:15px;margin:16px 0 6px}
+    .actions{margin:6px 0 10px;display:flex;gap:8px;align-items:center}
+    .button,button{display:inline-block;background:#1f5fa8;color:#fff;border:0;border-radius:3px;padding:4px 10px;font:inherit;cursor:pointer}
+    .button:hover,button:hover{background:#174a84;text-decoration:none}
+    button.danger{background:#b3261e}button.danger:hover{background:#8c1d17}
+    table.list{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d5dce3}
+    table.list th{background:#e9eef3;text-align:left;font-weight:600;padding:4px 8px;border-bottom:1px solid #d5dce3;white-space:nowrap}
+    table.list td{padding:3px 8px;border-bottom:1px solid #edf1f4;vertical-align:top}
+    table.list tr:hover td{background:#f7fafc}
+    table.properties{border-collapse:collapse;background:#fff;border:1px solid #d5dce3;min-width:480px}
+    table.properties th{text-align:left;background:#e9eef3;padding:4px 10px;width:160px;font-weight:600;vertical-align:top}
+    table.properties td{padding:4px 10px;border-bottom:1px solid #edf1f4}
+    form.edit{background:#fff;border:1px solid #d5dce3;padding:12px;max-width:640px}
+    form.edit label{display:block;font-weight:600;margin:8px 0 2px}
+    form.edit input,form.edit select,form.edit textarea{width:100%;font:inherit;padding:4px 6px;border:1px solid #b8c4cf;border-radius:2px}
+    form.edit .hint{color:#5d6b78;font-size:12px}
+    .field-error{color:#b3261e;font-size:12px;display:block}
+    input.invalid,select.invalid,textarea.invalid{border-color:#b3261e;background:#fff6f5}
+    .flash{padding:6px 10px;margin-bottom:10px;border-radius:3px}
+    .flash.error{background:#fde8e6;border:1px solid #f3b8b2}
+    .flash.info{background:#e6f1fd;border:1px solid #b2d1f3}
+    .empty{color:#5d6b78;font-style:italic}
+    .status-running,.status-waiting{color:#1f5fa8;font-weight:600}.status-succeeded{color:#2e7d32}
+    .status-failed{color:#b3261e;font-weight:600}.status-canceled{color:#6d4c41}
+    pre.log{background:#1d2733;color:#e3e9ef;padding:8px 10px;overflow:auto;font:12px/1.5 ui-monospace,Menlo,Consolas,monospace}
+    details summary{cursor:pointer;color:#b3261e;margin-top:12px}
+    """
+}

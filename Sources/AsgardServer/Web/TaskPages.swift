@@ -1,0 +1,62 @@
+import AsgardCore
+import AsgardStore
+import Foundation
+
+/// The task pages' content.
+enum TaskPages {
+    static func table(_ tasks: [TaskRecord], empty: String) -> String {
+        let rows = tasks.map { t -> [String] in
+            ["<a href=\"/task/show/\(t.id)\">\(t.id)</a>",
+             "<span class=\"status-\(t.status.rawValue)\">\(t.status.rawValue)</span>",
+             HTML.escape(t.operation), HTML.escape(t.objectType.rawValue), objectLink(t),
+             HTML.escape(t.user), HTML.date(t.startTime), HTML.date(t.updateTime)]
+        }
+        return HTML.table(id: "tasks", headers: ["Id", "Status", "Operation", "Type", "Object", "User", "Started", "Updated"],
+                          rows: rows, empty: empty)
+    }
+
+    static func list(_ page: TaskPage, query: TaskQuery) -> String {
+        var body = "<h1>Tasks</h1><div class=\"actions\"><span>\(page.total) task\(page.total == 1 ? "" : "s")"
+        if page.total > 0 {
+            body += ", showing \(query.offset + 1)–\(query.offset + page.tasks.count)"
+        }
+        body += "</span>"
+        var base: [String] = []
+        if let s = query.status { base.append("status=\(s.rawValue)") }
+        if let t = query.objectType { base.append("objectType=\(t.rawValue)") }
+        if let o = query.objectId { base.append("objectId=\(HTML.escape(HTML.pathSegment(o)))") }
+        base.append("limit=\(query.limit)")
+        if query.offset > 0 {
+            let previous = max(0, query.offset - query.limit)
+            body += "<a id=\"newer\" href=\"/task/list?\((base + ["offset=\(previous)"]).joined(separator: "&amp;"))\">Newer</a>"
+        }
+        if query.offset + page.tasks.count < page.total {
+            body += "<a id=\"older\" href=\"/task/list?\((base + ["offset=\(query.offset + query.limit)"]).joined(separator: "&amp;"))\">Older</a>"
+        }
+        body += "</div>"
+        return body + table(page.tasks, empty: "No tasks yet. Every change made through the console leaves one here.")
+    }
+
+    static func show(_ task: TaskRecord) -> String {
+        let duration = Int(task.updateTime.timeIntervalSince(task.startTime).rounded())
+        var body = "<h1>Task \(task.id): \(HTML.escape(task.operation))</h1>"
+        body += HTML.properties(id: "task", [
+            ("Status", "<span id=\"task-status\" class=\"status-\(task.status.rawValue)\">\(task.status.rawValue)</span>"),
+            ("Operation", HTML.escape(task.operation)),
+            ("Object", "\(HTML.escape(task.objectType.rawValue)) \(objectLink(task))"),
+            ("User", HTML.escape(task.user)), ("Region", HTML.escape(task.region ?? "global")),
+            ("Started", HTML.date(task.startTime)), ("Updated", HTML.date(task.updateTime)),
+            ("Duration", "\(duration) s"),
+        ])
+        let log = task.log.map { "\(HTML.date($0.time)) \(HTML.escape($0.message))" }.joined(separator: "\n")
+        return body + "<h2>Log</h2><pre class=\"log\" id=\"task-log\">\(log)</pre>"
+    }
+
+    private static func objectLink(_ task: TaskRecord) -> String {
+        let id = HTML.escape(task.objectId)
+        switch task.objectType {
+        case .application: return "<a href=\"/application/show/\(HTML.pathSegment(task.objectId))\">\(id)</a>"
+        default: return id
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import AsgardCore
+import Foundation
+
+/// Which tasks to list, newest first.
+public struct TaskQuery: Sendable, Hashable {
+    /// Only tasks with this status.
+    public var status: TaskStatus?
+    /// Only tasks about this object type.
+    public var objectType: TaskObjectType?
+    /// Only tasks about this object id.
+    public var objectId: String?
+    /// At most this many.
+    public var limit: Int
+    /// Skip this many of the newest.
+    public var offset: Int
+
+    /// Creates a query.
+    public init(status: TaskStatus? = nil, objectType: TaskObjectType? = nil, objectId: String? = nil,
+                limit: Int = 100, offset: Int = 0) {
+        self.status = status
+        self.objectType = objectType
+        self.objectId = objectId
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+/// A page of tasks and how many match in all.
+public struct TaskPage: Sendable, Hashable {
+    /// The tasks of the page, newest first, without their log lines.
+    public var tasks: [TaskRecord]
+    /// How many tasks match the query in all.
+    public var total: Int
+
+    /// Creates a page.
+    public init(tasks: [TaskRecord], total: Int) {
+        self.tasks = tasks
+        self.total = total
+    }
+}
+
+/// Stores tasks and their logs, durably as they happen.
+public protocol TaskStore: Sendable {
+    /// Records a new task and answers it with its id.
+    func createTask(_ draft: TaskDraft) async throws -> TaskRecord
+
+    /// Appends a line to a task's log.
+    ///
+    /// - Throws: `StoreError.notFound` when there is no such task.
+    func appendLog(to id: TaskID, _ line: TaskLogLine) async throws
+
+    /// Sets a task's status and, when given, its checkpoint.
+    ///
+    /// - Throws: `StoreError.notFound` when there is no such task.
+    func updateTask(_ id: TaskID, status: TaskStatus, checkpoint: String?, at time: Date) async throws
+
+    /// One task with its whole log, or nil.
+    func task(_ id: TaskID) async throws -> TaskRecord?
+
+    /// A page of tasks, newest first, without log lines.
+    func tasks(_ query: TaskQuery) async throws -> TaskPage
+}

@@ -1,0 +1,72 @@
+import AsgardAPI
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A failure the CLI reports in one line and exits 1 for.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// The CLI's only way to the console: its REST API over HTTP.
+struct APIClient {
+    let server: String
+    let token: String?
+
+    /// An answer: status and body.
+    struct Reply {
+        var status: Int
+        var body: Data
+        var headers: HTTPHeaders
+    }
+
+    /// GETs `path` (with `query`), answering the body of a 2xx reply.
+    func get(_ path: String, query: [(String, String)] = []) async throws -> Reply {
+        try await send(.GET, path, query: query, fields: nil)
+    }
+
+    /// POSTs `fields` as a JSON object to `path`.
+    func post(_ path: String, fields: [String: String]) async throws -> Reply {
+        try await send(.POST, path, query: [], fields: fields)
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, query: [(String, String)], fields: [String: String]?) async throws -> Reply {
+        var url = server.hasSuffix("/") ? String(server.dropLast()) : server
+        url += path
+        if !query.isEmpty {
+            url += "?" + query.map { "\(APIClient.encode($0.0))=\(APIClient.encode($0.1))" }.joined(separator: "&")
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "asgard-cli/\(AsgardVersion.version)")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let fields {
+            let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: data))
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        } catch {
+            throw CLIError(description: "No Asgard server answers at \(server); start one with `asgard serve` or point --server (or ASGARD_URL) at yours")
+        }
+        let buffer = try await response.body.collect(upTo: 64 << 20)
+        let body = Data(buffer.readableBytesView)
+        guard (200..<300).contains(Int(response.status.code)) else {
+            if let error = try? APIJSON.decoder().decode(ErrorBody.self, from: body) {
+                throw CLIError(description: error.error.message)
+            }
+            throw CLIError(description: "The server answered \(response.status.code) \(response.status.reasonPhrase)")
+        }
+        return Reply(status: Int(response.status.code), body: body, headers: response.headers)
+    }
+
+    private static func encode(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+}

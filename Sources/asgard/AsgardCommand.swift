@@ -1,0 +1,20 @@
+import ArgumentParser
+
+/// The `asgard` binary: the server (`asgard serve`) and a CLI that talks only to its REST API.
+@main
+struct AsgardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "asgard",
+        abstract: "Asgard: a cloud management and deployment console.",
+        discussion: """
+        Start the console with `asgard serve`, then manage it from the browser at
+        http://127.0.0.1:8080 or with the commands below.
+
+        Example:
+          asgard serve &
+          asgard app create shop --owner "Shop team" --email shop@example.com
+          asgard task list
+        """,
+        subcommands: [ServeCommand.self, AppCommand.self, TaskCommand.self]
+    )
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+
+/// How CLI output is printed.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json
+}
+
+/// Options every API command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "The console's address (env ASGARD_URL).")
+    var server: String = ProcessInfo.processInfo.environment["ASGARD_URL"] ?? "http://127.0.0.1:8080"
+
+    @Option(help: "The region to act in.")
+    var region: String = "local"
+
+    @Option(help: "An API token, sent as 'Authorization: Bearer …' (env ASGARD_TOKEN).")
+    var token: String?
+
+    @Option(help: "table for people, json for scripts (the API's own JSON).")
+    var output: OutputFormat = .table
+
+    /// A client for the configured server.
+    func client() -> APIClient {
+        APIClient(server: server, token: token ?? ProcessInfo.processInfo.environment["ASGARD_TOKEN"])
+    }
+}

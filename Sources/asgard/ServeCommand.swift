@@ -1,0 +1,64 @@
+import ArgumentParser
+import AsgardServer
+import Foundation
+import Hummingbird
+
+/// `asgard serve`: runs the console until SIGINT or SIGTERM.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the console: web UI, REST API and the embedded store.",
+        discussion: """
+        Flags override the configuration file, which overrides the defaults.
+
+        Example:
+          asgard serve --port 8080 --data-dir /var/lib/asgard
+        """
+    )
+
+    @Option(help: "The address to listen on (default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "The port to listen on; 0 picks a free one (default 8080).")
+    var port: Int?
+
+    @Option(name: .customLong("data-dir"), help: "Where the database lives; created when missing (default .asgard).")
+    var dataDir: String?
+
+    @Option(help: "A YAML configuration file (env ASGARD_CONFIG).")
+    var config: String?
+
+    func run() async throws {
+        var settings = ServerConfig()
+        if let config = config ?? ProcessInfo.processInfo.environment["ASGARD_CONFIG"] {
+            do {
+                settings = try ConfigFile.load(config, over: settings)
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+        if let host { settings.host = host }
+        if let port {
+            guard (0...65535).contains(port) else {
+                FileHandle.standardError.write(Data("error: --port must be from 0 to 65535\n".utf8))
+                throw ExitCode(1)
+            }
+            settings.port = port
+        }
+        if let dataDir { settings.dataDir = dataDir }
+
+        let console: ConsoleApplication
+        do {
+            let host = settings.host
+            let dataDir = settings.dataDir
+            console = try buildApplication(settings) { port in
+                FileHandle.standardOutput.write(Data("Asgard is serving http://\(host):\(port) (data in \(dataDir))\n".utf8))
+            }
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        try await console.application.runService()
+    }
+}

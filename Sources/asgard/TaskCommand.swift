@@ -1,0 +1,66 @@
+import ArgumentParser
+import AsgardAPI
+import AsgardCore
+import Foundation
+
+/// `asgard task …`: follow what changed.
+struct TaskCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "task",
+        abstract: "List and show tasks: the record every change leaves.",
+        subcommands: [List.self, Show.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List tasks, newest first.",
+            discussion: "Example:\n  asgard task list --status failed --limit 20")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only tasks with this status: running, waiting, succeeded, failed, canceled.") var status: String?
+        @Option(help: "Only tasks about this object, e.g. an application's name.") var object: String?
+        @Option(help: "At most this many (1–1000).") var limit: Int = 50
+        @Option(help: "Skip this many of the newest.") var offset: Int = 0
+
+        func run() async throws {
+            try await runReporting {
+                var query = [("limit", String(limit)), ("offset", String(offset))]
+                if let status { query.append(("status", status)) }
+                if let object { query.append(("objectId", object)) }
+                let reply = try await global.client().get("/task/list.json", query: query)
+                if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
+                let tasks = try APIJSON.decoder().decode([TaskJSON].self, from: reply.body)
+                if tasks.isEmpty { return Swift.print("No tasks match.") }
+                Swift.print(TableOutput.render(
+                    headers: ["ID", "STATUS", "STARTED", "USER", "OPERATION"],
+                    rows: tasks.map { [$0.id.description, $0.status.rawValue, TableOutput.date($0.startTime), $0.user, $0.operation] }))
+                let total = reply.headers.first(name: "X-Total-Count").flatMap(Int.init) ?? tasks.count
+                if total > offset + tasks.count {
+                    Swift.print("… \(total - offset - tasks.count) older; add --offset \(offset + tasks.count)")
+                }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a task and its log.", discussion: "Example:\n  asgard task show 42")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The task's number.") var id: String
+
+        func run() async throws {
+            try await runReporting {
+                let reply = try await global.client().get("/task/show/\(pathSegment(id)).json")
+                if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
+                let task = try APIJSON.decoder().decode(TaskJSON.self, from: reply.body)
+                Swift.print(TableOutput.properties([
+                    ("Task", task.id.description), ("Status", task.status.rawValue), ("Operation", task.operation),
+                    ("Object", "\(task.objectType.rawValue) \(task.objectId)"), ("User", task.user),
+                    ("Started", TableOutput.date(task.startTime)), ("Updated", TableOutput.date(task.updateTime)),
+                ]))
+                Swift.print("")
+                for line in task.log ?? [] {
+                    Swift.print("\(TableOutput.date(line.time))  \(line.message)")
+                }
+            }
+        }
+    }
+}
