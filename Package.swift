@@ -50,7 +50,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AsgardCoreTests", dependencies: ["AsgardCore"]),
-        .testTarget(name: "AsgardStoreTests", dependencies: ["AsgardStore"]),
+        .testTarget(
+            name: "AsgardStoreTests",
+            dependencies: ["AsgardStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "AsgardServerTests",
             dependencies: [
