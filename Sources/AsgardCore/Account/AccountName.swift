@@ -9,6 +9,15 @@ public struct AccountName: Sendable, Hashable, Codable, CustomStringConvertible 
     }
 
     public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
 }
 
 /// The name of a region of an account, such as `local` or `us-east-1`.
@@ -22,6 +31,15 @@ public struct Region: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
 }
 
 /// An account the console manages, with the provider behind it and its regions.

@@ -1,0 +1,108 @@
+import AsgardAPI
+import AsgardCore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@Suite("Web pages")
+struct PageTests {
+    @Test func browserFormsRedirectToTheNewObject() async throws {
+        try await withConsole { client, _ in
+            let form = try await client.get("/application/create", browser: true)
+            #expect(form.status == .ok)
+            #expect(form.text.contains("<form class=\"edit\" method=\"post\" action=\"/application/save\""))
+
+            let saved = try await client.postForm("/application/save", [("name", "Shop"), ("owner", "team"), ("email", "t@example.com")], browser: true)
+            #expect(saved.status == .seeOther)
+            #expect(saved.headers[.location] == "/application/show/shop")
+
+            let show = try await client.get("/application/show/shop", browser: true)
+            #expect(show.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(show.text.contains("<span id=\"app-name\">shop</span>"))
+            #expect(show.text.contains("Create application &#39;shop&#39;"))
+
+            let list = try await client.get("/application/list", browser: true)
+            #expect(list.text.contains("<a href=\"/application/show/shop\">shop</a>"))
+            // Asgard's navigation, in order.
+            let nav = ["App", "Cluster", "Instance", "Image", "Load Balancer", "Security", "Task"].map { ">\($0)</a>" }
+            let positions = nav.compactMap { list.text.range(of: $0)?.lowerBound }
+            #expect(positions.count == nav.count)
+            #expect(positions == positions.sorted())
+
+            let deleted = try await client.postForm("/application/delete", [("name", "shop")], browser: true)
+            #expect(deleted.status == .seeOther)
+            #expect(deleted.headers[.location] == "/task/show/2")
+        }
+    }
+
+    @Test func invalidFormsComeBackWithMessagesNextToTheirFields() async throws {
+        try await withConsole { client, _ in
+            let page = try await client.postForm("/application/save", [("name", "bad name"), ("owner", ""), ("email", "x@example.com"),
+                                                                     ("description", "kept <b>text</b>")], browser: true)
+            #expect(page.status == .badRequest)
+            #expect(page.text.contains("<span class=\"field-error\" id=\"name-error\">at most 28 characters"))
+            #expect(page.text.contains("id=\"owner-error\""))
+            #expect(!page.text.contains("id=\"email-error\""))
+            // What was typed stays in the form, escaped.
+            #expect(page.text.contains("value=\"bad name\""))
+            #expect(page.text.contains("kept &lt;b&gt;text&lt;/b&gt;</textarea>"))
+            #expect(try await client.get("/application/list.json").decode([AppRecord].self).isEmpty)
+
+            let missing = try await client.get("/application/show/ghost", browser: true)
+            #expect(missing.status == .notFound)
+            #expect(missing.text.contains("Application &#39;ghost&#39; not found"))
+        }
+    }
+
+    @Test func valuesFromUsersAreEscapedEverywhere() async throws {
+        try await withConsole { client, _ in
+            _ = try await client.postForm("/application/save", [("name", "xss"), ("owner", "<script>alert(1)</script>"),
+                                                                ("email", "a@b.co"), ("description", "\"><img src=x>")])
+            for path in ["/application/list", "/application/show/xss", "/application/edit/xss", "/task/show/1"] {
+                let page = try await client.get(path, browser: true)
+                #expect(page.status == .ok, "\(path)")
+                #expect(!page.text.contains("<script>alert"), "\(path)")
+                #expect(!page.text.contains("<img src=x>"), "\(path)")
+            }
+        }
+    }
+
+    @Test func regionalListsAreEmptyUntilAProviderFillsThem() async throws {
+        try await withConsole { client, _ in
+            for controller in ["cluster", "instance", "image", "loadBalancer", "security"] {
+                let json = try await client.get("/local/\(controller)/list.json")
+                #expect(json.status == .ok)
+                #expect(try json.decode([String].self).isEmpty)
+                let page = try await client.get("/local/\(controller)/list", browser: true)
+                #expect(page.text.contains("id=\"\(controller)-empty\""))
+            }
+            let unknown = try await client.get("/mars/cluster/list.json")
+            #expect(unknown.status == .notFound)
+            #expect(try unknown.error().message == "Region 'mars' not found; known regions: local (account local)")
+        }
+    }
+
+    @Test func theRegionSwitcherRemembersTheChoice() async throws {
+        try await withConsole { client, _ in
+            let switched = try await client.get("/region/switch?to=local%2Flocal&return=%2Flocal%2Fcluster%2Flist", browser: true)
+            #expect(switched.status == .seeOther)
+            #expect(switched.headers[.location] == "/local/cluster/list")
+            #expect(switched.headers[.setCookie]?.hasPrefix("asgard_region=local") == true)
+            let offsite = try await client.get("/region/switch?to=local&return=%2F%2Fevil.example", browser: true)
+            #expect(offsite.headers[.location] == "/")
+            let bad = try await client.get("/region/switch?to=mars", browser: true)
+            #expect(bad.status == .notFound)
+        }
+    }
+
+    @Test func theStylesheetIsServedLocally() async throws {
+        try await withConsole { client, _ in
+            let css = try await client.get("/static/asgard.css")
+            #expect(css.headers[.contentType] == "text/css; charset=utf-8")
+            #expect(css.text.contains("table.list"))
+            let page = try await client.get("/application/list", browser: true)
+            #expect(!page.text.contains("http://") && !page.text.contains("https://"))
+        }
+    }
+}
