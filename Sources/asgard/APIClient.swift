@@ -47,13 +47,22 @@ struct APIClient {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: data))
         }
+        // A CLI call is one request: fail at once when nobody listens instead of retrying the
+        // connection until the request's deadline.
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let response: HTTPClientResponse
+        let buffer: ByteBuffer
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            response = try await client.execute(request, timeout: .seconds(120))
+            buffer = try await response.body.collect(upTo: 64 << 20)
+            try await client.shutdown()
         } catch {
+            try? await client.shutdown()
             throw CLIError(description: "No Asgard server answers at \(server); start one with `asgard serve` or point --server (or ASGARD_URL) at yours")
         }
-        let buffer = try await response.body.collect(upTo: 64 << 20)
         let body = Data(buffer.readableBytesView)
         guard (200..<300).contains(Int(response.status.code)) else {
             if let error = try? APIJSON.decoder().decode(ErrorBody.self, from: body) {

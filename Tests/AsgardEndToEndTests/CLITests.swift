@@ -1,0 +1,74 @@
+import AsgardAPI
+import AsgardCore
+import Foundation
+import Testing
+
+@Suite("The asgard CLI against a real server", .serialized)
+struct CLITests {
+    @Test func managesApplicationsAsTheAPIDoes() async throws {
+        let scratch = try Scratch("cli")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let env = ["ASGARD_URL": server.url]
+        func asgard(_ args: String...) throws -> (status: Int32, stdout: String, stderr: String) {
+            try run(Binaries.asgard, args, environment: env)
+        }
+
+        let created = try asgard("app", "create", "Shop", "--owner", "Shop team", "--email", "shop@example.com",
+                                 "--description", "The web shop")
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.hasPrefix("Created application shop (task 1)"))
+
+        let list = try asgard("app", "list")
+        #expect(list.status == 0)
+        let lines = list.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("NAME  TYPE         OWNER      EMAIL") == true)
+        #expect(lines.dropFirst().first?.hasPrefix("shop  Web Service  Shop team  shop@example.com") == true)
+
+        let json = try asgard("app", "list", "--output", "json")
+        let fromCLI = try APIJSON.decoder().decode([AppRecord].self, from: Data(json.stdout.utf8))
+        let fromAPI = try APIJSON.decoder().decode([AppRecord].self, from: try await HTTP.get(server.url + "/application/list.json").body)
+        #expect(fromCLI == fromAPI)
+
+        let updated = try asgard("app", "update", "shop", "--owner", "Checkout")
+        #expect(updated.status == 0)
+        #expect(updated.stdout.contains("Owner        Checkout"))
+        #expect(try asgard("app", "show", "shop").stdout.contains("Description  The web shop"))
+
+        let bad = try asgard("app", "create", "bad-name", "--owner", "o", "--email", "o@example.com")
+        #expect(bad.status == 1)
+        #expect(bad.stderr == "error: name: at most 28 characters of a-z, 0-9, '.' and '_'\n")
+        let missing = try asgard("app", "show", "ghost")
+        #expect(missing.status == 1)
+        #expect(missing.stderr.hasPrefix("error: Application 'ghost' not found"))
+
+        let deleted = try asgard("app", "delete", "shop")
+        #expect(deleted.status == 0)
+        #expect(deleted.stdout == "Deleted application shop (task 3)\n")
+
+        let tasks = try asgard("task", "list")
+        #expect(tasks.status == 0)
+        #expect(tasks.stdout.contains("Delete application 'shop'"))
+        let task = try asgard("task", "show", "1")
+        #expect(task.stdout.contains("Created application 'shop'"))
+        let badTask = try asgard("task", "list", "--status", "done")
+        #expect(badTask.status == 1)
+        #expect(badTask.stderr.hasPrefix("error: status: 'done' is not one of running"))
+    }
+
+    @Test func saysSoWhenNoServerAnswers() throws {
+        let result = try run(Binaries.asgard, ["app", "list", "--server", "http://127.0.0.1:9"])
+        #expect(result.status == 1)
+        #expect(result.stderr == "error: No Asgard server answers at http://127.0.0.1:9; start one with `asgard serve` or point --server (or ASGARD_URL) at yours\n")
+    }
+
+    @Test(arguments: [["--help"], ["serve", "--help"], ["app", "create", "--help"], ["app", "list", "--help"], ["app", "show", "--help"],
+                      ["app", "update", "--help"], ["app", "delete", "--help"], ["task", "list", "--help"], ["task", "show", "--help"]])
+    func everyCommandsHelpHasAnExample(_ arguments: [String]) throws {
+        let result = try run(Binaries.asgard, arguments)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Example:"))
+        #expect(result.stdout.contains("asgard "))
+    }
+}

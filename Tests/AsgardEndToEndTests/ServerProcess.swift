@@ -1,0 +1,166 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Testing
+
+/// Where the built `asgard` binary is: next to the test bundle, as `swift build` puts it.
+enum Binaries {
+    static var asgard: String {
+        if let path = ProcessInfo.processInfo.environment["ASGARD_BINARY"] { return path }
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = runner.deletingLastPathComponent()
+        // On Linux the runner is `<bin>/asgardPackageTests.xctest`; elsewhere it sits inside a bundle.
+        while dir.path != "/" {
+            let candidate = dir.appendingPathComponent("asgard").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/asgard").path
+    }
+
+    /// The package's root directory.
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+}
+
+/// A fresh temporary directory for one test.
+struct Scratch {
+    let path: String
+
+    init(_ label: String) throws {
+        path = NSTemporaryDirectory() + "asgard-e2e-\(label)-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Waits until `condition` holds, checking every 50 ms, or fails after `seconds`.
+func waitUntil(_ what: String, seconds: Double = 30, _ condition: () async throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw E2EError("Timed out after \(seconds) s waiting for \(what)")
+}
+
+struct E2EError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A real `asgard serve` process on a free loopback port.
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    let dataDir: String
+    let logPath: String
+    private(set) var url = ""
+
+    /// Starts the server with its data in `dataDir` and waits until it serves.
+    init(dataDir: String, extraArguments: [String] = []) async throws {
+        self.dataDir = dataDir
+        logPath = NSTemporaryDirectory() + "asgard-server-\(UUID().uuidString).log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.executableURL = URL(fileURLWithPath: Binaries.asgard)
+        process.arguments = ["serve", "--port", "0", "--data-dir", dataDir] + extraArguments
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        var found = ""
+        let logPath = logPath
+        try await waitUntil("the server to listen (log: \(logPath))") {
+            let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            if let range = text.range(of: "Asgard is serving ") {
+                found = String(text[range.upperBound...].prefix { !$0.isWhitespace })
+                return true
+            }
+            if !self.process.isRunning { throw E2EError("The server exited: \(text)") }
+            return false
+        }
+        url = found
+    }
+
+    /// Ends the server with `kill -9`: no chance to flush or clean up.
+    func crash() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Ends the server as Ctrl-C would.
+    func stop() {
+        if process.isRunning {
+            process.interrupt()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: logPath)
+    }
+
+    /// What the server wrote to its console.
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+}
+
+/// Minimal HTTP for the end-to-end tests.
+enum HTTP {
+    struct Reply {
+        var status: Int
+        var body: Data
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    static func get(_ url: String, accept: String = "application/json") async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Accept", value: accept)
+        return try await send(request)
+    }
+
+    static func postForm(_ url: String, _ fields: [(String, String)]) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let body = fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
+        request.body = .bytes(ByteBuffer(string: body))
+        return try await send(request)
+    }
+
+    private static func send(_ request: HTTPClientRequest) async throws -> Reply {
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        return Reply(status: Int(response.status.code), body: Data(body.readableBytesView))
+    }
+}
+
+/// Runs a program to completion and answers its exit code and output.
+func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+         workingDirectory: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env.removeValue(forKey: "ASGARD_URL")
+    env.removeValue(forKey: "ASGARD_TOKEN")
+    env.merge(environment) { _, new in new }
+    process.environment = env
+    if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
+    // Output goes to files rather than pipes, so a chatty child can never block on a full pipe.
+    let base = NSTemporaryDirectory() + "asgard-run-" + UUID().uuidString
+    _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+    _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
+    defer {
+        try? FileManager.default.removeItem(atPath: base + ".out")
+        try? FileManager.default.removeItem(atPath: base + ".err")
+    }
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".out"))
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".err"))
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    let stdout = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
+    let stderr = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
+    return (process.terminationStatus, stdout, stderr)
+}

@@ -1,0 +1,75 @@
+"""Creates an application through the web form in headless Chromium and finds it in the list.
+
+Usage: python3 create_application.py BASE_URL
+Exits 0 and prints PASS lines when every step behaves; exits 1 naming the step that did not.
+"""
+import os
+import sys
+
+os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium Manager reach for the internet
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,800"):
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")), options=options)
+
+
+def main(base):
+    driver = browser()
+    wait = WebDriverWait(driver, 20)
+    try:
+        driver.get(base + "/application/list")
+        wait.until(EC.presence_of_element_located((By.ID, "create-application"))).click()
+        wait.until(EC.presence_of_element_located((By.ID, "application-form")))
+
+        # A wrong submission comes back with the message next to the field and the values kept.
+        driver.find_element(By.ID, "name").send_keys("Browser-App")
+        driver.find_element(By.ID, "owner").send_keys("Browser team")
+        driver.find_element(By.ID, "email").send_keys("browser@example.com")
+        driver.find_element(By.ID, "submit").click()
+        error = wait.until(EC.presence_of_element_located((By.ID, "name-error")))
+        assert "at most 28 characters" in error.text, error.text
+        assert driver.find_element(By.ID, "owner").get_attribute("value") == "Browser team"
+        print("PASS invalid name is shown next to the field")
+
+        name = driver.find_element(By.ID, "name")
+        name.clear()
+        name.send_keys("BrowserApp")
+        Select(driver.find_element(By.ID, "type")).select_by_visible_text("Web Application")
+        driver.find_element(By.ID, "description").send_keys("Made by Selenium")
+        driver.find_element(By.ID, "submit").click()
+        wait.until(EC.url_contains("/application/show/browserapp"))
+        assert driver.find_element(By.ID, "app-name").text == "browserapp"
+        print("PASS redirected to the new application's page")
+
+        driver.find_element(By.LINK_TEXT, "App").click()
+        wait.until(EC.presence_of_element_located((By.ID, "applications")))
+        rows = driver.find_elements(By.CSS_SELECTOR, "#applications tbody tr")
+        cells = [[td.text for td in row.find_elements(By.TAG_NAME, "td")] for row in rows]
+        assert ["browserapp", "Web Application", "Made by Selenium", "Browser team", "browser@example.com"] in cells, cells
+        print("PASS create application through the form and find it in the list")
+
+        driver.find_element(By.LINK_TEXT, "Task").click()
+        wait.until(EC.presence_of_element_located((By.ID, "tasks")))
+        assert "Create application 'browserapp'" in driver.find_element(By.ID, "tasks").text
+        print("PASS the change left a task")
+        return 0
+    except Exception as exc:  # report the step and the page, then fail
+        print("FAIL", type(exc).__name__, exc, "at", driver.current_url)
+        print(driver.page_source[:3000])
+        return 1
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1].rstrip("/")))
