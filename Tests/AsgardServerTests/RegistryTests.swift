@@ -29,7 +29,7 @@ struct RegistryTests {
             return error.code == .conflict
                 && error.message == "Application 'shop' still owns server group shop-v001 in local, load balancer shop in local; delete them first"
         }
-        #expect(try await store.application(named: AppName(stored: "shop")) != nil)
+        #expect(try await store.application(named: AppName(rawValue: "shop")) != nil)
 
         let task = try await registry.delete("empty", user: "tester")
         #expect(task.user == "tester")

@@ -29,11 +29,11 @@ struct SQLiteStoreTests {
         var changed = try app("shop", owner: "other")
         changed.updateTime = t0.addingTimeInterval(10)
         _ = try await store.updateApplication(changed, task: task("Update", object: "shop"))
-        let read = try #require(try await store.application(named: AppName(stored: "shop")))
+        let read = try #require(try await store.application(named: AppName(rawValue: "shop")))
         #expect(read.owner == "other")
         #expect(read.updateTime == t0.addingTimeInterval(10))
 
-        let deleted = try await store.deleteApplication(named: AppName(stored: "shop"), task: task("Delete", object: "shop"))
+        let deleted = try await store.deleteApplication(named: AppName(rawValue: "shop"), task: task("Delete", object: "shop"))
         #expect(try await store.applications().isEmpty)
 
         let page = try await store.tasks(TaskQuery())
@@ -55,11 +55,11 @@ struct SQLiteStoreTests {
             throws: { ($0 as? StoreError)?.code == .conflict }
         await #expect { try await store.updateApplication(try app("ghost"), task: task("Update", object: "ghost")) }
             throws: { ($0 as? StoreError)?.code == .notFound }
-        await #expect { try await store.deleteApplication(named: AppName(stored: "ghost"), task: task("Delete", object: "ghost")) }
+        await #expect { try await store.deleteApplication(named: AppName(rawValue: "ghost"), task: task("Delete", object: "ghost")) }
             throws: { ($0 as? StoreError)?.code == .notFound }
 
         #expect(try await store.tasks(TaskQuery()).total == 1)
-        #expect(try await store.application(named: AppName(stored: "shop"))?.owner == "team")
+        #expect(try await store.application(named: AppName(rawValue: "shop"))?.owner == "team")
     }
 
     @Test func taskLogsAndStatusesPersistAsTheyHappen() async throws {

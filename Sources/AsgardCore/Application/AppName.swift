@@ -1,5 +1,5 @@
 /// A valid application name: at most 28 characters of `[a-z0-9._]`, stored lower-case.
-public struct AppName: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+public struct AppName: StringIdentifier, Comparable {
     /// The lower-case name.
     public let rawValue: String
 
@@ -14,23 +14,13 @@ public struct AppName: Sendable, Hashable, Codable, Comparable, CustomStringConv
         rawValue = trimmed.lowercased()
     }
 
-    /// Wraps a name read back from the store, which was validated when it was written.
-    public init(stored: String) {
-        rawValue = stored
+    /// Wraps a name that is already valid and lower-case, such as one read back from the
+    /// store, which validated it when it was written.
+    public init(rawValue: String) {
+        self.rawValue = rawValue
     }
-
-    public var description: String { rawValue }
 
     public static func < (lhs: AppName, rhs: AppName) -> Bool { lhs.rawValue < rhs.rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 extension String {

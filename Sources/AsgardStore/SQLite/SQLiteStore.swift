@@ -53,7 +53,7 @@ extension SQLiteStore {
     static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
 
     static func appRecord(_ row: Row) -> AppRecord {
-        AppRecord(name: AppName(stored: row["name"]),
+        AppRecord(name: AppName(rawValue: row["name"]),
                   owner: row["owner"], email: row["email"], description: row["description"],
                   type: AppType(rawValue: row["type"]) ?? .webService,
                   createTime: date(row["createTime"]), updateTime: date(row["updateTime"]))
