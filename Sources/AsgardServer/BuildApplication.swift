@@ -17,22 +17,36 @@ public struct RegisteredRoute: Sendable, Hashable {
 /// The console, ready to run: the Hummingbird application and what it registered.
 public struct ConsoleApplication: Sendable {
     /// The HTTP application; `runService()` serves until SIGINT or SIGTERM.
-    public let application: Application<RouterResponder<BasicRequestContext>>
+    public let application: Application<RouterResponder<ConsoleRequestContext>>
     /// Every route the router answers.
     public let routes: [RegisteredRoute]
     /// The store it opened.
     public let store: SQLiteStore
+    /// What the first start did about the admin user.
+    let bootstrap: AdminBootstrap.Outcome
+
+    /// A line for the console about the admin user, shown once on first start; nil otherwise.
+    public var firstStartMessage: String? {
+        switch bootstrap {
+        case .existing: nil
+        case .token: "Created user 'admin' with the API token from ASGARD_ADMIN_TOKEN."
+        case .password(let password, let file):
+            "Created user 'admin' with the one-time password \(password) (also in \(file)); sign in at /auth/login and change it."
+        }
+    }
 }
 
 /// Wires the whole console for `config`: opens the store in the data directory (creating it),
-/// registers every route and page, and describes them at `/openapi.json`.
+/// creates the admin on first start, registers every route and page, and describes them at
+/// `/openapi.json`.
 ///
 /// - Parameters:
 ///   - config: where to listen, where the data lives, which accounts to manage.
+///   - now: the clock, injectable for tests of expiry.
 ///   - onListening: called with the bound port once the server listens.
 /// - Throws: `StoreError` when the database cannot be opened.
-public func buildApplication(_ config: ServerConfig,
-                             onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> ConsoleApplication {
+public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable () -> Date = { Date() },
+                             onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> ConsoleApplication {
     var logger = Logger(label: "asgard")
     logger.logLevel = config.logLevel
     do {
@@ -41,26 +55,39 @@ public func buildApplication(_ config: ServerConfig,
         throw StoreError(.unavailable, "Cannot create the data directory '\(config.dataDir)'; choose another with --data-dir", cause: error)
     }
     let store = try SQLiteStore(path: config.databasePath)
+    let passwords = PasswordHasher(rounds: config.passwordRounds)
+    let users = UserRegistry(store: store, passwords: passwords, now: now)
+    let bootstrap = try await AdminBootstrap.run(users: users, store: store, adminToken: config.adminToken, dataDir: config.dataDir)
+    let authenticator = Authenticator(store: store, now: now, sessionIdle: Double(config.sessionIdleMinutes) * 60,
+                                      anonymousRead: config.anonymousRead, passwords: passwords, throttle: LoginThrottle())
     let readiness = Readiness()
     let console = Console(
-        applications: ApplicationRegistry(store: store, resources: NoCloudResources(), now: { Date() }),
-        tasks: store, accounts: config.accounts, layout: PageLayout(accounts: config.accounts), readiness: readiness)
+        applications: ApplicationRegistry(store: store, resources: NoCloudResources(), now: now),
+        tasks: store, accounts: config.accounts, layout: PageLayout(accounts: config.accounts), readiness: readiness,
+        users: users, authenticator: authenticator, now: now)
 
-    let router = Router(context: BasicRequestContext.self)
+    let router = Router(context: ConsoleRequestContext.self)
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: NotFoundMiddleware(console: console))
-    let table = RouteTable(router: router) { error, input in console.errorPage(error, input: input) }
+    let security = RequestSecurity(authenticator: authenticator, audit: store, now: now)
+    let table = RouteTable(router: router, security: security) { error, input in console.errorPage(error, input: input) }
     console.addServerRoutes(to: table)
+    console.addAuthRoutes(to: table)
     console.addApplicationRoutes(to: table)
     console.addTaskRoutes(to: table)
     console.addNamingRoutes(to: table)
     console.addRegionalRoutes(to: table)
+    console.addUserRoutes(to: table)
+    console.addTokenRoutes(to: table)
+    console.addAuditRoutes(to: table)
 
     let openAPIDoc = EndpointDoc(summary: "This document: the OpenAPI 3.1 description of the JSON API", tag: "Server",
                                  answers: [.ok("Object")])
-    let endpointsSoFar = table.endpoints + [Endpoint(method: .get, documentedPath: "/openapi.json", routerPaths: ["/openapi.json"], doc: openAPIDoc)]
+    let endpointsSoFar = table.endpoints + [Endpoint(method: .get, documentedPath: "/openapi.json", routerPaths: ["/openapi.json"],
+                                                     doc: openAPIDoc, access: .open)]
     let document = try APIDocumentData(OpenAPIDocument.build(endpointsSoFar))
-    table.get("/openapi.json", doc: openAPIDoc) { _ in
+    table.get("/openapi.json", access: .open, doc: openAPIDoc) { _ in
         Responses.text(document.text, contentType: "application/json; charset=utf-8")
     }
 
@@ -78,7 +105,7 @@ public func buildApplication(_ config: ServerConfig,
             onListening(channel.localAddress?.port ?? config.port)
         },
         logger: logger)
-    return ConsoleApplication(application: application, routes: routes, store: store)
+    return ConsoleApplication(application: application, routes: routes, store: store, bootstrap: bootstrap)
 }
 
 /// The API document, encoded once at start.

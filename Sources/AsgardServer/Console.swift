@@ -11,11 +11,18 @@ struct Console: Sendable {
     let layout: PageLayout
     let readiness: Readiness
 
-    /// Who changes are recorded as until authentication lands.
-    static let anonymousUser = "anonymous"
+    let users: UserRegistry
+    let authenticator: Authenticator
+    let now: @Sendable () -> Date
 
-    /// The user a request acts as.
-    func user(of input: RouteInput) -> String { Console.anonymousUser }
+    /// The user a request acts as, for task records.
+    func user(of input: RouteInput) -> String { input.userName }
+
+    /// The hidden form field that carries the session's CSRF token.
+    static func csrfField(_ input: RouteInput) -> String {
+        guard let csrf = input.principal?.csrfToken else { return "" }
+        return "<input type=\"hidden\" name=\"_csrf\" value=\"\(HTML.escape(csrf))\">"
+    }
 
     /// The region a page outside any region shows in the switcher and navigation.
     func region(of input: RouteInput) -> String {
@@ -27,7 +34,8 @@ struct Console: Sendable {
               body: String, status: HTTPResponse.Status = .ok) -> Response {
         let shownRegion = region ?? input.map { self.region(of: $0) } ?? layout.currentRegion(remembered: nil)
         let path = input?.pathString ?? "/"
-        return Responses.html(layout.render(title: title, section: section, region: shownRegion, returnPath: path, body: body),
+        return Responses.html(layout.render(title: title, section: section, region: shownRegion, returnPath: path,
+                                            principal: input?.principal, body: body),
                               status: status)
     }
 

@@ -31,7 +31,12 @@ struct APIClient {
         try await send(.POST, path, query: [], fields: fields)
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, query: [(String, String)], fields: [String: String]?) async throws -> Reply {
+    /// POSTs a JSON object whose members may be arrays or objects.
+    func post(_ path: String, document: [String: Any]) async throws -> Reply {
+        try await send(.POST, path, query: [], fields: document)
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, query: [(String, String)], fields: [String: Any]?) async throws -> Reply {
         var url = server.hasSuffix("/") ? String(server.dropLast()) : server
         url += path
         if !query.isEmpty {

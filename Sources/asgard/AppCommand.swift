@@ -105,12 +105,16 @@ struct AppCommand: AsyncParsableCommand {
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete an application that owns no server groups, load balancers or images.",
-            discussion: "Example:\n  asgard app delete shop")
+            discussion: "Example:\n  asgard app delete shop --force")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The application's name.") var name: String
+        @Flag(help: "Confirm the deletion; required.") var force = false
 
         func run() async throws {
             try await runReporting {
+                guard force else {
+                    throw CLIError(description: "Deleting application '\(name)' cannot be undone; add --force to confirm")
+                }
                 let reply = try await global.client().post("/application/delete", fields: ["name": name])
                 if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
                 let deleted = try APIJSON.decoder().decode(DeletedJSON.self, from: reply.body)

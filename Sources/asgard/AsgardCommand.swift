@@ -12,9 +12,11 @@ struct AsgardCommand: AsyncParsableCommand {
 
         Example:
           asgard serve &
+          asgard login --user admin      # the password is in .asgard/admin-password
           asgard app create shop --owner "Shop team" --email shop@example.com
           asgard task list
         """,
-        subcommands: [ServeCommand.self, AppCommand.self, TaskCommand.self]
+        subcommands: [ServeCommand.self, LoginCommand.self, LogoutCommand.self, AppCommand.self, TaskCommand.self,
+                      UserCommand.self, TokenCommand.self, AuditCommand.self]
     )
 }

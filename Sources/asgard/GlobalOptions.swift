@@ -14,7 +14,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "The region to act in.")
     var region: String = "local"
 
-    @Option(help: "An API token, sent as 'Authorization: Bearer …' (env ASGARD_TOKEN).")
+    @Option(help: "An API token, sent as 'Authorization: Bearer …' (env ASGARD_TOKEN; default: the one `asgard login` stored).")
     var token: String?
 
     @Option(help: "table for people, json for scripts (the API's own JSON).")
@@ -22,6 +22,7 @@ struct GlobalOptions: ParsableArguments {
 
     /// A client for the configured server.
     func client() -> APIClient {
-        APIClient(server: server, token: token ?? ProcessInfo.processInfo.environment["ASGARD_TOKEN"])
+        APIClient(server: server, token: token ?? ProcessInfo.processInfo.environment["ASGARD_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? CredentialsFile().token(for: server))
     }
 }

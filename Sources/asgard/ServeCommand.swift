@@ -47,17 +47,21 @@ struct ServeCommand: AsyncParsableCommand {
             settings.port = port
         }
         if let dataDir { settings.dataDir = dataDir }
+        settings.adminToken = ProcessInfo.processInfo.environment["ASGARD_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
 
         let console: ConsoleApplication
         do {
             let host = settings.host
             let dataDir = settings.dataDir
-            console = try buildApplication(settings) { port in
+            console = try await buildApplication(settings, onListening: { port in
                 FileHandle.standardOutput.write(Data("Asgard is serving http://\(host):\(port) (data in \(dataDir))\n".utf8))
-            }
+            })
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
+        }
+        if let message = console.firstStartMessage {
+            FileHandle.standardOutput.write(Data((message + "\n").utf8))
         }
         try await console.application.runService()
     }

@@ -9,8 +9,12 @@ struct BrowserTests {
         defer { scratch.remove() }
         let server = try await ServerProcess(dataDir: scratch.path + "/data")
         defer { server.stop() }
+        // A person with the owner role on the application to be, who signs in with a password.
+        let user = try await HTTP.postForm(server.url + "/user/save", [("name", "browser"), ("password", "correct horse battery"),
+                                                                      ("roles", "viewer"), ("applications", "browserapp:owner")])
+        #expect(user.status == 201, "\(user.text)")
         let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/create_application.py").path
-        let result = try run("/usr/bin/env", ["python3", script, server.url])
+        let result = try run("/usr/bin/env", ["python3", script, server.url, "browser", "correct horse battery"])
         #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("PASS create application through the form"))
         // What the browser did is in the store, as the API sees it.

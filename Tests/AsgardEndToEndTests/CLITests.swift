@@ -10,7 +10,7 @@ struct CLITests {
         defer { scratch.remove() }
         let server = try await ServerProcess(dataDir: scratch.path + "/data")
         defer { server.stop() }
-        let env = ["ASGARD_URL": server.url]
+        let env = ["ASGARD_URL": server.url, "ASGARD_TOKEN": adminToken]
         func asgard(_ args: String...) throws -> (status: Int32, stdout: String, stderr: String) {
             try run(Binaries.asgard, args, environment: env)
         }
@@ -18,7 +18,7 @@ struct CLITests {
         let created = try asgard("app", "create", "Shop", "--owner", "Shop team", "--email", "shop@example.com",
                                  "--description", "The web shop")
         #expect(created.status == 0, "\(created.stderr)")
-        #expect(created.stdout.hasPrefix("Created application shop (task 1)"))
+        #expect(created.stdout.hasPrefix("Created application shop (task 2)"))
 
         let list = try asgard("app", "list")
         #expect(list.status == 0)
@@ -43,14 +43,17 @@ struct CLITests {
         #expect(missing.status == 1)
         #expect(missing.stderr.hasPrefix("error: Application 'ghost' not found"))
 
-        let deleted = try asgard("app", "delete", "shop")
+        let unforced = try asgard("app", "delete", "shop")
+        #expect(unforced.status == 1)
+        #expect(unforced.stderr.contains("--force"))
+        let deleted = try asgard("app", "delete", "shop", "--force")
         #expect(deleted.status == 0)
-        #expect(deleted.stdout == "Deleted application shop (task 3)\n")
+        #expect(deleted.stdout == "Deleted application shop (task 4)\n")
 
         let tasks = try asgard("task", "list")
         #expect(tasks.status == 0)
         #expect(tasks.stdout.contains("Delete application 'shop'"))
-        let task = try asgard("task", "show", "1")
+        let task = try asgard("task", "show", "2")
         #expect(task.stdout.contains("Created application 'shop'"))
         let badTask = try asgard("task", "list", "--status", "done")
         #expect(badTask.status == 1)

@@ -52,6 +52,9 @@ struct E2EError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// The admin's API token of every server the end-to-end tests start.
+let adminToken = "e2e-admin-token-0123456789abcdef"
+
 /// A real `asgard serve` process on a free loopback port.
 final class ServerProcess: @unchecked Sendable {
     let process = Process()
@@ -67,6 +70,9 @@ final class ServerProcess: @unchecked Sendable {
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = URL(fileURLWithPath: Binaries.asgard)
         process.arguments = ["serve", "--port", "0", "--data-dir", dataDir] + extraArguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["ASGARD_ADMIN_TOKEN"] = adminToken
+        process.environment = environment
         process.standardOutput = log
         process.standardError = log
         try process.run()
@@ -111,15 +117,17 @@ enum HTTP {
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    static func get(_ url: String, accept: String = "application/json") async throws -> Reply {
+    static func get(_ url: String, accept: String = "application/json", token: String? = adminToken) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: accept)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         return try await send(request)
     }
 
-    static func postForm(_ url: String, _ fields: [(String, String)]) async throws -> Reply {
+    static func postForm(_ url: String, _ fields: [(String, String)], token: String? = adminToken) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")

@@ -30,9 +30,13 @@ struct PageTests {
             #expect(positions.count == nav.count)
             #expect(positions == positions.sorted())
 
-            let deleted = try await client.postForm("/application/delete", [("name", "shop")], browser: true)
+            // In the browser the name must be typed again.
+            let unconfirmed = try await client.postForm("/application/delete", [("name", "shop"), ("confirm", "shoe")], browser: true)
+            #expect(unconfirmed.status == .badRequest)
+            #expect(unconfirmed.text.contains("type the application&#39;s name &#39;shop&#39; to confirm"))
+            let deleted = try await client.postForm("/application/delete", [("name", "shop"), ("confirm", "shop")], browser: true)
             #expect(deleted.status == .seeOther)
-            #expect(deleted.headers[.location] == "/task/show/2")
+            #expect(deleted.headers[.location] == "/task/show/3")
         }
     }
 
@@ -59,7 +63,7 @@ struct PageTests {
         try await withConsole { client, _ in
             _ = try await client.postForm("/application/save", [("name", "xss"), ("owner", "<script>alert(1)</script>"),
                                                                 ("email", "a@b.co"), ("description", "\"><img src=x>")])
-            for path in ["/application/list", "/application/show/xss", "/application/edit/xss", "/task/show/1"] {
+            for path in ["/application/list", "/application/show/xss", "/application/edit/xss", "/task/show/2"] {
                 let page = try await client.get(path, browser: true)
                 #expect(page.status == .ok, "\(path)")
                 #expect(!page.text.contains("<script>alert"), "\(path)")

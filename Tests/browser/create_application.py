@@ -1,6 +1,6 @@
 """Creates an application through the web form in headless Chromium and finds it in the list.
 
-Usage: python3 create_application.py BASE_URL
+Usage: python3 create_application.py BASE_URL USER PASSWORD
 Exits 0 and prints PASS lines when every step behaves; exits 1 naming the step that did not.
 """
 import os
@@ -23,11 +23,23 @@ def browser():
     return webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")), options=options)
 
 
-def main(base):
+def main(base, user, password):
     driver = browser()
     wait = WebDriverWait(driver, 20)
     try:
+        # Nothing is open without signing in: the list sends us to the login page and back.
         driver.get(base + "/application/list")
+        wait.until(EC.presence_of_element_located((By.ID, "login-form")))
+        driver.find_element(By.ID, "login-name").send_keys(user)
+        driver.find_element(By.ID, "login-password").send_keys("wrong password!")
+        driver.find_element(By.ID, "login-submit").click()
+        assert "Wrong user name or password" in wait.until(EC.presence_of_element_located((By.ID, "login-error"))).text
+        driver.find_element(By.ID, "login-password").send_keys(password)
+        driver.find_element(By.ID, "login-submit").click()
+        wait.until(EC.url_contains("/application/list"))
+        assert driver.find_element(By.ID, "signed-in-as").text == user
+        print("PASS sign in through the login page")
+
         wait.until(EC.presence_of_element_located((By.ID, "create-application"))).click()
         wait.until(EC.presence_of_element_located((By.ID, "application-form")))
 
@@ -62,6 +74,12 @@ def main(base):
         wait.until(EC.presence_of_element_located((By.ID, "tasks")))
         assert "Create application 'browserapp'" in driver.find_element(By.ID, "tasks").text
         print("PASS the change left a task")
+
+        driver.find_element(By.ID, "sign-out").click()
+        wait.until(EC.presence_of_element_located((By.ID, "login-form")))
+        driver.get(base + "/application/list")
+        wait.until(EC.presence_of_element_located((By.ID, "login-form")))
+        print("PASS sign out ends the session")
         return 0
     except Exception as exc:  # report the step and the page, then fail
         print("FAIL", type(exc).__name__, exc, "at", driver.current_url)
@@ -72,4 +90,4 @@ def main(base):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1].rstrip("/")))
+    sys.exit(main(sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]))

@@ -7,4 +7,6 @@ public enum TaskObjectType: String, CaseIterable, Sendable, Codable {
     case image
     case loadBalancer
     case securityGroup
+    case user
+    case token
 }

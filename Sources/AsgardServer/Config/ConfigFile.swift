@@ -84,9 +84,28 @@ public enum ConfigFile {
                 config.logLevel = level
             case "accounts":
                 config.accounts = try accounts(value, path: path)
+            case "auth":
+                guard let auth = value.mapping else { throw fail("must be a mapping with anonymousRead and sessionIdleMinutes") }
+                for (authKey, authValue) in auth {
+                    let name = authKey.string ?? ""
+                    let failAuth = { (message: String) in
+                        ConfigFileError(path: path, line: lineOf(authValue) ?? lineOf(authKey), key: "auth.\(name)", message: message)
+                    }
+                    switch name {
+                    case "anonymousRead":
+                        guard let flag = authValue.bool else { throw failAuth("must be true or false") }
+                        config.anonymousRead = flag
+                    case "sessionIdleMinutes":
+                        guard let minutes = authValue.int, (1...10_080).contains(minutes) else { throw failAuth("must be a whole number of minutes from 1 to 10080") }
+                        config.sessionIdleMinutes = minutes
+                    default:
+                        throw ConfigFileError(path: path, line: lineOf(authKey), key: "auth.\(name)",
+                                              message: "is not a known key; auth takes anonymousRead and sessionIdleMinutes")
+                    }
+                }
             default:
                 throw ConfigFileError(path: path, line: lineOf(keyNode), key: key,
-                                      message: "is not a known key; known keys are host, port, dataDir, logLevel, accounts")
+                                      message: "is not a known key; known keys are host, port, dataDir, logLevel, accounts, auth")
             }
         }
         return config

@@ -15,6 +15,14 @@ public struct ServerConfig: Sendable {
     public var accounts: [AccountConfig]
     /// How much the server logs.
     public var logLevel: Logger.Level
+    /// Whether pages and JSON reads are open without signing in (`auth.anonymousRead`).
+    public var anonymousRead = false
+    /// Minutes a browser session may go unused before it ends (`auth.sessionIdleMinutes`).
+    public var sessionIdleMinutes = 30
+    /// The admin's first API token on first start, from `ASGARD_ADMIN_TOKEN`.
+    public var adminToken: String?
+    /// PBKDF2 rounds for new password hashes.
+    public var passwordRounds = 210_000
 
     /// The embedded defaults: 127.0.0.1:8080, `.asgard/`, account `local` with region `local`.
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDir: String = ".asgard",

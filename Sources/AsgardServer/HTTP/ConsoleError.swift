@@ -8,20 +8,26 @@ struct ConsoleError: Error, Sendable {
     /// The kinds of error and their HTTP statuses: the one mapping for the whole API.
     enum Code: String, Sendable {
         case invalidRequest
+        case unauthenticated
+        case forbidden
         case notFound
         case conflict
         case methodNotAllowed
         case payloadTooLarge
+        case tooManyRequests
         case unavailable
         case `internal`
 
         var status: HTTPResponse.Status {
             switch self {
             case .invalidRequest: .badRequest
+            case .unauthenticated: .unauthorized
+            case .forbidden: .forbidden
             case .notFound: .notFound
             case .conflict: .conflict
             case .methodNotAllowed: .methodNotAllowed
             case .payloadTooLarge: .contentTooLarge
+            case .tooManyRequests: .tooManyRequests
             case .unavailable: .serviceUnavailable
             case .internal: .internalServerError
             }

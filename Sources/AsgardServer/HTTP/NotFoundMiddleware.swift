@@ -3,7 +3,7 @@ import Hummingbird
 /// Answers requests that match no route with the console's 404: JSON for API clients, a page
 /// for browsers.
 struct NotFoundMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = ConsoleRequestContext
     let console: Console
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

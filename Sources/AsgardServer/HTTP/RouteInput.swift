@@ -1,3 +1,4 @@
+import AsgardCore
 import Foundation
 import Hummingbird
 
@@ -5,14 +6,36 @@ import Hummingbird
 /// wants.
 struct RouteInput: Sendable {
     let request: Request
-    let context: BasicRequestContext
+    let context: ConsoleRequestContext
     /// Query parameters, overlaid with form or JSON body fields.
     let fields: FormFields
     /// The raw body, for endpoints that decode a JSON document of their own.
     let body: Data
     /// True when the client wants JSON: a `.json` suffix or `Accept: application/json`, and
     /// for POST anything but a browser form.
-    let wantsJSON: Bool
+    var wantsJSON: Bool
+    /// Who the request acts as; nil for anonymous reads.
+    var principal: Principal? = nil
+    /// What the handler tells the audit log.
+    let audit = AuditNote()
+
+    /// The client's address.
+    var address: String { context.remoteAddress }
+
+    /// Who the request acts as, for task records: the user's name, or `anonymous`.
+    var userName: String { principal?.user.name.rawValue ?? "anonymous" }
+
+    /// Checks that the request's user holds `permission`.
+    ///
+    /// - Throws: `ConsoleError` 401 when nobody is signed in, 403 when the user lacks the role.
+    func require(_ permission: Permission) throws {
+        guard let principal else {
+            throw ConsoleError(.unauthenticated, "Sign in first: send 'Authorization: Bearer <token>' or log in at /auth/login")
+        }
+        guard principal.user.isAllowed(permission) else {
+            throw ConsoleError(.forbidden, "User '\(principal.user.name)' needs \(permission) for this")
+        }
+    }
 
     /// A path parameter with any `.json` suffix removed.
     func path(_ name: String) -> String {
@@ -31,7 +54,7 @@ struct RouteInput: Sendable {
 
 extension RouteInput {
     /// Reads and decodes fields from a request.
-    static func read(_ request: Request, context: BasicRequestContext, jsonSuffix: Bool) async throws -> RouteInput {
+    static func read(_ request: Request, context: ConsoleRequestContext, jsonSuffix: Bool) async throws -> RouteInput {
         let query = FormFields(urlEncoded: Substring(request.uri.query ?? ""))
         var fields = query
         var body = Data()
@@ -53,7 +76,7 @@ extension RouteInput {
         let accept = request.headers[.accept]?.lowercased() ?? ""
         let acceptsHTML = accept.contains("text/html")
         let acceptsJSON = accept.contains("application/json")
-        let wantsJSON: Bool
+        var wantsJSON: Bool
         if jsonSuffix || fields["format"] == "json" {
             wantsJSON = true
         } else if request.method == .get || request.method == .head {

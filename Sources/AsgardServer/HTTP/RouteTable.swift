@@ -1,6 +1,19 @@
+import AsgardCore
 import AsgardStore
+import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
+
+/// Who may reach an endpoint before its handler runs its own, finer checks.
+enum Access: Sendable {
+    /// Anyone: the login page, the health check, the stylesheet, the API document.
+    case open
+    /// Signed in, or anyone when anonymous reads are configured.
+    case read
+    /// Signed in; browser sessions must also send the form's CSRF token.
+    case signedIn
+}
 
 /// One registered endpoint: how it is reached and how it is documented.
 struct Endpoint: Sendable {
@@ -11,58 +24,69 @@ struct Endpoint: Sendable {
     var routerPaths: [String]
     /// Nil for pages that only answer HTML and are not part of the JSON API.
     var doc: EndpointDoc?
+    var access: Access
+}
+
+/// What every route shares for authentication and the audit log.
+struct RequestSecurity: Sendable {
+    let authenticator: Authenticator
+    let audit: any AuthStore
+    let now: @Sendable () -> Date
 }
 
 /// Registers routes with the router and remembers them for the OpenAPI document. Every handler
-/// runs inside one error mapping, so each failure is answered the same way.
+/// runs inside one wrapper: credentials, access, CSRF, the error mapping, and the audit log.
 final class RouteTable {
     typealias Handler = @Sendable (RouteInput) async throws -> Response
 
-    let router: Router<BasicRequestContext>
+    let router: Router<ConsoleRequestContext>
+    private let security: RequestSecurity
     private let renderErrorPage: @Sendable (ConsoleError, RouteInput?) -> Response
     private(set) var endpoints: [Endpoint] = []
+    /// `GET /path` for every route registered, so a mutation's 405 never shadows a page.
+    private var registered: Set<String> = []
 
-    init(router: Router<BasicRequestContext>, renderErrorPage: @escaping @Sendable (ConsoleError, RouteInput?) -> Response) {
+    init(router: Router<ConsoleRequestContext>, security: RequestSecurity,
+         renderErrorPage: @escaping @Sendable (ConsoleError, RouteInput?) -> Response) {
         self.router = router
+        self.security = security
         self.renderErrorPage = renderErrorPage
     }
 
     /// Adds a JSON API endpoint that also has a page: `path` answers HTML to browsers, and
     /// `path.json` (or a last parameter ending in `.json`) answers JSON.
-    func page(_ path: String, doc: EndpointDoc, handler: @escaping Handler) {
+    func page(_ path: String, access: Access = .read, doc: EndpointDoc, handler: @escaping Handler) {
         let hb = RouteTable.routerPath(path)
-        if path.hasSuffix("}") {
-            register(.get, hb, jsonSuffix: false, handler: handler)
-            endpoints.append(Endpoint(method: .get, documentedPath: path + ".json", routerPaths: [hb], doc: doc))
-        } else {
-            register(.get, hb, jsonSuffix: false, handler: handler)
-            register(.get, hb + ".json", jsonSuffix: true, handler: handler)
-            endpoints.append(Endpoint(method: .get, documentedPath: path + ".json", routerPaths: [hb, hb + ".json"], doc: doc))
-        }
+        var paths = [hb]
+        if !path.hasSuffix("}") { paths.append(hb + ".json") }
+        for p in paths { register(.get, p, access: access, jsonSuffix: p.hasSuffix(".json"), handler: handler) }
+        endpoints.append(Endpoint(method: .get, documentedPath: path + ".json", routerPaths: paths, doc: doc, access: access))
     }
 
     /// Adds a GET endpoint that answers JSON (or text) only.
-    func get(_ path: String, doc: EndpointDoc, handler: @escaping Handler) {
+    func get(_ path: String, access: Access = .read, doc: EndpointDoc, handler: @escaping Handler) {
         let hb = RouteTable.routerPath(path)
-        register(.get, hb, jsonSuffix: path.hasSuffix(".json"), handler: handler)
-        endpoints.append(Endpoint(method: .get, documentedPath: path, routerPaths: [hb], doc: doc))
+        register(.get, hb, access: access, jsonSuffix: path.hasSuffix(".json"), handler: handler)
+        endpoints.append(Endpoint(method: .get, documentedPath: path, routerPaths: [hb], doc: doc, access: access))
     }
 
     /// Adds a mutation. A GET of the same path answers 405 saying to use POST.
-    func post(_ path: String, doc: EndpointDoc, handler: @escaping Handler) {
+    func post(_ path: String, access: Access = .signedIn, doc: EndpointDoc, handler: @escaping Handler) {
         let hb = RouteTable.routerPath(path)
-        register(.post, hb, jsonSuffix: false, handler: handler)
-        register(.get, hb, jsonSuffix: false) { _ in
-            throw ConsoleError(.methodNotAllowed, "\(path) changes state: send it as POST")
+        register(.post, hb, access: access, jsonSuffix: false, handler: handler)
+        if !registered.contains("GET \(hb)") {
+            register(.get, hb, access: .open, jsonSuffix: false) { _ in
+                throw ConsoleError(.methodNotAllowed, "\(path) changes state: send it as POST")
+            }
         }
-        endpoints.append(Endpoint(method: .post, documentedPath: path, routerPaths: [hb], doc: doc))
+        endpoints.append(Endpoint(method: .post, documentedPath: path, routerPaths: [hb], doc: doc, access: access))
     }
 
     /// Adds a page that is not part of the JSON API (forms, redirects).
-    func htmlOnly(_ path: String, method: HTTPRequest.Method = .get, handler: @escaping Handler) {
+    func htmlOnly(_ path: String, method: HTTPRequest.Method = .get, access: Access = .read, handler: @escaping Handler) {
         let hb = RouteTable.routerPath(path)
-        register(method, hb, jsonSuffix: false, handler: handler)
-        endpoints.append(Endpoint(method: method, documentedPath: path, routerPaths: [hb], doc: nil))
+        register(method, hb, access: access, jsonSuffix: false, handler: handler)
+        endpoints.append(Endpoint(method: method, documentedPath: path, routerPaths: [hb], doc: nil, access: access))
     }
 
     /// `/task/show/{id}` in Hummingbird's syntax: `/task/show/:id`.
@@ -72,49 +96,129 @@ final class RouteTable {
         }.joined(separator: "/")
     }
 
-    private func register(_ method: HTTPRequest.Method, _ path: String, jsonSuffix: Bool, handler: @escaping Handler) {
+    private func register(_ method: HTTPRequest.Method, _ path: String, access: Access, jsonSuffix: Bool, handler: @escaping Handler) {
+        let security = self.security
         let renderErrorPage = self.renderErrorPage
+        registered.insert("\(method.rawValue) \(path)")
         let lastIsParameter = path.split(separator: "/").last?.hasPrefix(":") ?? false
         router.on(RouterPath(path), method: method) { request, context -> Response in
             var input: RouteInput?
+            var failure: ConsoleError?
+            let response: Response
             do {
                 var parsed = try await RouteInput.read(request, context: context, jsonSuffix: jsonSuffix)
                 if lastIsParameter, let last = request.uri.path.split(separator: "/").last, last.hasSuffix(".json") {
-                    parsed = parsed.jsonForced()
+                    parsed.wantsJSON = true
                 }
                 input = parsed
-                return try await handler(parsed)
+                parsed.principal = try await RouteTable.admit(parsed, access: access, security: security)
+                input = parsed
+                response = try await handler(parsed)
+            } catch let redirect as LoginRedirect {
+                response = redirect.response
             } catch let error as ConsoleError {
-                return RouteTable.answer(error, input: input, request: request, renderErrorPage: renderErrorPage)
+                failure = error
+                response = RouteTable.answer(error, input: input, request: request, renderErrorPage: renderErrorPage)
             } catch let error as StoreError {
                 if let mapped = ConsoleError(error) {
-                    return RouteTable.answer(mapped, input: input, request: request, renderErrorPage: renderErrorPage)
+                    failure = mapped
+                    response = RouteTable.answer(mapped, input: input, request: request, renderErrorPage: renderErrorPage)
+                } else {
+                    failure = ConsoleError(.internal, "Internal error; request id \(context.id)")
+                    response = RouteTable.internalError(error, context: context, input: input, request: request, renderErrorPage: renderErrorPage)
                 }
-                return RouteTable.internalError(error, context: context, input: input, request: request, renderErrorPage: renderErrorPage)
             } catch {
-                return RouteTable.internalError(error, context: context, input: input, request: request, renderErrorPage: renderErrorPage)
+                failure = ConsoleError(.internal, "Internal error; request id \(context.id)")
+                response = RouteTable.internalError(error, context: context, input: input, request: request, renderErrorPage: renderErrorPage)
             }
+            await RouteTable.recordAudit(method: method, request: request, context: context, input: input, response: response,
+                                         failure: failure, security: security)
+            return response
+        }
+    }
+
+    /// Applies `access` and CSRF; answers the principal the handler acts as.
+    private static func admit(_ input: RouteInput, access: Access, security: RequestSecurity) async throws -> Principal? {
+        if access == .open {
+            // Open endpoints still know who is signed in, for pages that greet them.
+            if case .user(let principal) = try? await security.authenticator.identify(input.request) { return principal }
+            return nil
+        }
+        let identity = try await security.authenticator.identify(input.request)
+        switch identity {
+        case .anonymous(let reason):
+            if access == .read && security.authenticator.anonymousRead { return nil }
+            if !input.wantsJSON && input.request.method == .get {
+                throw LoginRedirect(next: input.request.uri.description, reason: reason)
+            }
+            throw ConsoleError(.unauthenticated, reason ?? "Sign in first: send 'Authorization: Bearer <token>' or log in at /auth/login")
+        case .user(let principal):
+            if access == .signedIn, input.request.method == .post, let expected = principal.csrfToken {
+                let sent = input.fields["_csrf"] ?? input.request.headers[HTTPField.Name("X-CSRF-Token")!] ?? ""
+                guard Secrets.constantTimeEqual(sent, expected) else {
+                    throw ConsoleError(.forbidden, "The form is missing its CSRF token or it is stale; reload the page and submit again")
+                }
+            }
+            return principal
         }
     }
 
     private static func answer(_ error: ConsoleError, input: RouteInput?, request: Request,
                                renderErrorPage: @Sendable (ConsoleError, RouteInput?) -> Response) -> Response {
         let wantsJSON = input?.wantsJSON ?? !(request.headers[.accept] ?? "").contains("text/html")
-        return wantsJSON ? Responses.error(error) : renderErrorPage(error, input)
+        var response = wantsJSON ? Responses.error(error) : renderErrorPage(error, input)
+        if error.code == .unauthenticated {
+            response.headers[.wwwAuthenticate] = "Bearer realm=\"asgard\""
+        }
+        return response
     }
 
-    private static func internalError(_ error: any Error, context: BasicRequestContext, input: RouteInput?, request: Request,
+    private static func internalError(_ error: any Error, context: ConsoleRequestContext, input: RouteInput?, request: Request,
                                       renderErrorPage: @Sendable (ConsoleError, RouteInput?) -> Response) -> Response {
         context.logger.error("Request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
         let failure = ConsoleError(.internal, "Internal error; quote request id \(context.id) when reporting it")
         let wantsJSON = input?.wantsJSON ?? !(request.headers[.accept] ?? "").contains("text/html")
         return wantsJSON ? Responses.error(failure, requestId: context.id) : renderErrorPage(failure, input)
     }
+
+    /// Appends every mutation, and every refused request, to the audit log.
+    private static func recordAudit(method: HTTPRequest.Method, request: Request, context: ConsoleRequestContext, input: RouteInput?,
+                                    response: Response, failure: ConsoleError?, security: RequestSecurity) async {
+        let status = Int(response.status.code)
+        let refused = status == 401 || status == 403
+        guard (method == .post && status != 405) || refused else { return }
+        let note = input?.audit.current ?? AuditNote.Content()
+        let outcome: AuditOutcome
+        switch status {
+        case 200..<400: outcome = .succeeded
+        case 401: outcome = .unauthenticated
+        case 403: outcome = .forbidden
+        case 400..<500: outcome = .rejected
+        default: outcome = .failed
+        }
+        let taskId = note.taskId ?? response.headers[HTTPField.Name("X-Task-Id")!].flatMap { Int64($0) }
+        let fieldName = input?.fields["name"].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
+        let entry = AuditDraft(
+            time: security.now(), user: input?.principal?.user.name.rawValue ?? "anonymous",
+            action: "\(method.rawValue) \(request.uri.path)", objectType: note.objectType, objectId: note.objectId ?? fieldName,
+            application: note.application, address: context.remoteAddress, outcome: outcome, status: status, taskId: taskId,
+            message: failure?.message ?? (outcome == .succeeded ? "OK" : response.status.reasonPhrase))
+        do {
+            try await security.audit.appendAudit(entry)
+        } catch {
+            context.logger.error("Cannot append to the audit log", metadata: ["error": "\(error)"])
+        }
+    }
 }
 
-extension RouteInput {
-    /// The same input, answering JSON.
-    func jsonForced() -> RouteInput {
-        RouteInput(request: request, context: context, fields: fields, body: body, wantsJSON: true)
+/// Sends a browser that is not signed in to the login page, then back.
+struct LoginRedirect: Error {
+    var next: String
+    var reason: String?
+
+    var response: Response {
+        var target = "/auth/login?next=" + Secrets.formEncode(next)
+        if let reason { target += "&reason=" + Secrets.formEncode(reason) }
+        return Responses.seeOther(target)
     }
 }

@@ -18,7 +18,15 @@ enum OpenAPIDocument {
                 "description": "The JSON API of the Asgard deployment console. Conventions: docs/api.md.",
             ],
             "paths": .object(paths.mapValues { .object($0) }),
-            "components": ["schemas": .object(schemas)],
+            "security": [["bearer": []], ["session": []]],
+            "components": [
+                "schemas": .object(schemas),
+                "securitySchemes": [
+                    "bearer": ["type": "http", "scheme": "bearer", "description": "An API token from /token/create or `asgard login`"],
+                    "session": ["type": "apiKey", "in": "cookie", "name": "asgard_session",
+                                "description": "A browser session from /auth/login; POSTs also need the _csrf field"],
+                ],
+            ],
         ]
     }
 
@@ -33,6 +41,7 @@ enum OpenAPIDocument {
              "description": .string(p.description), "schema": ["type": .string(p.type)]]
         }
         if !parameters.isEmpty { op["parameters"] = .array(parameters) }
+        if endpoint.access == .open { op["security"] = [] }
         let fields = doc.parameters.filter { $0.location == .body }
         if !fields.isEmpty {
             var properties: [String: JSONValue] = [:]
@@ -130,6 +139,41 @@ enum OpenAPIDocument {
                         "properties": ["name": ["type": "string"], "provider": ["type": "string"],
                                        "regions": ["type": "array", "items": ["type": "string"]]]],
             "Object": ["type": "object"],
+            "User": [
+                "type": "object", "required": ["name", "roles", "applications", "createTime", "updateTime"],
+                "properties": [
+                    "name": ["type": "string"],
+                    "roles": ["type": "array", "items": ["type": "string", "enum": .array(GlobalRole.allCases.map { .string($0.rawValue) })]],
+                    "applications": ["type": "object", "additionalProperties": ["type": "string", "enum": .array(AppRole.allCases.map { .string($0.rawValue) })]],
+                    "createTime": dateTime, "updateTime": dateTime,
+                ],
+            ],
+            "Token": [
+                "type": "object", "required": ["name", "user", "createTime"],
+                "properties": ["name": ["type": "string"], "user": ["type": "string"], "createTime": dateTime,
+                               "expiresTime": dateTime, "revokedTime": dateTime],
+            ],
+            "CreatedToken": [
+                "type": "object", "required": ["name", "user", "token"],
+                "properties": ["name": ["type": "string"], "user": ["type": "string"],
+                               "token": string("The secret, shown only in this answer"), "expiresTime": dateTime],
+            ],
+            "WhoAmI": [
+                "type": "object", "required": ["user", "roles", "applications", "via"],
+                "properties": ["user": ["type": "string"], "roles": ["type": "array", "items": ["type": "string"]],
+                               "applications": ["type": "object", "additionalProperties": ["type": "string"]],
+                               "via": ["type": "string"], "tokenName": ["type": "string"], "token": ref("CreatedToken")],
+            ],
+            "AuditEntry": [
+                "type": "object", "required": ["id", "time", "user", "action", "address", "outcome", "status", "message"],
+                "properties": [
+                    "id": ["type": "integer"], "time": dateTime, "user": ["type": "string"], "action": ["type": "string"],
+                    "objectType": ["type": "string"], "objectId": ["type": "string"], "application": ["type": "string"],
+                    "address": ["type": "string"],
+                    "outcome": ["type": "string", "enum": .array(AuditOutcome.allCases.map { .string($0.rawValue) })],
+                    "status": ["type": "integer"], "taskId": ["type": "integer"], "message": ["type": "string"],
+                ],
+            ],
         ]
     }
 }

@@ -29,18 +29,19 @@ extension Console {
             let app = try await applications.show(input.path("name"))
             if input.wantsJSON { return try Responses.json(app) }
             let recent = try await tasks.tasks(.init(objectType: .application, objectId: app.name.rawValue, limit: 20))
-            return page(input, title: app.name.rawValue, section: .app, body: ApplicationPages.show(app, tasks: recent.tasks))
+            return page(input, title: app.name.rawValue, section: .app,
+                        body: ApplicationPages.show(app, tasks: recent.tasks, csrf: Console.csrfField(input)))
         }
 
         table.htmlOnly("/application/create") { input in
             page(input, title: "Create application", section: .app,
-                 body: ApplicationPages.form(.create, values: input.fields, errors: []))
+                 body: ApplicationPages.form(.create, values: input.fields, errors: [], csrf: Console.csrfField(input)))
         }
 
         table.htmlOnly("/application/edit/{name}") { input in
             let app = try await applications.show(input.path("name"))
             return page(input, title: "Edit \(app.name)", section: .app,
-                        body: ApplicationPages.form(.edit, values: ApplicationPages.fields(of: app), errors: []))
+                        body: ApplicationPages.form(.edit, values: ApplicationPages.fields(of: app), errors: [], csrf: Console.csrfField(input)))
         }
 
         table.post("/application/save", doc: EndpointDoc(
@@ -49,6 +50,7 @@ extension Console {
             answers: [EndpointDoc.Answer(status: 201, description: "Registered; X-Task-Id names the task", schema: "Application"),
                       .badRequest, .conflict]
         )) { input in
+            try authorizeApplicationChange(input)
             do {
                 let (app, task) = try await applications.create(draft(from: input.fields), user: user(of: input))
                 if input.wantsJSON {
@@ -57,7 +59,7 @@ extension Console {
                 return Responses.seeOther("/application/show/\(HTML.pathSegment(app.name.rawValue))")
             } catch let error as ConsoleError where !input.wantsJSON && error.code != .internal {
                 return page(input, title: "Create application", section: .app,
-                            body: ApplicationPages.form(.create, values: input.fields, errors: errorsForForm(error)),
+                            body: ApplicationPages.form(.create, values: input.fields, errors: errorsForForm(error), csrf: Console.csrfField(input)),
                             status: error.code.status)
             }
         }
@@ -69,6 +71,7 @@ extension Console {
                 + nameFields.map { var f = $0; f.required = false; return f },
             answers: [.ok("Application", "Updated; X-Task-Id names the task"), .badRequest, .notFound]
         )) { input in
+            try authorizeApplicationChange(input)
             do {
                 let (app, task) = try await applications.update(draft(from: input.fields), user: user(of: input))
                 if input.wantsJSON {
@@ -77,7 +80,7 @@ extension Console {
                 return Responses.seeOther("/application/show/\(HTML.pathSegment(app.name.rawValue))")
             } catch let error as ConsoleError where !input.wantsJSON && error.code == .invalidRequest {
                 return page(input, title: "Edit application", section: .app,
-                            body: ApplicationPages.form(.edit, values: input.fields, errors: errorsForForm(error)),
+                            body: ApplicationPages.form(.edit, values: input.fields, errors: errorsForForm(error), csrf: Console.csrfField(input)),
                             status: error.code.status)
             }
         }
@@ -91,6 +94,11 @@ extension Console {
             guard let name = input.fields["name"], !name.isEmpty else {
                 throw ConsoleError.invalid("name", "is required: the application to delete")
             }
+            try authorizeApplicationChange(input)
+            // People in a browser type the name again; scripts and the CLI (with --force) need not.
+            if !input.wantsJSON, input.fields["confirm"]?.lowercased() != name.lowercased() {
+                throw ConsoleError.invalid("confirm", "type the application's name '\(name)' to confirm the deletion")
+            }
             let task = try await applications.delete(name, user: user(of: input))
             if input.wantsJSON {
                 return try Responses.json(DeletedJSON(name: task.objectId, taskId: task.id.rawValue),
@@ -98,6 +106,17 @@ extension Console {
             }
             return Responses.seeOther("/task/show/\(task.id)")
         }
+    }
+
+    /// Registering, changing or deleting an application needs admin or the owner role on it. A
+    /// name that is not valid is left to validation (a 400): no application can have it, so
+    /// nothing can change.
+    private func authorizeApplicationChange(_ input: RouteInput) throws {
+        try input.require(.read)
+        let raw = input.fields["name"] ?? ""
+        input.audit.object("application", raw.lowercased(), application: raw.lowercased())
+        guard let name = try? AppName(validating: raw) else { return }
+        try input.require(.changeApplication(name))
     }
 
     private func draft(from fields: FormFields) -> AppDraft {

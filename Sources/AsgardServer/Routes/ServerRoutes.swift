@@ -26,7 +26,7 @@ extension Console {
         }
 
         table.htmlOnly("/static/asgard.css") { _ in
-            Responses.text(Stylesheet.css, contentType: "text/css; charset=utf-8")
+            Responses.text(Stylesheet.css + "\n" + Stylesheet.authCSS, contentType: "text/css; charset=utf-8")
         }
 
         table.htmlOnly("/") { _ in Responses.seeOther("/application/list") }

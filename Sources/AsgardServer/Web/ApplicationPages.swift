@@ -19,7 +19,7 @@ enum ApplicationPages {
                          empty: "No applications yet. Register one with Create New Application.")
     }
 
-    static func show(_ app: AppRecord, tasks: [TaskRecord]) -> String {
+    static func show(_ app: AppRecord, tasks: [TaskRecord], csrf: String) -> String {
         let name = HTML.escape(app.name.rawValue)
         let segment = HTML.pathSegment(app.name.rawValue)
         var body = "<h1>Application: <span id=\"app-name\">\(name)</span></h1>"
@@ -33,8 +33,9 @@ enum ApplicationPages {
         body += "<h2>Recent tasks</h2>" + TaskPages.table(tasks, empty: "No tasks for this application.")
         body += """
         <details><summary>Delete this application…</summary>
-        <form method="post" action="/application/delete"><input type="hidden" name="name" value="\(name)">
+        <form class="edit" method="post" action="/application/delete">\(csrf)<input type="hidden" name="name" value="\(name)">
         <p>Deleting is refused while it still owns server groups, load balancers or images.</p>
+        <label for="confirm">Type <b>\(name)</b> to confirm</label><input id="confirm" name="confirm" autocomplete="off">
         <button class="danger" type="submit" id="delete-application">Delete \(name)</button></form></details>
         """
         return body
@@ -47,7 +48,7 @@ enum ApplicationPages {
         ])
     }
 
-    static func form(_ mode: FormMode, values: FormFields, errors: [FieldError]) -> String {
+    static func form(_ mode: FormMode, values: FormFields, errors: [FieldError], csrf: String) -> String {
         func error(_ field: String) -> String {
             errors.filter { $0.field == field }
                 .map { "<span class=\"field-error\" id=\"\(field)-error\">\(HTML.escape($0.message))</span>" }.joined()
@@ -66,7 +67,7 @@ enum ApplicationPages {
         let title = mode == .create ? "Create application" : "Edit application \(value("name"))"
         return """
         <h1>\(title)</h1>\(general)
-        <form class="edit" method="post" action="\(mode == .create ? "/application/save" : "/application/update")" id="application-form">
+        <form class="edit" method="post" action="\(mode == .create ? "/application/save" : "/application/update")" id="application-form">\(csrf)
         <label for="name">Name</label>\(nameInput)<span class="hint">At most 28 characters of a-z, 0-9, '.' and '_'.</span>\(error("name"))
         <label for="owner">Owner</label><input id="owner" name="owner" value="\(value("owner"))"\(invalid("owner"))>\(error("owner"))
         <label for="email">Email</label><input id="email" name="email" type="text" value="\(value("email"))"\(invalid("email"))>\(error("email"))

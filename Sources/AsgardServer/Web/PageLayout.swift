@@ -24,6 +24,20 @@ struct PageLayout: Sendable {
         }
     }
 
+    /// Who is signed in, with links to their tokens and, for admins, users and the audit log;
+    /// sign-out is a form so that it carries the CSRF token.
+    private func userMenu(_ principal: Principal?) -> String {
+        guard let principal else { return "<div class=\"user\"><a href=\"/auth/login\" id=\"sign-in\">Sign in</a></div>" }
+        var links = "<a href=\"/token/list\">Tokens</a>"
+        if principal.user.roles.contains(.admin) {
+            links += "<a href=\"/user/list\">Users</a><a href=\"/audit/list\">Audit</a>"
+        }
+        let logout = principal.csrfToken.map { csrf in
+            "<form method=\"post\" action=\"/auth/logout\"><input type=\"hidden\" name=\"_csrf\" value=\"\(HTML.escape(csrf))\"><button type=\"submit\" id=\"sign-out\">Sign out</button></form>"
+        } ?? ""
+        return "<div class=\"user\">\(links)<span id=\"signed-in-as\">\(HTML.escape(principal.user.name.rawValue))</span>\(logout)</div>"
+    }
+
     /// The cookie that remembers the chosen region.
     static let regionCookie = "asgard_region"
 
@@ -36,7 +50,7 @@ struct PageLayout: Sendable {
     }
 
     /// A whole page.
-    func render(title: String, section: Section?, region: String, returnPath: String, body: String) -> String {
+    func render(title: String, section: Section?, region: String, returnPath: String, principal: Principal?, body: String) -> String {
         let nav = Section.allCases.map { s in
             "<a href=\"\(HTML.escape(s.href(region: region)))\"\(s == section ? " class=\"active\"" : "")>\(s.rawValue)</a>"
         }.joined()
@@ -55,7 +69,7 @@ struct PageLayout: Sendable {
         <body><header><a class="brand" href="/">Asgard</a><nav>\(nav)</nav>
         <form method="get" action="/region/switch" id="region-switcher"><label for="region-select">Region</label>
         <select id="region-select" name="to">\(options)</select><input type="hidden" name="return" value="\(HTML.escape(returnPath))">
-        <button type="submit">Go</button></form></header>
+        <button type="submit">Go</button></form>\(userMenu(principal))</header>
         <main>\(body)</main></body></html>
         """
     }

@@ -40,3 +40,13 @@ enum Stylesheet {
     details summary{cursor:pointer;color:#b3261e;margin-top:12px}
     """
 }
+
+extension Stylesheet {
+    /// Styles of the user menu and the sign-in page.
+    static let authCSS = """
+    header .user{display:flex;gap:10px;align-items:center;color:#d6e2ee;margin-left:12px}
+    header .user a{color:#d6e2ee}header .user form{margin:0}
+    header .user button{background:#34495e}
+    .token-secret{font:14px ui-monospace,Menlo,Consolas,monospace;background:#fff;border:1px solid #d5dce3;padding:6px 10px;display:inline-block}
+    """
+}

@@ -42,6 +42,56 @@ enum SQLiteSchema {
                 CREATE INDEX taskLog_task ON taskLog(taskId, id);
                 """)
         }
+        migrator.registerMigration("v2: users, tokens, sessions and audit") { db in
+            try db.execute(sql: """
+                CREATE TABLE user (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    roles TEXT NOT NULL,
+                    applications TEXT NOT NULL,
+                    passwordHash TEXT,
+                    createTime DOUBLE NOT NULL,
+                    updateTime DOUBLE NOT NULL
+                );
+                CREATE TABLE token (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL,
+                    user TEXT NOT NULL REFERENCES user(name) ON DELETE CASCADE,
+                    secretHash TEXT NOT NULL UNIQUE,
+                    createTime DOUBLE NOT NULL,
+                    expiresTime DOUBLE,
+                    revokedTime DOUBLE
+                );
+                CREATE INDEX token_user ON token(user, name);
+                CREATE TABLE session (
+                    idHash TEXT PRIMARY KEY NOT NULL,
+                    user TEXT NOT NULL REFERENCES user(name) ON DELETE CASCADE,
+                    csrfToken TEXT NOT NULL,
+                    createTime DOUBLE NOT NULL,
+                    lastSeenTime DOUBLE NOT NULL
+                );
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    time DOUBLE NOT NULL,
+                    user TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    objectType TEXT,
+                    objectId TEXT,
+                    application TEXT,
+                    address TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    taskId INTEGER,
+                    message TEXT NOT NULL
+                );
+                CREATE INDEX audit_user ON audit(user, id);
+                CREATE INDEX audit_application ON audit(application, id);
+                CREATE INDEX audit_time ON audit(time);
+                CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                """)
+        }
         return migrator
     }
 }
