@@ -5,7 +5,7 @@ import Hummingbird
 extension Console {
     /// Operations endpoints, the stylesheet, the home page and the region switcher.
     func addServerRoutes(to table: RouteTable) {
-        table.get("/healthcheck", doc: EndpointDoc(
+        table.get("/healthcheck", access: .open, doc: EndpointDoc(
             summary: "200 when the server is ready, 503 while it starts", tag: "Server",
             answers: [EndpointDoc.Answer(status: 200, description: "Ready", schema: nil, plainText: true),
                       EndpointDoc.Answer(status: 503, description: "Starting", schema: nil, plainText: true)]
@@ -13,7 +13,7 @@ extension Console {
             readiness.isReady ? Responses.text("ok\n") : Responses.text("starting\n", status: .serviceUnavailable)
         }
 
-        table.get("/server/version.json", doc: EndpointDoc(
+        table.get("/server/version.json", access: .open, doc: EndpointDoc(
             summary: "The console's version", tag: "Server", answers: [.ok("ServerVersion")]
         )) { _ in
             try Responses.json(ServerVersionJSON(name: "asgard", version: AsgardVersion.version, apiVersion: AsgardVersion.apiVersion))
@@ -25,7 +25,7 @@ extension Console {
             try Responses.json(accounts)
         }
 
-        table.htmlOnly("/static/asgard.css") { _ in
+        table.htmlOnly("/static/asgard.css", access: .open) { _ in
             Responses.text(Stylesheet.css + "\n" + Stylesheet.authCSS, contentType: "text/css; charset=utf-8")
         }
 
