@@ -145,3 +145,60 @@ struct SQLiteStoreTests {
         }
     }
 }
+
+@Suite("Audit log")
+struct AuditLogTests {
+    @Test func theAuditLogIsAppendOnlyAndSurvivesReopening() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("a.sqlite")
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        do {
+            let store = try SQLiteStore(path: path)
+            for i in 0..<3 {
+                try await store.appendAudit(AuditDraft(time: t0.addingTimeInterval(Double(i)), user: i == 2 ? "bob" : "ann",
+                                                       action: "POST /application/save", objectType: "application", objectId: "app\(i)",
+                                                       application: "app\(i)", address: "127.0.0.1", outcome: .succeeded, status: 201,
+                                                       taskId: Int64(i + 1), message: "OK"))
+            }
+        }
+        let store = try SQLiteStore(path: path)
+        let all = try await store.audit(AuditQuery())
+        #expect(all.total == 3)
+        #expect(all.entries.map(\.objectId) == ["app2", "app1", "app0"])
+        #expect(try await store.audit(AuditQuery(user: "bob")).entries.map(\.taskId) == [3])
+        #expect(try await store.audit(AuditQuery(application: "app0")).total == 1)
+        #expect(try await store.audit(AuditQuery(since: t0.addingTimeInterval(1), until: t0.addingTimeInterval(2))).entries.map(\.objectId) == ["app1"])
+
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        #expect(throws: (any Error).self) { try queue.write { db in try db.execute(sql: "UPDATE audit SET user = 'mallory'") } }
+        #expect(throws: (any Error).self) { try queue.write { db in try db.execute(sql: "DELETE FROM audit") } }
+        let kept = try await queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE user = 'ann'") }
+        #expect(kept == 2)
+    }
+
+    @Test func deletingAUserRemovesTheirTokensAndSessions() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(path: dir.file("a.sqlite"))
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let user = UserRecord(name: UserName(rawValue: "ann"), roles: [.viewer], applications: ["shop": .deployer], createTime: t0, updateTime: t0)
+        let task = TaskDraft(operation: "x", objectType: .user, objectId: "ann", user: "admin", status: .succeeded, log: [])
+        _ = try await store.saveUser(user, passwordHash: "hash", task: task)
+        try await store.createToken(TokenRecord(name: "ci", user: user.name, createTime: t0, expiresTime: nil), secretHash: "h1")
+        try await store.createSession(SessionRecord(idHash: "s1", user: user.name, csrfToken: "c", createTime: t0, lastSeenTime: t0))
+        #expect(try await store.tokenOwner(secretHash: "h1", now: t0)?.0 == user)
+        await #expect { try await store.createToken(TokenRecord(name: "ci", user: user.name, createTime: t0, expiresTime: nil), secretHash: "h2") }
+            throws: { ($0 as? StoreError)?.code == .conflict }
+        // Saving without a password keeps the stored one.
+        _ = try await store.saveUser(user, passwordHash: nil, task: task)
+        #expect(try await store.passwordHash(of: user.name) == "hash")
+
+        _ = try await store.deleteUser(named: user.name, task: task)
+        let gone = try await store.tokenOwner(secretHash: "h1", now: t0)
+        #expect(gone == nil)
+        #expect(try await store.session(idHash: "s1") == nil)
+        #expect(try await store.tokens(of: nil).isEmpty)
+    }
+}

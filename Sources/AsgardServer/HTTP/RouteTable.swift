@@ -119,6 +119,10 @@ final class RouteTable {
             } catch let error as ConsoleError {
                 failure = error
                 response = RouteTable.answer(error, input: input, request: request, renderErrorPage: renderErrorPage)
+            } catch let error as FieldError {
+                let mapped = ConsoleError.invalid(error.field, error.message)
+                failure = mapped
+                response = RouteTable.answer(mapped, input: input, request: request, renderErrorPage: renderErrorPage)
             } catch let error as StoreError {
                 if let mapped = ConsoleError(error) {
                     failure = mapped
