@@ -63,7 +63,7 @@ final class ServerProcess: @unchecked Sendable {
     private(set) var url = ""
 
     /// Starts the server with its data in `dataDir` and waits until it serves.
-    init(dataDir: String, extraArguments: [String] = []) async throws {
+    init(dataDir: String, extraArguments: [String] = [], adminToken: String? = adminToken) async throws {
         self.dataDir = dataDir
         logPath = NSTemporaryDirectory() + "asgard-server-\(UUID().uuidString).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -145,7 +145,7 @@ enum HTTP {
 
 /// Runs a program to completion and answers its exit code and output.
 func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-         workingDirectory: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+         workingDirectory: String? = nil, input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -165,7 +165,13 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     }
     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".out"))
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".err"))
-    process.standardInput = FileHandle.nullDevice
+    if let input {
+        _ = FileManager.default.createFile(atPath: base + ".in", contents: Data(input.utf8))
+        process.standardInput = FileHandle(forReadingAtPath: base + ".in")
+    } else {
+        process.standardInput = FileHandle.nullDevice
+    }
+    defer { try? FileManager.default.removeItem(atPath: base + ".in") }
     try process.run()
     process.waitUntilExit()
     let stdout = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""

@@ -64,7 +64,8 @@ struct SecurityTests {
 
     static let matrix: [MatrixRow] = [
         MatrixRow(path: "/application/save", fields: [("name", "fresh"), ("owner", "o"), ("email", "o@example.com")], allowed: [.admin: 201]),
-        MatrixRow(path: "/application/update", fields: [("name", "shop"), ("owner", "new owner")], allowed: [.shopOwner: 200, .admin: 200]),
+        MatrixRow(path: "/application/update", fields: [("name", "shop"), ("owner", "new owner")],
+                  allowed: [.shopDeployer: 200, .shopOwner: 200, .admin: 200]),
         MatrixRow(path: "/application/delete", fields: [("name", "shop")], allowed: [.shopOwner: 200, .admin: 200]),
         MatrixRow(path: "/user/save", fields: [("name", "newcomer"), ("roles", "viewer")], allowed: [.admin: 201]),
         MatrixRow(path: "/user/delete", fields: [("name", "victim")], allowed: [.admin: 200]),
@@ -214,7 +215,7 @@ struct SecurityTests {
             #expect(update.taskId != nil)
             let other = try await client.get("/audit/list.json?application=other&user=so").decode([AuditRecord].self)
             #expect(other.map(\.outcome) == [.forbidden])
-            #expect(other.first?.message == "User 'so' needs the owner role on application 'other' for this")
+            #expect(other.first?.message == "User 'so' needs the owner or deployer role on application 'other' for this")
             let viewer = try await client.get("/audit/list.json?user=viewer").decode([AuditRecord].self)
             #expect(viewer.first?.action == "GET /user/list.json")
             #expect(viewer.first?.outcome == .forbidden)

@@ -71,7 +71,7 @@ extension Console {
                 + nameFields.map { var f = $0; f.required = false; return f },
             answers: [.ok("Application", "Updated; X-Task-Id names the task"), .badRequest, .notFound]
         )) { input in
-            try authorizeApplicationChange(input)
+            try authorizeApplicationChange(input, needs: { .deployApplication($0) })
             do {
                 let (app, task) = try await applications.update(draft(from: input.fields), user: user(of: input))
                 if input.wantsJSON {
@@ -108,15 +108,16 @@ extension Console {
         }
     }
 
-    /// Registering, changing or deleting an application needs admin or the owner role on it. A
-    /// name that is not valid is left to validation (a 400): no application can have it, so
-    /// nothing can change.
-    private func authorizeApplicationChange(_ input: RouteInput) throws {
+    /// Registering or deleting an application needs admin or the owner role on it; changing its
+    /// details, the owner or deployer role. A name that is not valid is left to validation (a
+    /// 400): no application can have it, so nothing can change.
+    private func authorizeApplicationChange(_ input: RouteInput,
+                                            needs permission: (AppName) -> Permission = { .changeApplication($0) }) throws {
         try input.require(.read)
         let raw = input.fields["name"] ?? ""
         input.audit.object("application", raw.lowercased(), application: raw.lowercased())
         guard let name = try? AppName(validating: raw) else { return }
-        try input.require(.changeApplication(name))
+        try input.require(permission(name))
     }
 
     private func draft(from fields: FormFields) -> AppDraft {
