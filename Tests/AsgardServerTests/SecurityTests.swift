@@ -147,6 +147,9 @@ struct SecurityTests {
                                                   browser: true, as: .none)
             #expect(login.status == .seeOther)
             #expect(login.headers[.location] == "/task/list")
+            let signIn = try await client.get("/audit/list.json?user=ann").decode([AuditRecord].self)
+            #expect(signIn.first?.action == "POST /auth/login")
+            #expect(signIn.first?.outcome == .succeeded)
             let setCookie = try #require(login.headers[.setCookie])
             #expect(setCookie.contains("HttpOnly"))
             #expect(setCookie.contains("SameSite=Strict"))
@@ -168,6 +171,9 @@ struct SecurityTests {
             let withToken = try await client.postForm("/application/save", [("name", "viaform"), ("owner", "o"), ("email", "o@example.com"),
                                                                              ("_csrf", csrf)], browser: true, as: cookie)
             #expect(withToken.status == .seeOther)
+            let tokenPage = try await client.postForm("/token/create", [("name", "browser"), ("_csrf", csrf)], browser: true, as: cookie)
+            #expect(tokenPage.status == .created)
+            #expect(tokenPage.text.contains("id=\"token-secret\">asgard_"))
 
             // Used within the idle limit, the session lives on; unused for longer, it ends.
             clock.withLock { $0 = $0.addingTimeInterval(29 * 60) }

@@ -7,6 +7,8 @@ final class AuditNote: Sendable {
         var objectId: String?
         var application: String?
         var taskId: Int64?
+        /// Who acted, when the request itself proves it (a sign-in), rather than its credentials.
+        var user: String?
     }
 
     private let content = Mutex(Content())
@@ -23,6 +25,11 @@ final class AuditNote: Sendable {
     /// Names the task the change recorded.
     func task(_ id: Int64) {
         content.withLock { $0.taskId = id }
+    }
+
+    /// Names who acted, for requests that sign someone in.
+    func actor(_ user: String) {
+        content.withLock { $0.user = user }
     }
 
     var current: Content { content.withLock { $0 } }

@@ -203,7 +203,7 @@ final class RouteTable {
         let taskId = note.taskId ?? response.headers[HTTPField.Name("X-Task-Id")!].flatMap { Int64($0) }
         let fieldName = input?.fields["name"].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
         let entry = AuditDraft(
-            time: security.now(), user: input?.principal?.user.name.rawValue ?? "anonymous",
+            time: security.now(), user: note.user ?? input?.principal?.user.name.rawValue ?? "anonymous",
             action: "\(method.rawValue) \(request.uri.path)", objectType: note.objectType, objectId: note.objectId ?? fieldName,
             application: note.application, address: context.remoteAddress, outcome: outcome, status: status, taskId: taskId,
             message: failure?.message ?? (outcome == .succeeded ? "OK" : response.status.reasonPhrase))

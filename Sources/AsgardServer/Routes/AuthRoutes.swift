@@ -45,6 +45,7 @@ extension Console {
                             body: AuthPages.login(next: input.fields["next"], reason: nil, name: name, error: error.message),
                             status: error.code.status)
             }
+            input.audit.actor(user.name.rawValue)
             if input.wantsJSON {
                 var token: CreatedToken?
                 if input.fields["issueToken"] == "true" {
