@@ -96,6 +96,16 @@ struct ApplicationAPITests {
             let app = try created.decode(AppRecord.self)
             #expect(app.owner == "42")
             #expect(app.description == "true")
+
+            let list = try await client.postJSON("/application/save", #"{"name": ["a1", "a2"], "owner": "o", "email": "a@b.co"}"#)
+            #expect(list.status == .badRequest)
+            #expect(try list.error().message == "name: must be a single value, not a list")
+            let object = try await client.postJSON("/application/save", #"{"name": "a3", "owner": {"team": "x"}, "email": "a@b.co"}"#)
+            #expect(object.status == .badRequest)
+            #expect(try object.error().field == "owner")
+            let repeated = try await client.postForm("/application/update", [("name", "app1"), ("owner", "x"), ("owner", "y")])
+            #expect(try repeated.error().message == "owner: must be a single value, not a list")
+            #expect(try await client.get("/application/list.json").decode([AppRecord].self).map(\.name.rawValue) == ["app1"])
         }
     }
 }

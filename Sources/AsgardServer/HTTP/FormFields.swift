@@ -1,9 +1,12 @@
+import AsgardCore
 import Foundation
 
 /// The fields of a request: query parameters, then form fields or the members of a JSON
 /// object body, which win over the query. Values are kept as text, as a form would send them.
 struct FormFields: Sendable {
     private(set) var values: [String: [String]] = [:]
+    /// Members of a JSON body whose value was an object, which no scalar field accepts.
+    private(set) var objectKeys: Set<String> = []
 
     init() {}
 
@@ -39,9 +42,20 @@ struct FormFields: Sendable {
         for (key, value) in dictionary {
             if let array = value as? [Any] {
                 values[key] = array.compactMap(FormFields.text)
+            } else if value is [String: Any] {
+                objectKeys.insert(key)
             } else if let text = FormFields.text(value) {
                 values[key] = [text]
             }
+        }
+    }
+
+    /// The fields among `scalars` that were sent as a list or an object, with what is wrong.
+    func nonScalarProblems(_ scalars: [String]) -> [FieldError] {
+        scalars.compactMap { key in
+            if objectKeys.contains(key) { return FieldError(field: key, message: "must be a single value, not an object") }
+            if (values[key]?.count ?? 0) > 1 { return FieldError(field: key, message: "must be a single value, not a list") }
+            return nil
         }
     }
 
@@ -58,6 +72,7 @@ struct FormFields: Sendable {
     func merging(_ other: FormFields) -> FormFields {
         var merged = self
         merged.values.merge(other.values) { _, new in new }
+        merged.objectKeys.formUnion(other.objectKeys)
         return merged
     }
 

@@ -70,10 +70,16 @@ final class RouteTable {
         endpoints.append(Endpoint(method: .get, documentedPath: path, routerPaths: [hb], doc: doc, access: access))
     }
 
-    /// Adds a mutation. A GET of the same path answers 405 saying to use POST.
+    /// Adds a mutation. A GET of the same path answers 405 saying to use POST. Fields the
+    /// document declares as single values are refused as lists or objects.
     func post(_ path: String, access: Access = .signedIn, doc: EndpointDoc, handler: @escaping Handler) {
         let hb = RouteTable.routerPath(path)
-        register(.post, hb, access: access, jsonSuffix: false, handler: handler)
+        let scalars = doc.parameters.filter { $0.location == .body && $0.type != "array" && $0.type != "object" }.map(\.name)
+        register(.post, hb, access: access, jsonSuffix: false) { input in
+            let problems = input.fields.nonScalarProblems(scalars)
+            guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
+            return try await handler(input)
+        }
         if !registered.contains("GET \(hb)") {
             register(.get, hb, access: .open, jsonSuffix: false) { _ in
                 throw ConsoleError(.methodNotAllowed, "\(path) changes state: send it as POST")

@@ -46,7 +46,15 @@ enum OpenAPIDocument {
         if !fields.isEmpty {
             var properties: [String: JSONValue] = [:]
             for f in fields {
-                properties[f.name] = ["type": .string(f.type), "description": .string(f.description)]
+                switch f.type {
+                case "array":
+                    properties[f.name] = ["type": "array", "items": ["type": "string"], "description": .string(f.description)]
+                case "object":
+                    properties[f.name] = ["type": ["object", "string"], "additionalProperties": ["type": "string"],
+                                          "description": .string(f.description)]
+                default:
+                    properties[f.name] = ["type": .string(f.type), "description": .string(f.description)]
+                }
             }
             let schema: JSONValue = [
                 "type": "object", "properties": .object(properties),

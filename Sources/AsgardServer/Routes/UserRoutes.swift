@@ -33,8 +33,9 @@ extension Console {
             summary: "Create a user or change their roles and password (admin)", tag: "User",
             parameters: [.field("name", "The login name", required: true),
                          .field("password", "At least 12 characters; absent keeps the current one"),
-                         .field("roles", "Global roles: admin, viewer (repeat the field, or a JSON array)"),
-                         .field("applications", "Application roles: a JSON object {\"shop\": \"deployer\"}, or 'shop:deployer, cart:owner'")],
+                         .field("roles", "Global roles: admin, viewer (repeat the field, or a JSON array)", type: "array"),
+                         .field("applications", "Application roles: a JSON object {\"shop\": \"deployer\"}, or 'shop:deployer, cart:owner'",
+                                type: "object")],
             answers: [EndpointDoc.Answer(status: 201, description: "Created", schema: "User"), .ok("User", "Updated"),
                       .badRequest, .unauthorized, .forbidden, .conflict]
         )) { input in
