@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "asgard", targets: ["asgard"]),
+        .executable(name: "asgard-sample-app", targets: ["asgard-sample-app"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -52,6 +53,14 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        .executableTarget(
+            name: "asgard-sample-app",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "AsgardCoreTests", dependencies: ["AsgardCore"]),
         .testTarget(
             name: "AsgardStoreTests",
@@ -69,6 +78,7 @@ let package = Package(
             name: "AsgardEndToEndTests",
             dependencies: [
                 "asgard",
+                "asgard-sample-app",
                 "AsgardCore",
                 "AsgardAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

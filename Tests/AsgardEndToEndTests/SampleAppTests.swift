@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+/// A free TCP port on 127.0.0.1, found by binding port 0 and closing again.
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw E2EError("socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    guard bound == 0 else { throw E2EError("bind() failed") }
+    let named = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    guard named == 0 else { throw E2EError("getsockname() failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// The sample application as a process.
+final class SampleAppProcess: @unchecked Sendable {
+    let process = Process()
+    let url: String
+
+    init(_ arguments: [String], environment: [String: String] = [:]) async throws {
+        let port = try freePort()
+        url = "http://127.0.0.1:\(port)"
+        process.executableURL = URL(fileURLWithPath: URL(fileURLWithPath: Binaries.asgard).deletingLastPathComponent()
+            .appendingPathComponent("asgard-sample-app").path)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["PORT"] = String(port)
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let url = self.url
+        try await waitUntil("the sample app to listen") {
+            if !self.process.isRunning { return true }
+            return (try? await HTTP.get(url + "/health", accept: "*/*", token: nil)) != nil
+        }
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}
+
+@Suite("The sample application", .serialized)
+struct SampleAppTests {
+    @Test func answersItsVersionAndInstanceAndFailsInTheAskedShare() async throws {
+        let app = try await SampleAppProcess(["--version-label", "2.1.0", "--error-rate", "0.2"],
+                                             environment: ["ASGARD_INSTANCE_ID": "i-0123abcd"])
+        defer { app.stop() }
+        var failures = 0
+        var body = ""
+        for _ in 0..<100 {
+            let reply = try await HTTP.get(app.url + "/", token: nil)
+            if reply.status == 500 { failures += 1 } else { body = reply.text }
+        }
+        #expect(failures == 20)
+        #expect(body == "{\"version\": \"2.1.0\", \"instanceId\": \"i-0123abcd\"}\n")
+        #expect(try await HTTP.get(app.url + "/health", token: nil).status == 200)
+    }
+
+    @Test func canBeUnhealthySlowAndShortLived() async throws {
+        let sick = try await SampleAppProcess([], environment: ["SAMPLE_UNHEALTHY": "1", "SAMPLE_LATENCY_MS": "150"])
+        defer { sick.stop() }
+        #expect(try await HTTP.get(sick.url + "/health", token: nil).status == 503)
+        let started = Date()
+        #expect(try await HTTP.get(sick.url + "/", token: nil).status == 200)
+        #expect(Date().timeIntervalSince(started) >= 0.15)
+
+        let brief = try await SampleAppProcess(["--exit-after-s", "0.5"])
+        try await waitUntil("the sample app to exit by itself", seconds: 10) { !brief.process.isRunning }
+        #expect(brief.process.terminationStatus == 1)
+    }
+
+    @Test func refusesAnErrorRateOutsideZeroToOne() throws {
+        let path = URL(fileURLWithPath: Binaries.asgard).deletingLastPathComponent().appendingPathComponent("asgard-sample-app").path
+        let result = try run(path, ["--error-rate", "1.5"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--error-rate must be from 0.0 to 1.0"))
+    }
+}
