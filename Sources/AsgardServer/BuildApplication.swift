@@ -62,9 +62,10 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
                                       anonymousRead: config.anonymousRead, passwords: passwords, throttle: LoginThrottle())
     let readiness = Readiness()
     let console = Console(
-        applications: ApplicationRegistry(store: store, resources: NoCloudResources(), now: now),
+        applications: ApplicationRegistry(store: store, resources: StoreResourceLookup(images: store), now: now),
         tasks: store, accounts: config.accounts, layout: PageLayout(accounts: config.accounts), readiness: readiness,
-        users: users, authenticator: authenticator, now: now)
+        users: users, images: ImageRegistry(store: store, now: now, usedBy: { _ in [] }),
+        authenticator: authenticator, now: now)
 
     let router = Router(context: ConsoleRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
@@ -78,6 +79,7 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
     console.addTaskRoutes(to: table)
     console.addNamingRoutes(to: table)
     console.addRegionalRoutes(to: table)
+    console.addImageRoutes(to: table)
     console.addUserRoutes(to: table)
     console.addTokenRoutes(to: table)
     console.addAuditRoutes(to: table)

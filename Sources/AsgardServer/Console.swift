@@ -12,6 +12,7 @@ struct Console: Sendable {
     let readiness: Readiness
 
     let users: UserRegistry
+    let images: ImageRegistry
     let authenticator: Authenticator
     let now: @Sendable () -> Date
 

@@ -67,7 +67,11 @@ struct CLITests {
     }
 
     @Test(arguments: [["--help"], ["serve", "--help"], ["app", "create", "--help"], ["app", "list", "--help"], ["app", "show", "--help"],
-                      ["app", "update", "--help"], ["app", "delete", "--help"], ["task", "list", "--help"], ["task", "show", "--help"]])
+                      ["app", "update", "--help"], ["app", "delete", "--help"], ["task", "list", "--help"], ["task", "show", "--help"],
+                      ["login", "--help"], ["logout", "--help"], ["user", "list", "--help"], ["user", "save", "--help"],
+                      ["user", "delete", "--help"], ["token", "list", "--help"], ["token", "create", "--help"],
+                      ["token", "revoke", "--help"], ["audit", "list", "--help"], ["image", "register", "--help"],
+                      ["image", "list", "--help"], ["image", "show", "--help"], ["image", "delete", "--help"]])
     func everyCommandsHelpHasAnExample(_ arguments: [String]) throws {
         let result = try run(Binaries.asgard, arguments)
         #expect(result.status == 0)

@@ -32,6 +32,8 @@ func seedPeople(_ client: any TestClientProtocol) async throws -> [Actor: Creden
         let token = try await client.postForm("/token/create", [("name", "t"), ("user", user)])
         credentials[actor] = .token(try token.decode(CreatedTokenJSON.self).token)
     }
+    let image = try await client.postJSON("/local/image/register", #"{"name": "other", "version": "1.0", "command": ["sleep", "1"]}"#)
+    #expect(image.status == .created)
     _ = try await client.postJSON("/user/save", #"{"name": "victim", "roles": ["viewer"]}"#)
     _ = try await client.postForm("/token/create", [("name", "t"), ("user", "victim")])
     return credentials
@@ -46,7 +48,7 @@ struct CreatedTokenJSON: Decodable {
 /// What the admin sees of everything a mutation could change.
 func snapshot(_ client: any TestClientProtocol) async throws -> String {
     var parts: [String] = []
-    for path in ["/application/list.json", "/user/list.json", "/token/list.json", "/task/list.json?limit=1000"] {
+    for path in ["/application/list.json", "/user/list.json", "/token/list.json", "/local/image/list.json", "/task/list.json?limit=1000"] {
         parts.append(try await client.get(path).text)
     }
     return parts.joined(separator: "\n")
@@ -71,6 +73,8 @@ struct SecurityTests {
         MatrixRow(path: "/user/delete", fields: [("name", "victim")], allowed: [.admin: 200]),
         MatrixRow(path: "/token/create", fields: [("name", "extra"), ("user", "victim")], allowed: [.admin: 201]),
         MatrixRow(path: "/token/revoke", fields: [("name", "t"), ("user", "victim")], allowed: [.admin: 200]),
+        MatrixRow(path: "/local/image/register", fields: [("name", "shop"), ("version", "9"), ("command", "sleep")], allowed: [.admin: 201]),
+        MatrixRow(path: "/local/image/delete", fields: [("imageId", "{image}")], allowed: [.admin: 200]),
     ]
 
     @Test(arguments: matrix)
@@ -79,7 +83,9 @@ struct SecurityTests {
             try await withConsole { client, _ in
                 let credentials = try await seedPeople(client)
                 let before = try await snapshot(client)
-                let answer = try await client.postForm(row.path, row.fields, as: credentials[actor]!)
+                let imageId = try await client.get("/local/image/list.json").decode([ImageRecord].self).first?.imageId.rawValue ?? ""
+                let fields = row.fields.map { ($0.0, $0.1 == "{image}" ? imageId : $0.1) }
+                let answer = try await client.postForm(row.path, fields, as: credentials[actor]!)
                 let expected = actor == .anonymous ? 401 : (row.allowed[actor] ?? 403)
                 #expect(Int(answer.status.code) == expected, "\(actor) \(row.path): \(answer.text)")
                 if expected >= 400 {

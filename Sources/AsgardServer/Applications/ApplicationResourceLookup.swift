@@ -7,8 +7,3 @@ protocol ApplicationResourceLookup: Sendable {
     /// nothing.
     func resources(ownedBy app: AppName) async throws -> [String]
 }
-
-/// The lookup while no cloud provider is attached: nothing is owned.
-struct NoCloudResources: ApplicationResourceLookup {
-    func resources(ownedBy app: AppName) async throws -> [String] { [] }
-}

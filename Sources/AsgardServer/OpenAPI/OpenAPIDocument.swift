@@ -147,6 +147,15 @@ enum OpenAPIDocument {
                         "properties": ["name": ["type": "string"], "provider": ["type": "string"],
                                        "regions": ["type": "array", "items": ["type": "string"]]]],
             "Object": ["type": "object"],
+            "Image": [
+                "type": "object", "required": ["imageId", "name", "version", "command", "env", "createTime"],
+                "properties": [
+                    "imageId": string("img- and eight hexadecimal digits"), "name": string("The application it packages"),
+                    "version": ["type": "string"], "command": ["type": "array", "items": ["type": "string"]],
+                    "env": ["type": "object", "additionalProperties": ["type": "string"]],
+                    "workingDirectory": ["type": "string"], "createTime": dateTime,
+                ],
+            ],
             "User": [
                 "type": "object", "required": ["name", "roles", "applications", "createTime", "updateTime"],
                 "properties": [

@@ -8,7 +8,6 @@ extension Console {
         let lists: [(controller: String, title: String, section: PageLayout.Section, noun: String)] = [
             ("cluster", "Clusters", .cluster, "clusters"),
             ("instance", "Instances", .instance, "instances"),
-            ("image", "Images", .image, "images"),
             ("loadBalancer", "Load Balancers", .loadBalancer, "load balancers"),
             ("security", "Security Groups", .security, "security groups"),
         ]

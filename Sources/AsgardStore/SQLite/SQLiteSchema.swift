@@ -92,6 +92,20 @@ enum SQLiteSchema {
                     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v3: local images") { db in
+            try db.execute(sql: """
+                CREATE TABLE image (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    command TEXT NOT NULL,
+                    env TEXT NOT NULL,
+                    workingDirectory TEXT,
+                    createTime DOUBLE NOT NULL,
+                    UNIQUE (name, version)
+                );
+                """)
+        }
         return migrator
     }
 }
