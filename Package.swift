@@ -21,6 +21,8 @@ let package = Package(
     targets: [
         .target(name: "AsgardCore"),
         .target(name: "AsgardAPI", dependencies: ["AsgardCore"]),
+        .target(name: "CLocalCloudShims"),
+        .target(name: "LocalCloud", dependencies: ["AsgardCore", "CLocalCloudShims"]),
         .target(
             name: "AsgardStore",
             dependencies: [
@@ -62,6 +64,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AsgardCoreTests", dependencies: ["AsgardCore"]),
+        .testTarget(name: "LocalCloudTests", dependencies: ["LocalCloud"]),
         .testTarget(
             name: "AsgardStoreTests",
             dependencies: ["AsgardStore", .product(name: "GRDB", package: "GRDB.swift")]

@@ -1,0 +1,11 @@
+#define _GNU_SOURCE
+#include <spawn.h>
+#include "CLocalCloudShims.h"
+
+int asgard_spawn_setsid_flag(void) {
+    return POSIX_SPAWN_SETSID;
+}
+
+int asgard_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
+    return posix_spawn_file_actions_addchdir_np(actions, path);
+}
