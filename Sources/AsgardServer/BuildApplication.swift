@@ -50,9 +50,14 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
     var logger = Logger(label: "asgard")
     logger.logLevel = config.logLevel
     do {
-        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
     } catch {
         throw StoreError(.unavailable, "Cannot create the data directory '\(config.dataDir)'; choose another with --data-dir", cause: error)
+    }
+    // The database holds password and token hashes and the audit log: readable by us alone.
+    if !FileManager.default.fileExists(atPath: config.databasePath) {
+        _ = FileManager.default.createFile(atPath: config.databasePath, contents: nil, attributes: [.posixPermissions: 0o600])
     }
     let store = try SQLiteStore(path: config.databasePath)
     let passwords = PasswordHasher(rounds: config.passwordRounds)

@@ -34,7 +34,8 @@ struct Console: Sendable {
     func page(_ input: RouteInput?, title: String, section: PageLayout.Section?, region: String? = nil,
               body: String, status: HTTPResponse.Status = .ok) -> Response {
         let shownRegion = region ?? input.map { self.region(of: $0) } ?? layout.currentRegion(remembered: nil)
-        let path = input?.pathString ?? "/"
+        // After a POST the page's own path would repeat the POST as a GET; go home instead.
+        let path = input.flatMap { $0.request.method == .get ? $0.pathString : nil } ?? "/"
         return Responses.html(layout.render(title: title, section: section, region: shownRegion, returnPath: path,
                                             principal: input?.principal, body: body),
                               status: status)

@@ -71,7 +71,8 @@ struct APIClient {
         let body = Data(buffer.readableBytesView)
         guard (200..<300).contains(Int(response.status.code)) else {
             if let error = try? APIJSON.decoder().decode(ErrorBody.self, from: body) {
-                throw CLIError(description: error.error.message)
+                let hint = response.status.code == 401 ? " (sign in with `asgard login`, or pass --token / ASGARD_TOKEN)" : ""
+                throw CLIError(description: error.error.message + hint)
             }
             throw CLIError(description: "The server answered \(response.status.code) \(response.status.reasonPhrase)")
         }

@@ -27,8 +27,8 @@ struct LoginCommand: AsyncParsableCommand {
         commandName: "login",
         abstract: "Sign in and store an API token for the other commands (file mode 0600).",
         discussion: """
-        With --user, asks for the password (or reads it from standard input with --password-stdin) and
-        creates a token named cli-HOST-TIME. With --token, checks and stores an existing token.
+        With --user, asks for the password (or reads it from standard input with --password-stdin)
+        and creates a token named cli-HOST-TIME. With --token, checks and stores an existing token.
 
         Example:
           asgard login --user admin

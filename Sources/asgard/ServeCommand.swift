@@ -49,6 +49,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let dataDir { settings.dataDir = dataDir }
         settings.adminToken = ProcessInfo.processInfo.environment["ASGARD_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
 
+        if settings.port != 0, let problem = PortCheck.problem(host: settings.host, port: settings.port) {
+            FileHandle.standardError.write(Data("error: cannot listen on \(settings.host):\(settings.port): \(problem); choose another with --port\n".utf8))
+            throw ExitCode(1)
+        }
         let console: ConsoleApplication
         do {
             let host = settings.host
@@ -63,6 +67,11 @@ struct ServeCommand: AsyncParsableCommand {
         if let message = console.firstStartMessage {
             FileHandle.standardOutput.write(Data((message + "\n").utf8))
         }
-        try await console.application.runService()
+        do {
+            try await console.application.runService()
+        } catch {
+            FileHandle.standardError.write(Data("error: the server stopped: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
     }
 }

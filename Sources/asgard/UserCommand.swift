@@ -36,12 +36,13 @@ struct UserCommand: AsyncParsableCommand {
             Roles not given keep their values. The password is read from standard input with --password-stdin.
 
             Example:
-              asgard user save alice --role viewer --app shop=deployer
+              asgard user save alice --role viewer --app shop:deployer
+              asgard user save admin --password-stdin < new-password.txt
             """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The login name.") var name: String
         @Option(name: .customLong("role"), help: "A global role: admin or viewer (repeatable).") var roles: [String] = []
-        @Option(name: .customLong("app"), help: "An application role as APP=owner or APP=deployer (repeatable).") var apps: [String] = []
+        @Option(name: .customLong("app"), help: "An application role as APP:owner or APP:deployer (APP=… works too; repeatable).") var apps: [String] = []
         @Flag(help: "Read a new password from standard input.") var passwordStdin = false
 
         func run() async throws {
@@ -51,8 +52,8 @@ struct UserCommand: AsyncParsableCommand {
                 if !apps.isEmpty {
                     var map: [String: String] = [:]
                     for entry in apps {
-                        let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-                        guard parts.count == 2 else { throw CLIError(description: "--app '\(entry)' must look like shop=deployer") }
+                        let parts = entry.split(maxSplits: 1, whereSeparator: { $0 == "=" || $0 == ":" }).map(String.init)
+                        guard parts.count == 2 else { throw CLIError(description: "--app '\(entry)' must look like shop:deployer") }
                         map[parts[0]] = parts[1]
                     }
                     document["applications"] = map

@@ -73,3 +73,23 @@ struct DurabilityTests {
         #expect(health.status == 200)
     }
 }
+
+@Suite("Starting the server", .serialized)
+struct StartingTests {
+    @Test func aBusyPortIsReportedInOneLineBeforeAnythingIsCreated() async throws {
+        let scratch = try Scratch("busy")
+        defer { scratch.remove() }
+        let first = try await ServerProcess(dataDir: scratch.path + "/one")
+        defer { first.stop() }
+        let port = String(first.url.split(separator: ":").last!)
+        let second = try run(Binaries.asgard, ["serve", "--port", port, "--data-dir", scratch.path + "/two"])
+        #expect(second.status == 1)
+        #expect(second.stderr == "error: cannot listen on 127.0.0.1:\(port): the address is already in use (another asgard serve?); choose another with --port\n")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/two"))
+        // The data directory and the database are private to the server's user.
+        let dirMode = (try FileManager.default.attributesOfItem(atPath: scratch.path + "/one")[.posixPermissions] as? NSNumber)?.intValue
+        let dbMode = (try FileManager.default.attributesOfItem(atPath: scratch.path + "/one/asgard.sqlite")[.posixPermissions] as? NSNumber)?.intValue
+        #expect(dirMode == 0o700)
+        #expect(dbMode == 0o600)
+    }
+}

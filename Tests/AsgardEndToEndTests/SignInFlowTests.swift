@@ -41,7 +41,7 @@ struct SignInFlowTests {
         #expect(onShop.status == 0, "\(onShop.stderr)")
         let onCart = try asgard(["app", "update", "cart", "--description", "Not yours"], env: ["ASGARD_TOKEN": secret])
         #expect(onCart.status == 1)
-        #expect(onCart.stderr == "error: User 'alice' needs the owner or deployer role on application 'cart' for this\n")
+        #expect(onCart.stderr == "error: User 'alice' lacks the owner or deployer role on application 'cart' and may not do this\n")
 
         let audit = try asgard(["audit", "list", "--user", "alice"])
         #expect(audit.status == 0)

@@ -33,7 +33,8 @@ struct PageTests {
             // In the browser the name must be typed again.
             let unconfirmed = try await client.postForm("/application/delete", [("name", "shop"), ("confirm", "shoe")], browser: true)
             #expect(unconfirmed.status == .badRequest)
-            #expect(unconfirmed.text.contains("type the application&#39;s name &#39;shop&#39; to confirm"))
+            #expect(unconfirmed.text.contains("Type the application&#39;s name &#39;shop&#39; to confirm"))
+            #expect(unconfirmed.text.contains("<details open>"))
             let deleted = try await client.postForm("/application/delete", [("name", "shop"), ("confirm", "shop")], browser: true)
             #expect(deleted.status == .seeOther)
             #expect(deleted.headers[.location] == "/task/show/3")

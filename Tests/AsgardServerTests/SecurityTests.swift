@@ -227,7 +227,7 @@ struct SecurityTests {
             #expect(update.taskId != nil)
             let other = try await client.get("/audit/list.json?application=other&user=so").decode([AuditRecord].self)
             #expect(other.map(\.outcome) == [.forbidden])
-            #expect(other.first?.message == "User 'so' needs the owner or deployer role on application 'other' for this")
+            #expect(other.first?.message == "User 'so' lacks the owner or deployer role on application 'other' and may not do this")
             let viewer = try await client.get("/audit/list.json?user=viewer").decode([AuditRecord].self)
             #expect(viewer.first?.action == "GET /user/list.json")
             #expect(viewer.first?.outcome == .forbidden)
@@ -289,6 +289,21 @@ struct SecurityTests {
             #expect(try badRole.error().field == "roles")
             let shortPassword = try await client.postJSON("/user/save", #"{"name": "x", "password": "short"}"#)
             #expect(try shortPassword.error().field == "password")
+        }
+    }
+
+    @Test func changingAPasswordInTheUserFormKeepsTheRoles() async throws {
+        try await withConsole { client, _ in
+            _ = try await client.postJSON("/user/save", #"{"name": "bob", "roles": ["admin"], "applications": {"shop": "owner"}}"#)
+            let form = try await client.postForm("/user/save", [("name", "bob"), ("password", "a brand new password"), ("roles", ""),
+                                                                ("applications", "")], browser: true)
+            #expect(form.status == .seeOther)
+            let bob = try await client.get("/user/show/bob.json").decode(UserRecord.self)
+            #expect(bob.roles == [.admin])
+            #expect(bob.applications == ["shop": .owner])
+            let fresh = try await client.postForm("/user/save", [("name", "carol"), ("roles", "")], browser: true)
+            #expect(fresh.status == .seeOther)
+            #expect(try await client.get("/user/show/carol.json").decode(UserRecord.self).roles == [.viewer])
         }
     }
 

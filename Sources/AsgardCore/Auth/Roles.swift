@@ -35,7 +35,7 @@ public enum Permission: Sendable, Hashable, CustomStringConvertible {
         case .admin: "the admin role"
         case .changeApplication(let app): "the owner role on application '\(app)'"
         case .deployApplication(let app): "the owner or deployer role on application '\(app)'"
-        case .ownAccount(let user): "to be user '\(user)' or an admin"
+        case .ownAccount(let user): "the admin role (this belongs to user '\(user)')"
         }
     }
 }

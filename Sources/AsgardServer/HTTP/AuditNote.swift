@@ -9,6 +9,8 @@ final class AuditNote: Sendable {
         var taskId: Int64?
         /// Who acted, when the request itself proves it (a sign-in), rather than its credentials.
         var user: String?
+        /// Why a request that answered a page (not an error) was refused, such as a form's errors.
+        var message: String?
     }
 
     private let content = Mutex(Content())
@@ -25,6 +27,11 @@ final class AuditNote: Sendable {
     /// Names the task the change recorded.
     func task(_ id: Int64) {
         content.withLock { $0.taskId = id }
+    }
+
+    /// Records why a request was refused when the answer is a page rather than an error.
+    func refused(_ message: String) {
+        content.withLock { $0.message = message }
     }
 
     /// Names who acted, for requests that sign someone in.

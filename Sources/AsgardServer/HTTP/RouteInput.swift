@@ -33,7 +33,7 @@ struct RouteInput: Sendable {
             throw ConsoleError(.unauthenticated, "Sign in first: send 'Authorization: Bearer <token>' or log in at /auth/login")
         }
         guard principal.user.isAllowed(permission) else {
-            throw ConsoleError(.forbidden, "User '\(principal.user.name)' needs \(permission) for this")
+            throw ConsoleError(.forbidden, "User '\(principal.user.name)' lacks \(permission) and may not do this")
         }
     }
 

@@ -212,7 +212,7 @@ final class RouteTable {
             time: security.now(), user: note.user ?? input?.principal?.user.name.rawValue ?? "anonymous",
             action: "\(method.rawValue) \(request.uri.path)", objectType: note.objectType, objectId: note.objectId ?? fieldName,
             application: note.application, address: context.remoteAddress, outcome: outcome, status: status, taskId: taskId,
-            message: failure?.message ?? (outcome == .succeeded ? "OK" : response.status.reasonPhrase))
+            message: failure?.message ?? note.message ?? (outcome == .succeeded ? "OK" : response.status.reasonPhrase))
         do {
             try await security.audit.appendAudit(entry)
         } catch {

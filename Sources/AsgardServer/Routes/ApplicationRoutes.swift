@@ -53,11 +53,13 @@ extension Console {
             try authorizeApplicationChange(input)
             do {
                 let (app, task) = try await applications.create(draft(from: input.fields), user: user(of: input))
+                input.audit.task(task.id.rawValue)
                 if input.wantsJSON {
                     return try Responses.json(app, status: .created, headers: taskHeaders(task.id, location: "/application/show/\(app.name).json"))
                 }
                 return Responses.seeOther("/application/show/\(HTML.pathSegment(app.name.rawValue))")
             } catch let error as ConsoleError where !input.wantsJSON && error.code != .internal {
+                input.audit.refused(error.message)
                 return page(input, title: "Create application", section: .app,
                             body: ApplicationPages.form(.create, values: input.fields, errors: errorsForForm(error), csrf: Console.csrfField(input)),
                             status: error.code.status)
@@ -74,11 +76,13 @@ extension Console {
             try authorizeApplicationChange(input, needs: { .deployApplication($0) })
             do {
                 let (app, task) = try await applications.update(draft(from: input.fields), user: user(of: input))
+                input.audit.task(task.id.rawValue)
                 if input.wantsJSON {
                     return try Responses.json(app, headers: taskHeaders(task.id, location: nil))
                 }
                 return Responses.seeOther("/application/show/\(HTML.pathSegment(app.name.rawValue))")
             } catch let error as ConsoleError where !input.wantsJSON && error.code == .invalidRequest {
+                input.audit.refused(error.message)
                 return page(input, title: "Edit application", section: .app,
                             body: ApplicationPages.form(.edit, values: input.fields, errors: errorsForForm(error), csrf: Console.csrfField(input)),
                             status: error.code.status)
@@ -97,9 +101,17 @@ extension Console {
             try authorizeApplicationChange(input)
             // People in a browser type the name again; scripts and the CLI (with --force) need not.
             if !input.wantsJSON, input.fields["confirm"]?.lowercased() != name.lowercased() {
-                throw ConsoleError.invalid("confirm", "type the application's name '\(name)' to confirm the deletion")
+                let message = "Type the application's name '\(name)' to confirm the deletion"
+                input.audit.refused(message)
+                let app = try await applications.show(name)
+                let recent = try await tasks.tasks(.init(objectType: .application, objectId: app.name.rawValue, limit: 20))
+                return page(input, title: app.name.rawValue, section: .app,
+                            body: "<div class=\"flash error\" id=\"form-error\">\(HTML.escape(message))</div>"
+                                + ApplicationPages.show(app, tasks: recent.tasks, csrf: Console.csrfField(input), openDelete: true),
+                            status: .badRequest)
             }
             let task = try await applications.delete(name, user: user(of: input))
+            input.audit.task(task.id.rawValue)
             if input.wantsJSON {
                 return try Responses.json(DeletedJSON(name: task.objectId, taskId: task.id.rawValue),
                                           headers: taskHeaders(task.id, location: nil))

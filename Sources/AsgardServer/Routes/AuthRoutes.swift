@@ -41,6 +41,7 @@ extension Console {
             do {
                 user = try await authenticator.checkPassword(name: name, password: input.fields["password"] ?? "", address: input.address)
             } catch let error as ConsoleError where !input.wantsJSON {
+                input.audit.refused(error.message)
                 return page(input, title: "Sign in", section: nil,
                             body: AuthPages.login(next: input.fields["next"], reason: nil, name: name, error: error.message),
                             status: error.code.status)

@@ -57,10 +57,12 @@ extension Console {
                 input.audit.object("image", "\(draft.name ?? "") \(draft.version ?? "")", application: draft.name?.lowercased())
                 let (image, task) = try await images.register(draft, user: input.userName, region: region)
                 input.audit.object("image", image.imageId.rawValue, application: image.name)
+                input.audit.task(task.id.rawValue)
                 let location = "/\(region)/image/show/\(image.imageId).json"
                 if input.wantsJSON { return try Responses.json(image, status: .created, headers: taskHeaders(task.id, location: location)) }
                 return Responses.seeOther("/\(region)/image/show/\(image.imageId)")
             } catch let error as ConsoleError where !input.wantsJSON && error.code != .internal && error.code != .forbidden {
+                input.audit.refused(error.message)
                 return page(input, title: "Register image", section: .image, region: region,
                             body: ImagePages.form(region: region, values: input.fields,
                                                   errors: error.fieldErrors.isEmpty ? [FieldError(field: "", message: error.message)] : error.fieldErrors,
@@ -90,6 +92,7 @@ extension Console {
                 throw ConsoleError.invalid("confirm", "type the image's id '\(image.imageId)' to confirm the deletion")
             }
             let task = try await images.delete(id, user: input.userName, region: region)
+            input.audit.task(task.id.rawValue)
             if input.wantsJSON {
                 return try Responses.json(DeletedJSON(name: image.imageId.rawValue, taskId: task.id.rawValue),
                                           headers: taskHeaders(task.id, location: nil))

@@ -48,6 +48,7 @@ extension Console {
                             body: TokenPages.list(tokens, me: principal.user.name, csrf: Console.csrfField(input), created: created, error: nil, now: now()),
                             status: .created)
             } catch let error as ConsoleError where !input.wantsJSON && error.code != .internal {
+                input.audit.refused(error.message)
                 let tokens = try await authenticator.store.tokens(of: principal.user.roles.contains(.admin) ? nil : principal.user.name)
                 return page(input, title: "Tokens", section: nil,
                             body: TokenPages.list(tokens, me: principal.user.name, csrf: Console.csrfField(input), created: nil, error: error.message, now: now()),

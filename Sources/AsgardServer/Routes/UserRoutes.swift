@@ -50,6 +50,7 @@ extension Console {
                 }
                 return Responses.seeOther("/user/show/\(HTML.pathSegment(user.name.rawValue))")
             } catch let error as ConsoleError where !input.wantsJSON && error.code != .internal {
+                input.audit.refused(error.message)
                 let all = try await authenticator.store.users()
                 return page(input, title: "Users", section: nil,
                             body: UserPages.list(all, csrf: Console.csrfField(input), error: error.message), status: error.code.status)
@@ -65,6 +66,7 @@ extension Console {
             guard let name = input.fields["name"], !name.isEmpty else { throw ConsoleError.invalid("name", "is required: the user to delete") }
             input.audit.object("user", name)
             let task = try await users.delete(name, by: input.userName)
+            input.audit.task(task.id.rawValue)
             if input.wantsJSON {
                 return try Responses.json(DeletedJSON(name: task.objectId, taskId: task.id.rawValue), headers: taskHeaders(task.id, location: nil))
             }
@@ -81,10 +83,13 @@ extension Console {
                 throw ConsoleError.invalid("applications", "must be an object such as {\"shop\": \"deployer\"}")
             }
             applications = dictionary.mapValues { "\($0)" }
-        } else if let text = input.fields["applications"] {
+        } else if let text = input.fields["applications"], !text.trimmingCharacters(in: .whitespaces).isEmpty {
             do { applications = try UserDraft.parseApplicationRoles(text) } catch { throw ConsoleError.invalid(error.field, error.message) }
         }
+        // In a form an empty field keeps the current roles; a JSON body's [] removes them all.
+        let isJSON = input.request.headers[.contentType]?.hasPrefix("application/json") == true
         var roles: [String]? = input.fields.has("roles") ? input.fields.all("roles").flatMap { $0.split(separator: ",").map(String.init) } : nil
+        if !isJSON, roles?.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) == true { roles = nil }
         if roles == nil, input.fields.has("roles[]") { roles = input.fields.all("roles[]") }
         let password = input.fields["password"].flatMap { $0.isEmpty ? nil : $0 }
         return UserDraft(name: input.fields["name"], password: password, roles: roles, applications: applications)

@@ -19,7 +19,7 @@ enum ApplicationPages {
                          empty: "No applications yet. Register one with Create New Application.")
     }
 
-    static func show(_ app: AppRecord, tasks: [TaskRecord], csrf: String) -> String {
+    static func show(_ app: AppRecord, tasks: [TaskRecord], csrf: String, openDelete: Bool = false) -> String {
         let name = HTML.escape(app.name.rawValue)
         let segment = HTML.pathSegment(app.name.rawValue)
         var body = "<h1>Application: <span id=\"app-name\">\(name)</span></h1>"
@@ -32,7 +32,7 @@ enum ApplicationPages {
         ])
         body += "<h2>Recent tasks</h2>" + TaskPages.table(tasks, empty: "No tasks for this application.")
         body += """
-        <details><summary>Delete this application…</summary>
+        <details\(openDelete ? " open" : "")><summary>Delete this application…</summary>
         <form class="edit" method="post" action="/application/delete">\(csrf)<input type="hidden" name="name" value="\(name)">
         <p>Deleting is refused while it still owns server groups, load balancers or images.</p>
         <label for="confirm">Type <b>\(name)</b> to confirm</label><input id="confirm" name="confirm" autocomplete="off">

@@ -20,6 +20,7 @@ enum Stylesheet {
     table.list{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d5dce3}
     table.list th{background:#e9eef3;text-align:left;font-weight:600;padding:4px 8px;border-bottom:1px solid #d5dce3;white-space:nowrap}
     table.list td{padding:3px 8px;border-bottom:1px solid #edf1f4;vertical-align:top}
+    #audit td:first-child,#tasks td:nth-child(7),#tasks td:nth-child(8){white-space:nowrap}
     table.list tr:hover td{background:#f7fafc}
     table.properties{border-collapse:collapse;background:#fff;border:1px solid #d5dce3;min-width:480px}
     table.properties th{text-align:left;background:#e9eef3;padding:4px 10px;width:160px;font-weight:600;vertical-align:top}
@@ -29,6 +30,7 @@ enum Stylesheet {
     form.edit input,form.edit select,form.edit textarea{width:100%;font:inherit;padding:4px 6px;border:1px solid #b8c4cf;border-radius:2px}
     form.edit .hint{color:#5d6b78;font-size:12px}
     .field-error{color:#b3261e;font-size:12px;display:block}
+    form.edit input[readonly]{background:#eef1f4;color:#5d6b78;border-color:#d5dce3}
     input.invalid,select.invalid,textarea.invalid{border-color:#b3261e;background:#fff6f5}
     .flash{padding:6px 10px;margin-bottom:10px;border-radius:3px}
     .flash.error{background:#fde8e6;border:1px solid #f3b8b2}

@@ -21,8 +21,8 @@ enum UserPages {
         <form class="edit" method="post" action="/user/save" id="user-form">\(csrf)
         <label for="user-name">Name</label><input id="user-name" name="name">
         <label for="user-password">Password</label><input id="user-password" name="password" type="password" autocomplete="new-password"><span class="hint">At least 12 characters; leave empty to keep the current one.</span>
-        <label for="user-roles">Global roles</label><input id="user-roles" name="roles" value="viewer"><span class="hint">admin, viewer (comma-separated)</span>
-        <label for="user-apps">Application roles</label><input id="user-apps" name="applications"><span class="hint">e.g. shop:deployer, cart:owner</span>
+        <label for="user-roles">Global roles</label><input id="user-roles" name="roles" placeholder="viewer"><span class="hint">admin, viewer (comma-separated); empty keeps an existing user's roles, and a new user becomes a viewer</span>
+        <label for="user-apps">Application roles</label><input id="user-apps" name="applications"><span class="hint">e.g. shop:deployer, cart:owner; empty keeps an existing user's</span>
         <div class="actions"><button type="submit" id="user-submit">Save user</button></div></form>
         """
         return body
