@@ -22,7 +22,16 @@ let package = Package(
         .target(name: "AsgardCore"),
         .target(name: "AsgardAPI", dependencies: ["AsgardCore"]),
         .target(name: "CLocalCloudShims"),
-        .target(name: "LocalCloud", dependencies: ["AsgardCore", "CLocalCloudShims"]),
+        .target(
+            name: "LocalCloud",
+            dependencies: [
+                "AsgardCore",
+                "AsgardStore",
+                "CLocalCloudShims",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "AsgardStore",
             dependencies: [
@@ -36,6 +45,7 @@ let package = Package(
                 "AsgardCore",
                 "AsgardStore",
                 "AsgardAPI",
+                "LocalCloud",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),

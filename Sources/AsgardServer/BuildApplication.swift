@@ -2,6 +2,7 @@ import AsgardCore
 import AsgardStore
 import Foundation
 import Hummingbird
+import LocalCloud
 import Logging
 
 /// One route as registered with the router, for checks that the API document covers it.
@@ -24,6 +25,8 @@ public struct ConsoleApplication: Sendable {
     public let store: SQLiteStore
     /// What the first start did about the admin user.
     let bootstrap: AdminBootstrap.Outcome
+    /// The local cloud's reconcile loop, one of the application's services.
+    public let reconciler: LocalReconciler
 
     /// A line for the console about the admin user, shown once on first start; nil otherwise.
     public var firstStartMessage: String? {
@@ -66,10 +69,19 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
     let authenticator = Authenticator(store: store, now: now, sessionIdle: Double(config.sessionIdleMinutes) * 60,
                                       anonymousRead: config.anonymousRead, passwords: passwords, throttle: LoginThrottle())
     let readiness = Readiness()
+    var reconcilerLogger = logger
+    reconcilerLogger[metadataKey: "component"] = "local-cloud"
+    let reconciler = LocalReconciler(store: store, dataDir: config.dataDir, interval: config.reconcileInterval,
+                                     terminationGrace: config.terminationGrace, keepDataPlane: config.keepDataPlane,
+                                     logger: reconcilerLogger, now: now)
     let console = Console(
-        applications: ApplicationRegistry(store: store, resources: StoreResourceLookup(images: store), now: now),
+        applications: ApplicationRegistry(store: store, resources: StoreResourceLookup(store: store), now: now),
         tasks: store, accounts: config.accounts, layout: PageLayout(accounts: config.accounts), readiness: readiness,
-        users: users, images: ImageRegistry(store: store, now: now, usedBy: { _ in [] }),
+        users: users,
+        images: ImageRegistry(store: store, now: now, usedBy: { id in
+            try await store.serverGroups().filter { $0.imageId == id }.map(\.autoScalingGroupName)
+        }),
+        groups: ServerGroupRegistry(store: store, reconciler: reconciler, now: now),
         authenticator: authenticator, now: now)
 
     let router = Router(context: ConsoleRequestContext.self)
@@ -85,6 +97,7 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
     console.addNamingRoutes(to: table)
     console.addRegionalRoutes(to: table)
     console.addImageRoutes(to: table)
+    console.addServerGroupRoutes(to: table)
     console.addUserRoutes(to: table)
     console.addTokenRoutes(to: table)
     console.addAuditRoutes(to: table)
@@ -107,12 +120,13 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
     let application = Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "asgard"),
+        services: [reconciler],
         onServerRunning: { channel in
             readiness.markReady()
             onListening(channel.localAddress?.port ?? config.port)
         },
         logger: logger)
-    return ConsoleApplication(application: application, routes: routes, store: store, bootstrap: bootstrap)
+    return ConsoleApplication(application: application, routes: routes, store: store, bootstrap: bootstrap, reconciler: reconciler)
 }
 
 /// The API document, encoded once at start.

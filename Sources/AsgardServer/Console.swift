@@ -13,6 +13,7 @@ struct Console: Sendable {
 
     let users: UserRegistry
     let images: ImageRegistry
+    let groups: ServerGroupRegistry
     let authenticator: Authenticator
     let now: @Sendable () -> Date
 

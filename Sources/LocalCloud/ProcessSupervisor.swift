@@ -25,6 +25,8 @@ public struct ProcessSupervisor: Sendable {
         posix_spawn_file_actions_addopen(&fileActions, 1, spec.logPath, O_WRONLY | O_CREAT | O_APPEND, 0o640)
         posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
         asgard_spawn_addchdir(&fileActions, spec.workingDirectory)
+        // Nothing of the server's leaks into an instance: not its listening socket, not its database.
+        asgard_spawn_addclosefrom(&fileActions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -25,6 +25,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Where the database lives; created when missing (default .asgard).")
     var dataDir: String?
 
+    @Flag(help: "On a graceful stop, leave the local cloud's instances running (to upgrade the server without downtime).")
+    var keepDataPlane = false
+
     @Option(help: "A YAML configuration file (env ASGARD_CONFIG).")
     var config: String?
 
@@ -47,6 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
             settings.port = port
         }
         if let dataDir { settings.dataDir = dataDir }
+        if keepDataPlane { settings.keepDataPlane = true }
         settings.adminToken = ProcessInfo.processInfo.environment["ASGARD_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
 
         if settings.port != 0, let problem = PortCheck.problem(host: settings.host, port: settings.port) {

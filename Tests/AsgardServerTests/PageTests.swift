@@ -75,7 +75,7 @@ struct PageTests {
 
     @Test func regionalListsAreEmptyUntilAProviderFillsThem() async throws {
         try await withConsole { client, _ in
-            for controller in ["cluster", "instance", "loadBalancer", "security"] {
+            for controller in ["loadBalancer", "security"] {
                 let json = try await client.get("/local/\(controller)/list.json")
                 #expect(json.status == .ok)
                 #expect(try json.decode([String].self).isEmpty)

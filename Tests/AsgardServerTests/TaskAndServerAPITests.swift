@@ -104,10 +104,7 @@ struct TaskAndServerAPITests {
                 var documented = route.path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
                     segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
                 }.joined(separator: "/")
-                if route.method == "GET", documented.hasSuffix("}"), documented.split(separator: "/").count > 2 {
-                    documented += ".json"
-                } else if route.method == "GET", !documented.hasSuffix(".json"),
-                          paths[documented] == nil, paths[documented + ".json"] != nil {
+                if route.method == "GET", !documented.hasSuffix(".json"), paths[documented] == nil {
                     documented += ".json"
                 }
                 let operation = paths[documented]?[route.method.lowercased()]

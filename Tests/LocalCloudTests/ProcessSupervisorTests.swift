@@ -91,3 +91,24 @@ struct ProcessSupervisorTests {
         #expect(supervisor.consoleOutput(dir + "/missing.log") == "")
     }
 }
+
+@Suite("Process supervisor descriptors", .serialized)
+struct ProcessSupervisorDescriptorTests {
+    @Test func instancesInheritNoDescriptorOfTheServer() async throws {
+        let dir = NSTemporaryDirectory() + "asgard-supervisor-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A descriptor the "server" holds open without close-on-exec.
+        let fd = open(dir + "/held", O_CREAT | O_WRONLY, 0o600)
+        #expect(fd >= 3)
+        defer { close(fd) }
+        let supervisor = ProcessSupervisor()
+        let handle = try supervisor.launch(LaunchSpec(command: ["/bin/sh", "-c", "ls /proc/$$/fd; exec sleep 30"], environment: ["PATH": "/usr/bin:/bin"],
+                                                      workingDirectory: dir, logPath: dir + "/console.log"))
+        defer { kill(handle.pid, SIGKILL) }
+        try await waitUntil("the descriptor list") { supervisor.consoleOutput(dir + "/console.log").contains("2") }
+        let descriptors = supervisor.consoleOutput(dir + "/console.log").split(whereSeparator: { $0 == "\n" || $0 == " " }).compactMap { Int($0) }
+        #expect(!descriptors.contains(Int(fd)), "\(descriptors)")
+        #expect(descriptors.allSatisfy { $0 <= 3 })   // 0, 1, 2, and the shell's own directory handle for ls
+    }
+}

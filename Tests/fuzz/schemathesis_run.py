@@ -24,7 +24,8 @@ def main(base, token, report_dir):
         "--request-timeout", "10", "--report", "har", "--report-dir", report_dir,
     ]
     run = subprocess.run(command, capture_output=True, text=True, timeout=900)
-    print(run.stdout[-4000:])
+    failures = run.stdout.find("FAILURES")
+    print(run.stdout[failures:failures + 6000] if failures >= 0 else run.stdout[-4000:])
     if run.returncode != 0:
         print("FAIL schemathesis exited with", run.returncode, run.stderr[-2000:])
         return 1

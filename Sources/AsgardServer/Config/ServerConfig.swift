@@ -23,6 +23,12 @@ public struct ServerConfig: Sendable {
     public var adminToken: String?
     /// PBKDF2 rounds for new password hashes.
     public var passwordRounds = 210_000
+    /// How often the local cloud reconciles its server groups.
+    public var reconcileInterval: Duration = .seconds(1)
+    /// How long a terminated instance gets between SIGTERM and SIGKILL.
+    public var terminationGrace: Duration = .seconds(10)
+    /// Whether a graceful stop leaves instances running (`--keep-data-plane`).
+    public var keepDataPlane = false
 
     /// The embedded defaults: 127.0.0.1:8080, `.asgard/`, account `local` with region `local`.
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDir: String = ".asgard",

@@ -63,10 +63,10 @@ final class RouteTable {
         endpoints.append(Endpoint(method: .get, documentedPath: path + ".json", routerPaths: paths, doc: doc, access: access))
     }
 
-    /// Adds a GET endpoint that answers JSON (or text) only.
+    /// Adds a GET endpoint that answers JSON (or text) only; its errors are JSON too.
     func get(_ path: String, access: Access = .read, doc: EndpointDoc, handler: @escaping Handler) {
         let hb = RouteTable.routerPath(path)
-        register(.get, hb, access: access, jsonSuffix: path.hasSuffix(".json"), handler: handler)
+        register(.get, hb, access: access, jsonSuffix: true, handler: handler)
         endpoints.append(Endpoint(method: .get, documentedPath: path, routerPaths: [hb], doc: doc, access: access))
     }
 

@@ -67,11 +67,13 @@ struct ImageRegistry: Sendable {
     }
 }
 
-/// What an application owns in the store: today its images.
+/// What an application owns in the store: its server groups and images.
 struct StoreResourceLookup: ApplicationResourceLookup {
-    let images: any ImageStore
+    let store: any ImageStore & ServerGroupStore
 
     func resources(ownedBy app: AppName) async throws -> [String] {
-        try await images.images().filter { $0.name == app.rawValue }.map { "image \($0.name) \($0.version) (\($0.imageId))" }
+        let groups = try await store.serverGroups().filter { $0.names?.app == app.rawValue }.map { "server group \($0.autoScalingGroupName)" }
+        let images = try await store.images().filter { $0.name == app.rawValue }.map { "image \($0.name) \($0.version) (\($0.imageId))" }
+        return groups + images
     }
 }

@@ -147,6 +147,38 @@ enum OpenAPIDocument {
                         "properties": ["name": ["type": "string"], "provider": ["type": "string"],
                                        "regions": ["type": "array", "items": ["type": "string"]]]],
             "Object": ["type": "object"],
+            "Instance": [
+                "type": "object",
+                "required": ["instanceId", "autoScalingGroupName", "imageId", "lifecycleState", "healthStatus", "launchTime", "port"],
+                "properties": [
+                    "instanceId": string("i- and 17 hexadecimal digits"), "autoScalingGroupName": ["type": "string"],
+                    "imageId": ["type": "string"],
+                    "lifecycleState": ["type": "string", "enum": .array(LifecycleState.allCases.map { .string($0.rawValue) })],
+                    "healthStatus": ["type": "string", "enum": .array(HealthStatus.allCases.map { .string($0.rawValue) })],
+                    "launchTime": dateTime, "port": ["type": "integer"], "pid": ["type": "integer"], "startTicks": ["type": "integer"],
+                    "statusReason": ["type": "string"],
+                ],
+            ],
+            "ServerGroup": [
+                "type": "object",
+                "required": ["autoScalingGroupName", "cluster", "appName", "imageId", "minSize", "desiredCapacity", "maxSize",
+                             "healthCheckType", "healthCheckGracePeriod", "terminationPolicies", "suspendedProcesses",
+                             "loadBalancerNames", "createdTime", "instances"],
+                "properties": [
+                    "autoScalingGroupName": ["type": "string"], "cluster": ["type": "string"], "appName": ["type": "string"],
+                    "imageId": ["type": "string"], "minSize": ["type": "integer"], "desiredCapacity": ["type": "integer"],
+                    "maxSize": ["type": "integer"], "healthCheckType": ["type": "string", "enum": ["EC2", "ELB"]],
+                    "healthCheckGracePeriod": ["type": "integer"],
+                    "terminationPolicies": ["type": "array", "items": ["type": "string"]],
+                    "suspendedProcesses": ["type": "array", "items": ["type": "string"]],
+                    "loadBalancerNames": ["type": "array", "items": ["type": "string"]],
+                    "createdTime": dateTime, "instances": ["type": "array", "items": ref("Instance")],
+                ],
+            ],
+            "Cluster": [
+                "type": "object", "required": ["cluster", "autoScalingGroups"],
+                "properties": ["cluster": ["type": "string"], "autoScalingGroups": ["type": "array", "items": ref("ServerGroup")]],
+            ],
             "Image": [
                 "type": "object", "required": ["imageId", "name", "version", "command", "env", "createTime"],
                 "properties": [

@@ -106,6 +106,36 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v4: local server groups and instances") { db in
+            try db.execute(sql: """
+                CREATE TABLE serverGroup (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    imageId TEXT NOT NULL,
+                    minSize INTEGER NOT NULL,
+                    desiredCapacity INTEGER NOT NULL,
+                    maxSize INTEGER NOT NULL,
+                    healthCheckType TEXT NOT NULL,
+                    healthCheckGracePeriod INTEGER NOT NULL,
+                    terminationPolicies TEXT NOT NULL,
+                    suspendedProcesses TEXT NOT NULL,
+                    loadBalancerNames TEXT NOT NULL,
+                    createdTime DOUBLE NOT NULL
+                );
+                CREATE TABLE instance (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    serverGroup TEXT NOT NULL,
+                    imageId TEXT NOT NULL,
+                    lifecycleState TEXT NOT NULL,
+                    healthStatus TEXT NOT NULL,
+                    launchTime DOUBLE NOT NULL,
+                    port INTEGER NOT NULL,
+                    pid INTEGER,
+                    startTicks INTEGER,
+                    statusReason TEXT
+                );
+                CREATE INDEX instance_group ON instance(serverGroup, lifecycleState);
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,163 @@
+import AsgardAPI
+import AsgardCore
+import AsgardStore
+import Foundation
+import LocalCloud
+
+/// Creates, changes and deletes local server groups; the reconciler does the rest.
+struct ServerGroupRegistry: Sendable {
+    let store: any ServerGroupStore & ImageStore
+    let reconciler: LocalReconciler
+    let now: @Sendable () -> Date
+
+    /// The most instances one local group may have.
+    static let maxCapacity = 50
+
+    func show(_ name: String) async throws -> ServerGroupRecord {
+        guard let group = try await store.serverGroup(named: name) else {
+            throw ConsoleError.notFound("Server group '\(name)' not found; see /local/autoScaling/list")
+        }
+        return group
+    }
+
+    func json(_ group: ServerGroupRecord) async throws -> ServerGroupJSON {
+        ServerGroupJSON(group, instances: try await store.instances(of: group.autoScalingGroupName, includeTerminated: false))
+    }
+
+    /// The sizes, grace period and policies in `fields`, over `base`.
+    static func settings(_ fields: FormFields, over base: ServerGroupRecord) throws -> ServerGroupRecord {
+        var group = base
+        var problems: [FieldError] = []
+        func number(_ key: String, _ current: Int, range: ClosedRange<Int>) -> Int {
+            guard let text = fields[key], !text.isEmpty else { return current }
+            guard let value = Int(text), range.contains(value) else {
+                problems.append(FieldError(field: key, message: "'\(text)' must be a whole number from \(range.lowerBound) to \(range.upperBound)"))
+                return current
+            }
+            return value
+        }
+        group.minSize = number("minSize", group.minSize, range: 0...maxCapacity)
+        group.maxSize = number("maxSize", group.maxSize, range: 0...maxCapacity)
+        group.desiredCapacity = number("desiredCapacity", group.desiredCapacity, range: 0...maxCapacity)
+        group.healthCheckGracePeriod = number("healthCheckGracePeriod", group.healthCheckGracePeriod, range: 0...86_400)
+        if let text = fields["healthCheckType"], !text.isEmpty {
+            if text == HealthCheckType.ec2.rawValue {
+                group.healthCheckType = .ec2
+            } else if text == HealthCheckType.elb.rawValue {
+                problems.append(FieldError(field: "healthCheckType", message: "ELB needs a load balancer, which the local cloud does not have yet; use EC2"))
+            } else {
+                problems.append(FieldError(field: "healthCheckType", message: "'\(text)' is not EC2 or ELB"))
+            }
+        }
+        if fields.has("terminationPolicies") {
+            var policies: [TerminationPolicy] = []
+            for text in fields.all("terminationPolicies").flatMap({ $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } })
+            where !text.isEmpty {
+                if let policy = TerminationPolicy(rawValue: text) { policies.append(policy) } else {
+                    problems.append(FieldError(field: "terminationPolicies", message: "'\(text)' is not one of \(TerminationPolicy.allCases.map(\.rawValue).joined(separator: ", "))"))
+                }
+            }
+            group.terminationPolicies = policies.isEmpty ? [.default] : policies
+        }
+        if fields.has("suspendedProcesses") {
+            var processes: [ScalingProcess] = []
+            for text in fields.all("suspendedProcesses").flatMap({ $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } })
+            where !text.isEmpty {
+                if let process = ScalingProcess(rawValue: text) {
+                    if !processes.contains(process) { processes.append(process) }
+                } else {
+                    problems.append(FieldError(field: "suspendedProcesses", message: "'\(text)' is not one of \(ScalingProcess.allCases.map(\.rawValue).joined(separator: ", "))"))
+                }
+            }
+            group.suspendedProcesses = processes
+        }
+        if let lbs = fields["selectedLoadBalancers"], !lbs.isEmpty {
+            problems.append(FieldError(field: "selectedLoadBalancers", message: "the local cloud has no load balancers yet; leave it empty"))
+        }
+        if problems.isEmpty, !(group.minSize <= group.desiredCapacity && group.desiredCapacity <= group.maxSize) {
+            problems.append(FieldError(field: "desiredCapacity", message: "must be between minSize (\(group.minSize)) and maxSize (\(group.maxSize))"))
+        }
+        guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
+        return group
+    }
+
+    func create(_ fields: FormFields, user: String) async throws -> (ServerGroupRecord, TaskRecord) {
+        var labeled: [LabeledVariable: String] = [:]
+        for variable in LabeledVariable.allCases {
+            if let value = fields[variable.parameterName], !value.isEmpty { labeled[variable] = value }
+        }
+        let cluster: String
+        do {
+            cluster = try GroupNameBuilder(appName: (fields["appName"] ?? "").lowercased(), stack: fields["stack"], detail: fields["detail"],
+                                           labeledVariables: labeled).build()
+        } catch {
+            throw ConsoleError(error)
+        }
+        guard let imageText = fields["imageId"], !imageText.isEmpty else { throw ConsoleError.invalid("imageId", "is required: the image to run") }
+        guard ImageID.isWellFormed(imageText), try await store.image(ImageID(rawValue: imageText)) != nil else {
+            throw ConsoleError.invalid("imageId", "'\(imageText)' is not a registered image; see /local/image/list")
+        }
+        let existing = try await store.serverGroups().filter { Names(parsing: $0.autoScalingGroupName)?.cluster == cluster }
+        let name = GroupNaming.nextGroupName(cluster: cluster, previousGroup: existing.last?.autoScalingGroupName)
+        let base = ServerGroupRecord(autoScalingGroupName: name, imageId: ImageID(rawValue: imageText), minSize: 1, desiredCapacity: 1,
+                                     maxSize: 1, healthCheckType: .ec2, healthCheckGracePeriod: 0, terminationPolicies: [.default],
+                                     suspendedProcesses: [], loadBalancerNames: [], createdTime: now())
+        var group = try ServerGroupRegistry.settings(fields, over: base)
+        if fields["maxSize"] == nil || fields["maxSize"] == "" { group.maxSize = max(group.maxSize, group.desiredCapacity) }
+        if fields["minSize"] == nil || fields["minSize"] == "" { group.minSize = min(group.minSize, group.desiredCapacity) }
+        let time = now()
+        let task = TaskDraft(operation: "Create server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local",
+                             status: .succeeded,
+                             log: [TaskLogLine(time: time, message: "Creating server group \(name) from image \(group.imageId): min \(group.minSize), desired \(group.desiredCapacity), max \(group.maxSize)"),
+                                   TaskLogLine(time: time, message: "Created server group \(name); instances launch within a second")])
+        let record = try await store.createServerGroup(group, task: task)
+        reconciler.poke()
+        return (group, record)
+    }
+
+    func update(_ fields: FormFields, user: String) async throws -> (ServerGroupRecord, TaskRecord) {
+        guard let name = fields["name"], !name.isEmpty else { throw ConsoleError.invalid("name", "is required: the server group") }
+        let existing = try await show(name)
+        let group = try ServerGroupRegistry.settings(fields, over: existing)
+        let time = now()
+        var changes: [String] = []
+        if (group.minSize, group.desiredCapacity, group.maxSize) != (existing.minSize, existing.desiredCapacity, existing.maxSize) {
+            changes.append("size \(existing.minSize)/\(existing.desiredCapacity)/\(existing.maxSize) → \(group.minSize)/\(group.desiredCapacity)/\(group.maxSize) (min/desired/max)")
+        }
+        if group.suspendedProcesses != existing.suspendedProcesses {
+            changes.append("suspended processes [\(group.suspendedProcesses.map(\.rawValue).joined(separator: ", "))]")
+        }
+        if group.terminationPolicies != existing.terminationPolicies {
+            changes.append("termination policies [\(group.terminationPolicies.map(\.rawValue).joined(separator: ", "))]")
+        }
+        if group.healthCheckGracePeriod != existing.healthCheckGracePeriod { changes.append("grace period \(group.healthCheckGracePeriod) s") }
+        let task = TaskDraft(operation: "Update server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local",
+                             status: .succeeded,
+                             log: [TaskLogLine(time: time, message: "Updating server group \(name): \(changes.isEmpty ? "nothing changed" : changes.joined(separator: "; "))")])
+        let record = try await store.updateServerGroup(group, task: task)
+        reconciler.poke()
+        return (group, record)
+    }
+
+    func delete(_ name: String, force: Bool, user: String) async throws -> TaskRecord {
+        var group = try await show(name)
+        let instances = try await store.instances(of: name, includeTerminated: false)
+        if !instances.isEmpty && !force {
+            throw ConsoleError(.conflict, "Server group \(name) still has \(instances.count) instance\(instances.count == 1 ? "" : "s"); resize it to 0 first or add force=true")
+        }
+        let time = now()
+        if !instances.isEmpty {
+            group.minSize = 0
+            group.desiredCapacity = 0
+            _ = try await store.updateServerGroup(group, task: TaskDraft(
+                operation: "Delete server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local",
+                status: .running, log: [TaskLogLine(time: time, message: "Terminating \(instances.count) instances before deleting \(name)")]))
+            for instance in instances {
+                try await reconciler.terminate(instance, reason: "its server group \(name) is being deleted")
+            }
+        }
+        let task = TaskDraft(operation: "Delete server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local",
+                             status: .succeeded, log: [TaskLogLine(time: now(), message: "Deleted server group \(name)")])
+        return try await store.deleteServerGroup(named: name, task: task)
+    }
+}

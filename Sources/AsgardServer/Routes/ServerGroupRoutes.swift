@@ -1,0 +1,254 @@
+import AsgardAPI
+import AsgardCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+extension Console {
+    /// `/{region}/autoScaling/…`, `/{region}/instance/…` and `/{region}/cluster/…` of the local cloud.
+    func addServerGroupRoutes(to table: RouteTable) {
+        let regionParameter = EndpointDoc.Parameter.path("region", "A region of a local account, e.g. local")
+
+        table.page("/{region}/autoScaling/list", doc: EndpointDoc(
+            summary: "List server groups", tag: "Server group", parameters: [regionParameter],
+            answers: [.ok("[ServerGroup]"), .unauthorized, .notFound]
+        )) { input in
+            let region = try localRegion(input)
+            var all: [ServerGroupJSON] = []
+            for group in try await groups.store.serverGroups() { all.append(try await groups.json(group)) }
+            if input.wantsJSON { return try Responses.json(all) }
+            return page(input, title: "Server groups", section: .cluster, region: region, body: LocalCloudPages.groupList(all, region: region))
+        }
+
+        table.page("/{region}/autoScaling/show/{name}", doc: EndpointDoc(
+            summary: "Show a server group with its instances", tag: "Server group",
+            parameters: [regionParameter, .path("name", "The server group, e.g. shop-prod-v001")],
+            answers: [.ok("ServerGroup"), .unauthorized, .notFound]
+        )) { input in
+            let region = try localRegion(input)
+            let group = try await groups.json(try await groups.show(input.path("name")))
+            if input.wantsJSON { return try Responses.json(group) }
+            return page(input, title: group.autoScalingGroupName, section: .cluster, region: region,
+                        body: LocalCloudPages.groupShow(group, region: region, csrf: Console.csrfField(input)))
+        }
+
+        table.htmlOnly("/{region}/autoScaling/create") { input in
+            let region = try localRegion(input)
+            let images = try await images.store.images()
+            return page(input, title: "Create server group", section: .cluster, region: region,
+                        body: LocalCloudPages.groupForm(region: region, images: images, values: input.fields, errors: [], csrf: Console.csrfField(input)))
+        }
+
+        let sizeFields: [EndpointDoc.Parameter] = [
+            .field("minSize", "Fewest instances", type: "integer"), .field("desiredCapacity", "Instances to run", type: "integer"),
+            .field("maxSize", "Most instances", type: "integer"),
+            .field("healthCheckType", "EC2 (the process runs); ELB comes with load balancers"),
+            .field("healthCheckGracePeriod", "Seconds after launch before failed checks count", type: "integer"),
+            .field("terminationPolicies", "OldestInstance, NewestInstance, OldestLaunchConfiguration or Default", type: "array"),
+        ]
+        table.post("/{region}/autoScaling/save", doc: EndpointDoc(
+            summary: "Create a server group; its name is the cluster's next push version", tag: "Server group",
+            parameters: [regionParameter, .field("appName", "The application", required: true), .field("stack", "The stack"),
+                         .field("detail", "The detail"), .field("imageId", "The image to run", required: true)]
+                + LabeledVariable.allCases.map { .field($0.parameterName, "Labeled variable \($0.key)0…") } + sizeFields
+                + [.field("selectedLoadBalancers", "Load balancers (not yet in the local cloud)", type: "array")],
+            answers: [EndpointDoc.Answer(status: 201, description: "Created; X-Task-Id names the task", schema: "ServerGroup"),
+                      .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
+        )) { input in
+            let region = try localRegion(input)
+            let app = (input.fields["appName"] ?? "").lowercased()
+            input.audit.object("serverGroup", app, application: app)
+            try input.require(.read)
+            if let appName = try? AppName(validating: app) { try input.require(.deployApplication(appName)) }
+            do {
+                let (group, task) = try await groups.create(input.fields, user: input.userName)
+                input.audit.object("serverGroup", group.autoScalingGroupName, application: app)
+                input.audit.task(task.id.rawValue)
+                let path = "/\(region)/autoScaling/show/\(group.autoScalingGroupName)"
+                if input.wantsJSON {
+                    return try Responses.json(try await groups.json(group), status: .created, headers: taskHeaders(task.id, location: path + ".json"))
+                }
+                return Responses.seeOther(path)
+            } catch let error as ConsoleError where !input.wantsJSON && error.code == .invalidRequest {
+                input.audit.refused(error.message)
+                return page(input, title: "Create server group", section: .cluster, region: region,
+                            body: LocalCloudPages.groupForm(region: region, images: try await images.store.images(), values: input.fields,
+                                                            errors: error.fieldErrors, csrf: Console.csrfField(input)),
+                            status: .badRequest)
+            }
+        }
+
+        table.post("/{region}/autoScaling/update", doc: EndpointDoc(
+            summary: "Resize a server group or change its health check, policies and suspended processes", tag: "Server group",
+            parameters: [regionParameter, .field("name", "The server group", required: true)] + sizeFields
+                + [.field("suspendedProcesses", "The processes to suspend, all others resume: Launch, Terminate, HealthCheck, ReplaceUnhealthy, AddToLoadBalancer", type: "array")],
+            answers: [.ok("ServerGroup"), .badRequest, .unauthorized, .forbidden, .notFound]
+        )) { input in
+            let region = try localRegion(input)
+            try await authorizeGroup(input, field: "name")
+            let (group, task) = try await groups.update(input.fields, user: input.userName)
+            input.audit.task(task.id.rawValue)
+            if input.wantsJSON { return try Responses.json(try await groups.json(group), headers: taskHeaders(task.id, location: nil)) }
+            return Responses.seeOther("/\(region)/autoScaling/show/\(group.autoScalingGroupName)")
+        }
+
+        table.post("/{region}/autoScaling/delete", doc: EndpointDoc(
+            summary: "Delete a server group; refused while it has instances unless force=true", tag: "Server group",
+            parameters: [regionParameter, .field("name", "The server group", required: true),
+                         .field("force", "true to terminate its instances first", type: "boolean")],
+            answers: [.ok("Deleted"), .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
+        )) { input in
+            let region = try localRegion(input)
+            let name = try await authorizeGroup(input, field: "name")
+            if !input.wantsJSON, input.fields["confirm"] != name {
+                throw ConsoleError.invalid("confirm", "type the server group's name '\(name)' to confirm the deletion")
+            }
+            let task = try await groups.delete(name, force: input.fields["force"] == "true" || !input.wantsJSON, user: input.userName)
+            input.audit.task(task.id.rawValue)
+            if input.wantsJSON { return try Responses.json(DeletedJSON(name: name, taskId: task.id.rawValue), headers: taskHeaders(task.id, location: nil)) }
+            return Responses.seeOther("/\(region)/autoScaling/list")
+        }
+
+        table.page("/{region}/instance/list", doc: EndpointDoc(
+            summary: "List instances", tag: "Instance", parameters: [regionParameter], answers: [.ok("[Instance]"), .unauthorized, .notFound]
+        )) { input in
+            let region = try localRegion(input)
+            let all = try await groups.store.instances(of: nil, includeTerminated: false)
+            if input.wantsJSON { return try Responses.json(all) }
+            return page(input, title: "Instances", section: .instance, region: region, body: LocalCloudPages.instanceList(all, region: region))
+        }
+
+        table.page("/{region}/instance/list/{app}", doc: EndpointDoc(
+            summary: "List an application's instances", tag: "Instance",
+            parameters: [regionParameter, .path("app", "The application")], answers: [.ok("[Instance]"), .unauthorized, .notFound]
+        )) { input in
+            let region = try localRegion(input)
+            let app = input.path("app").lowercased()
+            let all = try await groups.store.instances(of: nil, includeTerminated: false)
+                .filter { Names(parsing: $0.autoScalingGroupName)?.app == app }
+            if input.wantsJSON { return try Responses.json(all) }
+            return page(input, title: "Instances of \(app)", section: .instance, region: region, body: LocalCloudPages.instanceList(all, region: region))
+        }
+
+        table.page("/{region}/instance/show/{instanceId}", doc: EndpointDoc(
+            summary: "Show an instance", tag: "Instance",
+            parameters: [regionParameter, .path("instanceId", "The instance, e.g. i-0123456789abcdef0")],
+            answers: [.ok("Instance"), .unauthorized, .notFound]
+        )) { input in
+            let region = try localRegion(input)
+            let instance = try await instance(input.path("instanceId"))
+            if input.wantsJSON { return try Responses.json(instance) }
+            return page(input, title: instance.instanceId.rawValue, section: .instance, region: region,
+                        body: LocalCloudPages.instanceShow(instance, console: groups.reconciler.consoleOutput(instance.instanceId),
+                                                           region: region, csrf: Console.csrfField(input)))
+        }
+
+        table.get("/{region}/instance/consoleOutput/{instanceId}", doc: EndpointDoc(
+            summary: "The last 64 KiB of an instance's standard output and error", tag: "Instance",
+            parameters: [regionParameter, .path("instanceId", "The instance")],
+            answers: [EndpointDoc.Answer(status: 200, description: "The console output", schema: nil, plainText: true), .unauthorized, .notFound]
+        )) { input in
+            _ = try localRegion(input)
+            let instance = try await instance(input.path("instanceId"))
+            return Responses.text(groups.reconciler.consoleOutput(instance.instanceId))
+        }
+
+        table.post("/{region}/instance/terminate", doc: EndpointDoc(
+            summary: "Terminate an instance; its group replaces it unless shrink=true lowers the desired capacity", tag: "Instance",
+            parameters: [regionParameter, .field("instanceId", "The instance", required: true),
+                         .field("shrink", "true to also lower the desired capacity by one", type: "boolean")],
+            answers: [.ok("Instance"), .badRequest, .unauthorized, .forbidden, .notFound]
+        )) { input in
+            let region = try localRegion(input)
+            let record = try await authorizeInstance(input)
+            if input.fields["shrink"] == "true" {
+                var fields = FormFields(pairs: ["name": record.autoScalingGroupName])
+                let group = try await groups.show(record.autoScalingGroupName)
+                let desired = max(0, group.desiredCapacity - 1)
+                fields = fields.merging(FormFields(pairs: ["desiredCapacity": String(desired), "minSize": String(min(group.minSize, desired))]))
+                _ = try await groups.update(fields, user: input.userName)
+            }
+            try await groups.reconciler.terminate(record, reason: "terminated by \(input.userName)\(input.fields["shrink"] == "true" ? ", shrinking the group" : "")")
+            let ended = try await groups.store.instance(record.instanceId) ?? record
+            if input.wantsJSON { return try Responses.json(ended) }
+            return Responses.seeOther("/\(region)/autoScaling/show/\(record.autoScalingGroupName)")
+        }
+
+        table.post("/{region}/instance/reboot", doc: EndpointDoc(
+            summary: "Restart an instance's process with the same id and port", tag: "Instance",
+            parameters: [regionParameter, .field("instanceId", "The instance", required: true)],
+            answers: [.ok("Instance"), .badRequest, .unauthorized, .forbidden, .notFound]
+        )) { input in
+            let region = try localRegion(input)
+            let record = try await authorizeInstance(input)
+            try await groups.reconciler.reboot(record)
+            let rebooted = try await groups.store.instance(record.instanceId) ?? record
+            if input.wantsJSON { return try Responses.json(rebooted) }
+            return Responses.seeOther("/\(region)/instance/show/\(record.instanceId)")
+        }
+
+        table.page("/{region}/cluster/list", doc: EndpointDoc(
+            summary: "List clusters and their server groups", tag: "Cluster", parameters: [regionParameter],
+            answers: [.ok("[Cluster]"), .unauthorized, .notFound]
+        )) { input in
+            let region = try localRegion(input)
+            let clusters = try await clusterList()
+            if input.wantsJSON { return try Responses.json(clusters) }
+            return page(input, title: "Clusters", section: .cluster, region: region, body: LocalCloudPages.clusterList(clusters, region: region))
+        }
+
+        table.page("/{region}/cluster/show/{cluster}", doc: EndpointDoc(
+            summary: "Show a cluster: every server group with sizes, image and instances", tag: "Cluster",
+            parameters: [regionParameter, .path("cluster", "The cluster, e.g. shop-prod")], answers: [.ok("Cluster"), .unauthorized, .notFound]
+        )) { input in
+            let region = try localRegion(input)
+            let name = input.path("cluster")
+            guard let cluster = try await clusterList().first(where: { $0.cluster == name }) else {
+                throw ConsoleError.notFound("Cluster '\(name)' not found; see /\(region)/cluster/list")
+            }
+            if input.wantsJSON { return try Responses.json(cluster) }
+            return page(input, title: cluster.cluster, section: .cluster, region: region,
+                        body: LocalCloudPages.clusterShow(cluster, region: region, csrf: Console.csrfField(input)))
+        }
+    }
+
+    private func clusterList() async throws -> [ClusterJSON] {
+        var byCluster: [String: [ServerGroupJSON]] = [:]
+        var order: [String] = []
+        for group in try await groups.store.serverGroups() {
+            let json = try await groups.json(group)
+            if byCluster[json.cluster] == nil { order.append(json.cluster) }
+            byCluster[json.cluster, default: []].append(json)
+        }
+        return order.sorted().map { ClusterJSON(cluster: $0, autoScalingGroups: byCluster[$0] ?? []) }
+    }
+
+    private func instance(_ text: String) async throws -> InstanceRecord {
+        guard InstanceID.isWellFormed(text), let record = try await groups.store.instance(InstanceID(rawValue: text)) else {
+            throw ConsoleError.notFound("Instance '\(text)' not found; see /local/instance/list")
+        }
+        return record
+    }
+
+    /// Changing a group needs the owner or deployer role on its application.
+    @discardableResult
+    private func authorizeGroup(_ input: RouteInput, field: String) async throws -> String {
+        guard let name = input.fields[field], !name.isEmpty else { throw ConsoleError.invalid(field, "is required: the server group") }
+        try input.require(.read)
+        let group = try await groups.show(name)
+        let app = group.names?.app ?? name
+        input.audit.object("serverGroup", name, application: app)
+        try input.require(.deployApplication(AppName(rawValue: app)))
+        return group.autoScalingGroupName
+    }
+
+    private func authorizeInstance(_ input: RouteInput) async throws -> InstanceRecord {
+        guard let text = input.fields["instanceId"], !text.isEmpty else { throw ConsoleError.invalid("instanceId", "is required: the instance") }
+        try input.require(.read)
+        let record = try await instance(text)
+        let app = Names(parsing: record.autoScalingGroupName)?.app ?? record.autoScalingGroupName
+        input.audit.object("instance", record.instanceId.rawValue, application: app)
+        try input.require(.deployApplication(AppName(rawValue: app)))
+        return record
+    }
+}

@@ -1,0 +1,129 @@
+import AsgardAPI
+import AsgardCore
+
+/// The pages of clusters, server groups and instances.
+enum LocalCloudPages {
+    static func instancesTable(_ instances: [InstanceRecord], region: String) -> String {
+        let rows = instances.map { i -> [String] in
+            ["<a href=\"/\(region)/instance/show/\(i.instanceId)\">\(i.instanceId)</a>",
+             "<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(i.autoScalingGroupName))\">\(HTML.escape(i.autoScalingGroupName))</a>",
+             "<span class=\"state-\(i.lifecycleState.rawValue)\">\(i.lifecycleState.rawValue)</span>", i.healthStatus.rawValue,
+             "127.0.0.1:\(i.port)", i.pid.map(String.init) ?? "", HTML.date(i.launchTime), HTML.escape(i.statusReason ?? "")]
+        }
+        return HTML.table(id: "instances", headers: ["Instance", "Server group", "State", "Health", "Address", "Pid", "Launched", "Reason"],
+                          rows: rows, empty: "No instances.")
+    }
+
+    static func groupsTable(_ groups: [ServerGroupJSON], region: String) -> String {
+        let rows = groups.map { g -> [String] in
+            let inService = g.instances.filter { $0.lifecycleState == .inService }.count
+            return ["<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(g.autoScalingGroupName))\">\(HTML.escape(g.autoScalingGroupName))</a>",
+                    "<a href=\"/\(region)/image/show/\(g.imageId)\">\(g.imageId)</a>", "\(g.minSize) / \(g.desiredCapacity) / \(g.maxSize)",
+                    "\(inService) of \(g.instances.count)", HTML.escape(g.suspendedProcesses.map(\.rawValue).joined(separator: ", ")),
+                    HTML.date(g.createdTime)]
+        }
+        return HTML.table(id: "groups", headers: ["Server group", "Image", "Min / desired / max", "In service", "Suspended", "Created"],
+                          rows: rows, empty: "No server groups.")
+    }
+
+    static func groupList(_ groups: [ServerGroupJSON], region: String) -> String {
+        "<h1>Server groups in \(HTML.escape(region))</h1><div class=\"actions\"><a class=\"button\" id=\"create-group\" href=\"/\(region)/autoScaling/create\">Create New Server Group</a></div>"
+            + groupsTable(groups, region: region)
+    }
+
+    static func clusterList(_ clusters: [ClusterJSON], region: String) -> String {
+        let rows = clusters.map { c -> [String] in
+            ["<a href=\"/\(region)/cluster/show/\(HTML.pathSegment(c.cluster))\">\(HTML.escape(c.cluster))</a>",
+             c.autoScalingGroups.map { HTML.escape($0.autoScalingGroupName) }.joined(separator: ", "),
+             String(c.autoScalingGroups.reduce(0) { $0 + $1.instances.count })]
+        }
+        return "<h1>Clusters in \(HTML.escape(region))</h1><div class=\"actions\"><a class=\"button\" id=\"create-group\" href=\"/\(region)/autoScaling/create\">Create New Server Group</a></div>"
+            + HTML.table(id: "clusters", headers: ["Cluster", "Server groups", "Instances"], rows: rows,
+                         empty: "No clusters yet. Register an image, then create a server group.")
+    }
+
+    static func clusterShow(_ cluster: ClusterJSON, region: String, csrf: String) -> String {
+        var body = "<h1>Cluster: \(HTML.escape(cluster.cluster))</h1>" + groupsTable(cluster.autoScalingGroups, region: region)
+        body += "<h2>Instances</h2>" + instancesTable(cluster.autoScalingGroups.flatMap(\.instances), region: region)
+        return body
+    }
+
+    static func groupShow(_ g: ServerGroupJSON, region: String, csrf: String) -> String {
+        let name = HTML.escape(g.autoScalingGroupName)
+        var body = "<h1>Server group: <span id=\"group-name\">\(name)</span></h1>"
+        body += HTML.properties(id: "group", [
+            ("Cluster", "<a href=\"/\(region)/cluster/show/\(HTML.pathSegment(g.cluster))\">\(HTML.escape(g.cluster))</a>"),
+            ("Application", "<a href=\"/application/show/\(HTML.pathSegment(g.appName))\">\(HTML.escape(g.appName))</a>"),
+            ("Image", "<a href=\"/\(region)/image/show/\(g.imageId)\">\(g.imageId)</a>"),
+            ("Min / desired / max", "\(g.minSize) / \(g.desiredCapacity) / \(g.maxSize)"),
+            ("Health check", "\(g.healthCheckType.rawValue), grace \(g.healthCheckGracePeriod) s"),
+            ("Termination policies", g.terminationPolicies.map(\.rawValue).joined(separator: ", ")),
+            ("Suspended processes", g.suspendedProcesses.isEmpty ? "none" : g.suspendedProcesses.map(\.rawValue).joined(separator: ", ")),
+            ("Created", HTML.date(g.createdTime)),
+        ])
+        body += "<h2>Instances</h2>" + instancesTable(g.instances, region: region)
+        let suspended = g.suspendedProcesses.map(\.rawValue).joined(separator: ",")
+        body += """
+        <h2>Resize</h2>
+        <form class="edit" method="post" action="/\(region)/autoScaling/update" id="resize-form">\(csrf)<input type="hidden" name="name" value="\(name)">
+        <label for="minSize">Min</label><input id="minSize" name="minSize" value="\(g.minSize)">
+        <label for="desiredCapacity">Desired</label><input id="desiredCapacity" name="desiredCapacity" value="\(g.desiredCapacity)">
+        <label for="maxSize">Max</label><input id="maxSize" name="maxSize" value="\(g.maxSize)">
+        <label for="suspendedProcesses">Suspended processes</label><input id="suspendedProcesses" name="suspendedProcesses" value="\(suspended)">
+        <span class="hint">Launch, Terminate, HealthCheck, ReplaceUnhealthy, AddToLoadBalancer (comma-separated)</span>
+        <div class="actions"><button type="submit" id="resize">Update</button></div></form>
+        <details><summary>Delete this server group…</summary>
+        <form class="edit" method="post" action="/\(region)/autoScaling/delete">\(csrf)<input type="hidden" name="name" value="\(name)">
+        <p>Its instances are terminated first.</p>
+        <label for="confirm">Type <b>\(name)</b> to confirm</label><input id="confirm" name="confirm" autocomplete="off">
+        <button class="danger" type="submit" id="delete-group">Delete \(name)</button></form></details>
+        """
+        return body
+    }
+
+    static func groupForm(region: String, images: [ImageRecord], values: FormFields, errors: [FieldError], csrf: String) -> String {
+        func error(_ field: String) -> String {
+            errors.filter { $0.field == field }.map { "<span class=\"field-error\" id=\"\(field)-error\">\(HTML.escape($0.message))</span>" }.joined()
+        }
+        func value(_ field: String, _ fallback: String = "") -> String { HTML.escape(values[field] ?? fallback) }
+        let options = images.map { i in
+            "<option value=\"\(i.imageId)\"\(values["imageId"] == i.imageId.rawValue ? " selected" : "")>\(i.imageId) — \(HTML.escape(i.name)) \(HTML.escape(i.version))</option>"
+        }.joined()
+        return """
+        <h1>Create server group in \(HTML.escape(region))</h1>
+        <form class="edit" method="post" action="/\(region)/autoScaling/save" id="group-form">\(csrf)
+        <label for="appName">Application</label><input id="appName" name="appName" value="\(value("appName"))">\(error("appName"))
+        <label for="stack">Stack</label><input id="stack" name="stack" value="\(value("stack"))">\(error("stack"))
+        <label for="detail">Detail</label><input id="detail" name="detail" value="\(value("detail"))">\(error("detail"))
+        <label for="imageId">Image</label><select id="imageId" name="imageId">\(options)</select>\(error("imageId"))
+        <label for="minSize">Min</label><input id="minSize" name="minSize" value="\(value("minSize", "1"))">\(error("minSize"))
+        <label for="desiredCapacity">Desired</label><input id="desiredCapacity" name="desiredCapacity" value="\(value("desiredCapacity", "1"))">\(error("desiredCapacity"))
+        <label for="maxSize">Max</label><input id="maxSize" name="maxSize" value="\(value("maxSize", "1"))">\(error("maxSize"))
+        <span class="hint">The name is the cluster app-stack-detail with the next push version, e.g. shop-prod-v001.</span>
+        <div class="actions"><button type="submit" id="submit">Create Server Group</button><a href="/\(region)/cluster/list">Cancel</a></div>
+        </form>
+        """
+    }
+
+    static func instanceList(_ instances: [InstanceRecord], region: String) -> String {
+        "<h1>Instances in \(HTML.escape(region))</h1>" + instancesTable(instances, region: region)
+    }
+
+    static func instanceShow(_ i: InstanceRecord, console: String, region: String, csrf: String) -> String {
+        var body = "<h1>Instance: <span id=\"instance-id\">\(i.instanceId)</span></h1>"
+        body += HTML.properties(id: "instance", [
+            ("Server group", "<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(i.autoScalingGroupName))\">\(HTML.escape(i.autoScalingGroupName))</a>"),
+            ("Image", "<a href=\"/\(region)/image/show/\(i.imageId)\">\(i.imageId)</a>"),
+            ("State", i.lifecycleState.rawValue), ("Health", i.healthStatus.rawValue), ("Address", "127.0.0.1:\(i.port)"),
+            ("Pid", i.pid.map(String.init) ?? "none"), ("Launched", HTML.date(i.launchTime)), ("Reason", HTML.escape(i.statusReason ?? "")),
+        ])
+        body += """
+        <div class="actions">
+        <form method="post" action="/\(region)/instance/reboot">\(csrf)<input type="hidden" name="instanceId" value="\(i.instanceId)"><button type="submit" id="reboot">Reboot</button></form>
+        <form method="post" action="/\(region)/instance/terminate">\(csrf)<input type="hidden" name="instanceId" value="\(i.instanceId)"><button class="danger" type="submit" id="terminate">Terminate</button></form>
+        <form method="post" action="/\(region)/instance/terminate">\(csrf)<input type="hidden" name="instanceId" value="\(i.instanceId)"><input type="hidden" name="shrink" value="true"><button class="danger" type="submit" id="terminate-shrink">Terminate and shrink</button></form>
+        </div>
+        """
+        return body + "<h2>Console output</h2><pre class=\"log\" id=\"console-output\">\(HTML.escape(console))</pre>"
+    }
+}

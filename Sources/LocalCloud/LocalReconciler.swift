@@ -1,0 +1,258 @@
+import AsgardCore
+import AsgardStore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Keeps every local server group at its desired capacity: the thin driver around
+/// `ServerGroupPlanner`. It observes each instance (process alive? port answering?), plans, and
+/// carries the actions out; it re-adopts instances still running after a restart of the server
+/// and ends stray processes of its own. On a graceful stop it stops the instances, unless the
+/// data plane is to be kept.
+public final class LocalReconciler: Service, Sendable {
+    public typealias Store = ServerGroupStore & ImageStore
+
+    let store: any Store
+    let supervisor = ProcessSupervisor()
+    /// The absolute data directory; instances live under `instances/` in it.
+    let dataDir: String
+    let interval: Duration
+    let terminationGrace: Duration
+    let keepDataPlane: Bool
+    let logger: Logger
+    let now: @Sendable () -> Date
+    private let poked = Mutex(false)
+    /// One pass at a time: a poke during a pass runs another right after it.
+    private let passLock = AsyncLock()
+
+    /// Creates the driver.
+    public init(store: any Store, dataDir: String, interval: Duration = .seconds(1), terminationGrace: Duration = .seconds(10),
+                keepDataPlane: Bool = false, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.dataDir = URL(fileURLWithPath: dataDir).standardizedFileURL.path
+        self.interval = interval
+        self.terminationGrace = terminationGrace
+        self.keepDataPlane = keepDataPlane
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Asks for a pass as soon as possible, after a change to a group.
+    public func poke() {
+        poked.withLock { $0 = true }
+    }
+
+    public func run() async throws {
+        await endStrays()
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                await reconcileAll()
+                let deadline = ContinuousClock.now + interval
+                while ContinuousClock.now < deadline, !Task.isShuttingDownGracefully, !Task.isCancelled {
+                    if poked.withLock({ value in defer { value = false }; return value }) { break }
+                    try? await Task.sleep(for: .milliseconds(25))
+                }
+            }
+        } onGracefulShutdown: {}
+        if !keepDataPlane { await stopAll() }
+    }
+
+    /// One pass over every group.
+    public func reconcileAll() async {
+        await passLock.run {
+            do {
+                for group in try await store.serverGroups() {
+                    try await reconcile(group)
+                }
+            } catch {
+                logger.error("Reconcile pass failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func reconcile(_ group: ServerGroupRecord) async throws {
+        let records = try await store.instances(of: group.autoScalingGroupName, includeTerminated: false)
+        // Finish terminations a crash interrupted.
+        for record in records where record.lifecycleState == .terminating {
+            try await finishTermination(record, reason: record.statusReason ?? "terminated")
+        }
+        let observations = records.filter { $0.lifecycleState != .terminating }.map { record in
+            let alive = handle(of: record).map(supervisor.isRunning) ?? false
+            return InstanceObservation(record: record, processAlive: alive, portOpen: alive && PortProbe.isOpen(record.port))
+        }
+        let actions = ServerGroupPlanner.plan(group, instances: observations, now: now())
+        guard !actions.isEmpty else { return }
+        let byId = Dictionary(uniqueKeysWithValues: records.map { ($0.instanceId, $0) })
+        var terminations: [(InstanceRecord, String)] = []
+        for action in actions {
+            switch action {
+            case .markInService(let id):
+                guard var record = byId[id] else { continue }
+                record.lifecycleState = .inService
+                try await store.saveInstance(record)
+                logger.info("Instance in service", metadata: ["instance": "\(id)", "group": "\(group.autoScalingGroupName)"])
+            case .markUnhealthy(let id, let reason):
+                guard var record = byId[id] else { continue }
+                record.healthStatus = .unhealthy
+                record.statusReason = reason
+                try await store.saveInstance(record)
+            case .terminate(let id, let reason):
+                guard let record = byId[id] else { continue }
+                terminations.append((record, reason))
+            case .launch(let count, let reason):
+                for _ in 0..<count { try await launch(in: group, reason: reason) }
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for (record, reason) in terminations {
+                tasks.addTask { try await self.terminate(record, reason: reason) }
+            }
+            try await tasks.waitForAll()
+        }
+    }
+
+    private func launch(in group: ServerGroupRecord, reason: String) async throws {
+        let id = InstanceID.random()
+        let port = try PortProbe.freePort()
+        let directory = instanceDirectory(id)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var record = InstanceRecord(instanceId: id, autoScalingGroupName: group.autoScalingGroupName, imageId: group.imageId,
+                                    lifecycleState: .pending, healthStatus: .healthy, launchTime: now(), port: port,
+                                    pid: nil, startTicks: nil, statusReason: reason)
+        guard let image = try await store.image(group.imageId) else {
+            record.lifecycleState = .terminated
+            record.healthStatus = .unhealthy
+            record.statusReason = "image \(group.imageId) no longer exists"
+            try await store.saveInstance(record)
+            return
+        }
+        do {
+            let handle = try supervisor.launch(spec(for: record, image: image, directory: directory))
+            record.pid = handle.pid
+            record.startTicks = handle.startTicks
+            try await store.saveInstance(record)
+            logger.info("Launched instance", metadata: ["instance": "\(id)", "group": "\(group.autoScalingGroupName)", "pid": "\(handle.pid)"])
+        } catch {
+            record.lifecycleState = .terminated
+            record.healthStatus = .unhealthy
+            record.statusReason = "the launch failed: \(error)"
+            try await store.saveInstance(record)
+        }
+    }
+
+    /// The process environment of an instance: a few of the server's own variables, the image's,
+    /// then what the cloud sets (which wins).
+    func spec(for record: InstanceRecord, image: ImageRecord, directory: String) -> LaunchSpec {
+        let inherited = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "LANG", "TZ", "TMPDIR", "USER"].contains($0.key) }
+        var environment = inherited.merging(image.env) { _, image in image }
+        environment.merge(GroupNaming.environmentVariables(forGroup: record.autoScalingGroupName) ?? [:]) { _, cloud in cloud }
+        environment["PORT"] = String(record.port)
+        environment["ASGARD_INSTANCE_ID"] = record.instanceId.rawValue
+        environment[LocalReconciler.marker] = dataDir
+        return LaunchSpec(command: image.command, environment: environment, workingDirectory: image.workingDirectory ?? directory,
+                          logPath: consoleLogPath(record.instanceId))
+    }
+
+    /// The environment variable that marks a process as ours: the data directory it belongs to.
+    static let marker = "ASGARD_LOCAL_CLOUD"
+
+    /// Ends an instance now, for terminate requests; the group then replaces it unless shrunk.
+    public func terminate(_ record: InstanceRecord, reason: String) async throws {
+        var ending = record
+        ending.lifecycleState = .terminating
+        ending.statusReason = reason
+        try await store.saveInstance(ending)
+        try await finishTermination(ending, reason: reason)
+        poke()
+    }
+
+    private func finishTermination(_ record: InstanceRecord, reason: String) async throws {
+        if let handle = handle(of: record) {
+            await supervisor.terminate(handle, grace: terminationGrace)
+        }
+        var ended = record
+        ended.lifecycleState = .terminated
+        ended.statusReason = reason
+        try await store.saveInstance(ended)
+        logger.info("Terminated instance", metadata: ["instance": "\(record.instanceId)", "reason": "\(reason)"])
+    }
+
+    /// Stops the process of an instance and starts it again with the same id and port.
+    public func reboot(_ record: InstanceRecord) async throws {
+        if let handle = handle(of: record) { await supervisor.terminate(handle, grace: terminationGrace) }
+        guard let image = try await store.image(record.imageId) else { return }
+        var rebooted = record
+        let started = try supervisor.launch(spec(for: record, image: image, directory: instanceDirectory(record.instanceId)))
+        rebooted.pid = started.pid
+        rebooted.startTicks = started.startTicks
+        rebooted.lifecycleState = .pending
+        rebooted.healthStatus = .healthy
+        rebooted.statusReason = "rebooted"
+        try await store.saveInstance(rebooted)
+        poke()
+    }
+
+    /// The last 64 KiB of an instance's console.
+    public func consoleOutput(_ id: InstanceID) -> String {
+        supervisor.consoleOutput(consoleLogPath(id))
+    }
+
+    /// Stops every instance, as a graceful stop of the server does.
+    public func stopAll() async {
+        guard let records = try? await store.instances(of: nil, includeTerminated: false) else { return }
+        await withTaskGroup(of: Void.self) { tasks in
+            for record in records {
+                tasks.addTask {
+                    if let handle = self.handle(of: record) { await self.supervisor.terminate(handle, grace: self.terminationGrace) }
+                }
+            }
+        }
+    }
+
+    /// Ends processes that carry our marker but belong to no live instance record, such as one
+    /// started just before a crash and never recorded.
+    func endStrays() async {
+        guard let records = try? await store.instances(of: nil, includeTerminated: false) else { return }
+        let known = Set(records.compactMap(handle(of:)))
+        let needle = "\(LocalReconciler.marker)=\(dataDir)\0"
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return }
+        for entry in entries {
+            guard let pid = Int32(entry), pid != getpid(),
+                  let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ"),
+                  String(decoding: environ, as: UTF8.self).contains(needle),
+                  let ticks = ProcessSupervisor.startTicks(of: pid) else { continue }
+            let handle = ProcessHandle(pid: pid, startTicks: ticks)
+            if !known.contains(handle) {
+                logger.warning("Ending a stray instance process", metadata: ["pid": "\(pid)"])
+                await supervisor.terminate(handle, grace: terminationGrace)
+            }
+        }
+    }
+
+    func handle(of record: InstanceRecord) -> ProcessHandle? {
+        guard let pid = record.pid, let ticks = record.startTicks else { return nil }
+        return ProcessHandle(pid: pid, startTicks: ticks)
+    }
+
+    func instanceDirectory(_ id: InstanceID) -> String { "\(dataDir)/instances/\(id)" }
+
+    func consoleLogPath(_ id: InstanceID) -> String { "\(instanceDirectory(id))/console.log" }
+}
+
+/// A lock held across `await`, for one reconcile pass at a time.
+actor AsyncLock {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func run<T: Sendable>(_ body: @Sendable () async -> T) async -> T {
+        if busy {
+            await withCheckedContinuation { waiters.append($0) }
+        } else {
+            busy = true
+        }
+        let result = await body()
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+        return result
+    }
+}
