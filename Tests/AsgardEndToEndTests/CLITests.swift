@@ -71,7 +71,11 @@ struct CLITests {
                       ["login", "--help"], ["logout", "--help"], ["user", "list", "--help"], ["user", "save", "--help"],
                       ["user", "delete", "--help"], ["token", "list", "--help"], ["token", "create", "--help"],
                       ["token", "revoke", "--help"], ["audit", "list", "--help"], ["image", "register", "--help"],
-                      ["image", "list", "--help"], ["image", "show", "--help"], ["image", "delete", "--help"]])
+                      ["image", "list", "--help"], ["image", "show", "--help"], ["image", "delete", "--help"],
+                      ["asg", "create", "--help"], ["asg", "list", "--help"], ["asg", "show", "--help"], ["asg", "resize", "--help"],
+                      ["asg", "update", "--help"], ["asg", "delete", "--help"], ["instance", "list", "--help"],
+                      ["instance", "show", "--help"], ["instance", "terminate", "--help"], ["instance", "reboot", "--help"],
+                      ["instance", "console", "--help"], ["cluster", "list", "--help"], ["cluster", "show", "--help"]])
     func everyCommandsHelpHasAnExample(_ arguments: [String]) throws {
         let result = try run(Binaries.asgard, arguments)
         #expect(result.status == 0)

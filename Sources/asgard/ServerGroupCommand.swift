@@ -1,0 +1,283 @@
+import ArgumentParser
+import AsgardAPI
+import AsgardCore
+import Foundation
+
+/// `asgard asg …`: local server groups (auto scaling groups).
+struct ServerGroupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "asg",
+        abstract: "Create, list, show, resize, update and delete server groups.",
+        subcommands: [Create.self, List.self, Show.self, Resize.self, Update.self, Delete.self])
+
+    static func print(_ group: ServerGroupJSON) {
+        Swift.print(TableOutput.properties([
+            ("Server group", group.autoScalingGroupName), ("Cluster", group.cluster), ("Image", group.imageId.rawValue),
+            ("Size", "min \(group.minSize), desired \(group.desiredCapacity), max \(group.maxSize)"),
+            ("Health check", "\(group.healthCheckType.rawValue), grace \(group.healthCheckGracePeriod) s"),
+            ("Suspended", group.suspendedProcesses.isEmpty ? "none" : group.suspendedProcesses.map(\.rawValue).joined(separator: ", ")),
+            ("Created", TableOutput.date(group.createdTime)),
+        ]))
+        if !group.instances.isEmpty {
+            Swift.print("")
+            InstanceCommand.table(group.instances)
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a server group: the cluster's next push version.",
+            discussion: "Example:\n  asgard asg create shop --stack prod --image img-1a2b3c4d --desired 3 --max 5")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The application.") var app: String
+        @Option(help: "The stack.") var stack: String?
+        @Option(help: "The detail.") var detail: String?
+        @Option(help: "The image to run.") var image: String
+        @Option(help: "Fewest instances.") var min: Int?
+        @Option(help: "Instances to run.") var desired = 1
+        @Option(help: "Most instances.") var max: Int?
+
+        func run() async throws {
+            try await runReporting {
+                var fields = ["appName": app, "imageId": image, "desiredCapacity": String(desired),
+                              "minSize": String(min ?? Swift.min(1, desired)), "maxSize": String(max ?? Swift.max(desired, 1))]
+                if let stack { fields["stack"] = stack }
+                if let detail { fields["detail"] = detail }
+                let reply = try await global.client().post("/\(pathSegment(global.region))/autoScaling/save", fields: fields)
+                if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
+                let group = try APIJSON.decoder().decode(ServerGroupJSON.self, from: reply.body)
+                Swift.print("Created server group \(group.autoScalingGroupName) (task \(reply.headers.first(name: "X-Task-Id") ?? "?")); instances launch within a second")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List server groups.", discussion: "Example:\n  asgard asg list")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try await runReporting {
+                let reply = try await global.client().get("/\(pathSegment(global.region))/autoScaling/list.json")
+                if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
+                let groups = try APIJSON.decoder().decode([ServerGroupJSON].self, from: reply.body)
+                if groups.isEmpty { return Swift.print("No server groups yet. Create one with `asgard asg create`.") }
+                Swift.print(TableOutput.render(headers: ["SERVER GROUP", "IMAGE", "MIN", "DESIRED", "MAX", "IN SERVICE"], rows: groups.map { g in
+                    [g.autoScalingGroupName, g.imageId.rawValue, String(g.minSize), String(g.desiredCapacity), String(g.maxSize),
+                     String(g.instances.filter { $0.lifecycleState == .inService }.count)]
+                }))
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a server group and its instances.", discussion: "Example:\n  asgard asg show shop-prod-v000")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The server group.") var name: String
+
+        func run() async throws {
+            try await runReporting {
+                let reply = try await global.client().get("/\(pathSegment(global.region))/autoScaling/show/\(pathSegment(name)).json")
+                if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
+                ServerGroupCommand.print(try APIJSON.decoder().decode(ServerGroupJSON.self, from: reply.body))
+            }
+        }
+    }
+
+    struct Resize: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a server group's size.", discussion: "Example:\n  asgard asg resize shop-prod-v000 --desired 4 --max 6")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The server group.") var name: String
+        @Option(help: "Fewest instances.") var min: Int?
+        @Option(help: "Instances to run.") var desired: Int?
+        @Option(help: "Most instances.") var max: Int?
+
+        func run() async throws {
+            try await runReporting {
+                var fields = ["name": name]
+                if let min { fields["minSize"] = String(min) }
+                if let desired { fields["desiredCapacity"] = String(desired) }
+                if let max { fields["maxSize"] = String(max) }
+                let reply = try await global.client().post("/\(pathSegment(global.region))/autoScaling/update", fields: fields)
+                if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
+                let group = try APIJSON.decoder().decode(ServerGroupJSON.self, from: reply.body)
+                Swift.print("Resized \(group.autoScalingGroupName) to min \(group.minSize), desired \(group.desiredCapacity), max \(group.maxSize)")
+            }
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Suspend or resume processes, or change the grace period and termination policies.",
+            discussion: "Example:\n  asgard asg update shop-prod-v000 --suspend Launch --suspend ReplaceUnhealthy\n  asgard asg update shop-prod-v000 --resume-all")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The server group.") var name: String
+        @Option(help: "A process to suspend: Launch, Terminate, HealthCheck, ReplaceUnhealthy, AddToLoadBalancer (repeatable; replaces the list).") var suspend: [String] = []
+        @Flag(help: "Resume every suspended process.") var resumeAll = false
+        @Option(help: "Seconds after launch before failed checks count.") var gracePeriod: Int?
+        @Option(help: "OldestInstance, NewestInstance, OldestLaunchConfiguration or Default (repeatable).") var terminationPolicy: [String] = []
+
+        func run() async throws {
+            try await runReporting {
+                var document: [String: Any] = ["name": name]
+                if resumeAll { document["suspendedProcesses"] = [String]() } else if !suspend.isEmpty { document["suspendedProcesses"] = suspend }
+                if let gracePeriod { document["healthCheckGracePeriod"] = String(gracePeriod) }
+                if !terminationPolicy.isEmpty { document["terminationPolicies"] = terminationPolicy }
+                let reply = try await global.client().post("/\(pathSegment(global.region))/autoScaling/update", document: document)
+                if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
+                ServerGroupCommand.print(try APIJSON.decoder().decode(ServerGroupJSON.self, from: reply.body))
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a server group, terminating its instances.", discussion: "Example:\n  asgard asg delete shop-prod-v000 --force")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The server group.") var name: String
+        @Flag(help: "Confirm; its instances are terminated first.") var force = false
+
+        func run() async throws {
+            try await runReporting {
+                guard force else { throw CLIError(description: "Deleting server group '\(name)' terminates its instances; add --force to confirm") }
+                _ = try await global.client().post("/\(pathSegment(global.region))/autoScaling/delete", fields: ["name": name, "force": "true"])
+                Swift.print("Deleted server group \(name)")
+            }
+        }
+    }
+}
+
+/// `asgard instance …`.
+struct InstanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "instance",
+        abstract: "List, show, terminate and reboot instances, and read their console.",
+        subcommands: [List.self, Show.self, Terminate.self, Reboot.self, Console.self])
+
+    static func table(_ instances: [InstanceRecord]) {
+        print(TableOutput.render(headers: ["INSTANCE", "SERVER GROUP", "STATE", "HEALTH", "ADDRESS", "PID"], rows: instances.map {
+            [$0.instanceId.rawValue, $0.autoScalingGroupName, $0.lifecycleState.rawValue, $0.healthStatus.rawValue,
+             "127.0.0.1:\($0.port)", $0.pid.map(String.init) ?? ""]
+        }))
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List instances, of one application or all.", discussion: "Example:\n  asgard instance list shop")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Only this application's instances.") var app: String?
+
+        func run() async throws {
+            try await runReporting {
+                let path = "/\(pathSegment(global.region))/instance/list" + (app.map { "/\(pathSegment($0)).json" } ?? ".json")
+                let reply = try await global.client().get(path)
+                if global.output == .json { return print(TableOutput.raw(reply.body)) }
+                let instances = try APIJSON.decoder().decode([InstanceRecord].self, from: reply.body)
+                if instances.isEmpty { return print("No instances.") }
+                InstanceCommand.table(instances)
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an instance.", discussion: "Example:\n  asgard instance show i-0123456789abcdef0")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The instance.") var instanceId: String
+
+        func run() async throws {
+            try await runReporting {
+                let reply = try await global.client().get("/\(pathSegment(global.region))/instance/show/\(pathSegment(instanceId)).json")
+                if global.output == .json { return print(TableOutput.raw(reply.body)) }
+                let i = try APIJSON.decoder().decode(InstanceRecord.self, from: reply.body)
+                print(TableOutput.properties([
+                    ("Instance", i.instanceId.rawValue), ("Server group", i.autoScalingGroupName), ("Image", i.imageId.rawValue),
+                    ("State", i.lifecycleState.rawValue), ("Health", i.healthStatus.rawValue), ("Address", "127.0.0.1:\(i.port)"),
+                    ("Pid", i.pid.map(String.init) ?? "-"), ("Launched", TableOutput.date(i.launchTime)), ("Reason", i.statusReason ?? "-"),
+                ]))
+            }
+        }
+    }
+
+    struct Terminate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Terminate an instance; its group replaces it unless --shrink.",
+            discussion: "Example:\n  asgard instance terminate i-0123456789abcdef0 --shrink")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The instance.") var instanceId: String
+        @Flag(help: "Also lower the group's desired capacity by one.") var shrink = false
+
+        func run() async throws {
+            try await runReporting {
+                _ = try await global.client().post("/\(pathSegment(global.region))/instance/terminate",
+                                                   fields: ["instanceId": instanceId, "shrink": shrink ? "true" : "false"])
+                print("Terminated \(instanceId)\(shrink ? " and shrank its group" : "; its group launches a replacement")")
+            }
+        }
+    }
+
+    struct Reboot: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Restart an instance's process.", discussion: "Example:\n  asgard instance reboot i-0123456789abcdef0")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The instance.") var instanceId: String
+
+        func run() async throws {
+            try await runReporting {
+                _ = try await global.client().post("/\(pathSegment(global.region))/instance/reboot", fields: ["instanceId": instanceId])
+                print("Rebooted \(instanceId)")
+            }
+        }
+    }
+
+    struct Console: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the last 64 KiB of an instance's output.", discussion: "Example:\n  asgard instance console i-0123456789abcdef0")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The instance.") var instanceId: String
+
+        func run() async throws {
+            try await runReporting {
+                let reply = try await global.client().get("/\(pathSegment(global.region))/instance/consoleOutput/\(pathSegment(instanceId))")
+                print(TableOutput.raw(reply.body), terminator: "")
+            }
+        }
+    }
+}
+
+/// `asgard cluster …`.
+struct ClusterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster", abstract: "List and show clusters.", subcommands: [List.self, Show.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List clusters.", discussion: "Example:\n  asgard cluster list")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try await runReporting {
+                let reply = try await global.client().get("/\(pathSegment(global.region))/cluster/list.json")
+                if global.output == .json { return print(TableOutput.raw(reply.body)) }
+                let clusters = try APIJSON.decoder().decode([ClusterJSON].self, from: reply.body)
+                if clusters.isEmpty { return print("No clusters yet.") }
+                print(TableOutput.render(headers: ["CLUSTER", "SERVER GROUPS", "INSTANCES"], rows: clusters.map { c in
+                    [c.cluster, c.autoScalingGroups.map(\.autoScalingGroupName).joined(separator: " "),
+                     String(c.autoScalingGroups.reduce(0) { $0 + $1.instances.count })]
+                }))
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a cluster's server groups and instances.", discussion: "Example:\n  asgard cluster show shop-prod")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The cluster.") var cluster: String
+
+        func run() async throws {
+            try await runReporting {
+                let reply = try await global.client().get("/\(pathSegment(global.region))/cluster/show/\(pathSegment(cluster)).json")
+                if global.output == .json { return print(TableOutput.raw(reply.body)) }
+                let result = try APIJSON.decoder().decode(ClusterJSON.self, from: reply.body)
+                for group in result.autoScalingGroups {
+                    ServerGroupCommand.print(group)
+                    print("")
+                }
+            }
+        }
+    }
+}
