@@ -22,4 +22,22 @@ struct BrowserTests {
         #expect(app.status == 200)
         #expect(app.text.contains("\"owner\" : \"Browser team\""))
     }
+
+    @Test func createAServerGroupThroughTheFormAndTerminateAnInstance() async throws {
+        let scratch = try Scratch("browser-asg")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let user = try await HTTP.postForm(server.url + "/user/save", [("name", "deployer"), ("password", "correct horse battery"),
+                                                                      ("roles", "viewer"), ("applications", "shop:deployer")])
+        #expect(user.status == 201)
+        let sample = URL(fileURLWithPath: Binaries.asgard).deletingLastPathComponent().appendingPathComponent("asgard-sample-app").path
+        let image = try await HTTP.postJSON(server.url + "/local/image/register",
+                                            try JSONSerialization.data(withJSONObject: ["name": "shop", "version": "1", "command": [sample]]))
+        let imageId = try #require((try JSONSerialization.jsonObject(with: image.body) as? [String: Any])?["imageId"] as? String)
+        let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/server_group.py").path
+        let result = try run("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery", imageId])
+        #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("PASS terminate and shrink from the instance page"))
+    }
 }

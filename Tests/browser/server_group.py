@@ -1,0 +1,84 @@
+"""Creates a server group through the web form in headless Chromium and watches it serve.
+
+Usage: python3 server_group.py BASE_URL USER PASSWORD IMAGE_ID
+Exits 0 and prints PASS lines when every step behaves; exits 1 naming the step that did not.
+"""
+import os
+import sys
+import time
+
+os.environ.setdefault("SE_OFFLINE", "true")
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")), options=options)
+
+
+def in_service_rows(driver):
+    rows = driver.find_elements(By.CSS_SELECTOR, "#instances tbody tr")
+    return [r for r in rows if "InService" in r.text]
+
+
+def main(base, user, password, image_id):
+    driver = browser()
+    wait = WebDriverWait(driver, 20)
+    try:
+        driver.get(base + "/auth/login")
+        driver.find_element(By.ID, "login-name").send_keys(user)
+        driver.find_element(By.ID, "login-password").send_keys(password)
+        driver.find_element(By.ID, "login-submit").click()
+        wait.until(EC.presence_of_element_located((By.ID, "signed-in-as")))
+
+        driver.find_element(By.LINK_TEXT, "Cluster").click()
+        wait.until(EC.presence_of_element_located((By.ID, "create-group"))).click()
+        wait.until(EC.presence_of_element_located((By.ID, "group-form")))
+        driver.find_element(By.ID, "appName").send_keys("shop")
+        driver.find_element(By.ID, "stack").send_keys("web")
+        Select(driver.find_element(By.ID, "imageId")).select_by_value(image_id)
+        for field, value in (("minSize", "1"), ("desiredCapacity", "2"), ("maxSize", "3")):
+            element = driver.find_element(By.ID, field)
+            element.clear()
+            element.send_keys(value)
+        driver.find_element(By.ID, "submit").click()
+        wait.until(EC.url_contains("/local/autoScaling/show/shop-web-v000"))
+        print("PASS create a server group through the form")
+
+        # The page shows what is; reload until both instances are in service (with a deadline).
+        deadline = time.time() + 30
+        while len(in_service_rows(driver)) < 2:
+            assert time.time() < deadline, "instances did not come into service: " + driver.find_element(By.ID, "instances").text
+            time.sleep(0.3)
+            driver.refresh()
+        print("PASS two instances in service")
+
+        in_service_rows(driver)[0].find_element(By.TAG_NAME, "a").click()
+        wait.until(EC.presence_of_element_located((By.ID, "terminate-shrink"))).click()
+        wait.until(EC.url_contains("/local/autoScaling/show/shop-web-v000"))
+        deadline = time.time() + 30
+        while len(driver.find_elements(By.CSS_SELECTOR, "#instances tbody tr")) != 1:
+            assert time.time() < deadline, "the group did not shrink"
+            time.sleep(0.3)
+            driver.refresh()
+        assert "1 / 1 / 3" in driver.find_element(By.ID, "group").text, driver.find_element(By.ID, "group").text
+        print("PASS terminate and shrink from the instance page")
+        return 0
+    except Exception as exc:
+        print("FAIL", type(exc).__name__, exc, "at", driver.current_url)
+        print(driver.page_source[:3000])
+        return 1
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3], sys.argv[4]))
