@@ -31,6 +31,7 @@ struct BrowserTests {
         let user = try await HTTP.postForm(server.url + "/user/save", [("name", "deployer"), ("password", "correct horse battery"),
                                                                       ("roles", "viewer"), ("applications", "shop:deployer")])
         #expect(user.status == 201)
+        _ = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
         let sample = URL(fileURLWithPath: Binaries.asgard).deletingLastPathComponent().appendingPathComponent("asgard-sample-app").path
         let image = try await HTTP.postJSON(server.url + "/local/image/register",
                                             try JSONSerialization.data(withJSONObject: ["name": "shop", "version": "1", "command": [sample]]))

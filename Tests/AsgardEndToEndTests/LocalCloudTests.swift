@@ -11,6 +11,8 @@ struct LocalCloudTests {
     }
 
     func registerSample(_ server: ServerProcess) async throws -> String {
+        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
+        #expect(app.status == 201)
         let body = try JSONSerialization.data(withJSONObject: ["name": "shop", "version": "1.0.0",
                                                                "command": [LocalCloudTests.sampleApp, "--version-label", "1.0.0"]])
         let reply = try await HTTP.postJSON(server.url + "/local/image/register", body)
@@ -45,6 +47,12 @@ struct LocalCloudTests {
         #expect(created.status == 201, "\(created.text)")
         let name = try APIJSON.decoder().decode(ServerGroupJSON.self, from: created.body).autoScalingGroupName
         #expect(name == "shop-prod-v000")
+        let unregistered = try await HTTP.postForm(server.url + "/local/autoScaling/save", [("appName", "cart"), ("imageId", imageId)])
+        #expect(unregistered.status == 400)
+        #expect(unregistered.text.contains("'cart' is not a registered application"))
+        let imageInUse = try await HTTP.postForm(server.url + "/local/image/delete", [("imageId", imageId)])
+        #expect(imageInUse.status == 409)
+        #expect(imageInUse.text.contains("is used by server group shop-prod-v000"))
         try await waitUntil("two instances in service") { inService(try await group(server, name)).count == 2 }
 
         // Each instance is the sample app on its own port, knowing its id and its group's name.

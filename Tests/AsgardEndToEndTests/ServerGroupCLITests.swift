@@ -14,6 +14,7 @@ struct ServerGroupCLITests {
         func asgard(_ args: String...) throws -> (status: Int32, stdout: String, stderr: String) {
             try run(Binaries.asgard, args, environment: env)
         }
+        #expect(try asgard("app", "create", "shop", "--owner", "team", "--email", "shop@example.com").status == 0)
         let registered = try asgard("image", "register", "shop", "1.0.0", "--", LocalCloudTests.sampleApp)
         let imageId = String(try #require(registered.stdout.split(separator: "\n").first).split(separator: " ")[2])
 

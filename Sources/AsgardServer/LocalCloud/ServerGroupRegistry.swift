@@ -6,7 +6,7 @@ import LocalCloud
 
 /// Creates, changes and deletes local server groups; the reconciler does the rest.
 struct ServerGroupRegistry: Sendable {
-    let store: any ServerGroupStore & ImageStore
+    let store: any ServerGroupStore & ImageStore & ApplicationStore
     let reconciler: LocalReconciler
     let now: @Sendable () -> Date
 
@@ -92,6 +92,11 @@ struct ServerGroupRegistry: Sendable {
                                            labeledVariables: labeled).build()
         } catch {
             throw ConsoleError(error)
+        }
+        // As in Asgard, a server group belongs to a registered application.
+        let appName = try AppName(validating: fields["appName"] ?? "")
+        guard try await store.application(named: appName) != nil else {
+            throw ConsoleError.invalid("appName", "'\(appName)' is not a registered application; register it first (asgard app create)")
         }
         guard let imageText = fields["imageId"], !imageText.isEmpty else { throw ConsoleError.invalid("imageId", "is required: the image to run") }
         guard ImageID.isWellFormed(imageText), try await store.image(ImageID(rawValue: imageText)) != nil else {
