@@ -3,25 +3,13 @@
 Usage: python3 server_group.py BASE_URL USER PASSWORD IMAGE_ID
 Exits 0 and prints PASS lines when every step behaves; exits 1 naming the step that did not.
 """
-import os
 import sys
 import time
 
-os.environ.setdefault("SE_OFFLINE", "true")
-
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from browser_support import browser
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
-
-
-def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
-        options.add_argument(arg)
-    return webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")), options=options)
 
 
 def in_service_rows(driver):
