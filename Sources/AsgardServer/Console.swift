@@ -44,7 +44,15 @@ struct Console: Sendable {
 
     /// The page shown for an error answered to a browser.
     func errorPage(_ error: ConsoleError, input: RouteInput?) -> Response {
-        let body = "<h1>\(HTML.escape(error.code.status.reasonPhrase))</h1><div class=\"flash error\" id=\"error-message\">\(HTML.escape(error.message))</div>"
+        var body = "<h1>\(HTML.escape(error.code.status.reasonPhrase))</h1><div class=\"flash error\" id=\"error-message\">\(HTML.escape(error.message))</div>"
+        // A way back to the page the request came from, when it was one of ours.
+        if let referer = input?.request.headers[.referer], let url = URL(string: referer), url.host == nil || url.host == "127.0.0.1"
+            || url.host == "localhost" || url.host == input?.request.head.authority?.split(separator: ":").first.map(String.init) {
+            let path = url.path.isEmpty ? "/" : url.path + (url.query.map { "?" + $0 } ?? "")
+            if path.hasPrefix("/"), !path.hasPrefix("//") {
+                body += "<p><a id=\"back\" href=\"\(HTML.escape(path))\">Back to the previous page</a></p>"
+            }
+        }
         return page(input, title: error.code.status.reasonPhrase, section: nil, body: body, status: error.code.status)
     }
 

@@ -54,8 +54,13 @@ struct PageTests {
             #expect(page.text.contains("kept &lt;b&gt;text&lt;/b&gt;</textarea>"))
             #expect(try await client.get("/application/list.json").decode([AppRecord].self).isEmpty)
 
-            let missing = try await client.get("/application/show/ghost", browser: true)
+            var fromList = HTTPFields()
+            fromList[.accept] = browserAccept
+            fromList[.referer] = "http://127.0.0.1/application/list"
+            Credentials.admin.apply(to: &fromList)
+            let missing = try await client.execute(uri: "/application/show/ghost", method: .get, headers: fromList)
             #expect(missing.status == .notFound)
+            #expect(missing.text.contains("<a id=\"back\" href=\"/application/list\">"))
             #expect(missing.text.contains("Application &#39;ghost&#39; not found"))
         }
     }
