@@ -23,6 +23,8 @@ public final class LocalReconciler: Service, Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
     private let poked = Mutex(false)
+    /// Per group, how long to hold off launching after instances died before serving.
+    private let backoffs = Mutex<[String: LaunchBackoff]>([:])
     /// One pass at a time: a poke during a pass runs another right after it.
     private let passLock = AsyncLock()
 
@@ -91,9 +93,14 @@ public final class LocalReconciler: Service, Sendable {
                 guard var record = byId[id] else { continue }
                 record.lifecycleState = .inService
                 try await store.saveInstance(record)
+                backoffs.withLock { $0[group.autoScalingGroupName, default: LaunchBackoff()].recordSuccess() }
                 logger.info("Instance in service", metadata: ["instance": "\(id)", "group": "\(group.autoScalingGroupName)"])
             case .markUnhealthy(let id, let reason):
                 guard var record = byId[id] else { continue }
+                let time = now()
+                if LaunchBackoff.isEarly(launchTime: record.launchTime, diedAt: time, wasInService: record.lifecycleState == .inService) {
+                    backoffs.withLock { $0[group.autoScalingGroupName, default: LaunchBackoff()].recordEarlyFailure(at: time) }
+                }
                 record.healthStatus = .unhealthy
                 record.statusReason = reason
                 try await store.saveInstance(record)
@@ -101,6 +108,12 @@ public final class LocalReconciler: Service, Sendable {
                 guard let record = byId[id] else { continue }
                 terminations.append((record, reason))
             case .launch(let count, let reason):
+                let time = now()
+                let backoff = backoffs.withLock { $0[group.autoScalingGroupName] ?? LaunchBackoff() }
+                guard backoff.allowsLaunch(at: time) else {
+                    logger.debug("Holding off launches", metadata: ["group": "\(group.autoScalingGroupName)", "failures": "\(backoff.failures)"])
+                    continue
+                }
                 for _ in 0..<count { try await launch(in: group, reason: reason) }
             }
         }
@@ -138,6 +151,8 @@ public final class LocalReconciler: Service, Sendable {
             record.healthStatus = .unhealthy
             record.statusReason = "the launch failed: \(error)"
             try await store.saveInstance(record)
+            let time = now()
+            backoffs.withLock { $0[group.autoScalingGroupName, default: LaunchBackoff()].recordEarlyFailure(at: time) }
         }
     }
 

@@ -89,3 +89,31 @@ struct ServerGroupPlannerTests {
         #expect(!InstanceID.isWellFormed("i-0123456789ABCDEF0"))
     }
 }
+
+@Suite("Launch backoff")
+struct LaunchBackoffTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test(arguments: [(0, 0.0), (1, 1.0), (2, 2.0), (3, 4.0), (6, 32.0), (7, 60.0), (30, 60.0)])
+    func waitsDoubleUpToAMinute(_ failures: Int, _ seconds: Double) {
+        #expect(LaunchBackoff.delay(after: failures) == seconds)
+    }
+
+    @Test func earlyFailuresDelayLaunchesAndServiceResetsThem() {
+        var backoff = LaunchBackoff()
+        #expect(backoff.allowsLaunch(at: t0))
+        backoff.recordEarlyFailure(at: t0)
+        backoff.recordEarlyFailure(at: t0.addingTimeInterval(1))
+        #expect(!backoff.allowsLaunch(at: t0.addingTimeInterval(2.9)))
+        #expect(backoff.allowsLaunch(at: t0.addingTimeInterval(3)))
+        backoff.recordSuccess()
+        #expect(backoff.failures == 0)
+        #expect(backoff.allowsLaunch(at: t0))
+    }
+
+    @Test func onlyDeathsBeforeServingOrSoonAfterLaunchAreEarly() {
+        #expect(LaunchBackoff.isEarly(launchTime: t0, diedAt: t0.addingTimeInterval(3600), wasInService: false))
+        #expect(LaunchBackoff.isEarly(launchTime: t0, diedAt: t0.addingTimeInterval(5), wasInService: true))
+        #expect(!LaunchBackoff.isEarly(launchTime: t0, diedAt: t0.addingTimeInterval(11), wasInService: true))
+    }
+}

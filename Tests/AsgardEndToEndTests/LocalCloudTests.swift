@@ -136,4 +136,27 @@ struct LocalCloudTests {
         second.stop()
         try await waitUntil("no instance process to be left") { before.allSatisfy { !isRunning($0.pid!) } }
     }
+
+    @Test func aGroupWhoseInstancesDieAtOnceBacksOffInsteadOfSpinning() async throws {
+        let scratch = try Scratch("local-cloud-backoff")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        _ = try await HTTP.postForm(server.url + "/application/save", [("name", "broken"), ("owner", "team"), ("email", "b@example.com")])
+        let body = try JSONSerialization.data(withJSONObject: ["name": "broken", "version": "1", "command": ["/bin/sh", "-c", "exit 1"]])
+        let image = try APIJSON.decoder().decode(ImageRecord.self, from: try await HTTP.postJSON(server.url + "/local/image/register", body).body)
+        _ = try await HTTP.postForm(server.url + "/local/autoScaling/save", [("appName", "broken"), ("imageId", image.imageId.rawValue)])
+        var launches: [Date] = []
+        try await waitUntil("four launches", seconds: 40) {
+            let reply = try await HTTP.get(server.url + "/local/instance/list.json?includeTerminated=true")
+            launches = try APIJSON.decoder().decode([InstanceRecord].self, from: reply.body).map(\.launchTime).sorted()
+            return launches.count >= 4
+        }
+        // Waits of at least 1, 2 and 4 seconds between launches (whole-second timestamps, so allow one second less).
+        let gaps = zip(launches.dropFirst(), launches).map { $0.timeIntervalSince($1) }
+        #expect(gaps[0] >= 0)
+        #expect(gaps[1] >= 1)
+        #expect(gaps[2] >= 3)
+    }
 }
+

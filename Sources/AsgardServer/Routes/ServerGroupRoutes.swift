@@ -110,10 +110,12 @@ extension Console {
         }
 
         table.page("/{region}/instance/list", doc: EndpointDoc(
-            summary: "List instances", tag: "Instance", parameters: [regionParameter], answers: [.ok("[Instance]"), .unauthorized, .notFound]
+            summary: "List instances", tag: "Instance",
+            parameters: [regionParameter, .query("includeTerminated", "true to list terminated instances too, oldest first", type: "boolean")],
+            answers: [.ok("[Instance]"), .unauthorized, .notFound]
         )) { input in
             let region = try localRegion(input)
-            let all = try await groups.store.instances(of: nil, includeTerminated: false)
+            let all = try await groups.store.instances(of: nil, includeTerminated: input.fields["includeTerminated"] == "true")
             if input.wantsJSON { return try Responses.json(all) }
             return page(input, title: "Instances", section: .instance, region: region, body: LocalCloudPages.instanceList(all, region: region))
         }
