@@ -40,7 +40,7 @@ struct APIClient {
         var url = server.hasSuffix("/") ? String(server.dropLast()) : server
         url += path
         if !query.isEmpty {
-            url += "?" + query.map { "\(APIClient.encode($0.0))=\(APIClient.encode($0.1))" }.joined(separator: "&")
+            url += "?" + query.map { "\(pathSegment($0.0))=\(pathSegment($0.1))" }.joined(separator: "&")
         }
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -77,11 +77,5 @@ struct APIClient {
             throw CLIError(description: "The server answered \(response.status.code) \(response.status.reasonPhrase)")
         }
         return Reply(status: Int(response.status.code), body: body, headers: response.headers)
-    }
-
-    private static func encode(_ s: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
     }
 }

@@ -124,7 +124,7 @@ struct AppCommand: AsyncParsableCommand {
     }
 }
 
-/// `s` percent-encoded for one URL path segment.
+/// `s` percent-encoded for one URL path segment or query value.
 func pathSegment(_ s: String) -> String {
     var allowed = CharacterSet.alphanumerics
     allowed.insert(charactersIn: "-._~")

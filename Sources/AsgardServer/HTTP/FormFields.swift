@@ -59,6 +59,45 @@ struct FormFields: Sendable {
         }
     }
 
+    /// The `limit` (1 to `maxLimit`) and `offset` (0 or more) of a list request, each nil when absent.
+    ///
+    /// - Throws: `ConsoleError` 400 naming the field that is not such a number.
+    func page(maxLimit: Int) throws -> (limit: Int?, offset: Int?) {
+        var limit: Int?
+        var offset: Int?
+        if let text = self["limit"], !text.isEmpty {
+            guard let value = Int(text), (1...maxLimit).contains(value) else {
+                throw ConsoleError.invalid("limit", "'\(text)' must be a whole number from 1 to \(maxLimit)")
+            }
+            limit = value
+        }
+        if let text = self["offset"], !text.isEmpty {
+            guard let value = Int(text), value >= 0 else {
+                throw ConsoleError.invalid("offset", "'\(text)' must be a whole number of 0 or more")
+            }
+            offset = value
+        }
+        return (limit, offset)
+    }
+
+    /// The values of a list field, whether repeated or comma-separated, as `T`s in order without
+    /// repeats.
+    ///
+    /// - Throws: `ConsoleError` 400 naming a value that is not one of `T`'s.
+    func list<T: RawRepresentable & CaseIterable & Equatable>(_ key: String, of type: T.Type) throws -> [T] where T.RawValue == String {
+        var result: [T] = []
+        var problems: [FieldError] = []
+        for text in all(key).flatMap({ $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }) where !text.isEmpty {
+            if let value = T(rawValue: text) {
+                if !result.contains(value) { result.append(value) }
+            } else {
+                problems.append(FieldError(field: key, message: "'\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))"))
+            }
+        }
+        guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
+        return result
+    }
+
     /// The first value of `key`, nil when absent.
     subscript(key: String) -> String? { values[key]?.first }
 

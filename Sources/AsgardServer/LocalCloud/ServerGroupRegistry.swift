@@ -50,26 +50,15 @@ struct ServerGroupRegistry: Sendable {
             }
         }
         if fields.has("terminationPolicies") {
-            var policies: [TerminationPolicy] = []
-            for text in fields.all("terminationPolicies").flatMap({ $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } })
-            where !text.isEmpty {
-                if let policy = TerminationPolicy(rawValue: text) { policies.append(policy) } else {
-                    problems.append(FieldError(field: "terminationPolicies", message: "'\(text)' is not one of \(TerminationPolicy.allCases.map(\.rawValue).joined(separator: ", "))"))
-                }
-            }
-            group.terminationPolicies = policies.isEmpty ? [.default] : policies
+            do {
+                let policies = try fields.list("terminationPolicies", of: TerminationPolicy.self)
+                group.terminationPolicies = policies.isEmpty ? [.default] : policies
+            } catch let error as ConsoleError { problems += error.fieldErrors }
         }
         if fields.has("suspendedProcesses") {
-            var processes: [ScalingProcess] = []
-            for text in fields.all("suspendedProcesses").flatMap({ $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } })
-            where !text.isEmpty {
-                if let process = ScalingProcess(rawValue: text) {
-                    if !processes.contains(process) { processes.append(process) }
-                } else {
-                    problems.append(FieldError(field: "suspendedProcesses", message: "'\(text)' is not one of \(ScalingProcess.allCases.map(\.rawValue).joined(separator: ", "))"))
-                }
-            }
-            group.suspendedProcesses = processes
+            do {
+                group.suspendedProcesses = try fields.list("suspendedProcesses", of: ScalingProcess.self)
+            } catch let error as ConsoleError { problems += error.fieldErrors }
         }
         if let lbs = fields["selectedLoadBalancers"], !lbs.isEmpty {
             problems.append(FieldError(field: "selectedLoadBalancers", message: "the local cloud has no load balancers yet; leave it empty"))

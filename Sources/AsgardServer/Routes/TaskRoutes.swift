@@ -60,18 +60,9 @@ extension Console {
             query.objectType = type
         }
         if let text = fields["objectId"], !text.isEmpty { query.objectId = text }
-        if let text = fields["limit"], !text.isEmpty {
-            guard let limit = Int(text), (1...Console.maxTaskPage).contains(limit) else {
-                throw ConsoleError.invalid("limit", "'\(text)' must be a whole number from 1 to \(Console.maxTaskPage)")
-            }
-            query.limit = limit
-        }
-        if let text = fields["offset"], !text.isEmpty {
-            guard let offset = Int(text), offset >= 0 else {
-                throw ConsoleError.invalid("offset", "'\(text)' must be a whole number of 0 or more")
-            }
-            query.offset = offset
-        }
+        let page = try fields.page(maxLimit: Console.maxTaskPage)
+        query.limit = page.limit ?? query.limit
+        query.offset = page.offset ?? query.offset
         return query
     }
 }

@@ -49,10 +49,7 @@ enum ApplicationPages {
     }
 
     static func form(_ mode: FormMode, values: FormFields, errors: [FieldError], csrf: String) -> String {
-        func error(_ field: String) -> String {
-            errors.filter { $0.field == field }
-                .map { "<span class=\"field-error\" id=\"\(field)-error\">\(HTML.escape($0.message))</span>" }.joined()
-        }
+        func error(_ field: String) -> String { HTML.fieldErrors(errors, for: field) }
         func invalid(_ field: String) -> String { errors.contains { $0.field == field } ? " class=\"invalid\"" : "" }
         func value(_ field: String) -> String { HTML.escape(values[field] ?? "") }
         let general = errors.filter { $0.field.isEmpty }

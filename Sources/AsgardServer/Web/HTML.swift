@@ -1,3 +1,4 @@
+import AsgardCore
 import Foundation
 
 /// Small helpers to write HTML safely: every value that comes from outside goes through
@@ -30,6 +31,12 @@ enum HTML {
         let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: date)
         func two(_ n: Int?) -> String { n.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
         return "\(c.year ?? 0)-\(two(c.month))-\(two(c.day)) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) UTC"
+    }
+
+    /// The messages of `errors` about `field`, to stand next to it in a form.
+    static func fieldErrors(_ errors: [FieldError], for field: String) -> String {
+        errors.filter { $0.field == field }
+            .map { "<span class=\"field-error\" id=\"\(field)-error\">\(escape($0.message))</span>" }.joined()
     }
 
     /// A table with a header row; `rows` are already-escaped cells.

@@ -39,10 +39,7 @@ enum ImagePages {
     }
 
     static func form(region: String, values: FormFields, errors: [FieldError], csrf: String) -> String {
-        func error(_ field: String) -> String {
-            errors.filter { $0.field == field }
-                .map { "<span class=\"field-error\" id=\"\(field)-error\">\(HTML.escape($0.message))</span>" }.joined()
-        }
+        func error(_ field: String) -> String { HTML.fieldErrors(errors, for: field) }
         func value(_ field: String) -> String { HTML.escape(values.all(field).joined(separator: "\n")) }
         let general = errors.filter { $0.field.isEmpty }
             .map { "<div class=\"flash error\" id=\"form-error\">\(HTML.escape($0.message))</div>" }.joined()

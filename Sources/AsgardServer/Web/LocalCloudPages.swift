@@ -82,9 +82,7 @@ enum LocalCloudPages {
     }
 
     static func groupForm(region: String, images: [ImageRecord], values: FormFields, errors: [FieldError], csrf: String) -> String {
-        func error(_ field: String) -> String {
-            errors.filter { $0.field == field }.map { "<span class=\"field-error\" id=\"\(field)-error\">\(HTML.escape($0.message))</span>" }.joined()
-        }
+        func error(_ field: String) -> String { HTML.fieldErrors(errors, for: field) }
         func value(_ field: String, _ fallback: String = "") -> String { HTML.escape(values[field] ?? fallback) }
         let options = images.map { i in
             "<option value=\"\(i.imageId)\"\(values["imageId"] == i.imageId.rawValue ? " selected" : "")>\(i.imageId) — \(HTML.escape(i.name)) \(HTML.escape(i.version))</option>"
