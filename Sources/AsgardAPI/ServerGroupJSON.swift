@@ -15,6 +15,9 @@ public struct ServerGroupJSON: Codable, Sendable, Hashable {
     public var terminationPolicies: [TerminationPolicy]
     public var suspendedProcesses: [ScalingProcess]
     public var loadBalancerNames: [String]
+    /// `enabled` (its load balancers send it requests), `disabled` (AddToLoadBalancer is
+    /// suspended: out of its load balancers) or `none` (no load balancer).
+    public var trafficState: String
     public var createdTime: Date
     public var instances: [InstanceRecord]
 
@@ -32,6 +35,7 @@ public struct ServerGroupJSON: Codable, Sendable, Hashable {
         terminationPolicies = group.terminationPolicies
         suspendedProcesses = group.suspendedProcesses
         loadBalancerNames = group.loadBalancerNames
+        trafficState = group.loadBalancerNames.isEmpty ? "none" : group.isSuspended(.addToLoadBalancer) ? "disabled" : "enabled"
         createdTime = group.createdTime
         self.instances = instances
     }

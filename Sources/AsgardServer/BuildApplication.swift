@@ -73,6 +73,7 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
     reconcilerLogger[metadataKey: "component"] = "local-cloud"
     let reconciler = LocalReconciler(store: store, dataDir: config.dataDir, interval: config.reconcileInterval,
                                      terminationGrace: config.terminationGrace, keepDataPlane: config.keepDataPlane,
+                                     proxyExecutable: config.proxyExecutable ?? LoadBalancerFleet.defaultProxyExecutable,
                                      logger: reconcilerLogger, now: now)
     let console = Console(
         applications: ApplicationRegistry(store: store, resources: StoreResourceLookup(store: store), now: now),
@@ -82,6 +83,7 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
             try await store.serverGroups().filter { $0.imageId == id }.map(\.autoScalingGroupName)
         }),
         groups: ServerGroupRegistry(store: store, reconciler: reconciler, now: now),
+        loadBalancers: LoadBalancerRegistry(store: store, reconciler: reconciler, consolePort: config.port, now: now),
         authenticator: authenticator, now: now)
 
     let router = Router(context: ConsoleRequestContext.self)
@@ -98,6 +100,7 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
     console.addRegionalRoutes(to: table)
     console.addImageRoutes(to: table)
     console.addServerGroupRoutes(to: table)
+    console.addLoadBalancerRoutes(to: table)
     console.addUserRoutes(to: table)
     console.addTokenRoutes(to: table)
     console.addAuditRoutes(to: table)

@@ -14,6 +14,7 @@ struct Console: Sendable {
     let users: UserRegistry
     let images: ImageRegistry
     let groups: ServerGroupRegistry
+    let loadBalancers: LoadBalancerRegistry
     let authenticator: Authenticator
     let now: @Sendable () -> Date
 

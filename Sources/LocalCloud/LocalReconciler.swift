@@ -11,7 +11,7 @@ import Synchronization
 /// and ends stray processes of its own. On a graceful stop it stops the instances, unless the
 /// data plane is to be kept.
 public final class LocalReconciler: Service, Sendable {
-    public typealias Store = ServerGroupStore & ImageStore
+    public typealias Store = ServerGroupStore & ImageStore & LoadBalancerStore
 
     let store: any Store
     let supervisor = ProcessSupervisor()
@@ -27,12 +27,19 @@ public final class LocalReconciler: Service, Sendable {
     private let backoffs = Mutex<[String: LaunchBackoff]>([:])
     /// One pass at a time: a poke during a pass runs another right after it.
     private let passLock = AsyncLock()
+    /// The load balancers' processes.
+    public let loadBalancers: LoadBalancerFleet
 
     /// Creates the driver.
     public init(store: any Store, dataDir: String, interval: Duration = .seconds(1), terminationGrace: Duration = .seconds(10),
-                keepDataPlane: Bool = false, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+                keepDataPlane: Bool = false, proxyExecutable: String = LoadBalancerFleet.defaultProxyExecutable, logger: Logger,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.dataDir = URL(fileURLWithPath: dataDir).standardizedFileURL.path
+        var fleetLogger = logger
+        fleetLogger[metadataKey: "component"] = "load-balancers"
+        self.loadBalancers = LoadBalancerFleet(store: store, supervisor: supervisor, dataDir: self.dataDir,
+                                               proxyExecutable: proxyExecutable, logger: fleetLogger)
         self.interval = interval
         self.terminationGrace = terminationGrace
         self.keepDataPlane = keepDataPlane
@@ -57,16 +64,21 @@ public final class LocalReconciler: Service, Sendable {
                 }
             }
         } onGracefulShutdown: {}
-        if !keepDataPlane { await stopAll() }
+        if !keepDataPlane {
+            await stopAll()
+            await loadBalancers.stopAll(grace: terminationGrace)
+        }
     }
 
     /// One pass over every group.
     public func reconcileAll() async {
         await passLock.run {
             do {
-                for group in try await store.serverGroups() {
+                let groups = try await store.serverGroups()
+                for group in groups {
                     try await reconcile(group)
                 }
+                await loadBalancers.reconcile(groups: try await routingGroups(groups))
             } catch {
                 logger.error("Reconcile pass failed", metadata: ["error": "\(error)"])
             }
@@ -81,7 +93,8 @@ public final class LocalReconciler: Service, Sendable {
         }
         let observations = records.filter { $0.lifecycleState != .terminating }.map { record in
             let alive = handle(of: record).map(supervisor.isRunning) ?? false
-            return InstanceObservation(record: record, processAlive: alive, portOpen: alive && PortProbe.isOpen(record.port))
+            return InstanceObservation(record: record, processAlive: alive, portOpen: alive && PortProbe.isOpen(record.port),
+                                       loadBalancerProblem: loadBalancers.healthProblem(of: record.instanceId, in: group))
         }
         let actions = ServerGroupPlanner.plan(group, instances: observations, now: now())
         guard !actions.isEmpty else { return }
@@ -173,13 +186,23 @@ public final class LocalReconciler: Service, Sendable {
     static let marker = "ASGARD_LOCAL_CLOUD"
 
     /// Ends an instance now, for terminate requests; the group then replaces it unless shrunk.
+    /// Its load balancers stop sending it requests first and let those in flight finish.
     public func terminate(_ record: InstanceRecord, reason: String) async throws {
         var ending = record
         ending.lifecycleState = .terminating
         ending.statusReason = reason
         try await store.saveInstance(ending)
+        if let group = try await store.serverGroup(named: record.autoScalingGroupName), !group.loadBalancerNames.isEmpty {
+            await loadBalancers.drain(record.instanceId, of: group, routingGroups: try await routingGroups(try await store.serverGroups()))
+        }
         try await finishTermination(ending, reason: reason)
         poke()
+    }
+
+    /// Every group with its live instances, for the load balancers' routing.
+    func routingGroups(_ groups: [ServerGroupRecord]) async throws -> [(ServerGroupRecord, [InstanceRecord])] {
+        let instances = Dictionary(grouping: try await store.instances(of: nil, includeTerminated: false), by: \.autoScalingGroupName)
+        return groups.map { ($0, instances[$0.autoScalingGroupName] ?? []) }
     }
 
     private func finishTermination(_ record: InstanceRecord, reason: String) async throws {
@@ -229,7 +252,7 @@ public final class LocalReconciler: Service, Sendable {
     /// started just before a crash and never recorded.
     func endStrays() async {
         guard let records = try? await store.instances(of: nil, includeTerminated: false) else { return }
-        let known = Set(records.compactMap(handle(of:)))
+        let known = Set(records.compactMap(handle(of:)) + (await loadBalancers.knownHandles()))
         let needle = "\(LocalReconciler.marker)=\(dataDir)\0"
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return }
         for entry in entries {
@@ -239,7 +262,7 @@ public final class LocalReconciler: Service, Sendable {
                   let ticks = ProcessSupervisor.startTicks(of: pid) else { continue }
             let handle = ProcessHandle(pid: pid, startTicks: ticks)
             if !known.contains(handle) {
-                logger.warning("Ending a stray instance process", metadata: ["pid": "\(pid)"])
+                logger.warning("Ending a stray process of the local cloud", metadata: ["pid": "\(pid)"])
                 await supervisor.terminate(handle, grace: terminationGrace)
             }
         }

@@ -16,8 +16,8 @@ struct AsgardCommand: AsyncParsableCommand {
           asgard app create shop --owner "Shop team" --email shop@example.com
           asgard task list
         """,
-        subcommands: [ServeCommand.self, LoginCommand.self, LogoutCommand.self, AppCommand.self, ImageCommand.self, ServerGroupCommand.self,
+        subcommands: [ServeCommand.self, LoginCommand.self, LogoutCommand.self, AppCommand.self, ImageCommand.self, LoadBalancerCommand.self, ServerGroupCommand.self,
                       InstanceCommand.self, ClusterCommand.self, TaskCommand.self,
-                      UserCommand.self, TokenCommand.self, AuditCommand.self]
+                      UserCommand.self, TokenCommand.self, AuditCommand.self, LoadBalancerProxyCommand.self]
     )
 }

@@ -15,6 +15,8 @@ struct ServerGroupCommand: AsyncParsableCommand {
             ("Server group", group.autoScalingGroupName), ("Cluster", group.cluster), ("Image", group.imageId.rawValue),
             ("Size", "min \(group.minSize), desired \(group.desiredCapacity), max \(group.maxSize)"),
             ("Health check", "\(group.healthCheckType.rawValue), grace \(group.healthCheckGracePeriod) s"),
+            ("Load balancers", group.loadBalancerNames.isEmpty ? "none" : group.loadBalancerNames.joined(separator: ", ")),
+            ("Traffic", group.trafficState),
             ("Suspended", group.suspendedProcesses.isEmpty ? "none" : group.suspendedProcesses.map(\.rawValue).joined(separator: ", ")),
             ("Created", TableOutput.date(group.createdTime)),
         ]))
@@ -27,7 +29,7 @@ struct ServerGroupCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a server group: the cluster's next push version.",
-            discussion: "Example:\n  asgard asg create shop --stack prod --image img-1a2b3c4d --desired 3 --max 5")
+            discussion: "Example:\n  asgard asg create shop --stack prod --image img-1a2b3c4d --desired 3 --max 5 --load-balancer shop-prod")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The application.") var app: String
         @Option(help: "The stack.") var stack: String?
@@ -36,14 +38,20 @@ struct ServerGroupCommand: AsyncParsableCommand {
         @Option(help: "Fewest instances.") var min: Int?
         @Option(help: "Instances to run.") var desired = 1
         @Option(help: "Most instances.") var max: Int?
+        @Option(help: "A load balancer to send it requests (repeatable).") var loadBalancer: [String] = []
+        @Option(help: "EC2 (the process runs, the default) or ELB (its load balancers' checks pass).") var healthCheckType: String?
+        @Option(help: "Seconds after launch before failed checks count.") var gracePeriod: Int?
 
         func run() async throws {
             try await runReporting {
-                var fields = ["appName": app, "imageId": image, "desiredCapacity": String(desired),
-                              "minSize": String(min ?? Swift.min(1, desired)), "maxSize": String(max ?? Swift.max(desired, 1))]
+                var fields: [String: Any] = ["appName": app, "imageId": image, "desiredCapacity": String(desired),
+                                             "minSize": String(min ?? Swift.min(1, desired)), "maxSize": String(max ?? Swift.max(desired, 1))]
                 if let stack { fields["stack"] = stack }
                 if let detail { fields["detail"] = detail }
-                let reply = try await global.client().post("/\(pathSegment(global.region))/autoScaling/save", fields: fields)
+                if !loadBalancer.isEmpty { fields["selectedLoadBalancers"] = loadBalancer }
+                if let healthCheckType { fields["healthCheckType"] = healthCheckType }
+                if let gracePeriod { fields["healthCheckGracePeriod"] = String(gracePeriod) }
+                let reply = try await global.client().post("/\(pathSegment(global.region))/autoScaling/save", document: fields)
                 if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
                 let group = try APIJSON.decoder().decode(ServerGroupJSON.self, from: reply.body)
                 Swift.print("Created server group \(group.autoScalingGroupName) (task \(reply.headers.first(name: "X-Task-Id") ?? "?")); instances launch within a second")
@@ -107,7 +115,7 @@ struct ServerGroupCommand: AsyncParsableCommand {
 
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Suspend or resume processes, or change the grace period and termination policies.",
+            abstract: "Suspend or resume processes, or change load balancers, health check, grace period and termination policies.",
             discussion: "Example:\n  asgard asg update shop-prod-v000 --suspend Launch --suspend ReplaceUnhealthy\n  asgard asg update shop-prod-v000 --resume-all")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The server group.") var name: String
@@ -115,10 +123,15 @@ struct ServerGroupCommand: AsyncParsableCommand {
         @Flag(help: "Resume every suspended process.") var resumeAll = false
         @Option(help: "Seconds after launch before failed checks count.") var gracePeriod: Int?
         @Option(help: "OldestInstance, NewestInstance, OldestLaunchConfiguration or Default (repeatable).") var terminationPolicy: [String] = []
+        @Option(help: "A load balancer to send it requests (repeatable; replaces the list).") var loadBalancer: [String] = []
+        @Flag(help: "Take it out of every load balancer.") var noLoadBalancers = false
+        @Option(help: "EC2 or ELB.") var healthCheckType: String?
 
         func run() async throws {
             try await runReporting {
                 var document: [String: Any] = ["name": name]
+                if noLoadBalancers { document["selectedLoadBalancers"] = [String]() } else if !loadBalancer.isEmpty { document["selectedLoadBalancers"] = loadBalancer }
+                if let healthCheckType { document["healthCheckType"] = healthCheckType }
                 if resumeAll { document["suspendedProcesses"] = [String]() } else if !suspend.isEmpty { document["suspendedProcesses"] = suspend }
                 if let gracePeriod { document["healthCheckGracePeriod"] = String(gracePeriod) }
                 if !terminationPolicy.isEmpty { document["terminationPolicies"] = terminationPolicy }

@@ -8,11 +8,14 @@ public struct InstanceObservation: Sendable, Hashable {
     public var processAlive: Bool
     /// Whether it accepts connections on its port.
     public var portOpen: Bool
+    /// Why a load balancer of its group finds it unhealthy, nil when none does.
+    public var loadBalancerProblem: String?
 
-    public init(record: InstanceRecord, processAlive: Bool, portOpen: Bool) {
+    public init(record: InstanceRecord, processAlive: Bool, portOpen: Bool, loadBalancerProblem: String? = nil) {
         self.record = record
         self.processAlive = processAlive
         self.portOpen = portOpen
+        self.loadBalancerProblem = loadBalancerProblem
     }
 }
 
@@ -42,6 +45,13 @@ public enum ServerGroupPlanner {
             var unhealthy = record.healthStatus == .unhealthy
             if !observation.processAlive, !unhealthy, !group.isSuspended(.healthCheck) {
                 actions.append(.markUnhealthy(record.instanceId, reason: "the instance's process is no longer running"))
+                unhealthy = true
+            }
+            // ELB health checks count once the grace period after launch is over, as in AWS.
+            if group.healthCheckType == .elb, !unhealthy, !group.isSuspended(.healthCheck), record.lifecycleState == .inService,
+               let problem = observation.loadBalancerProblem,
+               now.timeIntervalSince(record.launchTime) >= Double(group.healthCheckGracePeriod) {
+                actions.append(.markUnhealthy(record.instanceId, reason: problem))
                 unhealthy = true
             }
             if unhealthy {

@@ -29,6 +29,9 @@ public struct ServerConfig: Sendable {
     public var terminationGrace: Duration = .seconds(10)
     /// Whether a graceful stop leaves instances running (`--keep-data-plane`).
     public var keepDataPlane = false
+    /// The `asgard` binary that serves load balancers (`asgard load-balancer-proxy`); nil: the
+    /// running `asgard`, or the one next to the running program.
+    public var proxyExecutable: String?
 
     /// The embedded defaults: 127.0.0.1:8080, `.asgard/`, account `local` with region `local`.
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDir: String = ".asgard",

@@ -87,7 +87,7 @@ struct FormFields: Sendable {
     func list<T: RawRepresentable & CaseIterable & Equatable>(_ key: String, of type: T.Type) throws -> [T] where T.RawValue == String {
         var result: [T] = []
         var problems: [FieldError] = []
-        for text in all(key).flatMap({ $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }) where !text.isEmpty {
+        for text in list(key) {
             if let value = T(rawValue: text) {
                 if !result.contains(value) { result.append(value) }
             } else {
@@ -96,6 +96,11 @@ struct FormFields: Sendable {
         }
         guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
         return result
+    }
+
+    /// The values of a list field, whether repeated or comma-separated, trimmed, without empty ones.
+    func list(_ key: String) -> [String] {
+        all(key).flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
     }
 
     /// The first value of `key`, nil when absent.

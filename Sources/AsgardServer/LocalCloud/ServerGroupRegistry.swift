@@ -6,7 +6,7 @@ import LocalCloud
 
 /// Creates, changes and deletes local server groups; the reconciler does the rest.
 struct ServerGroupRegistry: Sendable {
-    let store: any ServerGroupStore & ImageStore & ApplicationStore
+    let store: any ServerGroupStore & ImageStore & ApplicationStore & LoadBalancerStore
     let reconciler: LocalReconciler
     let now: @Sendable () -> Date
 
@@ -25,7 +25,7 @@ struct ServerGroupRegistry: Sendable {
     }
 
     /// The sizes, grace period and policies in `fields`, over `base`.
-    static func settings(_ fields: FormFields, over base: ServerGroupRecord) throws -> ServerGroupRecord {
+    static func settings(_ fields: FormFields, over base: ServerGroupRecord, loadBalancers known: Set<String>) throws -> ServerGroupRecord {
         var group = base
         var problems: [FieldError] = []
         func number(_ key: String, _ current: Int, range: ClosedRange<Int>) -> Int {
@@ -41,10 +41,8 @@ struct ServerGroupRegistry: Sendable {
         group.desiredCapacity = number("desiredCapacity", group.desiredCapacity, range: 0...maxCapacity)
         group.healthCheckGracePeriod = number("healthCheckGracePeriod", group.healthCheckGracePeriod, range: 0...86_400)
         if let text = fields["healthCheckType"], !text.isEmpty {
-            if text == HealthCheckType.ec2.rawValue {
-                group.healthCheckType = .ec2
-            } else if text == HealthCheckType.elb.rawValue {
-                problems.append(FieldError(field: "healthCheckType", message: "ELB needs a load balancer, which the local cloud does not have yet; use EC2"))
+            if let type = HealthCheckType(rawValue: text) {
+                group.healthCheckType = type
             } else {
                 problems.append(FieldError(field: "healthCheckType", message: "'\(text)' is not EC2 or ELB"))
             }
@@ -60,14 +58,29 @@ struct ServerGroupRegistry: Sendable {
                 group.suspendedProcesses = try fields.list("suspendedProcesses", of: ScalingProcess.self)
             } catch let error as ConsoleError { problems += error.fieldErrors }
         }
-        if let lbs = fields["selectedLoadBalancers"], !lbs.isEmpty {
-            problems.append(FieldError(field: "selectedLoadBalancers", message: "the local cloud has no load balancers yet; leave it empty"))
+        if fields.has("selectedLoadBalancers") {
+            var names: [String] = []
+            for text in fields.list("selectedLoadBalancers") {
+                guard let name = try? LoadBalancerName(validating: text), known.contains(name.rawValue) else {
+                    problems.append(FieldError(field: "selectedLoadBalancers", message: "'\(text)' is not a load balancer; see /local/loadBalancer/list"))
+                    continue
+                }
+                if !names.contains(name.rawValue) { names.append(name.rawValue) }
+            }
+            group.loadBalancerNames = names
+        }
+        if group.healthCheckType == .elb, group.loadBalancerNames.isEmpty {
+            problems.append(FieldError(field: "healthCheckType", message: "ELB needs at least one load balancer in selectedLoadBalancers; use EC2 or add one"))
         }
         if problems.isEmpty, !(group.minSize <= group.desiredCapacity && group.desiredCapacity <= group.maxSize) {
             problems.append(FieldError(field: "desiredCapacity", message: "must be between minSize (\(group.minSize)) and maxSize (\(group.maxSize))"))
         }
         guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
         return group
+    }
+
+    private func loadBalancerNames() async throws -> Set<String> {
+        Set(try await store.loadBalancers().map(\.loadBalancerName.rawValue))
     }
 
     func create(_ fields: FormFields, user: String) async throws -> (ServerGroupRecord, TaskRecord) {
@@ -96,7 +109,7 @@ struct ServerGroupRegistry: Sendable {
         let base = ServerGroupRecord(autoScalingGroupName: name, imageId: ImageID(rawValue: imageText), minSize: 1, desiredCapacity: 1,
                                      maxSize: 1, healthCheckType: .ec2, healthCheckGracePeriod: 0, terminationPolicies: [.default],
                                      suspendedProcesses: [], loadBalancerNames: [], createdTime: now())
-        var group = try ServerGroupRegistry.settings(fields, over: base)
+        var group = try ServerGroupRegistry.settings(fields, over: base, loadBalancers: try await loadBalancerNames())
         if fields["maxSize"] == nil || fields["maxSize"] == "" { group.maxSize = max(group.maxSize, group.desiredCapacity) }
         if fields["minSize"] == nil || fields["minSize"] == "" { group.minSize = min(group.minSize, group.desiredCapacity) }
         let time = now()
@@ -112,7 +125,7 @@ struct ServerGroupRegistry: Sendable {
     func update(_ fields: FormFields, user: String) async throws -> (ServerGroupRecord, TaskRecord) {
         guard let name = fields["name"], !name.isEmpty else { throw ConsoleError.invalid("name", "is required: the server group") }
         let existing = try await show(name)
-        let group = try ServerGroupRegistry.settings(fields, over: existing)
+        let group = try ServerGroupRegistry.settings(fields, over: existing, loadBalancers: try await loadBalancerNames())
         let time = now()
         var changes: [String] = []
         if (group.minSize, group.desiredCapacity, group.maxSize) != (existing.minSize, existing.desiredCapacity, existing.maxSize) {
@@ -125,6 +138,10 @@ struct ServerGroupRegistry: Sendable {
             changes.append("termination policies [\(group.terminationPolicies.map(\.rawValue).joined(separator: ", "))]")
         }
         if group.healthCheckGracePeriod != existing.healthCheckGracePeriod { changes.append("grace period \(group.healthCheckGracePeriod) s") }
+        if group.healthCheckType != existing.healthCheckType { changes.append("health check type \(group.healthCheckType.rawValue)") }
+        if group.loadBalancerNames != existing.loadBalancerNames {
+            changes.append("load balancers [\(group.loadBalancerNames.joined(separator: ", "))]")
+        }
         let task = TaskDraft(operation: "Update server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local",
                              status: .succeeded,
                              log: [TaskLogLine(time: time, message: "Updating server group \(name): \(changes.isEmpty ? "nothing changed" : changes.joined(separator: "; "))")])

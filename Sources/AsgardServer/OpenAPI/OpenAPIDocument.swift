@@ -172,12 +172,30 @@ enum OpenAPIDocument {
                     "terminationPolicies": ["type": "array", "items": ["type": "string"]],
                     "suspendedProcesses": ["type": "array", "items": ["type": "string"]],
                     "loadBalancerNames": ["type": "array", "items": ["type": "string"]],
+                    "trafficState": ["type": "string", "enum": ["enabled", "disabled", "none"]],
                     "createdTime": dateTime, "instances": ["type": "array", "items": ref("Instance")],
                 ],
             ],
             "Cluster": [
                 "type": "object", "required": ["cluster", "autoScalingGroups"],
                 "properties": ["cluster": ["type": "string"], "autoScalingGroups": ["type": "array", "items": ref("ServerGroup")]],
+            ],
+            "LoadBalancer": [
+                "type": "object",
+                "required": ["loadBalancerName", "url", "listenerPort", "healthCheck", "algorithm", "drainingTimeout", "trafficWeights",
+                             "createdTime", "serverGroups", "status"],
+                "properties": [
+                    "loadBalancerName": ["type": "string"], "url": ["type": "string"], "listenerPort": ["type": "integer"],
+                    "healthCheck": [
+                        "type": "object",
+                        "properties": ["target": ["type": "string"], "interval": ["type": "integer"], "timeout": ["type": "integer"],
+                                       "healthyThreshold": ["type": "integer"], "unhealthyThreshold": ["type": "integer"]],
+                    ],
+                    "algorithm": ["type": "string", "enum": .array(BalancingAlgorithm.allCases.map { .string($0.rawValue) })],
+                    "drainingTimeout": ["type": "integer"], "trafficWeights": ["type": "object", "additionalProperties": ["type": "integer"]],
+                    "createdTime": dateTime, "serverGroups": ["type": "array", "items": ["type": "string"]], "status": ["type": "string"],
+                    "traffic": ["type": "object", "description": "Health and traffic as the load balancer's process reported them last"],
+                ],
             ],
             "Image": [
                 "type": "object", "required": ["imageId", "name", "version", "command", "env", "createTime"],

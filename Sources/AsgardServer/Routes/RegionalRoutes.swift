@@ -6,7 +6,6 @@ extension Console {
     /// empty; each provider issue fills its own.
     func addRegionalRoutes(to table: RouteTable) {
         let lists: [(controller: String, title: String, section: PageLayout.Section, noun: String)] = [
-            ("loadBalancer", "Load Balancers", .loadBalancer, "load balancers"),
             ("security", "Security Groups", .security, "security groups"),
         ]
         for list in lists {

@@ -36,13 +36,13 @@ extension Console {
             let region = try localRegion(input)
             let images = try await images.store.images()
             return page(input, title: "Create server group", section: .cluster, region: region,
-                        body: LocalCloudPages.groupForm(region: region, images: images, values: input.fields, errors: [], csrf: Console.csrfField(input)))
+                        body: LocalCloudPages.groupForm(region: region, images: images, loadBalancers: try await loadBalancerNames(), values: input.fields, errors: [], csrf: Console.csrfField(input)))
         }
 
         let sizeFields: [EndpointDoc.Parameter] = [
             .field("minSize", "Fewest instances", type: "integer"), .field("desiredCapacity", "Instances to run", type: "integer"),
             .field("maxSize", "Most instances", type: "integer"),
-            .field("healthCheckType", "EC2 (the process runs); ELB comes with load balancers"),
+            .field("healthCheckType", "EC2 (the process runs) or ELB (its load balancers' checks pass, after the grace period)"),
             .field("healthCheckGracePeriod", "Seconds after launch before failed checks count", type: "integer"),
             .field("terminationPolicies", "OldestInstance, NewestInstance, OldestLaunchConfiguration or Default", type: "array"),
         ]
@@ -51,7 +51,7 @@ extension Console {
             parameters: [regionParameter, .field("appName", "The application", required: true), .field("stack", "The stack"),
                          .field("detail", "The detail"), .field("imageId", "The image to run", required: true)]
                 + LabeledVariable.allCases.map { .field($0.parameterName, "Labeled variable \($0.key)0…") } + sizeFields
-                + [.field("selectedLoadBalancers", "Load balancers (not yet in the local cloud)", type: "array")],
+                + [.field("selectedLoadBalancers", "The load balancers that send it requests", type: "array")],
             answers: [EndpointDoc.Answer(status: 201, description: "Created; X-Task-Id names the task", schema: "ServerGroup"),
                       .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
@@ -72,7 +72,8 @@ extension Console {
             } catch let error as ConsoleError where !input.wantsJSON && error.code == .invalidRequest {
                 input.audit.refused(error.message)
                 return page(input, title: "Create server group", section: .cluster, region: region,
-                            body: LocalCloudPages.groupForm(region: region, images: try await images.store.images(), values: input.fields,
+                            body: LocalCloudPages.groupForm(region: region, images: try await images.store.images(),
+                                                            loadBalancers: try await loadBalancerNames(), values: input.fields,
                                                             errors: error.fieldErrors, csrf: Console.csrfField(input)),
                             status: .badRequest)
             }
@@ -81,7 +82,8 @@ extension Console {
         table.post("/{region}/autoScaling/update", doc: EndpointDoc(
             summary: "Resize a server group or change its health check, policies and suspended processes", tag: "Server group",
             parameters: [regionParameter, .field("name", "The server group", required: true)] + sizeFields
-                + [.field("suspendedProcesses", "The processes to suspend, all others resume: Launch, Terminate, HealthCheck, ReplaceUnhealthy, AddToLoadBalancer", type: "array")],
+                + [.field("selectedLoadBalancers", "The load balancers that send it requests; an empty value removes them all", type: "array"),
+                   .field("suspendedProcesses", "The processes to suspend, all others resume: Launch, Terminate, HealthCheck, ReplaceUnhealthy, AddToLoadBalancer", type: "array")],
             answers: [.ok("ServerGroup"), .badRequest, .unauthorized, .forbidden, .notFound]
         )) { input in
             let region = try localRegion(input)
@@ -233,6 +235,10 @@ extension Console {
     }
 
     /// Changing a group needs the owner or deployer role on its application.
+    private func loadBalancerNames() async throws -> [String] {
+        try await loadBalancers.store.loadBalancers().map(\.loadBalancerName.rawValue)
+    }
+
     @discardableResult
     private func authorizeGroup(_ input: RouteInput, field: String) async throws -> String {
         guard let name = input.fields[field], !name.isEmpty else { throw ConsoleError.invalid(field, "is required: the server group") }

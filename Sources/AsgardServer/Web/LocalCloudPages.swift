@@ -19,11 +19,18 @@ enum LocalCloudPages {
             let inService = g.instances.filter { $0.lifecycleState == .inService }.count
             return ["<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(g.autoScalingGroupName))\">\(HTML.escape(g.autoScalingGroupName))</a>",
                     "<a href=\"/\(region)/image/show/\(g.imageId)\">\(g.imageId)</a>", "\(g.minSize) / \(g.desiredCapacity) / \(g.maxSize)",
-                    "\(inService) of \(g.instances.count)", HTML.escape(g.suspendedProcesses.map(\.rawValue).joined(separator: ", ")),
-                    HTML.date(g.createdTime)]
+                    "\(inService) of \(g.instances.count)", loadBalancerLinks(g.loadBalancerNames, region: region),
+                    "<span class=\"traffic-\(g.trafficState)\">\(g.trafficState)</span>",
+                    HTML.escape(g.suspendedProcesses.map(\.rawValue).joined(separator: ", ")), HTML.date(g.createdTime)]
         }
-        return HTML.table(id: "groups", headers: ["Server group", "Image", "Min / desired / max", "In service", "Suspended", "Created"],
+        return HTML.table(id: "groups", headers: ["Server group", "Image", "Min / desired / max", "In service", "Load balancers", "Traffic",
+                                                  "Suspended", "Created"],
                           rows: rows, empty: "No server groups.")
+    }
+
+    static func loadBalancerLinks(_ names: [String], region: String) -> String {
+        names.isEmpty ? "none" : names.map { "<a href=\"/\(region)/loadBalancer/show/\(HTML.pathSegment($0))\">\(HTML.escape($0))</a>" }
+            .joined(separator: ", ")
     }
 
     static func groupList(_ groups: [ServerGroupJSON], region: String) -> String {
@@ -57,6 +64,8 @@ enum LocalCloudPages {
             ("Image", "<a href=\"/\(region)/image/show/\(g.imageId)\">\(g.imageId)</a>"),
             ("Min / desired / max", "\(g.minSize) / \(g.desiredCapacity) / \(g.maxSize)"),
             ("Health check", "\(g.healthCheckType.rawValue), grace \(g.healthCheckGracePeriod) s"),
+            ("Load balancers", loadBalancerLinks(g.loadBalancerNames, region: region)),
+            ("Traffic", "<span id=\"traffic-state\" class=\"traffic-\(g.trafficState)\">\(g.trafficState)</span>"),
             ("Termination policies", g.terminationPolicies.map(\.rawValue).joined(separator: ", ")),
             ("Suspended processes", g.suspendedProcesses.isEmpty ? "none" : g.suspendedProcesses.map(\.rawValue).joined(separator: ", ")),
             ("Created", HTML.date(g.createdTime)),
@@ -81,7 +90,8 @@ enum LocalCloudPages {
         return body
     }
 
-    static func groupForm(region: String, images: [ImageRecord], values: FormFields, errors: [FieldError], csrf: String) -> String {
+    static func groupForm(region: String, images: [ImageRecord], loadBalancers: [String], values: FormFields, errors: [FieldError],
+                          csrf: String) -> String {
         func error(_ field: String) -> String { HTML.fieldErrors(errors, for: field) }
         func value(_ field: String, _ fallback: String = "") -> String { HTML.escape(values[field] ?? fallback) }
         let options = images.map { i in
@@ -97,6 +107,10 @@ enum LocalCloudPages {
         <label for="minSize">Min</label><input id="minSize" name="minSize" value="\(value("minSize", "1"))">\(error("minSize"))
         <label for="desiredCapacity">Desired</label><input id="desiredCapacity" name="desiredCapacity" value="\(value("desiredCapacity", "1"))">\(error("desiredCapacity"))
         <label for="maxSize">Max</label><input id="maxSize" name="maxSize" value="\(value("maxSize", "1"))">\(error("maxSize"))
+        <label for="selectedLoadBalancers">Load balancers</label><input id="selectedLoadBalancers" name="selectedLoadBalancers" value="\(value("selectedLoadBalancers"))">\(error("selectedLoadBalancers"))
+        <span class="hint">Names, comma-separated: \(loadBalancers.isEmpty ? "none exist yet" : HTML.escape(loadBalancers.joined(separator: ", ")))</span>
+        <label for="healthCheckType">Health check type</label><select id="healthCheckType" name="healthCheckType"><option value="EC2">EC2: the process runs</option><option value="ELB"\(values["healthCheckType"] == "ELB" ? " selected" : "")>ELB: the load balancer's check passes</option></select>\(error("healthCheckType"))
+        <label for="healthCheckGracePeriod">Grace period (s)</label><input id="healthCheckGracePeriod" name="healthCheckGracePeriod" value="\(value("healthCheckGracePeriod", "0"))">\(error("healthCheckGracePeriod"))
         <span class="hint">The name is the cluster app-stack-detail with the next push version, e.g. shop-prod-v001.</span>
         <div class="actions"><button type="submit" id="submit">Create Server Group</button><a href="/\(region)/cluster/list">Cancel</a></div>
         </form>

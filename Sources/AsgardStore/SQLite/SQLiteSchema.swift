@@ -136,6 +136,23 @@ enum SQLiteSchema {
                 CREATE INDEX instance_group ON instance(serverGroup, lifecycleState);
                 """)
         }
+        migrator.registerMigration("v5: local load balancers") { db in
+            try db.execute(sql: """
+                CREATE TABLE loadBalancer (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    listenerPort INTEGER NOT NULL UNIQUE,
+                    healthCheck TEXT NOT NULL,
+                    algorithm TEXT NOT NULL,
+                    drainingTimeout INTEGER NOT NULL,
+                    trafficWeights TEXT NOT NULL,
+                    createdTime DOUBLE NOT NULL,
+                    pid INTEGER,
+                    startTicks INTEGER,
+                    adminPort INTEGER,
+                    adminSecret TEXT
+                );
+                """)
+        }
         return migrator
     }
 }

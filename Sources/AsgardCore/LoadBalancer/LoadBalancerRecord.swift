@@ -1,0 +1,51 @@
+import Foundation
+
+/// A load balancer of the local cloud: a reverse proxy process listening on 127.0.0.1.
+public struct LoadBalancerRecord: Sendable, Hashable, Codable {
+    public var loadBalancerName: LoadBalancerName
+    /// The port it accepts requests on, on 127.0.0.1.
+    public var listenerPort: Int
+    public var healthCheck: HealthCheckSettings
+    public var algorithm: BalancingAlgorithm
+    /// Seconds a deregistered instance may take to finish its requests.
+    public var drainingTimeout: Int
+    /// The share of requests per server group, when set: a group left out gets none.
+    public var trafficWeights: [String: Int]
+    public var createdTime: Date
+
+    /// Creates a record.
+    public init(loadBalancerName: LoadBalancerName, listenerPort: Int, healthCheck: HealthCheckSettings = HealthCheckSettings(),
+                algorithm: BalancingAlgorithm = .roundRobin, drainingTimeout: Int = 30, trafficWeights: [String: Int] = [:],
+                createdTime: Date) {
+        self.loadBalancerName = loadBalancerName
+        self.listenerPort = listenerPort
+        self.healthCheck = healthCheck
+        self.algorithm = algorithm
+        self.drainingTimeout = drainingTimeout
+        self.trafficWeights = trafficWeights
+        self.createdTime = createdTime
+    }
+
+    /// The longest draining timeout, as ELB allows.
+    public static let drainingTimeoutRange = 0...3600
+}
+
+/// The process that serves a load balancer: how the server finds and talks to it again after a
+/// restart.
+public struct LoadBalancerProcess: Sendable, Hashable, Codable {
+    public var pid: Int32
+    /// The process's start time in clock ticks since boot, with `pid` its identity.
+    public var startTicks: UInt64
+    /// The loopback port of its control interface.
+    public var adminPort: Int
+    /// The bearer secret its control interface asks for.
+    public var adminSecret: String
+
+    /// Creates a description.
+    public init(pid: Int32, startTicks: UInt64, adminPort: Int, adminSecret: String) {
+        self.pid = pid
+        self.startTicks = startTicks
+        self.adminPort = adminPort
+        self.adminSecret = adminSecret
+    }
+}

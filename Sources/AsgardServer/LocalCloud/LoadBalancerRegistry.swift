@@ -1,0 +1,169 @@
+import AsgardAPI
+import AsgardCore
+import AsgardStore
+import Foundation
+import LocalCloud
+
+/// Creates, changes and deletes local load balancers; the reconciler runs their processes.
+struct LoadBalancerRegistry: Sendable {
+    let store: any LoadBalancerStore & ServerGroupStore & ApplicationStore
+    let reconciler: LocalReconciler
+    /// The console's own port, which no load balancer may take.
+    let consolePort: Int
+    let now: @Sendable () -> Date
+
+    func show(_ text: String) async throws -> LoadBalancerRecord {
+        guard let name = try? LoadBalancerName(validating: text), let record = try await store.loadBalancer(named: name) else {
+            throw ConsoleError.notFound("Load balancer '\(text)' not found; see /local/loadBalancer/list")
+        }
+        return record
+    }
+
+    func json(_ record: LoadBalancerRecord) async throws -> LoadBalancerJSON {
+        let groups = try await store.serverGroups().filter { $0.loadBalancerNames.contains(record.loadBalancerName.rawValue) }
+        let fleet = reconciler.loadBalancers
+        let traffic = fleet.traffic(of: record.loadBalancerName)
+        let status = fleet.problem(of: record.loadBalancerName) ?? (traffic == nil ? "starting" : "running")
+        return LoadBalancerJSON(record, serverGroups: groups.map(\.autoScalingGroupName), status: status, traffic: traffic)
+    }
+
+    /// The settings in `fields`, over `base`.
+    func settings(_ fields: FormFields, over base: LoadBalancerRecord, creating: Bool) async throws -> LoadBalancerRecord {
+        var record = base
+        var problems: [FieldError] = []
+        func number(_ key: String, _ current: Int, range: ClosedRange<Int>) -> Int {
+            guard let text = fields[key], !text.isEmpty else { return current }
+            guard let value = Int(text), range.contains(value) else {
+                problems.append(FieldError(field: key, message: "'\(text)' must be a whole number from \(range.lowerBound) to \(range.upperBound)"))
+                return current
+            }
+            return value
+        }
+        if creating, (fields["listenerPort"] ?? "").isEmpty {
+            problems.append(FieldError(field: "listenerPort", message: "is required: the port on 127.0.0.1 to serve on, e.g. 7001"))
+        }
+        record.listenerPort = number("listenerPort", record.listenerPort, range: 1...65535)
+        if record.listenerPort != base.listenerPort || creating, problems.isEmpty {
+            if record.listenerPort == consolePort {
+                problems.append(FieldError(field: "listenerPort", message: "\(record.listenerPort) is the console's own port; choose another"))
+            } else if PortProbe.isOpen(record.listenerPort) {
+                problems.append(FieldError(field: "listenerPort", message: "\(record.listenerPort) is in use on 127.0.0.1; choose a free port"))
+            }
+        }
+        var check = record.healthCheck
+        if let target = fields["target"], !target.isEmpty { check.target = target }
+        check.interval = number("interval", check.interval, range: Int.min...Int.max)
+        check.timeout = number("timeout", check.timeout, range: Int.min...Int.max)
+        check.healthyThreshold = number("healthyThreshold", check.healthyThreshold, range: Int.min...Int.max)
+        check.unhealthyThreshold = number("unhealthyThreshold", check.unhealthyThreshold, range: Int.min...Int.max)
+        problems += check.problems
+        record.healthCheck = check
+        if let text = fields["algorithm"], !text.isEmpty {
+            if let algorithm = BalancingAlgorithm(rawValue: text) {
+                record.algorithm = algorithm
+            } else {
+                problems.append(FieldError(field: "algorithm", message: "'\(text)' is not round_robin or least_outstanding_requests"))
+            }
+        }
+        record.drainingTimeout = number("drainingTimeout", record.drainingTimeout, range: LoadBalancerRecord.drainingTimeoutRange)
+        if fields.has("trafficWeights") {
+            do {
+                record.trafficWeights = try await weights(fields.list("trafficWeights"))
+            } catch let error as FieldError {
+                problems.append(error)
+            } catch let error as ConsoleError {
+                problems += error.fieldErrors
+            }
+        }
+        guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
+        return record
+    }
+
+    /// `group=weight` entries as a map; an empty list clears the weights.
+    private func weights(_ entries: [String]) async throws -> [String: Int] {
+        var weights: [String: Int] = [:]
+        let groups = Set(try await store.serverGroups().map(\.autoScalingGroupName))
+        for entry in entries {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let weight = Int(parts[1]), (0...1000).contains(weight) else {
+                throw FieldError(field: "trafficWeights", message: "'\(entry)' must be serverGroup=weight with a weight from 0 to 1000, e.g. shop-v001=95")
+            }
+            guard groups.contains(parts[0]) else {
+                throw FieldError(field: "trafficWeights", message: "'\(parts[0])' is not a server group; see /local/autoScaling/list")
+            }
+            weights[parts[0]] = weight
+        }
+        if !weights.isEmpty, weights.values.reduce(0, +) == 0 {
+            throw FieldError(field: "trafficWeights", message: "at least one weight must be above 0; send an empty list to remove the weights")
+        }
+        return weights
+    }
+
+    func create(_ fields: FormFields, user: String) async throws -> (LoadBalancerRecord, TaskRecord) {
+        let name: LoadBalancerName
+        do {
+            name = try LoadBalancerName(validating: fields["name"] ?? "")
+        } catch let error as FieldError {
+            throw ConsoleError(ValidationFailure([error]))
+        }
+        guard let app = try? AppName(validating: name.appName), try await store.application(named: app) != nil else {
+            throw ConsoleError.invalid("name", "'\(name.appName)' (the part before the first hyphen) is not a registered application; register it first (asgard app create)")
+        }
+        if try await store.loadBalancer(named: name) != nil {
+            throw ConsoleError(.conflict, "Load balancer '\(name)' exists already; choose another name or update it")
+        }
+        let time = now()
+        let record = try await settings(fields, over: LoadBalancerRecord(loadBalancerName: name, listenerPort: 0, createdTime: time), creating: true)
+        let check = record.healthCheck
+        let task = TaskDraft(operation: "Create load balancer \(name)", objectType: .loadBalancer, objectId: name.rawValue, user: user,
+                             region: "local", status: .succeeded,
+                             log: [TaskLogLine(time: time, message: "Creating load balancer \(name) on 127.0.0.1:\(record.listenerPort), \(record.algorithm.rawValue), health check GET \(check.target) every \(check.interval) s"),
+                                   TaskLogLine(time: time, message: "Created load balancer \(name); its process starts within a second")])
+        let stored = try await store.createLoadBalancer(record, task: task)
+        reconciler.poke()
+        return (record, stored)
+    }
+
+    func update(_ fields: FormFields, user: String) async throws -> (LoadBalancerRecord, TaskRecord) {
+        let existing = try await show(fields["name"] ?? "")
+        let record = try await settings(fields, over: existing, creating: false)
+        var changes: [String] = []
+        if record.listenerPort != existing.listenerPort { changes.append("listener port \(existing.listenerPort) → \(record.listenerPort)") }
+        if record.healthCheck != existing.healthCheck {
+            let c = record.healthCheck
+            changes.append("health check GET \(c.target) every \(c.interval) s, timeout \(c.timeout) s, healthy after \(c.healthyThreshold), unhealthy after \(c.unhealthyThreshold)")
+        }
+        if record.algorithm != existing.algorithm { changes.append("algorithm \(record.algorithm.rawValue)") }
+        if record.drainingTimeout != existing.drainingTimeout { changes.append("draining timeout \(record.drainingTimeout) s") }
+        if record.trafficWeights != existing.trafficWeights {
+            changes.append(record.trafficWeights.isEmpty ? "no traffic weights"
+                : "traffic weights " + record.trafficWeights.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+        }
+        let time = now()
+        let task = TaskDraft(operation: "Update load balancer \(record.loadBalancerName)", objectType: .loadBalancer,
+                             objectId: record.loadBalancerName.rawValue, user: user, region: "local", status: .succeeded,
+                             log: [TaskLogLine(time: time, message: "Updating load balancer \(record.loadBalancerName): \(changes.isEmpty ? "nothing changed" : changes.joined(separator: "; "))")])
+        let stored = try await store.updateLoadBalancer(record, task: task)
+        if record.listenerPort != existing.listenerPort {
+            // A new port needs a new process; the reconciler starts it at once.
+            await reconciler.loadBalancers.stop(record.loadBalancerName, grace: .seconds(Int64(record.drainingTimeout)))
+        }
+        reconciler.poke()
+        return (record, stored)
+    }
+
+    func delete(_ text: String, user: String) async throws -> TaskRecord {
+        let record = try await show(text)
+        let users = try await store.serverGroups().filter { $0.loadBalancerNames.contains(record.loadBalancerName.rawValue) }
+        guard users.isEmpty else {
+            throw ConsoleError(.conflict, "Load balancer \(record.loadBalancerName) is used by server group\(users.count == 1 ? "" : "s") \(users.map(\.autoScalingGroupName).joined(separator: ", ")); remove it from them (or delete them) first")
+        }
+        let time = now()
+        let task = TaskDraft(operation: "Delete load balancer \(record.loadBalancerName)", objectType: .loadBalancer,
+                             objectId: record.loadBalancerName.rawValue, user: user, region: "local", status: .succeeded,
+                             log: [TaskLogLine(time: time, message: "Stopping load balancer \(record.loadBalancerName) on port \(record.listenerPort)"),
+                                   TaskLogLine(time: time, message: "Deleted load balancer \(record.loadBalancerName)")])
+        await reconciler.loadBalancers.stop(record.loadBalancerName, grace: .seconds(5))
+        return try await store.deleteLoadBalancer(named: record.loadBalancerName, task: task)
+    }
+}

@@ -1,0 +1,89 @@
+import AsgardCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Checks every registered instance on its own schedule, as ELB does: a GET of the target path
+/// each interval, 2xx within the timeout passes. Keeps checking whether or not the server that
+/// configured it is up.
+struct HealthChecker: Sendable {
+    let balancer: Balancer
+    let eventLoops: any EventLoopGroup
+
+    func run() async {
+        var due: [BackendTarget: ContinuousClock.Instant] = [:]
+        await withDiscardingTaskGroup { tasks in
+            while !Task.isCancelled {
+                let settings = balancer.routing.healthCheck
+                let now = ContinuousClock.now
+                let targets = balancer.registered()
+                for target in targets where due[target].map({ $0 <= now }) ?? true {
+                    due[target] = now + .seconds(settings.interval)
+                    tasks.addTask {
+                        let (passed, reason) = await HealthChecker.probe(target.port, path: settings.target,
+                                                                         timeout: .seconds(settings.timeout), on: eventLoops)
+                        balancer.recordCheck(target, passed: passed, reason: reason)
+                    }
+                }
+                if due.count > targets.count {
+                    let current = Set(targets)
+                    due = due.filter { current.contains($0.key) }
+                }
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
+    /// One check: whether `GET path` on the port answers 2xx within `timeout`, and why not.
+    static func probe(_ port: Int, path: String, timeout: Duration, on eventLoops: any EventLoopGroup) async -> (Bool, String?) {
+        do {
+            return try await withThrowingTaskGroup(of: (Bool, String?).self) { tasks in
+                tasks.addTask { try await request(port, path: path, timeout: timeout, on: eventLoops) }
+                tasks.addTask {
+                    try await Task.sleep(for: timeout)
+                    return (false, "no answer to GET \(path) within \(timeout.components.seconds) s")
+                }
+                let first = try await tasks.next() ?? (false, "no answer")
+                tasks.cancelAll()
+                return first
+            }
+        } catch {
+            return (false, "GET \(path) failed: \(error)")
+        }
+    }
+
+    private static func request(_ port: Int, path: String, timeout: Duration, on eventLoops: any EventLoopGroup) async throws -> (Bool, String?) {
+        let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+        do {
+            channel = try await ClientBootstrap(group: eventLoops)
+                .connectTimeout(.init(timeout))
+                .connect(host: "127.0.0.1", port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            return (false, "could not connect to port \(port) (\(error))")
+        }
+        return try await channel.executeThenClose { inbound, outbound in
+            let headers = HTTPHeaders([("host", "127.0.0.1:\(port)"), ("user-agent", "asgard-load-balancer-health-check"), ("connection", "close")])
+            try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)))
+            try await outbound.write(.end(nil))
+            for try await part in inbound {
+                if case .head(let response) = part {
+                    let code = Int(response.status.code)
+                    return (200..<300).contains(code) ? (true, nil) : (false, "GET \(path) answered \(code)")
+                }
+            }
+            return (false, "port \(port) closed the connection without answering GET \(path)")
+        }
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
