@@ -113,6 +113,7 @@ let package = Package(
                 "AsgardCore",
                 "AsgardAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
     ]

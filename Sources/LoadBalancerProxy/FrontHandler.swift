@@ -59,7 +59,11 @@ final class FrontHandler: ChannelInboundHandler {
         self.context = nil
     }
 
+    /// True between a read from the client and its channelReadComplete.
+    private var readingClient = false
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        readingClient = true
         switch unwrapInboundIn(data) {
         case .head(let request):
             begin(request)
@@ -77,6 +81,7 @@ final class FrontHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        readingClient = false
         backend?.channel.flush()
     }
 
@@ -178,8 +183,8 @@ final class FrontHandler: ChannelInboundHandler {
             target = chosen
             tried.append(chosen.instanceId)
             if let connection = pool.take(chosen) {
-                // In the middle of reading the client: channelReadComplete flushes.
-                attach(connection, flush: false)
+                // While reading the client, channelReadComplete flushes; a retry flushes now.
+                attach(connection, flush: !readingClient)
                 return
             }
             // Hold the client's body until the instance connection is up.

@@ -45,6 +45,16 @@ public final class LoadBalancerFleet: Sendable {
         reports.withLock { $0[name] }
     }
 
+    /// A fresh report from a load balancer's process, or the last one when it does not answer.
+    public func currentTraffic(of name: LoadBalancerName) async -> LoadBalancerTraffic? {
+        if let process = try? await store.loadBalancerProcess(named: name), supervisor.isRunning(handle(process)),
+           let report = try? await call(process, .GET, "/traffic", body: nil) {
+            reports.withLock { $0[name] = report }
+            return report
+        }
+        return traffic(of: name)
+    }
+
     /// Why a load balancer is not serving, in words, nil while it is.
     public func problem(of name: LoadBalancerName) -> String? {
         problems.withLock { $0[name] }

@@ -22,7 +22,7 @@ struct LoadBalancerRegistry: Sendable {
     func json(_ record: LoadBalancerRecord) async throws -> LoadBalancerJSON {
         let groups = try await store.serverGroups().filter { $0.loadBalancerNames.contains(record.loadBalancerName.rawValue) }
         let fleet = reconciler.loadBalancers
-        let traffic = fleet.traffic(of: record.loadBalancerName)
+        let traffic = await fleet.currentTraffic(of: record.loadBalancerName)
         let status = fleet.problem(of: record.loadBalancerName) ?? (traffic == nil ? "starting" : "running")
         return LoadBalancerJSON(record, serverGroups: groups.map(\.autoScalingGroupName), status: status, traffic: traffic)
     }

@@ -1,0 +1,295 @@
+import AsgardAPI
+import AsgardCore
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Synchronization
+import Testing
+
+/// A small HTTP/1.1 server for proxy tests: it answers every request with what it received
+/// (method, path, headers, body length and digest) and its instance id; `/health` answers 503
+/// while a file named `unhealthy` exists in its working directory (its instance directory).
+let echoServer = #"""
+import hashlib, http.server, json, os
+class Echo(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def handle_any(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if self.path == "/health":
+            status, doc = (503, {"ok": False}) if os.path.exists("unhealthy") else (200, {"ok": True})
+        else:
+            status, doc = 200, {"method": self.command, "path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                                "length": len(body), "sha256": hashlib.sha256(body).hexdigest(), "instanceId": os.environ["ASGARD_INSTANCE_ID"],
+                                "group": os.environ.get("CLOUD_CLUSTER", "") + "/" + os.environ.get("CLOUD_PUSH", "")}
+        data = json.dumps(doc).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    do_GET = do_POST = do_PUT = do_DELETE = handle_any
+    def log_message(self, *args): pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Echo).serve_forever()
+"""#
+
+struct Echoed: Decodable {
+    var method: String
+    var path: String
+    var headers: [String: String]
+    var length: Int
+    var sha256: String
+    var instanceId: String
+}
+
+/// Requests sent through a load balancer by several workers until told to stop.
+final class Load: Sendable {
+    private let outcomes = Mutex<(ok: Int, failures: [String])>((0, []))
+    private let stopped = Mutex(false)
+
+    var ok: Int { outcomes.withLock { $0.ok } }
+    var failures: [String] { outcomes.withLock { $0.failures } }
+
+    func stop() { stopped.withLock { $0 = true } }
+
+    /// Runs `workers` request loops against `url` while `body` runs, then stops them.
+    static func during<T: Sendable>(_ url: String, workers: Int = 4, _ body: @Sendable (Load) async throws -> T) async throws -> (Load, T) {
+        let load = Load()
+        let result = try await withThrowingTaskGroup(of: T?.self) { tasks in
+            for _ in 0..<workers {
+                tasks.addTask {
+                    while !load.stopped.withLock({ $0 }) {
+                        do {
+                            let reply = try await HTTP.get(url, accept: "*/*", token: nil)
+                            load.outcomes.withLock { reply.status == 200 ? ($0.ok += 1) : $0.failures.append("\(reply.status): \(reply.text)") }
+                        } catch {
+                            load.outcomes.withLock { $0.failures.append("\(error)") }
+                        }
+                    }
+                    return nil
+                }
+            }
+            let value = try await body(load)
+            load.stop()
+            try await tasks.waitForAll()
+            return value
+        }
+        return (load, result)
+    }
+}
+
+@Suite("Local load balancers", .serialized)
+struct LoadBalancerTests {
+    func balancer(_ server: ServerProcess, _ name: String) async throws -> LoadBalancerJSON {
+        try APIJSON.decoder().decode(LoadBalancerJSON.self, from: try await HTTP.get(server.url + "/local/loadBalancer/show/\(name).json").body)
+    }
+
+    func healthy(_ balancer: LoadBalancerJSON) -> [InstanceTraffic] {
+        (balancer.traffic?.groups ?? []).flatMap(\.instances).filter { $0.health == .healthy }
+    }
+
+    func createBalancer(_ server: ServerProcess, name: String = "shop-prod", extra: [(String, String)] = []) async throws -> Int {
+        let port = try freePort()
+        let created = try await HTTP.postForm(server.url + "/local/loadBalancer/save",
+                                              [("name", name), ("listenerPort", String(port)), ("interval", "2"), ("timeout", "1")] + extra)
+        #expect(created.status == 201, "\(created.text)")
+        return port
+    }
+
+    func createGroup(_ server: ServerProcess, image: String, desired: Int, balancer: String = "shop-prod", detail: String? = nil) async throws -> String {
+        var fields = [("appName", "shop"), ("stack", "prod"), ("imageId", image), ("minSize", "0"), ("desiredCapacity", String(desired)),
+                      ("maxSize", "4"), ("selectedLoadBalancers", balancer)]
+        if let detail { fields.append(("detail", detail)) }
+        let created = try await HTTP.postForm(server.url + "/local/autoScaling/save", fields)
+        #expect(created.status == 201, "\(created.text)")
+        return try APIJSON.decoder().decode(ServerGroupJSON.self, from: created.body).autoScalingGroupName
+    }
+
+    func registerEcho(_ server: ServerProcess) async throws -> String {
+        let body = try JSONSerialization.data(withJSONObject: ["name": "shop", "version": "echo", "command": ["python3", "-c", echoServer]])
+        let reply = try await HTTP.postJSON(server.url + "/local/image/register", body)
+        #expect(reply.status == 201, "\(reply.text)")
+        return try APIJSON.decoder().decode(ImageRecord.self, from: reply.body).imageId.rawValue
+    }
+
+    @Test func instancesServeThroughTheLoadBalancerAndAKilledOneIsReplacedWithoutAFailedRequest() async throws {
+        let scratch = try Scratch("lb-serve")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let image = try await LocalCloudTests().registerSample(server)
+        let port = try await createBalancer(server)
+        let name = try await createGroup(server, image: image, desired: 2)
+        try await waitUntil("both instances healthy behind the load balancer") { healthy(try await balancer(server, "shop-prod")).count == 2 }
+
+        var seen: Set<String> = []
+        for _ in 0..<10 {
+            let reply = try await HTTP.get("http://127.0.0.1:\(port)/", accept: "*/*", token: nil)
+            #expect(reply.status == 200)
+            if let doc = try JSONSerialization.jsonObject(with: reply.body) as? [String: String], let id = doc["instanceId"] { seen.insert(id) }
+        }
+        #expect(seen.count == 2, "round robin reaches both instances")
+
+        let victim = try #require(try await LocalCloudTests().group(server, name).instances.first)
+        let (load, _) = try await Load.during("http://127.0.0.1:\(port)/") { load in
+            try await waitUntil("some traffic") { load.ok > 20 }
+            kill(try #require(victim.pid), SIGKILL)
+            try await waitUntil("the killed instance replaced and healthy behind the load balancer") {
+                let now = try await balancer(server, "shop-prod")
+                return healthy(now).count == 2 && !healthy(now).contains { $0.instanceId == victim.instanceId }
+            }
+        }
+        #expect(load.failures.isEmpty, "\(load.failures.prefix(3))")
+        #expect(load.ok > 50)
+
+        let shown = try await balancer(server, "shop-prod")
+        let group = try #require(shown.traffic?.groups.first)
+        #expect(group.requests.total >= load.ok)
+        #expect(group.requests.status5xx == 0)
+        #expect(group.latency.count == group.requests.total)
+        #expect(group.latency.p99 > 0)
+        #expect(!group.latency.histogram.isEmpty)
+
+        let inUse = try await HTTP.postForm(server.url + "/local/loadBalancer/delete", [("name", "shop-prod")])
+        #expect(inUse.status == 409)
+        #expect(inUse.text.contains("used by server group \(name)"))
+    }
+
+    @Test func theProxyForwardsRequestsFaithfullyDropsUnhealthyInstancesAndSplitsByExactWeights() async throws {
+        let scratch = try Scratch("lb-proxy")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
+        #expect(app.status == 201)
+        let image = try await registerEcho(server)
+
+        let badName = try await HTTP.postForm(server.url + "/local/loadBalancer/save", [("name", "shop_prod"), ("listenerPort", "7001")])
+        #expect(badName.status == 400)
+        #expect(badName.text.contains("may contain only letters, digits and hyphens"))
+        let noApp = try await HTTP.postForm(server.url + "/local/loadBalancer/save", [("name", "cart"), ("listenerPort", String(try freePort()))])
+        #expect(noApp.status == 400)
+        #expect(noApp.text.contains("not a registered application"))
+        let badCheck = try await HTTP.postForm(server.url + "/local/loadBalancer/save",
+                                               [("name", "shop"), ("listenerPort", String(try freePort())), ("interval", "2"), ("timeout", "5")])
+        #expect(badCheck.status == 400)
+        #expect(badCheck.text.contains("must be shorter than the interval"))
+
+        let port = try await createBalancer(server)
+        let url = "http://127.0.0.1:\(port)"
+        let none = try await HTTP.get(url + "/", accept: "*/*", token: nil)
+        #expect(none.status == 503)
+        #expect(none.text.contains("Load balancer shop-prod has no instances registered"))
+        let unknown = try await HTTP.postForm(server.url + "/local/autoScaling/save", [("appName", "shop"), ("imageId", image), ("selectedLoadBalancers", "nope")])
+        #expect(unknown.status == 400)
+        #expect(unknown.text.contains("'nope' is not a load balancer"))
+
+        let blue = try await createGroup(server, image: image, desired: 2)
+        try await waitUntil("both echo instances healthy") { healthy(try await balancer(server, "shop-prod")).count == 2 }
+
+        // Method, path, query, headers and a large body arrive as sent, with X-Forwarded-*.
+        var request = HTTPClientRequest(url: url + "/orders/42?expand=lines&x=%20y")
+        request.method = .PUT
+        request.headers.add(name: "X-Request-Id", value: "abc-123")
+        let payload = Data(String(repeating: "0123456789abcdef", count: 5 << 16).utf8)
+        request.body = .bytes(ByteBuffer(bytes: payload))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        #expect(response.status == .ok)
+        let echoed = try JSONDecoder().decode(Echoed.self, from: Data(try await response.body.collect(upTo: 1 << 20).readableBytesView))
+        #expect(echoed.method == "PUT")
+        #expect(echoed.path == "/orders/42?expand=lines&x=%20y")
+        #expect(echoed.headers["x-request-id"] == "abc-123")
+        #expect(echoed.headers["x-forwarded-for"] == "127.0.0.1")
+        #expect(echoed.headers["x-forwarded-proto"] == "http")
+        #expect(echoed.length == payload.count)
+        let digest = try run("/usr/bin/env", ["python3", "-c", "import hashlib; print(hashlib.sha256(('0123456789abcdef' * (5 << 16)).encode()).hexdigest())"])
+        #expect(echoed.sha256 == digest.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+
+        // An instance failing its health check leaves the rotation; with none left, a clear 503.
+        let instances = try await LocalCloudTests().group(server, blue).instances
+        let sick = instances[0]
+        _ = FileManager.default.createFile(atPath: "\(server.dataDir)/instances/\(sick.instanceId)/unhealthy", contents: Data())
+        try await waitUntil("the sick instance out of rotation") {
+            let seen = try await balancer(server, "shop-prod").traffic?.instance(sick.instanceId)
+            return seen?.health == .unhealthy && seen?.healthReason?.contains("503") == true
+        }
+        for _ in 0..<6 {
+            let doc = try JSONDecoder().decode(Echoed.self, from: try await HTTP.get(url + "/", accept: "*/*", token: nil).body)
+            #expect(doc.instanceId == instances[1].instanceId.rawValue)
+        }
+        _ = FileManager.default.createFile(atPath: "\(server.dataDir)/instances/\(instances[1].instanceId)/unhealthy", contents: Data())
+        try await waitUntil("no healthy instance left") { healthy(try await balancer(server, "shop-prod")).isEmpty }
+        let down = try await HTTP.get(url + "/", accept: "*/*", token: nil)
+        #expect(down.status == 503)
+        #expect(down.text.contains("no healthy instance: 2 registered, none passing its health check (GET /health)"))
+        for instance in instances { try FileManager.default.removeItem(atPath: "\(server.dataDir)/instances/\(instance.instanceId)/unhealthy") }
+
+        // A second group behind the same load balancer, with exact weights.
+        let green = try await createGroup(server, image: image, desired: 1)
+        try await waitUntil("three healthy instances") { healthy(try await balancer(server, "shop-prod")).count == 3 }
+        let weighted = try await HTTP.postForm(server.url + "/local/loadBalancer/update", [("name", "shop-prod"), ("trafficWeights", "\(blue)=80,\(green)=20")])
+        #expect(weighted.status == 200, "\(weighted.text)")
+        try await waitUntil("the weights reach the load balancer") {
+            try await balancer(server, "shop-prod").traffic?.groups.map(\.weight) == [80, 20]
+        }
+        let greenIds = Set(try await LocalCloudTests().group(server, green).instances.map(\.instanceId.rawValue))
+        var greenCount = 0
+        for _ in 0..<200 {
+            let doc = try JSONDecoder().decode(Echoed.self, from: try await HTTP.get(url + "/", accept: "*/*", token: nil).body)
+            if greenIds.contains(doc.instanceId) { greenCount += 1 }
+        }
+        #expect(abs(greenCount - 40) <= 4, "green got \(greenCount) of 200 at weight 20 %")
+
+        // Suspending AddToLoadBalancer takes a group out of its load balancers.
+        let weightsOff = try await HTTP.postForm(server.url + "/local/loadBalancer/update", [("name", "shop-prod"), ("trafficWeights", "")])
+        #expect(weightsOff.status == 200)
+        let suspended = try await HTTP.postForm(server.url + "/local/autoScaling/update", [("name", blue), ("suspendedProcesses", "AddToLoadBalancer")])
+        #expect(suspended.status == 200)
+        #expect(try await LocalCloudTests().group(server, blue).trafficState == "disabled")
+        try await waitUntil("only the green group routed") {
+            try await balancer(server, "shop-prod").traffic?.groups.map(\.name) == [green]
+        }
+        for _ in 0..<5 {
+            let doc = try JSONDecoder().decode(Echoed.self, from: try await HTTP.get(url + "/", accept: "*/*", token: nil).body)
+            #expect(greenIds.contains(doc.instanceId))
+        }
+    }
+
+    @Test func aServerCrashUnderLoadFailsNoRequestAndTheRestartReadoptsTheLoadBalancer() async throws {
+        let scratch = try Scratch("lb-crash")
+        defer { scratch.remove() }
+        let first = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { first.stop() }
+        let server = first
+        let image = try await LocalCloudTests().registerSample(server)
+        let port = try await createBalancer(server)
+        _ = try await createGroup(server, image: image, desired: 2)
+        try await waitUntil("both instances healthy") { healthy(try await balancer(server, "shop-prod")).count == 2 }
+        let before = try await balancer(server, "shop-prod").traffic?.startedAt
+
+        let dataDir = scratch.path + "/data"
+        let (load, restarted) = try await Load.during("http://127.0.0.1:\(port)/") { load in
+            try await waitUntil("traffic before the crash") { load.ok > 50 }
+            first.crash()
+            let okAtCrash = load.ok
+            try await waitUntil("traffic while the server is down") { load.ok > okAtCrash + 200 }
+            let next = try await ServerProcess(dataDir: dataDir)
+            try await waitUntil("the restarted server to report the load balancer") {
+                try await balancer(next, "shop-prod").traffic != nil
+            }
+            let okAtRestart = load.ok
+            try await waitUntil("traffic after the restart") { load.ok > okAtRestart + 200 }
+            return next
+        }
+        defer { restarted.stop() }
+        #expect(load.failures.isEmpty, "\(load.failures.count) failed: \(load.failures.prefix(3))")
+        #expect(try await balancer(restarted, "shop-prod").traffic?.startedAt == before, "the same load balancer process serves on")
+
+        restarted.stop()
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap(Int32.init).filter { pid in
+            let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+            return cmdline.contains(dataDir)
+        }
+        #expect(leftovers.isEmpty, "a graceful stop ends the load balancer")
+    }
+}
