@@ -62,9 +62,36 @@ final class FrontHandler: ChannelInboundHandler {
     /// True between a read from the client and its channelReadComplete.
     private var readingClient = false
 
+    /// Parts of pipelined requests that arrived while one was being served, in order; the
+    /// connection stops reading until they are taken. (NIO's pipelining helper would pause
+    /// reading around every request, two system calls each.)
+    private var queued: [HTTPServerRequestPart] = []
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         readingClient = true
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if !queued.isEmpty || head != nil, case .head = part {
+            queued.append(part)
+            setAutoRead(context.channel, false)
+        } else if !queued.isEmpty {
+            queued.append(part)
+        } else {
+            dispatch(part)
+        }
+    }
+
+    /// Serves the requests that waited for the previous one to be answered.
+    private func takeQueued() {
+        while let part = queued.first {
+            if case .head = part, head != nil { return }
+            queued.removeFirst()
+            dispatch(part)
+        }
+        setAutoRead(context?.channel, true)
+    }
+
+    private func dispatch(_ part: HTTPServerRequestPart) {
+        switch part {
         case .head(let request):
             begin(request)
         case .body(let buffer):
@@ -235,6 +262,7 @@ final class FrontHandler: ChannelInboundHandler {
     private func send(_ part: HTTPClientRequestPart) {
         if let backend {
             write(part, to: backend)
+            if !readingClient { backend.channel.flush() }
         } else {
             pending.append(part)
         }
@@ -289,8 +317,11 @@ final class FrontHandler: ChannelInboundHandler {
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
         let close = !keepAlive
         resetRequest()
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-            if close { context.close(promise: nil) }
+        if close {
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            if !queued.isEmpty { takeQueued() }
         }
     }
 
@@ -354,6 +385,7 @@ final class FrontHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         } else {
             context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            if !queued.isEmpty { takeQueued() }
         }
     }
 

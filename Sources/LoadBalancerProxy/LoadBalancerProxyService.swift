@@ -52,7 +52,7 @@ public struct LoadBalancerProxyService: Service {
                 let address = channel.remoteAddress?.ipAddress ?? "127.0.0.1"
                 return channel.eventLoop.makeCompletedFuture {
                     guard let pool = poolsByLoop[key]?.value, let recorder = recordersByLoop[key] else { throw ChannelError.ioOnClosedChannel }
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(
                         FrontHandler(name: name, balancer: balancer, pool: pool, recorder: recorder, clientAddress: address))
                 }
