@@ -101,6 +101,7 @@ let package = Package(
             name: "AsgardServerTests",
             dependencies: [
                 "AsgardServer",
+                "LocalCloud",
                 "AsgardAPI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

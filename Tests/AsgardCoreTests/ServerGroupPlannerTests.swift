@@ -40,7 +40,7 @@ struct ServerGroupPlannerTests {
         let actions = ServerGroupPlanner.plan(group(desired: 2), instances: [instance(1), instance(2, alive: false)], now: t0)
         #expect(actions == [
             .markUnhealthy(id(2), reason: "the instance's process is no longer running"),
-            .terminate(id(2), reason: "an instance was taken out of service in response to a failed health check"),
+            .terminate(id(2), reason: "an instance was taken out of service in response to a failed health check: the instance's process is no longer running"),
             .launch(count: 1, reason: "1 of 2 instances are in service; launching 1"),
         ])
     }
@@ -55,7 +55,7 @@ struct ServerGroupPlannerTests {
         // No launch: replaced instances are not launched again.
         #expect(ServerGroupPlanner.plan(group(desired: 2, suspended: [.launch]), instances: dead, now: t0)
                 == [.markUnhealthy(id(2), reason: "the instance's process is no longer running"),
-                    .terminate(id(2), reason: "an instance was taken out of service in response to a failed health check")])
+                    .terminate(id(2), reason: "an instance was taken out of service in response to a failed health check: the instance's process is no longer running")])
         // No terminate: a group above capacity keeps its instances.
         #expect(ServerGroupPlanner.plan(group(desired: 1, suspended: [.terminate]), instances: [instance(1), instance(2)], now: t0).isEmpty)
     }

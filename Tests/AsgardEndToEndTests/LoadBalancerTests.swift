@@ -84,6 +84,20 @@ struct LoadBalancerTests {
         try APIJSON.decoder().decode(LoadBalancerJSON.self, from: try await HTTP.get(server.url + "/local/loadBalancer/show/\(name).json").body)
     }
 
+    /// Waits until `count` instances are healthy behind `shop-prod`; on a timeout the error
+    /// carries what the load balancer and the server reported.
+    func waitHealthy(_ server: ServerProcess, _ count: Int, seconds: Double = 30) async throws {
+        do {
+            try await waitUntil("\(count) healthy instances behind the load balancer", seconds: seconds) {
+                healthy(try await balancer(server, "shop-prod")).count == count
+            }
+        } catch {
+            let shown = try await HTTP.get(server.url + "/local/loadBalancer/show/shop-prod.json").text
+            let instances = try await HTTP.get(server.url + "/local/instance/list.json").text
+            throw E2EError("\(error)\nload balancer: \(shown)\ninstances: \(instances)\nserver log: \(server.log.suffix(3000))")
+        }
+    }
+
     func healthy(_ balancer: LoadBalancerJSON) -> [InstanceTraffic] {
         (balancer.traffic?.groups ?? []).flatMap(\.instances).filter { $0.health == .healthy }
     }
@@ -120,7 +134,7 @@ struct LoadBalancerTests {
         let image = try await LocalCloudTests().registerSample(server)
         let port = try await createBalancer(server)
         let name = try await createGroup(server, image: image, desired: 2)
-        try await waitUntil("both instances healthy behind the load balancer") { healthy(try await balancer(server, "shop-prod")).count == 2 }
+        try await waitHealthy(server, 2)
 
         var seen: Set<String> = []
         for _ in 0..<10 {
@@ -185,7 +199,7 @@ struct LoadBalancerTests {
         #expect(unknown.text.contains("'nope' is not a load balancer"))
 
         let blue = try await createGroup(server, image: image, desired: 2)
-        try await waitUntil("both echo instances healthy") { healthy(try await balancer(server, "shop-prod")).count == 2 }
+        try await waitHealthy(server, 2)
 
         // Method, path, query, headers and a large body arrive as sent, with X-Forwarded-*.
         var request = HTTPClientRequest(url: url + "/orders/42?expand=lines&x=%20y")
@@ -226,7 +240,7 @@ struct LoadBalancerTests {
 
         // A second group behind the same load balancer, with exact weights.
         let green = try await createGroup(server, image: image, desired: 1)
-        try await waitUntil("three healthy instances") { healthy(try await balancer(server, "shop-prod")).count == 3 }
+        try await waitHealthy(server, 3)
         let weighted = try await HTTP.postForm(server.url + "/local/loadBalancer/update", [("name", "shop-prod"), ("trafficWeights", "\(blue)=80,\(green)=20")])
         #expect(weighted.status == 200, "\(weighted.text)")
         try await waitUntil("the weights reach the load balancer") {
@@ -255,6 +269,61 @@ struct LoadBalancerTests {
         }
     }
 
+    @Test func terminatingAnInstanceDrainsItsRequestsFirst() async throws {
+        let scratch = try Scratch("lb-drain")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
+        #expect(app.status == 201)
+        let body = try JSONSerialization.data(withJSONObject: ["name": "shop", "version": "slow",
+                                                               "command": [LocalCloudTests.sampleApp, "--latency-ms", "1500"]])
+        let registered = try await HTTP.postJSON(server.url + "/local/image/register", body)
+        let image = try APIJSON.decoder().decode(ImageRecord.self, from: registered.body).imageId.rawValue
+        let port = try await createBalancer(server)
+        let name = try await createGroup(server, image: image, desired: 1)
+        try await waitHealthy(server, 1)
+        let instance = try #require(try await LocalCloudTests().group(server, name).instances.first)
+
+        async let slow = HTTP.get("http://127.0.0.1:\(port)/", accept: "*/*", token: nil)
+        try await waitUntil("the request in flight") {
+            try await balancer(server, "shop-prod").traffic?.instance(instance.instanceId)?.inFlight == 1
+        }
+        let terminated = try await HTTP.postForm(server.url + "/local/instance/terminate", [("instanceId", instance.instanceId.rawValue), ("shrink", "true")])
+        #expect(terminated.status == 200, "\(terminated.text)")
+        let answer = try await slow
+        #expect(answer.status == 200, "the request in flight finished before the instance ended: \(answer.text)")
+        #expect(answer.text.contains(instance.instanceId.rawValue))
+    }
+
+    @Test func withELBHealthChecksAnInstanceFailingTheLoadBalancerCheckIsReplaced() async throws {
+        let scratch = try Scratch("lb-elb")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
+        #expect(app.status == 201)
+        let image = try await registerEcho(server)
+        _ = try await createBalancer(server)
+        let noBalancer = try await HTTP.postForm(server.url + "/local/autoScaling/save", [("appName", "shop"), ("imageId", image), ("healthCheckType", "ELB")])
+        #expect(noBalancer.status == 400)
+        #expect(noBalancer.text.contains("ELB needs at least one load balancer"))
+        let created = try await HTTP.postForm(server.url + "/local/autoScaling/save", [
+            ("appName", "shop"), ("imageId", image), ("desiredCapacity", "1"), ("selectedLoadBalancers", "shop-prod"), ("healthCheckType", "ELB")])
+        #expect(created.status == 201, "\(created.text)")
+        let name = try APIJSON.decoder().decode(ServerGroupJSON.self, from: created.body).autoScalingGroupName
+        try await waitHealthy(server, 1)
+        let sick = try #require(try await LocalCloudTests().group(server, name).instances.first)
+        _ = FileManager.default.createFile(atPath: "\(server.dataDir)/instances/\(sick.instanceId)/unhealthy", contents: Data())
+        try await waitUntil("a healthy replacement", seconds: 60) {
+            let now = healthy(try await balancer(server, "shop-prod"))
+            return now.count == 1 && now[0].instanceId != sick.instanceId
+        }
+        let history = try APIJSON.decoder().decode(InstanceRecord.self,
+                                                   from: try await HTTP.get(server.url + "/local/instance/show/\(sick.instanceId).json").body)
+        #expect(history.statusReason?.contains("failed the health check of load balancer shop-prod") == true, "\(history.statusReason ?? "")")
+    }
+
     @Test func aServerCrashUnderLoadFailsNoRequestAndTheRestartReadoptsTheLoadBalancer() async throws {
         let scratch = try Scratch("lb-crash")
         defer { scratch.remove() }
@@ -264,7 +333,7 @@ struct LoadBalancerTests {
         let image = try await LocalCloudTests().registerSample(server)
         let port = try await createBalancer(server)
         _ = try await createGroup(server, image: image, desired: 2)
-        try await waitUntil("both instances healthy") { healthy(try await balancer(server, "shop-prod")).count == 2 }
+        try await waitHealthy(server, 2)
         let before = try await balancer(server, "shop-prod").traffic?.startedAt
 
         let dataDir = scratch.path + "/data"

@@ -28,7 +28,7 @@ struct ServerGroupCLITests {
         #expect(listed.stdout.contains("shop-prod-v000  \(imageId)  1    3        3    3"))
         let clusters = try asgard("cluster", "list")
         #expect(clusters.stdout.contains("shop-prod  shop-prod-v000  3"))
-        #expect(try asgard("cluster", "show", "shop-prod").stdout.contains("Size          min 1, desired 3, max 3"))
+        #expect(try asgard("cluster", "show", "shop-prod").stdout.contains("Size            min 1, desired 3, max 3"))
 
         let resized = try asgard("asg", "resize", "shop-prod-v000", "--desired", "5")
         #expect(resized.status == 1)
@@ -45,5 +45,53 @@ struct ServerGroupCLITests {
         #expect(try asgard("asg", "delete", "shop-prod-v000").status == 1)
         #expect(try asgard("asg", "delete", "shop-prod-v000", "--force").stdout == "Deleted server group shop-prod-v000\n")
         #expect(try asgard("asg", "list").stdout.hasPrefix("No server groups yet"))
+    }
+
+    @Test func loadBalancersFromTheCLI() async throws {
+        let scratch = try Scratch("lb-cli")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let env = ["ASGARD_URL": server.url, "ASGARD_TOKEN": adminToken]
+        func asgard(_ args: String...) throws -> (status: Int32, stdout: String, stderr: String) {
+            try run(Binaries.asgard, args, environment: env)
+        }
+        #expect(try asgard("app", "create", "shop", "--owner", "team", "--email", "shop@example.com").status == 0)
+        let registered = try asgard("image", "register", "shop", "1.0.0", "--", LocalCloudTests.sampleApp)
+        let imageId = String(try #require(registered.stdout.split(separator: "\n").first).split(separator: " ")[2])
+        let port = try freePort()
+
+        let bad = try asgard("lb", "create", "shop_prod", "--port", String(port))
+        #expect(bad.status == 1)
+        #expect(bad.stderr == "error: name: 'shop_prod' may contain only letters, digits and hyphens\n")
+        let created = try asgard("lb", "create", "shop-prod", "--port", String(port), "--interval", "2", "--timeout", "1")
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.hasPrefix("Created load balancer shop-prod at http://127.0.0.1:\(port)/"))
+        #expect(try asgard("asg", "create", "shop", "--stack", "prod", "--image", imageId, "--desired", "2", "--load-balancer", "shop-prod").status == 0)
+        try await waitUntil("two healthy instances in `lb show`") {
+            try asgard("lb", "show", "shop-prod").stdout.components(separatedBy: "  healthy  ").count - 1 == 2
+        }
+        #expect(try await HTTP.get("http://127.0.0.1:\(port)/", accept: "*/*", token: nil).status == 200)
+        #expect(try asgard("lb", "list").stdout.contains("shop-prod      http://127.0.0.1:\(port)/  running  shop-prod-v000  2/2"))
+        #expect(try asgard("asg", "show", "shop-prod-v000").stdout.contains("Traffic         enabled"))
+
+        let weighted = try asgard("lb", "update", "shop-prod", "--weight", "shop-prod-v000=3", "--algorithm", "least_outstanding_requests")
+        #expect(weighted.status == 0, "\(weighted.stderr)")
+        #expect(weighted.stdout.contains("Traffic weights   shop-prod-v000=3"))
+        #expect(weighted.stdout.contains("Algorithm         least_outstanding_requests"))
+        let wrongWeight = try asgard("lb", "update", "shop-prod", "--weight", "shop-prod-v009=3")
+        #expect(wrongWeight.status == 1)
+        #expect(wrongWeight.stderr.contains("'shop-prod-v009' is not a server group"))
+
+        #expect(try asgard("lb", "delete", "shop-prod").status == 1)
+        let inUse = try asgard("lb", "delete", "shop-prod", "--force")
+        #expect(inUse.status == 1)
+        #expect(inUse.stderr.contains("is used by server group shop-prod-v000"))
+        #expect(try asgard("asg", "delete", "shop-prod-v000", "--force").status == 0)
+        #expect(try asgard("lb", "delete", "shop-prod", "--force").stdout == "Deleted load balancer shop-prod\n")
+        #expect(try asgard("lb", "list").stdout.hasPrefix("No load balancers yet"))
+        try await waitUntil("the listener port closed") {
+            (try? await HTTP.get("http://127.0.0.1:\(port)/", accept: "*/*", token: nil)) == nil
+        }
     }
 }

@@ -6,6 +6,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import Synchronization
+import LocalCloud
 import Testing
 
 /// The people of the permission matrix.
@@ -75,6 +76,8 @@ struct SecurityTests {
         MatrixRow(path: "/token/revoke", fields: [("name", "t"), ("user", "victim")], allowed: [.admin: 200]),
         MatrixRow(path: "/local/image/register", fields: [("name", "shop"), ("version", "9"), ("command", "sleep")], allowed: [.admin: 201]),
         MatrixRow(path: "/local/image/delete", fields: [("imageId", "{image}")], allowed: [.admin: 200]),
+        MatrixRow(path: "/local/loadBalancer/save", fields: [("name", "shop-matrix"), ("listenerPort", "{port}")],
+                  allowed: [.shopDeployer: 201, .shopOwner: 201, .admin: 201]),
     ]
 
     @Test(arguments: matrix)
@@ -84,7 +87,8 @@ struct SecurityTests {
                 let credentials = try await seedPeople(client)
                 let before = try await snapshot(client)
                 let imageId = try await client.get("/local/image/list.json").decode([ImageRecord].self).first?.imageId.rawValue ?? ""
-                let fields = row.fields.map { ($0.0, $0.1 == "{image}" ? imageId : $0.1) }
+                let port = String(try PortProbe.freePort())
+                let fields = row.fields.map { ($0.0, $0.1 == "{image}" ? imageId : $0.1 == "{port}" ? port : $0.1) }
                 let answer = try await client.postForm(row.path, fields, as: credentials[actor]!)
                 let expected = actor == .anonymous ? 401 : (row.allowed[actor] ?? 403)
                 #expect(Int(answer.status.code) == expected, "\(actor) \(row.path): \(answer.text)")

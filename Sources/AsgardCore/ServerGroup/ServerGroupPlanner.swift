@@ -43,8 +43,10 @@ public enum ServerGroupPlanner {
         for observation in live {
             let record = observation.record
             var unhealthy = record.healthStatus == .unhealthy
+            var why = record.statusReason
             if !observation.processAlive, !unhealthy, !group.isSuspended(.healthCheck) {
-                actions.append(.markUnhealthy(record.instanceId, reason: "the instance's process is no longer running"))
+                why = "the instance's process is no longer running"
+                actions.append(.markUnhealthy(record.instanceId, reason: why ?? ""))
                 unhealthy = true
             }
             // ELB health checks count once the grace period after launch is over, as in AWS.
@@ -52,12 +54,14 @@ public enum ServerGroupPlanner {
                let problem = observation.loadBalancerProblem,
                now.timeIntervalSince(record.launchTime) >= Double(group.healthCheckGracePeriod) {
                 actions.append(.markUnhealthy(record.instanceId, reason: problem))
+                why = problem
                 unhealthy = true
             }
             if unhealthy {
                 if !group.isSuspended(.replaceUnhealthy) {
                     actions.append(.terminate(record.instanceId,
-                                              reason: "an instance was taken out of service in response to a failed health check"))
+                                              reason: "an instance was taken out of service in response to a failed health check"
+                                                + (why.map { ": \($0)" } ?? "")))
                     ending.insert(record.instanceId)
                 }
                 continue
