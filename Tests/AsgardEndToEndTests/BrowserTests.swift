@@ -23,7 +23,7 @@ struct BrowserTests {
         #expect(app.text.contains("\"owner\" : \"Browser team\""))
     }
 
-    @Test func createAServerGroupThroughTheFormAndTerminateAnInstance() async throws {
+    @Test func createALoadBalancerAndAServerGroupBehindItThroughTheFormsAndTerminateAnInstance() async throws {
         let scratch = try Scratch("browser-asg")
         defer { scratch.remove() }
         let server = try await ServerProcess(dataDir: scratch.path + "/data")
@@ -37,7 +37,7 @@ struct BrowserTests {
                                             try JSONSerialization.data(withJSONObject: ["name": "shop", "version": "1", "command": [sample]]))
         let imageId = try #require((try JSONSerialization.jsonObject(with: image.body) as? [String: Any])?["imageId"] as? String)
         let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/server_group.py").path
-        let result = try run("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery", imageId])
+        let result = try run("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery", imageId, String(try freePort())])
         #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("PASS terminate and shrink from the instance page"))
     }
