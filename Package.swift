@@ -23,11 +23,13 @@ let package = Package(
     targets: [
         .target(name: "AsgardCore"),
         .target(name: "AsgardAPI", dependencies: ["AsgardCore"]),
+        .target(name: "AsgardCloud", dependencies: ["AsgardCore"]),
         .target(name: "CLocalCloudShims"),
         .target(
             name: "LocalCloud",
             dependencies: [
                 "AsgardCore",
+                "AsgardCloud",
                 "AsgardStore",
                 "CLocalCloudShims",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -58,6 +60,7 @@ let package = Package(
             name: "AsgardServer",
             dependencies: [
                 "AsgardCore",
+                "AsgardCloud",
                 "AsgardStore",
                 "AsgardAPI",
                 "LocalCloud",

@@ -1,3 +1,4 @@
+import AsgardCloud
 import AsgardCore
 import AsgardStore
 import Foundation
@@ -75,15 +76,16 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
                                      terminationGrace: config.terminationGrace, keepDataPlane: config.keepDataPlane,
                                      proxyExecutable: config.proxyExecutable ?? LoadBalancerFleet.defaultProxyExecutable,
                                      logger: reconcilerLogger, now: now)
+    let cloud: any CloudProvider = LocalCloudProvider(store: store, reconciler: reconciler)
     let console = Console(
-        applications: ApplicationRegistry(store: store, resources: StoreResourceLookup(store: store), now: now),
+        applications: ApplicationRegistry(store: store, resources: CloudResourceLookup(cloud: cloud), now: now),
         tasks: store, accounts: config.accounts, layout: PageLayout(accounts: config.accounts), readiness: readiness,
         users: users,
-        images: ImageRegistry(store: store, now: now, usedBy: { id in
-            try await store.serverGroups().filter { $0.imageId == id }.map(\.autoScalingGroupName)
+        images: ImageRegistry(cloud: cloud, now: now, usedBy: { id in
+            try await cloud.serverGroups().filter { $0.imageId == id }.map(\.autoScalingGroupName)
         }),
-        groups: ServerGroupRegistry(store: store, reconciler: reconciler, now: now),
-        loadBalancers: LoadBalancerRegistry(store: store, reconciler: reconciler, consolePort: config.port, now: now),
+        groups: ServerGroupRegistry(cloud: cloud, applications: store, now: now),
+        loadBalancers: LoadBalancerRegistry(cloud: cloud, applications: store, consolePort: config.port, now: now),
         authenticator: authenticator, now: now)
 
     let router = Router(context: ConsoleRequestContext.self)

@@ -1,3 +1,4 @@
+import AsgardCloud
 import AsgardCore
 import AsgardStore
 import HTTPTypes
@@ -59,6 +60,18 @@ struct ConsoleError: Error, Sendable {
         case .notFound: self.init(.notFound, error.message)
         case .conflict: self.init(.conflict, error.message)
         case .unavailable: return nil
+        }
+    }
+
+    /// Maps a cloud's error; every code is one the client can act on.
+    init(_ error: CloudError) {
+        switch error.code {
+        case .notFound: self.init(.notFound, error.message)
+        case .conflict: self.init(.conflict, error.message)
+        case .invalidRequest: self.init(.invalidRequest, error.message)
+        case .throttled: self.init(.tooManyRequests, error.message)
+        case .unavailable: self.init(.unavailable, error.message)
+        case .permissionDenied: self.init(.forbidden, error.message)
         }
     }
 

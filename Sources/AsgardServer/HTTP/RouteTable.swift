@@ -1,3 +1,4 @@
+import AsgardCloud
 import AsgardCore
 import AsgardStore
 import Foundation
@@ -127,6 +128,10 @@ final class RouteTable {
                 response = RouteTable.answer(error, input: input, request: request, renderErrorPage: renderErrorPage)
             } catch let error as FieldError {
                 let mapped = ConsoleError.invalid(error.field, error.message)
+                failure = mapped
+                response = RouteTable.answer(mapped, input: input, request: request, renderErrorPage: renderErrorPage)
+            } catch let error as CloudError {
+                let mapped = ConsoleError(error)
                 failure = mapped
                 response = RouteTable.answer(mapped, input: input, request: request, renderErrorPage: renderErrorPage)
             } catch let error as StoreError {

@@ -1,16 +1,17 @@
+import AsgardCloud
 import AsgardCore
 import AsgardStore
 import Foundation
 
 /// Registers and removes local images.
 struct ImageRegistry: Sendable {
-    let store: any ImageStore
+    let cloud: any CloudProvider
     let now: @Sendable () -> Date
     /// The server groups that use an image; none until the local cloud runs server groups.
     let usedBy: @Sendable (ImageID) async throws -> [String]
 
     func show(_ text: String) async throws -> ImageRecord {
-        guard ImageID.isWellFormed(text), let image = try await store.image(ImageID(rawValue: text)) else {
+        guard ImageID.isWellFormed(text), let image = try await cloud.image(ImageID(rawValue: text)) else {
             throw ConsoleError.notFound("Image '\(text)' not found; see /local/image/list")
         }
         return image
@@ -29,7 +30,7 @@ struct ImageRegistry: Sendable {
                              objectId: image.imageId.rawValue, user: user, region: region, status: .succeeded,
                              log: [TaskLogLine(time: time, message: "Registering image \(image.imageId): \(image.name) \(image.version), command \(image.command)"),
                                    TaskLogLine(time: time, message: "Registered image \(image.imageId)")])
-        return (image, try await store.createImage(image, task: task))
+        return (image, try await cloud.registerImage(image, task: task))
     }
 
     func delete(_ text: String, user: String, region: String) async throws -> TaskRecord {
@@ -43,7 +44,7 @@ struct ImageRegistry: Sendable {
                              objectId: image.imageId.rawValue, user: user, region: region, status: .succeeded,
                              log: [TaskLogLine(time: time, message: "Deleting image \(image.imageId); no server group uses it"),
                                    TaskLogLine(time: time, message: "Deleted image \(image.imageId)")])
-        return try await store.deleteImage(image.imageId, task: task)
+        return try await cloud.deregisterImage(image.imageId, task: task)
     }
 
     static func isExecutable(_ path: String) -> Bool {
@@ -67,13 +68,15 @@ struct ImageRegistry: Sendable {
     }
 }
 
-/// What an application owns in the store: its server groups and images.
-struct StoreResourceLookup: ApplicationResourceLookup {
-    let store: any ImageStore & ServerGroupStore
+/// What an application owns in the cloud: its server groups, load balancers and images.
+struct CloudResourceLookup: ApplicationResourceLookup {
+    let cloud: any CloudProvider
 
     func resources(ownedBy app: AppName) async throws -> [String] {
-        let groups = try await store.serverGroups().filter { $0.names?.app == app.rawValue }.map { "server group \($0.autoScalingGroupName)" }
-        let images = try await store.images().filter { $0.name == app.rawValue }.map { "image \($0.name) \($0.version) (\($0.imageId))" }
-        return groups + images
+        let groups = try await cloud.serverGroups().filter { $0.names?.app == app.rawValue }.map { "server group \($0.autoScalingGroupName)" }
+        let balancers = try await cloud.loadBalancers().filter { $0.loadBalancerName.appName == app.rawValue }
+            .map { "load balancer \($0.loadBalancerName)" }
+        let images = try await cloud.images().filter { $0.name == app.rawValue }.map { "image \($0.name) \($0.version) (\($0.imageId))" }
+        return groups + balancers + images
     }
 }

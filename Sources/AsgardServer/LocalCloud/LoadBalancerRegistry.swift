@@ -1,3 +1,4 @@
+import AsgardCloud
 import AsgardAPI
 import AsgardCore
 import AsgardStore
@@ -6,25 +7,23 @@ import LocalCloud
 
 /// Creates, changes and deletes local load balancers; the reconciler runs their processes.
 struct LoadBalancerRegistry: Sendable {
-    let store: any LoadBalancerStore & ServerGroupStore & ApplicationStore
-    let reconciler: LocalReconciler
+    let cloud: any CloudProvider
+    let applications: any ApplicationStore
     /// The console's own port, which no load balancer may take.
     let consolePort: Int
     let now: @Sendable () -> Date
 
     func show(_ text: String) async throws -> LoadBalancerRecord {
-        guard let name = try? LoadBalancerName(validating: text), let record = try await store.loadBalancer(named: name) else {
+        guard let name = try? LoadBalancerName(validating: text), let record = try await cloud.loadBalancer(named: name) else {
             throw ConsoleError.notFound("Load balancer '\(text)' not found; see /local/loadBalancer/list")
         }
         return record
     }
 
     func json(_ record: LoadBalancerRecord) async throws -> LoadBalancerJSON {
-        let groups = try await store.serverGroups().filter { $0.loadBalancerNames.contains(record.loadBalancerName.rawValue) }
-        let fleet = reconciler.loadBalancers
-        let traffic = await fleet.currentTraffic(of: record.loadBalancerName)
-        let status = fleet.problem(of: record.loadBalancerName) ?? (traffic == nil ? "starting" : "running")
-        return LoadBalancerJSON(record, serverGroups: groups.map(\.autoScalingGroupName), status: status, traffic: traffic)
+        let groups = try await cloud.serverGroups().filter { $0.loadBalancerNames.contains(record.loadBalancerName.rawValue) }
+        let state = await cloud.loadBalancerState(named: record.loadBalancerName)
+        return LoadBalancerJSON(record, serverGroups: groups.map(\.autoScalingGroupName), status: state.status, traffic: state.traffic)
     }
 
     /// The settings in `fields`, over `base`.
@@ -82,7 +81,7 @@ struct LoadBalancerRegistry: Sendable {
     /// `group=weight` entries as a map; an empty list clears the weights.
     private func weights(_ entries: [String]) async throws -> [String: Int] {
         var weights: [String: Int] = [:]
-        let groups = Set(try await store.serverGroups().map(\.autoScalingGroupName))
+        let groups = Set(try await cloud.serverGroups().map(\.autoScalingGroupName))
         for entry in entries {
             let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, let weight = Int(parts[1]), (0...1000).contains(weight) else {
@@ -106,10 +105,10 @@ struct LoadBalancerRegistry: Sendable {
         } catch let error as FieldError {
             throw ConsoleError(ValidationFailure([error]))
         }
-        guard let app = try? AppName(validating: name.appName), try await store.application(named: app) != nil else {
+        guard let app = try? AppName(validating: name.appName), try await applications.application(named: app) != nil else {
             throw ConsoleError.invalid("name", "'\(name.appName)' (the part before the first hyphen) is not a registered application; register it first (asgard app create)")
         }
-        if try await store.loadBalancer(named: name) != nil {
+        if try await cloud.loadBalancer(named: name) != nil {
             throw ConsoleError(.conflict, "Load balancer '\(name)' exists already; choose another name or update it")
         }
         let time = now()
@@ -119,9 +118,7 @@ struct LoadBalancerRegistry: Sendable {
                              region: "local", status: .succeeded,
                              log: [TaskLogLine(time: time, message: "Creating load balancer \(name) on 127.0.0.1:\(record.listenerPort), \(record.algorithm.rawValue), health check GET \(check.target) every \(check.interval) s"),
                                    TaskLogLine(time: time, message: "Created load balancer \(name); its process starts within a second")])
-        let stored = try await store.createLoadBalancer(record, task: task)
-        reconciler.poke()
-        return (record, stored)
+        return (record, try await cloud.createLoadBalancer(record, task: task))
     }
 
     func update(_ fields: FormFields, user: String) async throws -> (LoadBalancerRecord, TaskRecord) {
@@ -143,18 +140,12 @@ struct LoadBalancerRegistry: Sendable {
         let task = TaskDraft(operation: "Update load balancer \(record.loadBalancerName)", objectType: .loadBalancer,
                              objectId: record.loadBalancerName.rawValue, user: user, region: "local", status: .succeeded,
                              log: [TaskLogLine(time: time, message: "Updating load balancer \(record.loadBalancerName): \(changes.isEmpty ? "nothing changed" : changes.joined(separator: "; "))")])
-        let stored = try await store.updateLoadBalancer(record, task: task)
-        if record.listenerPort != existing.listenerPort {
-            // A new port needs a new process; the reconciler starts it at once.
-            await reconciler.loadBalancers.stop(record.loadBalancerName, grace: .seconds(Int64(record.drainingTimeout)))
-        }
-        reconciler.poke()
-        return (record, stored)
+        return (record, try await cloud.updateLoadBalancer(record, previous: existing, task: task))
     }
 
     func delete(_ text: String, user: String) async throws -> TaskRecord {
         let record = try await show(text)
-        let users = try await store.serverGroups().filter { $0.loadBalancerNames.contains(record.loadBalancerName.rawValue) }
+        let users = try await cloud.serverGroups().filter { $0.loadBalancerNames.contains(record.loadBalancerName.rawValue) }
         guard users.isEmpty else {
             throw ConsoleError(.conflict, "Load balancer \(record.loadBalancerName) is used by server group\(users.count == 1 ? "" : "s") \(users.map(\.autoScalingGroupName).joined(separator: ", ")); remove it from them (or delete them) first")
         }
@@ -163,7 +154,6 @@ struct LoadBalancerRegistry: Sendable {
                              objectId: record.loadBalancerName.rawValue, user: user, region: "local", status: .succeeded,
                              log: [TaskLogLine(time: time, message: "Stopping load balancer \(record.loadBalancerName) on port \(record.listenerPort)"),
                                    TaskLogLine(time: time, message: "Deleted load balancer \(record.loadBalancerName)")])
-        await reconciler.loadBalancers.stop(record.loadBalancerName, grace: .seconds(5))
-        return try await store.deleteLoadBalancer(named: record.loadBalancerName, task: task)
+        return try await cloud.deleteLoadBalancer(named: record.loadBalancerName, task: task)
     }
 }

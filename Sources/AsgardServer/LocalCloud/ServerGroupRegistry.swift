@@ -1,3 +1,4 @@
+import AsgardCloud
 import AsgardAPI
 import AsgardCore
 import AsgardStore
@@ -6,22 +7,22 @@ import LocalCloud
 
 /// Creates, changes and deletes local server groups; the reconciler does the rest.
 struct ServerGroupRegistry: Sendable {
-    let store: any ServerGroupStore & ImageStore & ApplicationStore & LoadBalancerStore
-    let reconciler: LocalReconciler
+    let cloud: any CloudProvider
+    let applications: any ApplicationStore
     let now: @Sendable () -> Date
 
     /// The most instances one local group may have.
     static let maxCapacity = 50
 
     func show(_ name: String) async throws -> ServerGroupRecord {
-        guard let group = try await store.serverGroup(named: name) else {
+        guard let group = try await cloud.serverGroup(named: name) else {
             throw ConsoleError.notFound("Server group '\(name)' not found; see /local/autoScaling/list")
         }
         return group
     }
 
     func json(_ group: ServerGroupRecord) async throws -> ServerGroupJSON {
-        ServerGroupJSON(group, instances: try await store.instances(of: group.autoScalingGroupName, includeTerminated: false))
+        ServerGroupJSON(group, instances: try await cloud.instances(of: group.autoScalingGroupName, includeTerminated: false))
     }
 
     /// The sizes, grace period and policies in `fields`, over `base`.
@@ -80,7 +81,7 @@ struct ServerGroupRegistry: Sendable {
     }
 
     private func loadBalancerNames() async throws -> Set<String> {
-        Set(try await store.loadBalancers().map(\.loadBalancerName.rawValue))
+        Set(try await cloud.loadBalancers().map(\.loadBalancerName.rawValue))
     }
 
     func create(_ fields: FormFields, user: String) async throws -> (ServerGroupRecord, TaskRecord) {
@@ -97,14 +98,14 @@ struct ServerGroupRegistry: Sendable {
         }
         // As in Asgard, a server group belongs to a registered application.
         let appName = try AppName(validating: fields["appName"] ?? "")
-        guard try await store.application(named: appName) != nil else {
+        guard try await applications.application(named: appName) != nil else {
             throw ConsoleError.invalid("appName", "'\(appName)' is not a registered application; register it first (asgard app create)")
         }
         guard let imageText = fields["imageId"], !imageText.isEmpty else { throw ConsoleError.invalid("imageId", "is required: the image to run") }
-        guard ImageID.isWellFormed(imageText), try await store.image(ImageID(rawValue: imageText)) != nil else {
+        guard ImageID.isWellFormed(imageText), try await cloud.image(ImageID(rawValue: imageText)) != nil else {
             throw ConsoleError.invalid("imageId", "'\(imageText)' is not a registered image; see /local/image/list")
         }
-        let existing = try await store.serverGroups().filter { Names(parsing: $0.autoScalingGroupName)?.cluster == cluster }
+        let existing = try await cloud.serverGroups().filter { Names(parsing: $0.autoScalingGroupName)?.cluster == cluster }
         let name = GroupNaming.nextGroupName(cluster: cluster, previousGroup: existing.last?.autoScalingGroupName)
         let base = ServerGroupRecord(autoScalingGroupName: name, imageId: ImageID(rawValue: imageText), minSize: 1, desiredCapacity: 1,
                                      maxSize: 1, healthCheckType: .ec2, healthCheckGracePeriod: 0, terminationPolicies: [.default],
@@ -117,8 +118,7 @@ struct ServerGroupRegistry: Sendable {
                              status: .succeeded,
                              log: [TaskLogLine(time: time, message: "Creating server group \(name) from image \(group.imageId): min \(group.minSize), desired \(group.desiredCapacity), max \(group.maxSize)"),
                                    TaskLogLine(time: time, message: "Created server group \(name); instances launch within a second")])
-        let record = try await store.createServerGroup(group, task: task)
-        reconciler.poke()
+        let record = try await cloud.createServerGroup(group, task: task)
         return (group, record)
     }
 
@@ -145,14 +145,13 @@ struct ServerGroupRegistry: Sendable {
         let task = TaskDraft(operation: "Update server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local",
                              status: .succeeded,
                              log: [TaskLogLine(time: time, message: "Updating server group \(name): \(changes.isEmpty ? "nothing changed" : changes.joined(separator: "; "))")])
-        let record = try await store.updateServerGroup(group, task: task)
-        reconciler.poke()
+        let record = try await cloud.updateServerGroup(group, task: task)
         return (group, record)
     }
 
     func delete(_ name: String, force: Bool, user: String) async throws -> TaskRecord {
         var group = try await show(name)
-        let instances = try await store.instances(of: name, includeTerminated: false)
+        let instances = try await cloud.instances(of: name, includeTerminated: false)
         if !instances.isEmpty && !force {
             throw ConsoleError(.conflict, "Server group \(name) still has \(instances.count) instance\(instances.count == 1 ? "" : "s"); resize it to 0 first or add force=true")
         }
@@ -160,15 +159,15 @@ struct ServerGroupRegistry: Sendable {
         if !instances.isEmpty {
             group.minSize = 0
             group.desiredCapacity = 0
-            _ = try await store.updateServerGroup(group, task: TaskDraft(
+            _ = try await cloud.updateServerGroup(group, task: TaskDraft(
                 operation: "Delete server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local",
                 status: .running, log: [TaskLogLine(time: time, message: "Terminating \(instances.count) instances before deleting \(name)")]))
             for instance in instances {
-                try await reconciler.terminate(instance, reason: "its server group \(name) is being deleted")
+                try await cloud.terminateInstance(instance, reason: "its server group \(name) is being deleted")
             }
         }
         let task = TaskDraft(operation: "Delete server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local",
                              status: .succeeded, log: [TaskLogLine(time: now(), message: "Deleted server group \(name)")])
-        return try await store.deleteServerGroup(named: name, task: task)
+        return try await cloud.deleteServerGroup(named: name, task: task)
     }
 }

@@ -1,3 +1,4 @@
+import AsgardCloud
 import AsgardAPI
 import AsgardCore
 import Foundation
@@ -13,7 +14,7 @@ extension Console {
             answers: [.ok("[Image]"), .unauthorized, .notFound]
         )) { input in
             let region = try localRegion(input)
-            let all = try await images.store.images()
+            let all = try await images.cloud.images()
             if input.wantsJSON { return try Responses.json(all) }
             return page(input, title: "Images", section: .image, region: region,
                         body: ImagePages.list(all, region: region, canRegister: input.principal?.user.isAllowed(.admin) ?? false))

@@ -15,7 +15,7 @@ extension Console {
         )) { input in
             let region = try localRegion(input)
             var all: [LoadBalancerJSON] = []
-            for record in try await loadBalancers.store.loadBalancers() { all.append(try await loadBalancers.json(record)) }
+            for record in try await loadBalancers.cloud.loadBalancers() { all.append(try await loadBalancers.json(record)) }
             if input.wantsJSON { return try Responses.json(all) }
             return page(input, title: "Load balancers", section: .loadBalancer, region: region, body: LoadBalancerPages.list(all, region: region))
         }

@@ -15,7 +15,7 @@ extension Console {
         )) { input in
             let region = try localRegion(input)
             var all: [ServerGroupJSON] = []
-            for group in try await groups.store.serverGroups() { all.append(try await groups.json(group)) }
+            for group in try await groups.cloud.serverGroups() { all.append(try await groups.json(group)) }
             if input.wantsJSON { return try Responses.json(all) }
             return page(input, title: "Server groups", section: .cluster, region: region, body: LocalCloudPages.groupList(all, region: region))
         }
@@ -34,7 +34,7 @@ extension Console {
 
         table.htmlOnly("/{region}/autoScaling/create") { input in
             let region = try localRegion(input)
-            let images = try await images.store.images()
+            let images = try await images.cloud.images()
             return page(input, title: "Create server group", section: .cluster, region: region,
                         body: LocalCloudPages.groupForm(region: region, images: images, loadBalancers: try await loadBalancerNames(), values: input.fields, errors: [], csrf: Console.csrfField(input)))
         }
@@ -72,7 +72,7 @@ extension Console {
             } catch let error as ConsoleError where !input.wantsJSON && error.code == .invalidRequest {
                 input.audit.refused(error.message)
                 return page(input, title: "Create server group", section: .cluster, region: region,
-                            body: LocalCloudPages.groupForm(region: region, images: try await images.store.images(),
+                            body: LocalCloudPages.groupForm(region: region, images: try await images.cloud.images(),
                                                             loadBalancers: try await loadBalancerNames(), values: input.fields,
                                                             errors: error.fieldErrors, csrf: Console.csrfField(input)),
                             status: .badRequest)
@@ -117,7 +117,7 @@ extension Console {
             answers: [.ok("[Instance]"), .unauthorized, .notFound]
         )) { input in
             let region = try localRegion(input)
-            let all = try await groups.store.instances(of: nil, includeTerminated: input.fields["includeTerminated"] == "true")
+            let all = try await groups.cloud.instances(of: nil, includeTerminated: input.fields["includeTerminated"] == "true")
             if input.wantsJSON { return try Responses.json(all) }
             return page(input, title: "Instances", section: .instance, region: region, body: LocalCloudPages.instanceList(all, region: region))
         }
@@ -128,7 +128,7 @@ extension Console {
         )) { input in
             let region = try localRegion(input)
             let app = input.path("app").lowercased()
-            let all = try await groups.store.instances(of: nil, includeTerminated: false)
+            let all = try await groups.cloud.instances(of: nil, includeTerminated: false)
                 .filter { Names(parsing: $0.autoScalingGroupName)?.app == app }
             if input.wantsJSON { return try Responses.json(all) }
             return page(input, title: "Instances of \(app)", section: .instance, region: region, body: LocalCloudPages.instanceList(all, region: region))
@@ -143,7 +143,7 @@ extension Console {
             let instance = try await instance(input.path("instanceId"))
             if input.wantsJSON { return try Responses.json(instance) }
             return page(input, title: instance.instanceId.rawValue, section: .instance, region: region,
-                        body: LocalCloudPages.instanceShow(instance, console: groups.reconciler.consoleOutput(instance.instanceId),
+                        body: LocalCloudPages.instanceShow(instance, console: try await groups.cloud.consoleOutput(instance.instanceId),
                                                            region: region, csrf: Console.csrfField(input)))
         }
 
@@ -154,7 +154,7 @@ extension Console {
         )) { input in
             _ = try localRegion(input)
             let instance = try await instance(input.path("instanceId"))
-            return Responses.text(groups.reconciler.consoleOutput(instance.instanceId))
+            return Responses.text(try await groups.cloud.consoleOutput(instance.instanceId))
         }
 
         table.post("/{region}/instance/terminate", doc: EndpointDoc(
@@ -172,8 +172,8 @@ extension Console {
                 fields = fields.merging(FormFields(pairs: ["desiredCapacity": String(desired), "minSize": String(min(group.minSize, desired))]))
                 _ = try await groups.update(fields, user: input.userName)
             }
-            try await groups.reconciler.terminate(record, reason: "terminated by \(input.userName)\(input.fields["shrink"] == "true" ? ", shrinking the group" : "")")
-            let ended = try await groups.store.instance(record.instanceId) ?? record
+            try await groups.cloud.terminateInstance(record, reason: "terminated by \(input.userName)\(input.fields["shrink"] == "true" ? ", shrinking the group" : "")")
+            let ended = try await groups.cloud.instance(record.instanceId) ?? record
             if input.wantsJSON { return try Responses.json(ended) }
             return Responses.seeOther("/\(region)/autoScaling/show/\(record.autoScalingGroupName)")
         }
@@ -185,8 +185,8 @@ extension Console {
         )) { input in
             let region = try localRegion(input)
             let record = try await authorizeInstance(input)
-            try await groups.reconciler.reboot(record)
-            let rebooted = try await groups.store.instance(record.instanceId) ?? record
+            try await groups.cloud.rebootInstance(record)
+            let rebooted = try await groups.cloud.instance(record.instanceId) ?? record
             if input.wantsJSON { return try Responses.json(rebooted) }
             return Responses.seeOther("/\(region)/instance/show/\(record.instanceId)")
         }
@@ -219,7 +219,7 @@ extension Console {
     private func clusterList() async throws -> [ClusterJSON] {
         var byCluster: [String: [ServerGroupJSON]] = [:]
         var order: [String] = []
-        for group in try await groups.store.serverGroups() {
+        for group in try await groups.cloud.serverGroups() {
             let json = try await groups.json(group)
             if byCluster[json.cluster] == nil { order.append(json.cluster) }
             byCluster[json.cluster, default: []].append(json)
@@ -228,7 +228,7 @@ extension Console {
     }
 
     private func instance(_ text: String) async throws -> InstanceRecord {
-        guard InstanceID.isWellFormed(text), let record = try await groups.store.instance(InstanceID(rawValue: text)) else {
+        guard InstanceID.isWellFormed(text), let record = try await groups.cloud.instance(InstanceID(rawValue: text)) else {
             throw ConsoleError.notFound("Instance '\(text)' not found; see /local/instance/list")
         }
         return record
@@ -236,7 +236,7 @@ extension Console {
 
     /// Changing a group needs the owner or deployer role on its application.
     private func loadBalancerNames() async throws -> [String] {
-        try await loadBalancers.store.loadBalancers().map(\.loadBalancerName.rawValue)
+        try await loadBalancers.cloud.loadBalancers().map(\.loadBalancerName.rawValue)
     }
 
     @discardableResult

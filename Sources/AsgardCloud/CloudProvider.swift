@@ -1,0 +1,92 @@
+import AsgardCore
+
+/// What a cloud offers the console: images, server groups with their instances, and load
+/// balancers, in the vocabulary both the local cloud and AWS share. Routes and registries
+/// validate what people ask for; a provider carries it out and reports what is.
+///
+/// Every change takes the task that records it, so that a provider backed by the console's own
+/// store writes the change and its task in one transaction, and a remote one (AWS) records the
+/// task once the cloud accepted the change.
+public protocol CloudProvider: Sendable {
+    /// What this provider can do beyond the common ground.
+    var capabilities: CloudCapabilities { get }
+
+    // MARK: Images
+
+    /// Every image, by name then version.
+    func images() async throws -> [ImageRecord]
+    /// One image, or nil.
+    func image(_ id: ImageID) async throws -> ImageRecord?
+    /// Registers an image (a local command line; AWS registers AMIs outside the console).
+    func registerImage(_ image: ImageRecord, task: TaskDraft) async throws -> TaskRecord
+    /// Removes an image; the caller checks first that no server group uses it.
+    func deregisterImage(_ id: ImageID, task: TaskDraft) async throws -> TaskRecord
+
+    // MARK: Server groups and instances
+
+    /// Every server group, oldest first.
+    func serverGroups() async throws -> [ServerGroupRecord]
+    /// One server group, or nil.
+    func serverGroup(named name: String) async throws -> ServerGroupRecord?
+    /// Creates a server group; the cloud then launches its instances.
+    func createServerGroup(_ group: ServerGroupRecord, task: TaskDraft) async throws -> TaskRecord
+    /// Changes a group's sizes, health check, policies, suspended processes or load balancers.
+    func updateServerGroup(_ group: ServerGroupRecord, task: TaskDraft) async throws -> TaskRecord
+    /// Removes a group that has no instances left.
+    func deleteServerGroup(named name: String, task: TaskDraft) async throws -> TaskRecord
+    /// Instances, of one group or all; terminated ones only when asked.
+    func instances(of group: String?, includeTerminated: Bool) async throws -> [InstanceRecord]
+    /// One instance, or nil.
+    func instance(_ id: InstanceID) async throws -> InstanceRecord?
+    /// Takes an instance out of its load balancers (letting its requests finish), then ends it.
+    func terminateInstance(_ instance: InstanceRecord, reason: String) async throws
+    /// Restarts an instance in place.
+    func rebootInstance(_ instance: InstanceRecord) async throws
+    /// The last 64 KiB of an instance's console.
+    func consoleOutput(_ id: InstanceID) async throws -> String
+
+    // MARK: Load balancers
+
+    /// Every load balancer, by name.
+    func loadBalancers() async throws -> [LoadBalancerRecord]
+    /// One load balancer, or nil.
+    func loadBalancer(named name: LoadBalancerName) async throws -> LoadBalancerRecord?
+    /// Whether it serves, its instances' health and the traffic it carried.
+    func loadBalancerState(named name: LoadBalancerName) async -> LoadBalancerState
+    /// Creates a load balancer; it starts serving at once.
+    func createLoadBalancer(_ balancer: LoadBalancerRecord, task: TaskDraft) async throws -> TaskRecord
+    /// Changes a load balancer's listener, health check, algorithm, draining or weights.
+    func updateLoadBalancer(_ balancer: LoadBalancerRecord, previous: LoadBalancerRecord, task: TaskDraft) async throws -> TaskRecord
+    /// Removes a load balancer no server group uses.
+    func deleteLoadBalancer(named name: LoadBalancerName, task: TaskDraft) async throws -> TaskRecord
+}
+
+/// What a provider can do beyond the common ground.
+public struct CloudCapabilities: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+
+    public init(rawValue: Int) {
+        self.rawValue = rawValue
+    }
+
+    /// Images are registered through the console (local command lines).
+    public static let registersImages = CloudCapabilities(rawValue: 1 << 0)
+    /// Load balancers report traffic per server group and instance with latency histograms.
+    public static let reportsTraffic = CloudCapabilities(rawValue: 1 << 1)
+    /// Load balancers split traffic between server groups by weight.
+    public static let weightsTraffic = CloudCapabilities(rawValue: 1 << 2)
+}
+
+/// A load balancer as its cloud sees it now.
+public struct LoadBalancerState: Sendable, Hashable {
+    /// `running`, `starting`, or why it does not serve.
+    public var status: String
+    /// What it reported last; nil before its first report.
+    public var traffic: LoadBalancerTraffic?
+
+    /// Creates a state.
+    public init(status: String, traffic: LoadBalancerTraffic?) {
+        self.status = status
+        self.traffic = traffic
+    }
+}
