@@ -97,6 +97,10 @@ let package = Package(
         .testTarget(name: "AsgardCoreTests", dependencies: ["AsgardCore"]),
         .testTarget(name: "LocalCloudTests", dependencies: ["LocalCloud"]),
         .testTarget(
+            name: "LoadBalancerProxyTests",
+            dependencies: ["LoadBalancerProxy", "AsgardCore", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
             name: "AsgardStoreTests",
             dependencies: ["AsgardStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),

@@ -153,6 +153,11 @@ final class Balancer: Sendable {
         state.withLock { $0.health[target.instanceId]?.state == .healthy }
     }
 
+    /// True while `target` has not yet passed its health checks since it was registered.
+    func isInitial(_ target: BackendTarget) -> Bool {
+        state.withLock { ($0.health[target.instanceId]?.state ?? .initial) == .initial }
+    }
+
     /// The registered instances, to health-check.
     func registered() -> [BackendTarget] {
         state.withLock { state in

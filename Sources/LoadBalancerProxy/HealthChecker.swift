@@ -2,27 +2,36 @@ import AsgardCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// Checks every registered instance on its own schedule, as ELB does: a GET of the target path
-/// each interval, 2xx within the timeout passes. Keeps checking whether or not the server that
-/// configured it is up.
+/// each interval, 2xx within the timeout passes. A newly registered instance is checked every
+/// 200 ms until it passes (unlike ELB), so that it takes traffic as soon as it serves; after that,
+/// every interval. Keeps checking whether or not the server that configured it is up.
 struct HealthChecker: Sendable {
     let balancer: Balancer
     let eventLoops: any EventLoopGroup
 
+    /// How often an instance is checked until it first turns healthy.
+    static let initialInterval = Duration.milliseconds(200)
+
     func run() async {
         var due: [BackendTarget: ContinuousClock.Instant] = [:]
+        // One check of a target at a time, however short its interval.
+        let checking = CheckSet()
         await withDiscardingTaskGroup { tasks in
             while !Task.isCancelled {
                 let settings = balancer.routing.healthCheck
                 let now = ContinuousClock.now
                 let targets = balancer.registered()
                 for target in targets where due[target].map({ $0 <= now }) ?? true {
-                    due[target] = now + .seconds(settings.interval)
+                    guard checking.targets.withLock({ $0.insert(target).inserted }) else { continue }
+                    due[target] = now + (balancer.isInitial(target) ? HealthChecker.initialInterval : .seconds(settings.interval))
                     tasks.addTask {
                         let (passed, reason) = await HealthChecker.probe(target.port, path: settings.target,
                                                                          timeout: .seconds(settings.timeout), on: eventLoops)
                         balancer.recordCheck(target, passed: passed, reason: reason)
+                        checking.targets.withLock { _ = $0.remove(target) }
                     }
                 }
                 if due.count > targets.count {
@@ -79,6 +88,11 @@ struct HealthChecker: Sendable {
             return (false, "port \(port) closed the connection without answering GET \(path)")
         }
     }
+}
+
+/// The targets being checked right now.
+final class CheckSet: Sendable {
+    let targets = Mutex<Set<BackendTarget>>([])
 }
 
 extension TimeAmount {
