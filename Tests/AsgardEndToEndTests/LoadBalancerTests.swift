@@ -119,7 +119,10 @@ struct LoadBalancerTests {
         return try APIJSON.decoder().decode(ServerGroupJSON.self, from: created.body).autoScalingGroupName
     }
 
+    /// Registers the application `shop` and the echo server as its image.
     func registerEcho(_ server: ServerProcess) async throws -> String {
+        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
+        #expect(app.status == 201)
         let body = try JSONSerialization.data(withJSONObject: ["name": "shop", "version": "echo", "command": ["python3", "-c", echoServer]])
         let reply = try await HTTP.postJSON(server.url + "/local/image/register", body)
         #expect(reply.status == 201, "\(reply.text)")
@@ -174,8 +177,6 @@ struct LoadBalancerTests {
         defer { scratch.remove() }
         let server = try await ServerProcess(dataDir: scratch.path + "/data")
         defer { server.stop() }
-        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
-        #expect(app.status == 201)
         let image = try await registerEcho(server)
 
         let badName = try await HTTP.postForm(server.url + "/local/loadBalancer/save", [("name", "shop_prod"), ("listenerPort", "7001")])
@@ -301,8 +302,6 @@ struct LoadBalancerTests {
         defer { scratch.remove() }
         let server = try await ServerProcess(dataDir: scratch.path + "/data")
         defer { server.stop() }
-        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
-        #expect(app.status == 201)
         let image = try await registerEcho(server)
         _ = try await createBalancer(server)
         let noBalancer = try await HTTP.postForm(server.url + "/local/autoScaling/save", [("appName", "shop"), ("imageId", image), ("healthCheckType", "ELB")])

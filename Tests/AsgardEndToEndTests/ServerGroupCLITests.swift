@@ -10,10 +10,7 @@ struct ServerGroupCLITests {
         defer { scratch.remove() }
         let server = try await ServerProcess(dataDir: scratch.path + "/data")
         defer { server.stop() }
-        let env = ["ASGARD_URL": server.url, "ASGARD_TOKEN": adminToken]
-        func asgard(_ args: String...) throws -> (status: Int32, stdout: String, stderr: String) {
-            try run(Binaries.asgard, args, environment: env)
-        }
+        let asgard = CLI(server)
         #expect(try asgard("app", "create", "shop", "--owner", "team", "--email", "shop@example.com").status == 0)
         let registered = try asgard("image", "register", "shop", "1.0.0", "--", LocalCloudTests.sampleApp)
         let imageId = String(try #require(registered.stdout.split(separator: "\n").first).split(separator: " ")[2])
@@ -52,10 +49,7 @@ struct ServerGroupCLITests {
         defer { scratch.remove() }
         let server = try await ServerProcess(dataDir: scratch.path + "/data")
         defer { server.stop() }
-        let env = ["ASGARD_URL": server.url, "ASGARD_TOKEN": adminToken]
-        func asgard(_ args: String...) throws -> (status: Int32, stdout: String, stderr: String) {
-            try run(Binaries.asgard, args, environment: env)
-        }
+        let asgard = CLI(server)
         #expect(try asgard("app", "create", "shop", "--owner", "team", "--email", "shop@example.com").status == 0)
         let registered = try asgard("image", "register", "shop", "1.0.0", "--", LocalCloudTests.sampleApp)
         let imageId = String(try #require(registered.stdout.split(separator: "\n").first).split(separator: " ")[2])

@@ -153,6 +153,19 @@ enum HTTP {
     }
 }
 
+/// The built `asgard` CLI, talking to `server` as the admin: `try asgard("app", "list")`.
+struct CLI {
+    let environment: [String: String]
+
+    init(_ server: ServerProcess) {
+        environment = ["ASGARD_URL": server.url, "ASGARD_TOKEN": adminToken]
+    }
+
+    func callAsFunction(_ args: String...) throws -> (status: Int32, stdout: String, stderr: String) {
+        try run(Binaries.asgard, args, environment: environment)
+    }
+}
+
 /// Runs a program to completion and answers its exit code and output.
 func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
          workingDirectory: String? = nil, input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {

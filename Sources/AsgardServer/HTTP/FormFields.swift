@@ -103,6 +103,17 @@ struct FormFields: Sendable {
         all(key).flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
     }
 
+    /// The whole number in `key` within `range`; `current` when the field is absent or empty. A
+    /// value that is not one adds a problem and answers `current`.
+    func wholeNumber(_ key: String, _ current: Int, in range: ClosedRange<Int>, problems: inout [FieldError]) -> Int {
+        guard let text = self[key], !text.isEmpty else { return current }
+        guard let value = Int(text), range.contains(value) else {
+            problems.append(FieldError(field: key, message: "'\(text)' must be a whole number from \(range.lowerBound) to \(range.upperBound)"))
+            return current
+        }
+        return value
+    }
+
     /// The first value of `key`, nil when absent.
     subscript(key: String) -> String? { values[key]?.first }
 

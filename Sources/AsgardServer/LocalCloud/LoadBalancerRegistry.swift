@@ -31,12 +31,7 @@ struct LoadBalancerRegistry: Sendable {
         var record = base
         var problems: [FieldError] = []
         func number(_ key: String, _ current: Int, range: ClosedRange<Int>) -> Int {
-            guard let text = fields[key], !text.isEmpty else { return current }
-            guard let value = Int(text), range.contains(value) else {
-                problems.append(FieldError(field: key, message: "'\(text)' must be a whole number from \(range.lowerBound) to \(range.upperBound)"))
-                return current
-            }
-            return value
+            fields.wholeNumber(key, current, in: range, problems: &problems)
         }
         if creating, (fields["listenerPort"] ?? "").isEmpty {
             problems.append(FieldError(field: "listenerPort", message: "is required: the port on 127.0.0.1 to serve on, e.g. 7001"))
@@ -51,10 +46,10 @@ struct LoadBalancerRegistry: Sendable {
         }
         var check = record.healthCheck
         if let target = fields["target"], !target.isEmpty { check.target = target }
-        check.interval = number("interval", check.interval, range: Int.min...Int.max)
-        check.timeout = number("timeout", check.timeout, range: Int.min...Int.max)
-        check.healthyThreshold = number("healthyThreshold", check.healthyThreshold, range: Int.min...Int.max)
-        check.unhealthyThreshold = number("unhealthyThreshold", check.unhealthyThreshold, range: Int.min...Int.max)
+        check.interval = number("interval", check.interval, range: HealthCheckSettings.intervalRange)
+        check.timeout = number("timeout", check.timeout, range: HealthCheckSettings.timeoutRange)
+        check.healthyThreshold = number("healthyThreshold", check.healthyThreshold, range: HealthCheckSettings.thresholdRange)
+        check.unhealthyThreshold = number("unhealthyThreshold", check.unhealthyThreshold, range: HealthCheckSettings.thresholdRange)
         problems += check.problems
         record.healthCheck = check
         if let text = fields["algorithm"], !text.isEmpty {

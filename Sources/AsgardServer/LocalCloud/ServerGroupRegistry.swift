@@ -30,12 +30,7 @@ struct ServerGroupRegistry: Sendable {
         var group = base
         var problems: [FieldError] = []
         func number(_ key: String, _ current: Int, range: ClosedRange<Int>) -> Int {
-            guard let text = fields[key], !text.isEmpty else { return current }
-            guard let value = Int(text), range.contains(value) else {
-                problems.append(FieldError(field: key, message: "'\(text)' must be a whole number from \(range.lowerBound) to \(range.upperBound)"))
-                return current
-            }
-            return value
+            fields.wholeNumber(key, current, in: range, problems: &problems)
         }
         group.minSize = number("minSize", group.minSize, range: 0...maxCapacity)
         group.maxSize = number("maxSize", group.maxSize, range: 0...maxCapacity)
