@@ -200,7 +200,7 @@ final class FrontHandler: ChannelInboundHandler {
                 answerLocally(.serviceUnavailable, "Load balancer \(name) has no instances registered: add a server group to it.")
                 return
             case .noneHealthy(let registered):
-                answerLocally(.serviceUnavailable, "Load balancer \(name) has no healthy instance: \(registered) registered, none passing its health check (GET \(balancer.routing.healthCheck.target)).")
+                answerLocally(.serviceUnavailable, "Load balancer \(name) has no healthy instance: \(registered) registered, none passing its health check (GET \(balancer.routing.healthCheck.target)); instances take requests once they pass it.")
                 return
             case .allTried:
                 message = "Load balancer \(name) could not reach an instance after \(tried.count) tr\(tried.count == 1 ? "y" : "ies")."
