@@ -35,7 +35,7 @@ public struct ServerGroupJSON: Codable, Sendable, Hashable {
         terminationPolicies = group.terminationPolicies
         suspendedProcesses = group.suspendedProcesses
         loadBalancerNames = group.loadBalancerNames
-        trafficState = group.loadBalancerNames.isEmpty ? "none" : group.isSuspended(.addToLoadBalancer) ? "disabled" : "enabled"
+        trafficState = group.loadBalancerNames.isEmpty ? "none" : ClusterTraffic.isEnabled(group) ? "enabled" : "disabled"
         createdTime = group.createdTime
         self.instances = instances
     }

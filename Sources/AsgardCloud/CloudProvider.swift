@@ -34,6 +34,9 @@ public protocol CloudProvider: Sendable {
     func updateServerGroup(_ group: ServerGroupRecord, task: TaskDraft) async throws -> TaskRecord
     /// Removes a group that has no instances left.
     func deleteServerGroup(named name: String, task: TaskDraft) async throws -> TaskRecord
+    /// Brings `group`'s load balancers in line with its settings now and, for instances they no
+    /// longer route to, waits until their requests in flight finish (up to the draining timeout).
+    func syncLoadBalancers(of group: ServerGroupRecord) async throws
     /// Instances, of one group or all; terminated ones only when asked.
     func instances(of group: String?, includeTerminated: Bool) async throws -> [InstanceRecord]
     /// One instance, or nil.

@@ -84,7 +84,7 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
         images: ImageRegistry(cloud: cloud, now: now, usedBy: { id in
             try await cloud.serverGroups().filter { $0.imageId == id }.map(\.autoScalingGroupName)
         }),
-        groups: ServerGroupRegistry(cloud: cloud, applications: store, now: now),
+        groups: ServerGroupRegistry(cloud: cloud, applications: store, tasks: store, now: now),
         loadBalancers: LoadBalancerRegistry(cloud: cloud, applications: store, consolePort: config.port, now: now),
         authenticator: authenticator, now: now)
 
@@ -103,6 +103,7 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
     console.addImageRoutes(to: table)
     console.addServerGroupRoutes(to: table)
     console.addLoadBalancerRoutes(to: table)
+    console.addTrafficRoutes(to: table)
     console.addUserRoutes(to: table)
     console.addTokenRoutes(to: table)
     console.addAuditRoutes(to: table)

@@ -183,9 +183,10 @@ public final class LoadBalancerFleet: Sendable {
         return handles
     }
 
-    /// Waits until no load balancer sends `instance` requests any more: it has left their routing
-    /// and finished what was in flight, or the draining timeout passed.
-    func drain(_ instance: InstanceID, of group: ServerGroupRecord, routingGroups: [(ServerGroupRecord, [InstanceRecord])]) async {
+    /// Tells the load balancers of `group` their routing now and waits until none sends any of
+    /// `instances` requests any more: they have left the routing and finished what was in flight,
+    /// or the draining timeout passed.
+    func drain(_ instances: Set<InstanceID>, of group: ServerGroupRecord, routingGroups: [(ServerGroupRecord, [InstanceRecord])]) async {
         guard !group.loadBalancerNames.isEmpty, let balancers = try? await store.loadBalancers() else { return }
         for balancer in balancers where group.loadBalancerNames.contains(balancer.loadBalancerName.rawValue) {
             guard let process = try? await store.loadBalancerProcess(named: balancer.loadBalancerName),
@@ -194,7 +195,10 @@ public final class LoadBalancerFleet: Sendable {
             guard var report = try? await call(process, .PUT, "/routing", body: routing) else { continue }
             reports.withLock { $0[balancer.loadBalancerName] = report }
             let deadline = ContinuousClock.now + .seconds(balancer.drainingTimeout)
-            while let seen = report.instance(instance), seen.inFlight > 0, ContinuousClock.now < deadline {
+            func busy(_ report: LoadBalancerTraffic) -> Bool {
+                instances.contains { report.instance($0).map { $0.inFlight > 0 } ?? false }
+            }
+            while busy(report), ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(20))
                 guard let next = try? await call(process, .GET, "/traffic", body: nil) else { break }
                 report = next

@@ -62,6 +62,10 @@ public struct LocalCloudProvider: CloudProvider {
         return record
     }
 
+    public func syncLoadBalancers(of group: ServerGroupRecord) async throws {
+        try await reconciler.drainLoadBalancers(of: group)
+    }
+
     public func instances(of group: String?, includeTerminated: Bool) async throws -> [InstanceRecord] {
         try await store.instances(of: group, includeTerminated: includeTerminated)
     }

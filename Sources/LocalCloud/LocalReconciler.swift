@@ -193,10 +193,17 @@ public final class LocalReconciler: Service, Sendable {
         ending.statusReason = reason
         try await store.saveInstance(ending)
         if let group = try await store.serverGroup(named: record.autoScalingGroupName), !group.loadBalancerNames.isEmpty {
-            await loadBalancers.drain(record.instanceId, of: group, routingGroups: try await routingGroups(try await store.serverGroups()))
+            await loadBalancers.drain([record.instanceId], of: group, routingGroups: try await routingGroups(try await store.serverGroups()))
         }
         try await finishTermination(ending, reason: reason)
         poke()
+    }
+
+    /// Pushes the routing the store holds now to `group`'s load balancers and waits until its
+    /// instances that left it have finished their requests (after a group was disabled).
+    public func drainLoadBalancers(of group: ServerGroupRecord) async throws {
+        let instances = Set(try await store.instances(of: group.autoScalingGroupName, includeTerminated: false).map(\.instanceId))
+        await loadBalancers.drain(instances, of: group, routingGroups: try await routingGroups(try await store.serverGroups()))
     }
 
     /// Every group with its live instances, for the load balancers' routing.

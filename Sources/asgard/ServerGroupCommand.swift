@@ -256,7 +256,43 @@ struct InstanceCommand: AsyncParsableCommand {
 /// `asgard cluster …`.
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cluster", abstract: "List and show clusters.", subcommands: [List.self, Show.self])
+        commandName: "cluster", abstract: "List and show clusters; enable and disable traffic to their server groups.",
+        subcommands: [List.self, Show.self, Enable.self, Disable.self])
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Take a server group out of its load balancers (draining) and suspend Launch and Terminate.",
+            discussion: "Refused for the cluster's last enabled group unless --force.\n\nExample:\n  asgard cluster disable shop-prod-v000")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The server group.") var name: String
+        @Flag(help: "Disable it even if it is the last enabled group of its cluster.") var force = false
+
+        func run() async throws {
+            try await runReporting {
+                var fields = ["name": name]
+                if force { fields["force"] = "true" }
+                let reply = try await global.client().post("/\(pathSegment(global.region))/cluster/deactivate", fields: fields)
+                if global.output == .json { return print(TableOutput.raw(reply.body)) }
+                print("Disabled traffic to \(name) (task \(reply.headers.first(name: "X-Task-Id") ?? "?")); its requests in flight finished")
+            }
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put a server group back into its load balancers and resume Launch and Terminate.",
+            discussion: "Example:\n  asgard cluster enable shop-prod-v000")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The server group.") var name: String
+
+        func run() async throws {
+            try await runReporting {
+                let reply = try await global.client().post("/\(pathSegment(global.region))/cluster/activate", fields: ["name": name])
+                if global.output == .json { return print(TableOutput.raw(reply.body)) }
+                print("Enabled traffic to \(name) (task \(reply.headers.first(name: "X-Task-Id") ?? "?")); its instances take requests once they pass the health check")
+            }
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List clusters.", discussion: "Example:\n  asgard cluster list")

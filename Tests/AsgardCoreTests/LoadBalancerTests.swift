@@ -94,3 +94,29 @@ struct LoadBalancerTests {
         #expect(ServerGroupPlanner.plan(group, instances: [observation], now: later).isEmpty)
     }
 }
+
+@Suite("Cluster traffic")
+struct ClusterTrafficTests {
+    static func group(_ version: Int, balancers: [String] = ["shop"], suspended: [ScalingProcess] = []) -> ServerGroupRecord {
+        LoadBalancerTests.group("shop-prod-v00\(version)", balancers: balancers, suspended: suspended)
+    }
+
+    @Test func aGroupIsEnabledWhenItsLoadBalancersSendItRequests() {
+        #expect(ClusterTraffic.isEnabled(Self.group(0)))
+        #expect(!ClusterTraffic.isEnabled(Self.group(0, balancers: [])))
+        #expect(!ClusterTraffic.isEnabled(Self.group(0, suspended: [.addToLoadBalancer])))
+        #expect(ClusterTraffic.isEnabled(Self.group(0, suspended: [.launch])))
+    }
+
+    @Test func theTrafficGuardKeepsTheLastEnabledGroup() throws {
+        let only = Self.group(0)
+        let problem = try #require(ClusterTraffic.guardProblem(disabling: only, cluster: [only]))
+        #expect(problem.hasPrefix("shop-prod-v000 is the last enabled server group of cluster shop-prod"))
+        // Another enabled group, a group already disabled, or one without a load balancer: allowed.
+        #expect(ClusterTraffic.guardProblem(disabling: only, cluster: [only, Self.group(1)]) == nil)
+        #expect(ClusterTraffic.guardProblem(disabling: Self.group(1, suspended: [.addToLoadBalancer]), cluster: [only]) == nil)
+        #expect(ClusterTraffic.guardProblem(disabling: Self.group(2, balancers: []), cluster: [Self.group(2, balancers: [])]) == nil)
+        // A disabled sibling does not count as enabled.
+        #expect(ClusterTraffic.guardProblem(disabling: only, cluster: [only, Self.group(1, suspended: [.addToLoadBalancer])]) != nil)
+    }
+}

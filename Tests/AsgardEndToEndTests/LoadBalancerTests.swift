@@ -323,6 +323,54 @@ struct LoadBalancerTests {
         #expect(history.statusReason?.contains("failed the health check of load balancer shop-prod") == true, "\(history.statusReason ?? "")")
     }
 
+    @Test func disablingAGroupUnderLoadDrainsItWithoutAFailedRequestAndKeepsTheLastEnabledOne() async throws {
+        let scratch = try Scratch("lb-disable")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let v1 = try await LocalCloudTests().registerSample(server)
+        let body = try JSONSerialization.data(withJSONObject: ["name": "shop", "version": "2.0.0",
+                                                               "command": [LocalCloudTests.sampleApp, "--version-label", "2.0.0"]])
+        let v2 = try APIJSON.decoder().decode(ImageRecord.self, from: try await HTTP.postJSON(server.url + "/local/image/register", body).body)
+        let port = try await createBalancer(server)
+        let old = try await createGroup(server, image: v1, desired: 2)
+        try await waitHealthy(server, 2)
+        let guarded = try await HTTP.postForm(server.url + "/local/cluster/deactivate", [("name", old)])
+        #expect(guarded.status == 409)
+        #expect(guarded.text.contains("last enabled server group of cluster shop-prod"))
+
+        let new = try await createGroup(server, image: v2.imageId.rawValue, desired: 2)
+        try await waitHealthy(server, 4)
+        let url = "http://127.0.0.1:\(port)/"
+        let (load, _) = try await Load.during(url) { load in
+            try await waitUntil("traffic on both groups") { load.ok > 40 }
+            let disabled = try await HTTP.postForm(server.url + "/local/cluster/deactivate", [("name", old)])
+            #expect(disabled.status == 200, "\(disabled.text)")
+            #expect(try APIJSON.decoder().decode(ServerGroupJSON.self, from: disabled.body).trafficState == "disabled")
+            for _ in 0..<20 {
+                #expect(try await HTTP.get(url, accept: "*/*", token: nil).text.contains("\"version\": \"2.0.0\""))
+            }
+            let afterDisable = load.ok
+            try await waitUntil("traffic on the new group alone") { load.ok > afterDisable + 40 }
+        }
+        #expect(load.failures.isEmpty, "\(load.failures.prefix(3))")
+        let tasks = try await HTTP.get(server.url + "/task/list.json?limit=5").text
+        #expect(tasks.contains("Disable traffic to \(old)"))
+
+        let asgard = CLI(server)
+        let enabled = try asgard("cluster", "enable", old)
+        #expect(enabled.status == 0, "\(enabled.stderr)")
+        #expect(try await LocalCloudTests().group(server, old).trafficState == "enabled")
+        try await waitHealthy(server, 4)
+        #expect(try asgard("cluster", "disable", new).stdout.hasPrefix("Disabled traffic to \(new)"))
+        let last = try asgard("cluster", "disable", old)
+        #expect(last.status == 1)
+        #expect(last.stderr.contains("asgard cluster disable --force"))
+        #expect(try asgard("cluster", "disable", old, "--force").status == 0)
+        let none = try await HTTP.get(url, accept: "*/*", token: nil)
+        #expect(none.status == 503)
+    }
+
     @Test func aServerCrashUnderLoadFailsNoRequestAndTheRestartReadoptsTheLoadBalancer() async throws {
         let scratch = try Scratch("lb-crash")
         defer { scratch.remove() }

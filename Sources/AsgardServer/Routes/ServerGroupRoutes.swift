@@ -216,6 +216,37 @@ extension Console {
         }
     }
 
+    /// `/{region}/cluster/deactivate` and `/activate`: Asgard's disable and enable of a group.
+    func addTrafficRoutes(to table: RouteTable) {
+        let regionParameter = EndpointDoc.Parameter.path("region", "A region of a local account, e.g. local")
+        table.post("/{region}/cluster/deactivate", doc: EndpointDoc(
+            summary: "Disable traffic to a server group: suspend Launch, Terminate and AddToLoadBalancer and drain it from its load balancers; refused for the cluster's last enabled group unless force=true",
+            tag: "Cluster",
+            parameters: [regionParameter, .field("name", "The server group", required: true),
+                         .field("force", "true to disable the last enabled group of the cluster", type: "boolean")],
+            answers: [.ok("ServerGroup"), .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
+        )) { input in
+            let region = try localRegion(input)
+            let name = try await authorizeGroup(input, field: "name")
+            let (group, task) = try await groups.deactivate(name, force: input.fields["force"] == "true", user: input.userName)
+            input.audit.task(task.id.rawValue)
+            if input.wantsJSON { return try Responses.json(try await groups.json(group), headers: taskHeaders(task.id, location: nil)) }
+            return Responses.seeOther("/\(region)/autoScaling/show/\(name)")
+        }
+        table.post("/{region}/cluster/activate", doc: EndpointDoc(
+            summary: "Enable traffic to a server group: resume Launch, Terminate and AddToLoadBalancer, registering it with its load balancers",
+            tag: "Cluster", parameters: [regionParameter, .field("name", "The server group", required: true)],
+            answers: [.ok("ServerGroup"), .badRequest, .unauthorized, .forbidden, .notFound]
+        )) { input in
+            let region = try localRegion(input)
+            let name = try await authorizeGroup(input, field: "name")
+            let (group, task) = try await groups.activate(name, user: input.userName)
+            input.audit.task(task.id.rawValue)
+            if input.wantsJSON { return try Responses.json(try await groups.json(group), headers: taskHeaders(task.id, location: nil)) }
+            return Responses.seeOther("/\(region)/autoScaling/show/\(name)")
+        }
+    }
+
     private func clusterList() async throws -> [ClusterJSON] {
         var byCluster: [String: [ServerGroupJSON]] = [:]
         var order: [String] = []
@@ -234,11 +265,11 @@ extension Console {
         return record
     }
 
-    /// Changing a group needs the owner or deployer role on its application.
     private func loadBalancerNames() async throws -> [String] {
         try await loadBalancers.cloud.loadBalancers().map(\.loadBalancerName.rawValue)
     }
 
+    /// Changing a group needs the owner or deployer role on its application.
     @discardableResult
     private func authorizeGroup(_ input: RouteInput, field: String) async throws -> String {
         guard let name = input.fields[field], !name.isEmpty else { throw ConsoleError.invalid(field, "is required: the server group") }

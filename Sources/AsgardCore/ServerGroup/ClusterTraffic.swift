@@ -1,0 +1,20 @@
+/// Asgard's rules for taking server groups in and out of service (its "disable" and "enable").
+public enum ClusterTraffic {
+    /// The processes disabling a group suspends, and enabling it resumes, as Asgard does.
+    public static let disableProcesses: [ScalingProcess] = [.launch, .terminate, .addToLoadBalancer]
+
+    /// True when `group`'s load balancers send it requests.
+    public static func isEnabled(_ group: ServerGroupRecord) -> Bool {
+        !group.loadBalancerNames.isEmpty && !group.isSuspended(.addToLoadBalancer)
+    }
+
+    /// Why disabling `group` is refused (the traffic guard), nil when it may go: a cluster must
+    /// keep an enabled group unless the caller forces it.
+    public static func guardProblem(disabling group: ServerGroupRecord, cluster: [ServerGroupRecord]) -> String? {
+        guard isEnabled(group) else { return nil }
+        let others = cluster.filter { $0.autoScalingGroupName != group.autoScalingGroupName && isEnabled($0) }
+        guard others.isEmpty else { return nil }
+        return "\(group.autoScalingGroupName) is the last enabled server group of cluster \(group.names?.cluster ?? group.autoScalingGroupName); "
+            + "disabling it leaves no server group taking traffic. Enable another group first, or force it (force=true; asgard cluster disable --force)"
+    }
+}
