@@ -24,6 +24,16 @@ let package = Package(
         .target(name: "AsgardCore"),
         .target(name: "AsgardAPI", dependencies: ["AsgardCore"]),
         .target(name: "AsgardCloud", dependencies: ["AsgardCore"]),
+        .target(
+            name: "AsgardEngine",
+            dependencies: [
+                "AsgardCore",
+                "AsgardCloud",
+                "AsgardStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(name: "CLocalCloudShims"),
         .target(
             name: "LocalCloud",
@@ -61,6 +71,7 @@ let package = Package(
             dependencies: [
                 "AsgardCore",
                 "AsgardCloud",
+                "AsgardEngine",
                 "AsgardStore",
                 "AsgardAPI",
                 "LocalCloud",

@@ -1,3 +1,4 @@
+import AsgardEngine
 import AsgardCloud
 import AsgardCore
 import AsgardStore
@@ -77,6 +78,10 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
                                      proxyExecutable: config.proxyExecutable ?? LoadBalancerFleet.defaultProxyExecutable,
                                      logger: reconcilerLogger, now: now)
     let cloud: any CloudProvider = LocalCloudProvider(store: store, reconciler: reconciler)
+    let operations = ClusterOperations(cloud: cloud, tasks: store, now: now)
+    var engineLogger = logger
+    engineLogger[metadataKey: "component"] = "deployments"
+    let deployments = DeploymentEngine(cloud: cloud, tasks: store, operations: operations, logger: engineLogger, now: now)
     let console = Console(
         applications: ApplicationRegistry(store: store, resources: CloudResourceLookup(cloud: cloud), now: now),
         tasks: store, accounts: config.accounts, layout: PageLayout(accounts: config.accounts), readiness: readiness,
@@ -84,8 +89,9 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
         images: ImageRegistry(cloud: cloud, now: now, usedBy: { id in
             try await cloud.serverGroups().filter { $0.imageId == id }.map(\.autoScalingGroupName)
         }),
-        groups: ServerGroupRegistry(cloud: cloud, applications: store, tasks: store, now: now),
+        groups: ServerGroupRegistry(cloud: cloud, applications: store, operations: operations, now: now),
         loadBalancers: LoadBalancerRegistry(cloud: cloud, applications: store, consolePort: config.port, now: now),
+        deployments: deployments,
         authenticator: authenticator, now: now)
 
     let router = Router(context: ConsoleRequestContext.self)
@@ -104,6 +110,7 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
     console.addServerGroupRoutes(to: table)
     console.addLoadBalancerRoutes(to: table)
     console.addTrafficRoutes(to: table)
+    console.addDeploymentRoutes(to: table)
     console.addUserRoutes(to: table)
     console.addTokenRoutes(to: table)
     console.addAuditRoutes(to: table)
@@ -126,7 +133,7 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
     let application = Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "asgard"),
-        services: [reconciler],
+        services: [reconciler, deployments],
         onServerRunning: { channel in
             readiness.markReady()
             onListening(channel.localAddress?.port ?? config.port)

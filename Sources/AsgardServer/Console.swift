@@ -1,3 +1,4 @@
+import AsgardEngine
 import AsgardCore
 import AsgardStore
 import Foundation
@@ -15,6 +16,7 @@ struct Console: Sendable {
     let images: ImageRegistry
     let groups: ServerGroupRegistry
     let loadBalancers: LoadBalancerRegistry
+    let deployments: DeploymentEngine
     let authenticator: Authenticator
     let now: @Sendable () -> Date
 

@@ -44,6 +44,13 @@ public protocol TaskStore: Sendable {
     /// Records a new task and answers it with its id.
     func createTask(_ draft: TaskDraft) async throws -> TaskRecord
 
+    /// Records a new task unless one for the same object is still running or waiting: the lock
+    /// that lets one deployment at a time change a cluster, kept in the store so that it outlives
+    /// a restart and ends with the task.
+    ///
+    /// - Throws: `StoreError.conflict` naming the running task.
+    func createExclusiveTask(_ draft: TaskDraft, checkpoint: String?) async throws -> TaskRecord
+
     /// Appends a line to a task's log.
     ///
     /// - Throws: `StoreError.notFound` when there is no such task.

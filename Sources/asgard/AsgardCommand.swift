@@ -17,7 +17,7 @@ struct AsgardCommand: AsyncParsableCommand {
           asgard task list
         """,
         subcommands: [ServeCommand.self, LoginCommand.self, LogoutCommand.self, AppCommand.self, ImageCommand.self, LoadBalancerCommand.self, ServerGroupCommand.self,
-                      InstanceCommand.self, ClusterCommand.self, TaskCommand.self,
+                      InstanceCommand.self, ClusterCommand.self, DeployCommand.self, DeploymentCommand.self, TaskCommand.self,
                       UserCommand.self, TokenCommand.self, AuditCommand.self, LoadBalancerProxyCommand.self]
     )
 }

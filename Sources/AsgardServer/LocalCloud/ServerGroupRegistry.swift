@@ -1,3 +1,4 @@
+import AsgardEngine
 import AsgardCloud
 import AsgardAPI
 import AsgardCore
@@ -9,7 +10,7 @@ import LocalCloud
 struct ServerGroupRegistry: Sendable {
     let cloud: any CloudProvider
     let applications: any ApplicationStore
-    let tasks: any TaskStore
+    let operations: ClusterOperations
     let now: @Sendable () -> Date
 
     /// The most instances one local group may have.
@@ -146,73 +147,21 @@ struct ServerGroupRegistry: Sendable {
     }
 
     func delete(_ name: String, force: Bool, user: String) async throws -> TaskRecord {
-        var group = try await show(name)
+        _ = try await show(name)
         let instances = try await cloud.instances(of: name, includeTerminated: false)
         if !instances.isEmpty && !force {
             throw ConsoleError(.conflict, "Server group \(name) still has \(instances.count) instance\(instances.count == 1 ? "" : "s"); resize it to 0 first or add force=true")
         }
-        let time = now()
-        if !instances.isEmpty {
-            group.minSize = 0
-            group.desiredCapacity = 0
-            _ = try await cloud.updateServerGroup(group, task: TaskDraft(
-                operation: "Delete server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local",
-                status: .running, log: [TaskLogLine(time: time, message: "Terminating \(instances.count) instances before deleting \(name)")]))
-            for instance in instances {
-                try await cloud.terminateInstance(instance, reason: "its server group \(name) is being deleted")
-            }
-        }
-        let task = TaskDraft(operation: "Delete server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local",
-                             status: .succeeded, log: [TaskLogLine(time: now(), message: "Deleted server group \(name)")])
-        return try await cloud.deleteServerGroup(named: name, task: task)
+        return try await operations.delete(name, user: user)
     }
 
-    /// Asgard's disable: suspends Launch, Terminate and AddToLoadBalancer, which takes the group out
-    /// of its load balancers, and waits until its requests in flight finish. Refused for the last
-    /// enabled group of its cluster (the traffic guard) unless `force`.
+    /// Asgard's disable of a group; see `ClusterOperations.disable`.
     func deactivate(_ name: String, force: Bool, user: String) async throws -> (ServerGroupRecord, TaskRecord) {
-        var group = try await show(name)
-        let cluster = try await cloud.serverGroups().filter { $0.names?.cluster == group.names?.cluster }
-        if !force, let problem = ClusterTraffic.guardProblem(disabling: group, cluster: cluster) {
-            throw ConsoleError(.conflict, problem)
-        }
-        let added = ClusterTraffic.disableProcesses.filter { !group.isSuspended($0) }
-        group.suspendedProcesses += added
-        return try await changeTraffic(group, operation: "Disable traffic to \(name)", user: user,
-                                       first: "Suspending \(added.isEmpty ? "nothing (all were suspended)" : added.map(\.rawValue).joined(separator: ", "))"
-                                           + (force ? "; forced past the traffic guard" : "")) { instances, elapsed in
-            group.loadBalancerNames.isEmpty ? "\(name) has no load balancer; nothing to deregister"
-                : "Deregistered \(instances) instance\(instances == 1 ? "" : "s") from \(group.loadBalancerNames.joined(separator: ", ")); requests in flight finished after \(elapsed) ms"
-        }
+        try await operations.disable(try await show(name), force: force, user: user)
     }
 
-    /// Asgard's enable: resumes Launch, Terminate and AddToLoadBalancer, which puts the group back
-    /// into its load balancers.
+    /// Asgard's enable of a group; see `ClusterOperations.enable`.
     func activate(_ name: String, user: String) async throws -> (ServerGroupRecord, TaskRecord) {
-        var group = try await show(name)
-        let resumed = group.suspendedProcesses.filter { ClusterTraffic.disableProcesses.contains($0) }
-        group.suspendedProcesses.removeAll { ClusterTraffic.disableProcesses.contains($0) }
-        return try await changeTraffic(group, operation: "Enable traffic to \(name)", user: user,
-                                       first: "Resuming \(resumed.isEmpty ? "nothing (none was suspended)" : resumed.map(\.rawValue).joined(separator: ", "))") { instances, _ in
-            group.loadBalancerNames.isEmpty ? "\(name) has no load balancer; nothing to register"
-                : "Registered \(instances) instance\(instances == 1 ? "" : "s") with \(group.loadBalancerNames.joined(separator: ", ")); each takes requests once it passes the health check"
-        }
-    }
-
-    /// Saves `group` with a running task, brings its load balancers in line, logs how that went
-    /// and marks the task succeeded.
-    private func changeTraffic(_ group: ServerGroupRecord, operation: String, user: String, first: String,
-                               done: (Int, Int) -> String) async throws -> (ServerGroupRecord, TaskRecord) {
-        let started = ContinuousClock.now
-        let task = try await cloud.updateServerGroup(group, task: TaskDraft(
-            operation: operation, objectType: .serverGroup, objectId: group.autoScalingGroupName, user: user, region: "local",
-            status: .running, log: [TaskLogLine(time: now(), message: first)]))
-        try await cloud.syncLoadBalancers(of: group)
-        let instances = try await cloud.instances(of: group.autoScalingGroupName, includeTerminated: false).count
-        let elapsed = ContinuousClock.now - started
-        let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
-        try await tasks.appendLog(to: task.id, TaskLogLine(time: now(), message: done(instances, milliseconds)))
-        try await tasks.updateTask(task.id, status: .succeeded, checkpoint: nil, at: now())
-        return (group, try await tasks.task(task.id) ?? task)
+        try await operations.enable(try await show(name), user: user)
     }
 }

@@ -180,6 +180,21 @@ enum OpenAPIDocument {
                 "type": "object", "required": ["cluster", "autoScalingGroups"],
                 "properties": ["cluster": ["type": "string"], "autoScalingGroups": ["type": "array", "items": ref("ServerGroup")]],
             ],
+            "Deployment": [
+                "type": "object",
+                "required": ["id", "taskUrl", "cluster", "imageId", "strategy", "capacity", "status", "user", "startTime", "updateTime",
+                             "previousGroups", "steps"],
+                "properties": [
+                    "id": ["type": "integer"], "taskUrl": ["type": "string"], "cluster": ["type": "string"], "imageId": ["type": "string"],
+                    "strategy": ["type": "string", "enum": .array(DeploymentStrategy.allCases.map { .string($0.rawValue) })],
+                    "capacity": ["type": "object", "properties": ["min": ["type": "integer"], "desired": ["type": "integer"], "max": ["type": "integer"]]],
+                    "status": ["type": "string"], "user": ["type": "string"], "startTime": dateTime, "updateTime": dateTime,
+                    "newGroup": ["type": "string"], "previousGroups": ["type": "array", "items": ["type": "string"]],
+                    "steps": ["type": "array", "items": ["type": "object", "properties": ["name": ["type": "string"], "state": ["type": "string"],
+                                                                                       "finishedTime": dateTime]]],
+                    "log": ["type": "array", "items": ["type": "object"]],
+                ],
+            ],
             "LoadBalancer": [
                 "type": "object",
                 "required": ["loadBalancerName", "url", "listenerPort", "healthCheck", "algorithm", "drainingTimeout", "trafficWeights",

@@ -150,6 +150,23 @@ extension SQLiteStore: TaskStore {
         try await pool.write { db in try SQLiteStore.insertTask(draft, db: db) }
     }
 
+    public func createExclusiveTask(_ draft: TaskDraft, checkpoint: String?) async throws -> TaskRecord {
+        try await pool.write { db in
+            if let running = try Row.fetchOne(db, sql: """
+                SELECT id, operation FROM task WHERE objectType = ? AND objectId = ? AND status IN ('running', 'waiting') ORDER BY id LIMIT 1
+                """, arguments: [draft.objectType.rawValue, draft.objectId]) {
+                let id: Int64 = running["id"]
+                let operation: String = running["operation"]
+                throw StoreError(.conflict, "\(draft.objectType.rawValue) \(draft.objectId) is busy with task \(id) (\(operation)); wait for it to end or cancel it")
+            }
+            let record = try SQLiteStore.insertTask(draft, db: db)
+            try db.execute(sql: "UPDATE task SET checkpoint = ? WHERE id = ?", arguments: [checkpoint, record.id.rawValue])
+            var stored = record
+            stored.checkpoint = checkpoint
+            return stored
+        }
+    }
+
     public func appendLog(to id: TaskID, _ line: TaskLogLine) async throws {
         try await pool.write { db in
             try db.execute(sql: "UPDATE task SET updateTime = ? WHERE id = ?",

@@ -1,0 +1,65 @@
+import AsgardCore
+import Foundation
+
+/// A deployment as the API shows it: what was asked, where it is, and its log.
+public struct DeploymentJSON: Codable, Sendable, Hashable {
+    public var id: TaskID
+    public var taskUrl: String
+    public var cluster: String
+    public var imageId: ImageID
+    public var strategy: DeploymentStrategy
+    public var capacity: DeploymentCapacity
+    public var status: TaskStatus
+    public var user: String
+    public var startTime: Date
+    public var updateTime: Date
+    /// The group it creates, once named.
+    public var newGroup: String?
+    /// The cluster's groups when it started.
+    public var previousGroups: [String]
+    public var steps: [Step]
+    public var log: [TaskLogLine]?
+
+    /// One step and how far it got.
+    public struct Step: Codable, Sendable, Hashable {
+        public var name: DeploymentStep
+        /// `done`, `running`, `pending` or `failed`.
+        public var state: String
+        public var finishedTime: Date?
+    }
+
+    /// The API view of a deployment task, nil when `task` is not one.
+    public init?(_ task: TaskRecord, includeLog: Bool) {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard task.objectType == .cluster, let input = task.input,
+              let request = try? decoder.decode(DeploymentRequest.self, from: Data(input.utf8)) else { return nil }
+        let state = task.checkpoint.flatMap { try? decoder.decode(DeploymentState.self, from: Data($0.utf8)) }
+        let plan = DeploymentStep.plan(request.strategy)
+        let current = task.status == .succeeded ? plan.count : state?.step ?? 0
+        id = task.id
+        taskUrl = TaskJSON.url(for: task.id)
+        cluster = request.cluster
+        imageId = request.imageId
+        strategy = request.strategy
+        capacity = request.capacity
+        status = task.status
+        user = task.user
+        startTime = task.startTime
+        updateTime = task.updateTime
+        newGroup = state?.newGroup ?? task.log.lazy.compactMap { DeploymentJSON.createdGroup(in: $0.message) }.first
+        previousGroups = state?.previousGroups ?? []
+        steps = plan.enumerated().map { index, step in
+            let stepState = index < current ? "done" : index > current ? "pending"
+                : task.status == .failed ? "failed" : task.status.isFinished ? "pending" : "running"
+            return Step(name: step, state: stepState, finishedTime: state?.finished[index])
+        }
+        log = includeLog ? task.log : nil
+    }
+
+    /// The group a "Created NAME from …" log line names.
+    static func createdGroup(in message: String) -> String? {
+        guard message.hasPrefix("Created "), let name = message.dropFirst(8).split(separator: " ").first else { return nil }
+        return String(name)
+    }
+}

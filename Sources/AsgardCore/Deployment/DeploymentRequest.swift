@@ -1,0 +1,63 @@
+import Foundation
+
+/// How a deployment moves users to the new version. Stored by raw value.
+public enum DeploymentStrategy: String, CaseIterable, Sendable, Codable {
+    /// Create the next group, wait until it is healthy, enable it, disable the previous ones and
+    /// keep the newest disabled group for an instant rollback.
+    case redBlack
+    /// Red/black, then delete every previous group.
+    case highlander
+}
+
+/// The sizes of the group a deployment creates.
+public struct DeploymentCapacity: Sendable, Hashable, Codable {
+    public var min: Int
+    public var desired: Int
+    public var max: Int
+
+    /// Creates a capacity.
+    public init(min: Int, desired: Int, max: Int) {
+        self.min = min
+        self.desired = desired
+        self.max = max
+    }
+}
+
+/// What `POST /{region}/deployment/start` asks for.
+public struct DeploymentRequest: Sendable, Hashable, Codable {
+    public var cluster: String
+    public var imageId: ImageID
+    public var strategy: DeploymentStrategy
+    public var capacity: DeploymentCapacity
+    /// The load balancers of the new group; nil: those of the newest group of the cluster.
+    public var loadBalancers: [String]?
+    /// Disabled previous groups red/black keeps for a rollback (default 1).
+    public var keepDisabledGroups: Int?
+
+    /// Creates a request.
+    public init(cluster: String, imageId: ImageID, strategy: DeploymentStrategy, capacity: DeploymentCapacity,
+                loadBalancers: [String]? = nil, keepDisabledGroups: Int? = nil) {
+        self.cluster = cluster
+        self.imageId = imageId
+        self.strategy = strategy
+        self.capacity = capacity
+        self.loadBalancers = loadBalancers
+        self.keepDisabledGroups = keepDisabledGroups
+    }
+
+    /// Every rule the request breaks on its own, by field.
+    public var problems: [FieldError] {
+        var problems: [FieldError] = []
+        if Names(parsing: cluster)?.cluster != cluster || Names(parsing: cluster)?.push != nil {
+            problems.append(FieldError(field: "cluster", message: "'\(cluster)' is not a cluster name (app-stack-detail without a push version)"))
+        }
+        let c = capacity
+        if c.min < 0 || c.max > 50 || !(c.min <= c.desired && c.desired <= c.max) {
+            problems.append(FieldError(field: "capacity", message: "needs 0 <= min <= desired <= max <= 50; got min \(c.min), desired \(c.desired), max \(c.max)"))
+        }
+        if let keep = keepDisabledGroups, !(0...10).contains(keep) {
+            problems.append(FieldError(field: "keepDisabledGroups", message: "\(keep) must be from 0 to 10"))
+        }
+        return problems
+    }
+}

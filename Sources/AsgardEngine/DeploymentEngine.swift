@@ -1,0 +1,217 @@
+import AsgardCloud
+import AsgardCore
+import AsgardStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs deployments as durable tasks: the request is the task's input, the `DeploymentState`
+/// its checkpoint, saved after every step. A deployment interrupted by a crash or a stop of the
+/// server goes on from its last finished step at the next start; one cluster runs one
+/// deployment at a time (the store refuses a second while the first runs).
+public final class DeploymentEngine: Service, Sendable {
+    let cloud: any CloudProvider
+    let tasks: any TaskStore
+    let operations: ClusterOperations
+    let logger: Logger
+    let now: @Sendable () -> Date
+    /// How long the new group may take to become healthy.
+    let healthyTimeout: Duration
+    private let started: AsyncStream<TaskID>
+    private let starter: AsyncStream<TaskID>.Continuation
+
+    /// Creates the engine.
+    public init(cloud: any CloudProvider, tasks: any TaskStore, operations: ClusterOperations, healthyTimeout: Duration = .seconds(600),
+                logger: Logger, now: @escaping @Sendable () -> Date) {
+        self.cloud = cloud
+        self.tasks = tasks
+        self.operations = operations
+        self.healthyTimeout = healthyTimeout
+        self.logger = logger
+        self.now = now
+        (started, starter) = AsyncStream.makeStream(of: TaskID.self)
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    /// Checks `request` against the cloud, records its task (refused while another deployment of
+    /// the cluster runs) and starts it.
+    ///
+    /// - Throws: `CloudError.invalidRequest` naming what is wrong; `StoreError.conflict` while the
+    ///   cluster is busy.
+    public func start(_ request: DeploymentRequest, user: String) async throws -> TaskRecord {
+        let problems = request.problems
+        guard problems.isEmpty else { throw CloudError(.invalidRequest, ValidationFailure(problems).message) }
+        guard try await cloud.image(request.imageId) != nil else {
+            throw CloudError(.invalidRequest, "imageId: '\(request.imageId)' is not a registered image; see /local/image/list")
+        }
+        let known = Set(try await cloud.loadBalancers().map(\.loadBalancerName.rawValue))
+        for name in request.loadBalancers ?? [] where !known.contains(name) {
+            throw CloudError(.invalidRequest, "loadBalancers: '\(name)' is not a load balancer; see /local/loadBalancer/list")
+        }
+        let previous = try await cloud.serverGroups().filter { $0.names?.cluster == request.cluster }.map(\.autoScalingGroupName)
+        let state = DeploymentState(previousGroups: previous)
+        let steps = DeploymentStep.plan(request.strategy)
+        let task = try await tasks.createExclusiveTask(TaskDraft(
+            operation: "Deploy \(request.imageId) to \(request.cluster) (\(request.strategy.rawValue))", objectType: .cluster,
+            objectId: request.cluster, user: user, region: "local", status: .running,
+            log: [TaskLogLine(time: now(), message: "Deploying \(request.imageId) to \(request.cluster) with \(request.strategy.rawValue): "
+                + steps.map(\.rawValue).joined(separator: ", ")
+                + (previous.isEmpty ? "; the cluster has no server group yet" : "; previous groups: \(previous.joined(separator: ", "))"))],
+            input: String(decoding: try Self.encoder.encode(request), as: UTF8.self)),
+            checkpoint: String(decoding: try Self.encoder.encode(state), as: UTF8.self))
+        starter.yield(task.id)
+        return task
+    }
+
+    /// The deployments that were running when the server stopped.
+    func unfinished() async throws -> [TaskID] {
+        var ids: [TaskID] = []
+        for status in [TaskStatus.running, .waiting] {
+            let page = try await tasks.tasks(TaskQuery(status: status, objectType: .cluster, limit: 1000))
+            ids += page.tasks.filter { $0.input != nil }.map(\.id)
+        }
+        return ids
+    }
+
+    public func run() async throws {
+        let resumed = (try? await unfinished()) ?? []
+        await withDiscardingTaskGroup { group in
+            for id in resumed {
+                logger.info("Resuming deployment", metadata: ["task": "\(id)"])
+                group.addTask { await self.execute(id) }
+            }
+            for await id in started.cancelOnGracefulShutdown() {
+                group.addTask { await self.execute(id) }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Runs a deployment from its checkpoint to its end, unless the server stops first.
+    func execute(_ id: TaskID) async {
+        do {
+            guard let task = try await tasks.task(id), let input = task.input, let checkpoint = task.checkpoint else { return }
+            let request = try Self.decoder.decode(DeploymentRequest.self, from: Data(input.utf8))
+            var state = try Self.decoder.decode(DeploymentState.self, from: Data(checkpoint.utf8))
+            let steps = DeploymentStep.plan(request.strategy)
+            while state.step < steps.count {
+                if Task.isCancelled { return }
+                let step = steps[state.step]
+                try await perform(step, request: request, state: &state, task: task)
+                if Task.isCancelled { return }
+                state.finished[state.step] = now()
+                state.step += 1
+                try await save(state, of: id)
+            }
+            try await log(id, "Deployment finished: \(state.newGroup ?? "?") serves \(request.cluster)")
+            try await tasks.updateTask(id, status: .succeeded, checkpoint: nil, at: now())
+        } catch is CancellationError {
+            return
+        } catch where Task.isCancelled {
+            // The server is stopping: the deployment goes on from its checkpoint at the next start.
+            return
+        } catch {
+            logger.warning("Deployment failed", metadata: ["task": "\(id)", "error": "\(error)"])
+            try? await log(id, "Deployment failed: \(error)")
+            try? await tasks.updateTask(id, status: .failed, checkpoint: nil, at: now())
+        }
+    }
+
+    private func save(_ state: DeploymentState, of id: TaskID) async throws {
+        try await tasks.updateTask(id, status: .running, checkpoint: String(decoding: try Self.encoder.encode(state), as: UTF8.self), at: now())
+    }
+
+    private func log(_ id: TaskID, _ message: String) async throws {
+        try await tasks.appendLog(to: id, TaskLogLine(time: now(), message: message))
+    }
+
+    private func perform(_ step: DeploymentStep, request: DeploymentRequest, state: inout DeploymentState, task: TaskRecord) async throws {
+        let started = ContinuousClock.now
+        switch step {
+        case .createGroup:
+            let cluster = try await cloud.serverGroups().filter { $0.names?.cluster == request.cluster }
+            let newest = cluster.last
+            if state.newGroup == nil {
+                // The name is fixed before the group exists, so that a resumed step finds it.
+                state.newGroup = GroupNaming.nextGroupName(cluster: request.cluster, previousGroup: newest?.autoScalingGroupName)
+                try await save(state, of: task.id)
+            }
+            guard let name = state.newGroup else { return }
+            if try await cloud.serverGroup(named: name) != nil {
+                try await log(task.id, "Server group \(name) exists already; going on")
+                return
+            }
+            let balancers = request.loadBalancers ?? newest?.loadBalancerNames ?? []
+            let healthCheck: HealthCheckType = balancers.isEmpty ? .ec2 : newest?.healthCheckType ?? .ec2
+            let group = ServerGroupRecord(
+                autoScalingGroupName: name, imageId: request.imageId, minSize: request.capacity.min, desiredCapacity: request.capacity.desired,
+                maxSize: request.capacity.max, healthCheckType: healthCheck, healthCheckGracePeriod: newest?.healthCheckGracePeriod ?? 0,
+                terminationPolicies: newest?.terminationPolicies ?? [.default], suspendedProcesses: [], loadBalancerNames: balancers,
+                createdTime: now())
+            _ = try await cloud.createServerGroup(group, task: TaskDraft(
+                operation: "Create server group \(name)", objectType: .serverGroup, objectId: name, user: task.user, region: "local",
+                status: .succeeded, log: [TaskLogLine(time: now(), message: "Created \(name) from \(request.imageId) for deployment task \(task.id)")]))
+            try await log(task.id, "Created \(name) from \(request.imageId): min \(request.capacity.min), desired \(request.capacity.desired), max \(request.capacity.max)"
+                + (balancers.isEmpty ? ", no load balancer" : ", behind \(balancers.joined(separator: ", "))"))
+        case .waitHealthy:
+            guard let name = state.newGroup, let group = try await cloud.serverGroup(named: name) else {
+                throw CloudError(.notFound, "the new server group \(state.newGroup ?? "?") is gone")
+            }
+            let deadline = ContinuousClock.now + healthyTimeout
+            while true {
+                let (ready, total) = try await readiness(of: group)
+                if ready >= group.desiredCapacity {
+                    try await log(task.id, "\(name): \(ready) of \(group.desiredCapacity) instances InService"
+                        + (group.loadBalancerNames.isEmpty ? "" : " and healthy in \(group.loadBalancerNames.joined(separator: ", "))")
+                        + " after \(ClusterOperations.milliseconds(since: started)) ms")
+                    return
+                }
+                guard ContinuousClock.now < deadline else {
+                    throw CloudError(.unavailable, "\(name) had \(ready) of \(group.desiredCapacity) healthy instances (\(total) running) after \(healthyTimeout)")
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        case .disablePrevious:
+            for name in state.previousGroups {
+                guard let group = try await cloud.serverGroup(named: name), ClusterTraffic.isEnabled(group) else { continue }
+                let (_, done) = try await operations.disable(group, force: true, user: task.user)
+                try await log(task.id, "Disabled \(name) (task \(done.id)): " + (done.log.last?.message ?? ""))
+            }
+        case .trimDisabled, .deletePrevious:
+            let existing = try await cloud.serverGroups().map(\.autoScalingGroupName)
+            let previous = state.previousGroups.filter { existing.contains($0) }
+            let doomed = step == .deletePrevious ? previous : DeploymentState.groupsToTrim(previous: previous, keep: request.keepDisabledGroups ?? 1)
+            for name in doomed {
+                let done = try await operations.delete(name, user: task.user)
+                try await log(task.id, "Deleted \(name) (task \(done.id))")
+            }
+            if step == .trimDisabled, let kept = previous.last, !doomed.contains(kept) {
+                try await log(task.id, "Kept \(kept) disabled for a rollback")
+            }
+        }
+    }
+
+    /// How many instances of `group` are InService and healthy in all its load balancers, and
+    /// how many run.
+    private func readiness(of group: ServerGroupRecord) async throws -> (Int, Int) {
+        let instances = try await cloud.instances(of: group.autoScalingGroupName, includeTerminated: false)
+        var ready = instances.filter { $0.lifecycleState == .inService && $0.healthStatus == .healthy }.map(\.instanceId)
+        for name in group.loadBalancerNames {
+            let traffic = await cloud.loadBalancerState(named: LoadBalancerName(rawValue: name)).traffic
+            ready = ready.filter { traffic?.instance($0)?.health == .healthy }
+        }
+        return (ready.count, instances.count)
+    }
+}

@@ -1,0 +1,107 @@
+import AsgardAPI
+import AsgardCore
+import AsgardEngine
+import AsgardStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+extension Console {
+    /// `/{region}/deployment/start` and `/deployment/list|show`: deployments as durable tasks.
+    func addDeploymentRoutes(to table: RouteTable) {
+        table.post("/{region}/deployment/start", doc: EndpointDoc(
+            summary: "Start a deployment: JSON {cluster, imageId, strategy (redBlack or highlander), capacity {min, desired, max}, loadBalancers?, keepDisabledGroups?}; one per cluster at a time",
+            tag: "Deployment",
+            parameters: [.path("region", "A region of a local account, e.g. local"),
+                         .field("cluster", "The cluster, e.g. shop-prod", required: true),
+                         .field("imageId", "The image to deploy", required: true),
+                         .field("strategy", "redBlack or highlander", required: true),
+                         .field("capacity", "{min, desired, max} of the new group (or the fields min, desired, max)", type: "object"),
+                         .field("min", "Fewest instances (default: desired)", type: "integer"),
+                         .field("desired", "Instances to run", type: "integer"),
+                         .field("max", "Most instances (default: desired)", type: "integer"),
+                         .field("loadBalancers", "The new group's load balancers (default: the newest group's)", type: "array"),
+                         .field("keepDisabledGroups", "Disabled previous groups red/black keeps for a rollback (default 1)", type: "integer")],
+            answers: [EndpointDoc.Answer(status: 202, description: "Started; follow taskUrl", schema: "TaskAccepted"),
+                      .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
+        )) { input in
+            _ = try localRegion(input)
+            let request = try deploymentRequest(input)
+            let app = Names(parsing: request.cluster)?.app ?? request.cluster
+            input.audit.object("cluster", request.cluster, application: app)
+            try input.require(.read)
+            try input.require(.deployApplication(AppName(rawValue: app)))
+            guard try await applications.store.application(named: AppName(rawValue: app)) != nil else {
+                throw ConsoleError.invalid("cluster", "'\(app)' is not a registered application; register it first (asgard app create)")
+            }
+            let task = try await deployments.start(request, user: input.userName)
+            input.audit.task(task.id.rawValue)
+            if input.wantsJSON {
+                return try Responses.json(TaskAccepted(taskId: task.id), status: .accepted,
+                                          headers: taskHeaders(task.id, location: "/deployment/show/\(task.id).json"))
+            }
+            return Responses.seeOther("/deployment/show/\(task.id)")
+        }
+
+        table.page("/deployment/list", doc: EndpointDoc(
+            summary: "List deployments, newest first", tag: "Deployment", answers: [.ok("[Deployment]"), .unauthorized]
+        )) { input in
+            let found = try await tasks.tasks(TaskQuery(objectType: .cluster, limit: 200))
+            let all = found.tasks.compactMap { DeploymentJSON($0, includeLog: false) }
+            if input.wantsJSON { return try Responses.json(all) }
+            return page(input, title: "Deployments", section: .task, body: DeploymentPages.list(all))
+        }
+
+        table.page("/deployment/show/{id}", doc: EndpointDoc(
+            summary: "Show a deployment: its steps, groups and log", tag: "Deployment",
+            parameters: [.path("id", "The deployment's task id")],
+            answers: [.ok("Deployment"), .unauthorized, .notFound]
+        )) { input in
+            let text = input.path("id")
+            guard let id = Int64(text), let task = try await tasks.task(TaskID(id)), let deployment = DeploymentJSON(task, includeLog: true) else {
+                throw ConsoleError.notFound("Deployment '\(text)' not found; see /deployment/list")
+            }
+            if input.wantsJSON { return try Responses.json(deployment) }
+            return page(input, title: "Deployment \(deployment.id)", section: .task, body: DeploymentPages.show(deployment))
+        }
+    }
+
+    /// A deployment request from a JSON body (with `capacity` as an object) or form fields.
+    private func deploymentRequest(_ input: RouteInput) throws -> DeploymentRequest {
+        var capacity: [String: Any] = [:]
+        if input.request.headers[.contentType]?.hasPrefix("application/json") == true,
+           let object = try? JSONSerialization.jsonObject(with: input.body) as? [String: Any] {
+            if let given = object["capacity"] {
+                guard let dictionary = given as? [String: Any] else {
+                    throw ConsoleError.invalid("capacity", "must be an object such as {\"min\": 1, \"desired\": 2, \"max\": 3}")
+                }
+                capacity = dictionary
+            }
+        }
+        func number(_ key: String) throws -> Int? {
+            let value: Any? = capacity[key] ?? input.fields[key]
+            switch value {
+            case nil: return nil
+            case let number as Int: return number
+            case let text as String where text.isEmpty: return nil
+            case let text as String:
+                guard let number = Int(text) else { throw ConsoleError.invalid(key, "'\(text)' is not a whole number") }
+                return number
+            default: throw ConsoleError.invalid(key, "must be a whole number")
+            }
+        }
+        guard let cluster = input.fields["cluster"], !cluster.isEmpty else { throw ConsoleError.invalid("cluster", "is required, e.g. shop-prod") }
+        guard let image = input.fields["imageId"], ImageID.isWellFormed(image) else {
+            throw ConsoleError.invalid("imageId", "is required: an image id such as img-1a2b3c4d")
+        }
+        guard let strategyText = input.fields["strategy"], let strategy = DeploymentStrategy(rawValue: strategyText) else {
+            throw ConsoleError.invalid("strategy", "'\(input.fields["strategy"] ?? "")' is not one of \(DeploymentStrategy.allCases.map(\.rawValue).joined(separator: ", ")) (rolling and custom are not available yet)")
+        }
+        guard let desired = try number("desired") else { throw ConsoleError.invalid("capacity", "desired is required: how many instances to run") }
+        let keep = try number("keepDisabledGroups")
+        return DeploymentRequest(cluster: cluster.lowercased(), imageId: ImageID(rawValue: image), strategy: strategy,
+                                 capacity: DeploymentCapacity(min: try number("min") ?? desired, desired: desired, max: try number("max") ?? desired),
+                                 loadBalancers: input.fields.has("loadBalancers") ? input.fields.list("loadBalancers") : nil,
+                                 keepDisabledGroups: keep)
+    }
+}
