@@ -1,0 +1,38 @@
+import AsgardCore
+import Foundation
+import Testing
+
+@Suite("Deployment plans")
+struct DeploymentPlanTests {
+    @Test func eachStrategyHasItsSteps() {
+        #expect(DeploymentStep.plan(.redBlack) == [.createGroup, .waitHealthy, .disablePrevious, .trimDisabled])
+        #expect(DeploymentStep.plan(.highlander) == [.createGroup, .waitHealthy, .disablePrevious, .deletePrevious])
+    }
+
+    @Test(arguments: [(0, ["a", "b", "c"]), (1, ["a", "b"]), (2, ["a"]), (5, [String]())])
+    func redBlackKeepsTheNewestDisabledGroups(_ keep: Int, _ trimmed: [String]) {
+        #expect(DeploymentState.groupsToTrim(previous: ["a", "b", "c"], keep: keep) == trimmed)
+    }
+
+    static func request(cluster: String = "shop-prod", min: Int = 1, desired: Int = 2, max: Int = 3, keep: Int? = nil) -> DeploymentRequest {
+        DeploymentRequest(cluster: cluster, imageId: ImageID(rawValue: "img-00000000"), strategy: .redBlack,
+                          capacity: DeploymentCapacity(min: min, desired: desired, max: max), keepDisabledGroups: keep)
+    }
+
+    @Test func requestsAreCheckedBeforeAnythingStarts() {
+        #expect(Self.request().problems.isEmpty)
+        #expect(Self.request(cluster: "shop-prod-v003").problems.map(\.field) == ["cluster"])
+        #expect(Self.request(min: 3, desired: 2).problems.map(\.field) == ["capacity"])
+        #expect(Self.request(max: 51).problems.map(\.field) == ["capacity"])
+        #expect(Self.request(keep: 11).problems.map(\.field) == ["keepDisabledGroups"])
+    }
+
+    @Test func theStateSurvivesItsJSON() throws {
+        var state = DeploymentState(previousGroups: ["shop-prod-v000"])
+        state.step = 2
+        state.newGroup = "shop-prod-v001"
+        state.finished = [0: Date(timeIntervalSince1970: 100), 1: Date(timeIntervalSince1970: 200)]
+        let decoded = try JSONDecoder().decode(DeploymentState.self, from: try JSONEncoder().encode(state))
+        #expect(decoded == state)
+    }
+}

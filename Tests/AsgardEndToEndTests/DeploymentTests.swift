@@ -1,0 +1,130 @@
+import AsgardAPI
+import AsgardCore
+import Foundation
+import Testing
+
+/// Deployments end to end: the real server, sample-app instances behind a real load balancer,
+/// and a load that must not see one failed request.
+@Suite("Deployments", .serialized)
+struct DeploymentTests {
+    func registerVersion(_ server: ServerProcess, _ version: String, extra: [String] = []) async throws -> String {
+        let body = try JSONSerialization.data(withJSONObject: ["name": "shop", "version": version,
+                                                               "command": [LocalCloudTests.sampleApp, "--version-label", version] + extra])
+        let reply = try await HTTP.postJSON(server.url + "/local/image/register", body)
+        #expect(reply.status == 201, "\(reply.text)")
+        return try APIJSON.decoder().decode(ImageRecord.self, from: reply.body).imageId.rawValue
+    }
+
+    func start(_ server: ServerProcess, image: String, strategy: String, desired: Int = 2, loadBalancers: [String]? = nil) async throws -> HTTP.Reply {
+        var document: [String: Any] = ["cluster": "shop-prod", "imageId": image, "strategy": strategy, "capacity": ["min": 1, "desired": desired, "max": 4]]
+        if let loadBalancers { document["loadBalancers"] = loadBalancers }
+        return try await HTTP.postJSON(server.url + "/local/deployment/start", try JSONSerialization.data(withJSONObject: document))
+    }
+
+    func deployment(_ server: ServerProcess, _ id: Int64) async throws -> DeploymentJSON {
+        try APIJSON.decoder().decode(DeploymentJSON.self, from: try await HTTP.get(server.url + "/deployment/show/\(id).json").body)
+    }
+
+    func finish(_ server: ServerProcess, _ reply: HTTP.Reply, seconds: Double = 60) async throws -> DeploymentJSON {
+        #expect(reply.status == 202, "\(reply.text)")
+        let id = try APIJSON.decoder().decode(TaskAccepted.self, from: reply.body).taskId.rawValue
+        var last: DeploymentJSON?
+        try await waitUntil("deployment \(id) to end", seconds: seconds) {
+            last = try await deployment(server, id)
+            return last?.status.isFinished == true
+        }
+        let done = try #require(last)
+        #expect(done.status == .succeeded, "\(done.log?.map(\.message) ?? [])")
+        return done
+    }
+
+    func version(_ port: Int) async throws -> String {
+        let reply = try await HTTP.get("http://127.0.0.1:\(port)/", accept: "*/*", token: nil)
+        return ((try JSONSerialization.jsonObject(with: reply.body) as? [String: String])?["version"]) ?? reply.text
+    }
+
+    @Test func redBlackAndHighlanderUnderLoadFailNoRequest() async throws {
+        let scratch = try Scratch("deploy")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
+        #expect(app.status == 201)
+        let v1 = try await registerVersion(server, "1.0.0")
+        let v2 = try await registerVersion(server, "2.0.0")
+        let port = try await LoadBalancerTests().createBalancer(server)
+
+        let bad = try await start(server, image: v1, strategy: "canary")
+        #expect(bad.status == 400)
+        #expect(bad.text.contains("strategy: 'canary' is not one of redBlack, highlander"))
+        let first = try await finish(server, try await start(server, image: v1, strategy: "redBlack", loadBalancers: ["shop-prod"]))
+        #expect(first.newGroup == "shop-prod-v000")
+        #expect(try await version(port) == "1.0.0")
+
+        let url = "http://127.0.0.1:\(port)/"
+        let (redBlackLoad, redBlack) = try await Load.during(url) { load in
+            try await waitUntil("traffic on version 1") { load.ok > 50 }
+            let started = try await start(server, image: v2, strategy: "redBlack")
+            let busy = try await start(server, image: v2, strategy: "redBlack")
+            #expect(busy.status == 409, "one deployment per cluster: \(busy.text)")
+            #expect(busy.text.contains("cluster shop-prod is busy with task"))
+            let done = try await finish(server, started)
+            let atEnd = load.ok
+            try await waitUntil("traffic after the deployment") { load.ok > atEnd + 50 }
+            return done
+        }
+        #expect(redBlackLoad.failures.isEmpty, "\(redBlackLoad.failures.prefix(3))")
+        #expect(redBlack.newGroup == "shop-prod-v001")
+        #expect(redBlack.steps.allSatisfy { $0.state == "done" })
+        for _ in 0..<10 { #expect(try await version(port) == "2.0.0") }
+        let kept = try await LocalCloudTests().group(server, "shop-prod-v000")
+        #expect(kept.trafficState == "disabled", "red/black keeps the previous group, disabled")
+
+        let (highlanderLoad, highlander) = try await Load.during(url) { load in
+            try await waitUntil("traffic on version 2") { load.ok > 50 }
+            let done = try await finish(server, try await start(server, image: v1, strategy: "highlander"))
+            let atEnd = load.ok
+            try await waitUntil("traffic after the deployment") { load.ok > atEnd + 50 }
+            return done
+        }
+        #expect(highlanderLoad.failures.isEmpty, "\(highlanderLoad.failures.prefix(3))")
+        #expect(highlander.newGroup == "shop-prod-v002")
+        for _ in 0..<10 { #expect(try await version(port) == "1.0.0") }
+        let groups = try APIJSON.decoder().decode([ServerGroupJSON].self, from: try await HTTP.get(server.url + "/local/autoScaling/list.json").body)
+        #expect(groups.map(\.autoScalingGroupName) == ["shop-prod-v002"], "highlander deletes every previous group")
+        let listed = try APIJSON.decoder().decode([DeploymentJSON].self, from: try await HTTP.get(server.url + "/deployment/list.json").body)
+        #expect(listed.map(\.strategy) == [.highlander, .redBlack, .redBlack])
+    }
+
+    @Test func aDeploymentInterruptedByAServerCrashFinishesAfterTheRestart() async throws {
+        let scratch = try Scratch("deploy-crash")
+        defer { scratch.remove() }
+        let dataDir = scratch.path + "/data"
+        let first = try await ServerProcess(dataDir: dataDir)
+        defer { first.stop() }
+        let app = try await HTTP.postForm(first.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
+        #expect(app.status == 201)
+        let slow = try await registerVersion(first, "1.0.0", extra: ["--startup-delay-ms", "2500"])
+        let port = try await LoadBalancerTests().createBalancer(first)
+        let started = try await start(first, image: slow, strategy: "redBlack", loadBalancers: ["shop-prod"])
+        #expect(started.status == 202, "\(started.text)")
+        let id = try APIJSON.decoder().decode(TaskAccepted.self, from: started.body).taskId.rawValue
+        try await waitUntil("the deployment waiting for its new group") {
+            try await deployment(first, id).steps.first?.state == "done"
+        }
+        first.crash()
+
+        let second = try await ServerProcess(dataDir: dataDir)
+        defer { second.stop() }
+        var done: DeploymentJSON?
+        try await waitUntil("the resumed deployment to end", seconds: 60) {
+            done = try await deployment(second, id)
+            return done?.status.isFinished == true
+        }
+        #expect(done?.status == .succeeded, "\(done?.log?.map(\.message) ?? [])")
+        #expect(done?.newGroup == "shop-prod-v000")
+        let groups = try APIJSON.decoder().decode([ServerGroupJSON].self, from: try await HTTP.get(second.url + "/local/autoScaling/list.json").body)
+        #expect(groups.map(\.autoScalingGroupName) == ["shop-prod-v000"], "the resumed step did not create a second group")
+        #expect(try await version(port) == "1.0.0")
+    }
+}
