@@ -85,7 +85,69 @@ public final class DeploymentEngine: Service, Sendable {
         return ids
     }
 
+    /// Puts traffic back on the previous group of `cluster` after a deployment: enables the newest
+    /// disabled group older than the newest enabled one, waits until it is healthy in its load
+    /// balancers, then disables the newer one (which stays for inspection). Holds the cluster's
+    /// lock while it runs.
+    ///
+    /// - Throws: `CloudError.invalidRequest` when there is nothing to roll back to;
+    ///   `StoreError.conflict` while a deployment of the cluster runs.
+    public func rollback(cluster: String, user: String) async throws -> TaskRecord {
+        let groups = try await cloud.serverGroups().filter { $0.names?.cluster == cluster }
+        guard !groups.isEmpty else { throw CloudError(.notFound, "Cluster '\(cluster)' not found; see /local/cluster/list") }
+        guard let current = groups.last(where: ClusterTraffic.isEnabled) else {
+            throw CloudError(.invalidRequest, "name: no server group of \(cluster) takes traffic; enable one with /local/cluster/activate")
+        }
+        let older = groups.prefix { $0.autoScalingGroupName != current.autoScalingGroupName }
+        guard let previous = older.last(where: { !ClusterTraffic.isEnabled($0) && !$0.loadBalancerNames.isEmpty }) else {
+            throw CloudError(.invalidRequest, "name: \(cluster) has no disabled server group older than \(current.autoScalingGroupName) to go back to")
+        }
+        let task = try await tasks.createExclusiveTask(TaskDraft(
+            operation: "Roll back \(cluster) to \(previous.autoScalingGroupName)", objectType: .cluster, objectId: cluster, user: user,
+            region: "local", status: .running,
+            log: [TaskLogLine(time: now(), message: "Rolling back \(cluster): enabling \(previous.autoScalingGroupName), then disabling \(current.autoScalingGroupName)")]),
+            checkpoint: nil)
+        do {
+            let started = ContinuousClock.now
+            let (enabled, enabling) = try await operations.enable(previous, user: user)
+            try await log(task.id, "Enabled \(previous.autoScalingGroupName) (task \(enabling.id))")
+            let deadline = ContinuousClock.now + healthyTimeout
+            while true {
+                let ready = try await readiness(of: enabled).0
+                if ready >= enabled.desiredCapacity { break }
+                if ContinuousClock.now >= deadline {
+                    guard ready > 0 else {
+                        throw CloudError(.unavailable, "\(previous.autoScalingGroupName) has no healthy instance; \(current.autoScalingGroupName) keeps the traffic")
+                    }
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let (_, disabling) = try await operations.disable(current, force: true, user: user)
+            try await log(task.id, "Disabled \(current.autoScalingGroupName) (task \(disabling.id)); \(previous.autoScalingGroupName) serves \(cluster) after \(ClusterOperations.milliseconds(since: started)) ms")
+            try await tasks.updateTask(task.id, status: .succeeded, checkpoint: nil, at: now())
+        } catch {
+            try? await log(task.id, "Rollback failed: \(error)")
+            try? await tasks.updateTask(task.id, status: .failed, checkpoint: nil, at: now())
+            throw error
+        }
+        return try await tasks.task(task.id) ?? task
+    }
+
+    /// Marks cluster tasks that are not deployments (a rollback) and were running when the server
+    /// stopped as failed, so they do not hold their cluster's lock.
+    func endInterrupted() async throws {
+        for status in [TaskStatus.running, .waiting] {
+            let page = try await tasks.tasks(TaskQuery(status: status, objectType: .cluster, limit: 1000))
+            for task in page.tasks where task.input == nil {
+                try await log(task.id, "Interrupted by a restart of the server; run it again")
+                try await tasks.updateTask(task.id, status: .failed, checkpoint: nil, at: now())
+            }
+        }
+    }
+
     public func run() async throws {
+        try? await endInterrupted()
         let resumed = (try? await unfinished()) ?? []
         await withDiscardingTaskGroup { group in
             for id in resumed {

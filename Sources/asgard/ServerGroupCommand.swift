@@ -257,7 +257,25 @@ struct InstanceCommand: AsyncParsableCommand {
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster", abstract: "List and show clusters; enable and disable traffic to their server groups.",
-        subcommands: [List.self, Show.self, Enable.self, Disable.self])
+        subcommands: [List.self, Show.self, Enable.self, Disable.self, Rollback.self])
+
+    struct Rollback: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put traffic back on the cluster's previous group after a deployment.",
+            discussion: "Enables the newest disabled group, waits until it is healthy, then disables the newer one.\n\nExample:\n  asgard cluster rollback shop-prod")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The cluster.") var name: String
+
+        func run() async throws {
+            try await runReporting {
+                let reply = try await global.client().post("/\(pathSegment(global.region))/cluster/rollback", fields: ["name": name])
+                if global.output == .json { return print(TableOutput.raw(reply.body)) }
+                let task = try APIJSON.decoder().decode(TaskJSON.self, from: reply.body)
+                for line in task.log ?? [] { print("\(TableOutput.date(line.time))  \(line.message)") }
+                print("Rolled back \(name) (task \(task.id))")
+            }
+        }
+    }
 
     struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -80,16 +80,32 @@ struct DeploymentTests {
         let kept = try await LocalCloudTests().group(server, "shop-prod-v000")
         #expect(kept.trafficState == "disabled", "red/black keeps the previous group, disabled")
 
-        let (highlanderLoad, highlander) = try await Load.during(url) { load in
+        // A problem found after the deployment: one call puts traffic back on version 1.
+        let (rollbackLoad, _) = try await Load.during(url) { load in
             try await waitUntil("traffic on version 2") { load.ok > 50 }
-            let done = try await finish(server, try await start(server, image: v1, strategy: "highlander"))
+            let rolledBack = try CLI(server)("cluster", "rollback", "shop-prod")
+            #expect(rolledBack.status == 0, "\(rolledBack.stderr)")
+            #expect(rolledBack.stdout.contains("Rolled back shop-prod"))
+            let atEnd = load.ok
+            try await waitUntil("traffic after the rollback") { load.ok > atEnd + 50 }
+        }
+        #expect(rollbackLoad.failures.isEmpty, "\(rollbackLoad.failures.prefix(3))")
+        for _ in 0..<10 { #expect(try await version(port) == "1.0.0") }
+        #expect(try await LocalCloudTests().group(server, "shop-prod-v001").trafficState == "disabled")
+        let nothingLeft = try await HTTP.postForm(server.url + "/local/cluster/rollback", [("name", "shop-prod")])
+        #expect(nothingLeft.status == 400)
+        #expect(nothingLeft.text.contains("no disabled server group older than shop-prod-v000"))
+
+        let (highlanderLoad, highlander) = try await Load.during(url) { load in
+            try await waitUntil("traffic on version 1") { load.ok > 50 }
+            let done = try await finish(server, try await start(server, image: v2, strategy: "highlander"))
             let atEnd = load.ok
             try await waitUntil("traffic after the deployment") { load.ok > atEnd + 50 }
             return done
         }
         #expect(highlanderLoad.failures.isEmpty, "\(highlanderLoad.failures.prefix(3))")
         #expect(highlander.newGroup == "shop-prod-v002")
-        for _ in 0..<10 { #expect(try await version(port) == "1.0.0") }
+        for _ in 0..<10 { #expect(try await version(port) == "2.0.0") }
         let groups = try APIJSON.decoder().decode([ServerGroupJSON].self, from: try await HTTP.get(server.url + "/local/autoScaling/list.json").body)
         #expect(groups.map(\.autoScalingGroupName) == ["shop-prod-v002"], "highlander deletes every previous group")
         let listed = try APIJSON.decoder().decode([DeploymentJSON].self, from: try await HTTP.get(server.url + "/deployment/list.json").body)

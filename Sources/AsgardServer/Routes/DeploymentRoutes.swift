@@ -43,6 +43,24 @@ extension Console {
             return Responses.seeOther("/deployment/show/\(task.id)")
         }
 
+        table.post("/{region}/cluster/rollback", doc: EndpointDoc(
+            summary: "Put traffic back on the cluster's previous (disabled) group: enable it, wait until it is healthy, disable the newer one",
+            tag: "Cluster",
+            parameters: [.path("region", "A region of a local account, e.g. local"), .field("name", "The cluster, e.g. shop-prod", required: true)],
+            answers: [.ok("Task"), .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
+        )) { input in
+            let region = try localRegion(input)
+            guard let cluster = input.fields["name"], !cluster.isEmpty else { throw ConsoleError.invalid("name", "is required: the cluster, e.g. shop-prod") }
+            let app = Names(parsing: cluster)?.app ?? cluster
+            input.audit.object("cluster", cluster, application: app)
+            try input.require(.read)
+            try input.require(.deployApplication(AppName(rawValue: app)))
+            let task = try await deployments.rollback(cluster: cluster, user: input.userName)
+            input.audit.task(task.id.rawValue)
+            if input.wantsJSON { return try Responses.json(TaskJSON(task, includeLog: true), headers: taskHeaders(task.id, location: nil)) }
+            return Responses.seeOther("/\(region)/cluster/show/\(cluster)")
+        }
+
         table.page("/deployment/list", doc: EndpointDoc(
             summary: "List deployments, newest first", tag: "Deployment", answers: [.ok("[Deployment]"), .unauthorized]
         )) { input in
