@@ -134,6 +134,26 @@ public final class DeploymentEngine: Service, Sendable {
         return try await tasks.task(task.id) ?? task
     }
 
+    /// Asks a running deployment to stop at its next safe point (between steps, or while it
+    /// waits); it logs what it leaves behind. Its cluster is free at once.
+    ///
+    /// - Throws: `CloudError.notFound`, or `.conflict` for a task that ended or is not a deployment.
+    public func cancel(_ id: TaskID, user: String) async throws -> TaskRecord {
+        guard let task = try await tasks.task(id) else { throw CloudError(.notFound, "Task \(id) not found; see /task/list") }
+        guard !task.status.isFinished else { throw CloudError(.conflict, "Task \(id) has already \(task.status.rawValue); nothing to cancel") }
+        guard task.objectType == .cluster, task.input != nil else {
+            throw CloudError(.conflict, "Task \(id) (\(task.operation)) cannot be canceled; only deployments can")
+        }
+        try await log(id, "Cancel requested by \(user); stopping at the next safe point")
+        try await tasks.updateTask(id, status: .canceled, checkpoint: nil, at: now())
+        return try await tasks.task(id) ?? task
+    }
+
+    /// True once someone canceled the deployment.
+    private func isCanceled(_ id: TaskID) async throws -> Bool {
+        try await tasks.task(id)?.status == .canceled
+    }
+
     /// Marks cluster tasks that are not deployments (a rollback) and were running when the server
     /// stopped as failed, so they do not hold their cluster's lock.
     func endInterrupted() async throws {
@@ -170,6 +190,11 @@ public final class DeploymentEngine: Service, Sendable {
             let steps = DeploymentStep.plan(request.strategy)
             while state.step < steps.count {
                 if Task.isCancelled { return }
+                if try await isCanceled(id) {
+                    try await log(id, "Canceled after \(state.step) of \(steps.count) steps, before \(steps[state.step].rawValue): " + (state.newGroup.map { "\($0) is left as it is; " } ?? "")
+                        + "previous groups \(state.previousGroups.isEmpty ? "none" : state.previousGroups.joined(separator: ", ")) untouched by later steps")
+                    return
+                }
                 let step = steps[state.step]
                 try await perform(step, request: request, state: &state, task: task)
                 if Task.isCancelled { return }
@@ -177,14 +202,18 @@ public final class DeploymentEngine: Service, Sendable {
                 state.step += 1
                 try await save(state, of: id)
             }
+            if try await isCanceled(id) { return }
             try await log(id, "Deployment finished: \(state.newGroup ?? "?") serves \(request.cluster)")
             try await tasks.updateTask(id, status: .succeeded, checkpoint: nil, at: now())
+        } catch let canceled as DeploymentCanceled {
+            try? await log(id, "Canceled while it ran \(canceled.step.rawValue); what that step made is left as it is")
         } catch is CancellationError {
             return
         } catch where Task.isCancelled {
             // The server is stopping: the deployment goes on from its checkpoint at the next start.
             return
         } catch {
+            if (try? await isCanceled(id)) == true { return }
             logger.warning("Deployment failed", metadata: ["task": "\(id)", "error": "\(error)"])
             try? await log(id, "Deployment failed: \(error)")
             try? await tasks.updateTask(id, status: .failed, checkpoint: nil, at: now())
@@ -192,7 +221,7 @@ public final class DeploymentEngine: Service, Sendable {
     }
 
     private func save(_ state: DeploymentState, of id: TaskID) async throws {
-        try await tasks.updateTask(id, status: .running, checkpoint: String(decoding: try Self.encoder.encode(state), as: UTF8.self), at: now())
+        try await tasks.saveCheckpoint(id, String(decoding: try Self.encoder.encode(state), as: UTF8.self), at: now())
     }
 
     private func log(_ id: TaskID, _ message: String) async throws {
@@ -243,6 +272,7 @@ public final class DeploymentEngine: Service, Sendable {
                 guard ContinuousClock.now < deadline else {
                     throw CloudError(.unavailable, "\(name) had \(ready) of \(group.desiredCapacity) healthy instances (\(total) running) after \(healthyTimeout)")
                 }
+                if try await isCanceled(task.id) { throw DeploymentCanceled(step: step) }
                 try await Task.sleep(for: .milliseconds(50))
             }
         case .disablePrevious:
@@ -276,4 +306,9 @@ public final class DeploymentEngine: Service, Sendable {
         }
         return (ready.count, instances.count)
     }
+}
+
+/// A deployment someone canceled, noticed in the middle of a step.
+struct DeploymentCanceled: Error {
+    let step: DeploymentStep
 }

@@ -51,6 +51,10 @@ public protocol TaskStore: Sendable {
     /// - Throws: `StoreError.conflict` naming the running task.
     func createExclusiveTask(_ draft: TaskDraft, checkpoint: String?) async throws -> TaskRecord
 
+    /// Saves a running task's progress without touching its status (which a cancel may change
+    /// meanwhile).
+    func saveCheckpoint(_ id: TaskID, _ checkpoint: String, at time: Date) async throws
+
     /// Appends a line to a task's log.
     ///
     /// - Throws: `StoreError.notFound` when there is no such task.

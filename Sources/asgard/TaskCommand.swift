@@ -8,8 +8,23 @@ struct TaskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "task",
         abstract: "List and show tasks: the record every change leaves.",
-        subcommands: [List.self, Show.self]
+        subcommands: [List.self, Show.self, Cancel.self]
     )
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel a running deployment; it stops at its next safe point.", discussion: "Example:\n  asgard task cancel 42")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The task's number.") var id: String
+
+        func run() async throws {
+            try await runReporting {
+                let reply = try await global.client().post("/task/cancel", fields: ["id": id])
+                if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
+                Swift.print("Canceled task \(id); it stops at its next safe point (see `asgard task show \(id)`)")
+            }
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

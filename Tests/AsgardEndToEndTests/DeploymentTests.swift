@@ -143,4 +143,30 @@ struct DeploymentTests {
         #expect(groups.map(\.autoScalingGroupName) == ["shop-prod-v000"], "the resumed step did not create a second group")
         #expect(try await version(port) == "1.0.0")
     }
+
+    @Test func aCanceledDeploymentStopsAndFreesItsCluster() async throws {
+        let scratch = try Scratch("deploy-cancel")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
+        #expect(app.status == 201)
+        let slow = try await registerVersion(server, "1.0.0", extra: ["--startup-delay-ms", "4000"])
+        _ = try await LoadBalancerTests().createBalancer(server)
+        let started = try await start(server, image: slow, strategy: "redBlack", loadBalancers: ["shop-prod"])
+        let id = try APIJSON.decoder().decode(TaskAccepted.self, from: started.body).taskId.rawValue
+        try await waitUntil("the deployment waiting for its new group") { try await deployment(server, id).steps.first?.state == "done" }
+
+        let canceled = try CLI(server)("task", "cancel", String(id))
+        #expect(canceled.status == 0, "\(canceled.stderr)")
+        try await waitUntil("the cancel to be noticed") {
+            try await deployment(server, id).log?.contains { $0.message.hasPrefix("Canceled while it ran waitHealthy") } == true
+        }
+        #expect(try await deployment(server, id).status == .canceled)
+        let again = try await HTTP.postForm(server.url + "/task/cancel", [("id", String(id))])
+        #expect(again.status == 409)
+        #expect(again.text.contains("has already canceled"))
+        let next = try await start(server, image: slow, strategy: "highlander")
+        #expect(next.status == 202, "the cluster is free again: \(next.text)")
+    }
 }

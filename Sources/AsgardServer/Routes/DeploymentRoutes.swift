@@ -61,6 +61,23 @@ extension Console {
             return Responses.seeOther("/\(region)/cluster/show/\(cluster)")
         }
 
+        table.post("/task/cancel", doc: EndpointDoc(
+            summary: "Cancel a running deployment: it stops at its next safe point and logs what it leaves", tag: "Task",
+            parameters: [.field("id", "The task's number", required: true)],
+            answers: [.ok("Task"), .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
+        )) { input in
+            guard let text = input.fields["id"], let id = TaskID(text) else { throw ConsoleError.invalid("id", "is required: a task number") }
+            try input.require(.read)
+            guard let task = try await tasks.task(id) else { throw ConsoleError.notFound("Task \(text) not found; see /task/list") }
+            let app = Names(parsing: task.objectId)?.app ?? task.objectId
+            input.audit.object("task", text, application: app)
+            try input.require(.deployApplication(AppName(rawValue: app)))
+            let canceled = try await deployments.cancel(id, user: input.userName)
+            input.audit.task(canceled.id.rawValue)
+            if input.wantsJSON { return try Responses.json(TaskJSON(canceled, includeLog: true)) }
+            return Responses.seeOther("/task/show/\(id)")
+        }
+
         table.page("/deployment/list", doc: EndpointDoc(
             summary: "List deployments, newest first", tag: "Deployment", answers: [.ok("[Deployment]"), .unauthorized]
         )) { input in

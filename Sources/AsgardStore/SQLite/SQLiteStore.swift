@@ -167,6 +167,14 @@ extension SQLiteStore: TaskStore {
         }
     }
 
+    public func saveCheckpoint(_ id: TaskID, _ checkpoint: String, at time: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE task SET checkpoint = ?, updateTime = ? WHERE id = ?",
+                           arguments: [checkpoint, time.timeIntervalSince1970, id.rawValue])
+            guard db.changesCount == 1 else { throw StoreError(.notFound, "Task \(id) not found") }
+        }
+    }
+
     public func appendLog(to id: TaskID, _ line: TaskLogLine) async throws {
         try await pool.write { db in
             try db.execute(sql: "UPDATE task SET updateTime = ? WHERE id = ?",
