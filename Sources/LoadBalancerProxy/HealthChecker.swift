@@ -6,14 +6,14 @@ import Synchronization
 
 /// Checks every registered instance on its own schedule, as ELB does: a GET of the target path
 /// each interval, 2xx within the timeout passes. A newly registered instance is checked every
-/// 200 ms until it passes (unlike ELB), so that it takes traffic as soon as it serves; after that,
+/// 100 ms until it passes (unlike ELB), so that it takes traffic as soon as it serves; after that,
 /// every interval. Keeps checking whether or not the server that configured it is up.
 struct HealthChecker: Sendable {
     let balancer: Balancer
     let eventLoops: any EventLoopGroup
 
     /// How often an instance is checked until it first turns healthy.
-    static let initialInterval = Duration.milliseconds(200)
+    static let initialInterval = Duration.milliseconds(100)
 
     func run() async {
         var due: [BackendTarget: ContinuousClock.Instant] = [:]

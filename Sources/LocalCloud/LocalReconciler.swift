@@ -56,8 +56,10 @@ public final class LocalReconciler: Service, Sendable {
         await endStrays()
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                await reconcileAll()
-                let deadline = ContinuousClock.now + interval
+                let settling = await reconcileAll()
+                // While instances start, look again soon: they count as InService (and join their
+                // load balancers) as soon as their port answers, not a whole interval later.
+                let deadline = ContinuousClock.now + (settling ? min(interval, LocalReconciler.settlingInterval) : interval)
                 while ContinuousClock.now < deadline, !Task.isShuttingDownGracefully, !Task.isCancelled {
                     if poked.withLock({ value in defer { value = false }; return value }) { break }
                     try? await Task.sleep(for: .milliseconds(25))
@@ -71,16 +73,24 @@ public final class LocalReconciler: Service, Sendable {
     }
 
     /// One pass over every group.
-    public func reconcileAll() async {
+    /// How soon the next pass comes while instances are starting.
+    static let settlingInterval = Duration.milliseconds(50)
+
+    /// One pass over every group; true while some instance is still Pending.
+    @discardableResult
+    public func reconcileAll() async -> Bool {
         await passLock.run {
             do {
                 let groups = try await store.serverGroups()
                 for group in groups {
                     try await reconcile(group)
                 }
-                await loadBalancers.reconcile(groups: try await routingGroups(groups))
+                let routing = try await routingGroups(groups)
+                await loadBalancers.reconcile(groups: routing)
+                return routing.contains { $0.1.contains { $0.lifecycleState == .pending } }
             } catch {
                 logger.error("Reconcile pass failed", metadata: ["error": "\(error)"])
+                return false
             }
         }
     }
