@@ -89,6 +89,131 @@ public struct ClusterOperations: Sendable {
         return try await cloud.deleteServerGroup(named: name, task: task)
     }
 
+    /// How many instances of `group` are InService and healthy, in its load balancers too while
+    /// it takes traffic, and how many run.
+    public func readiness(of group: ServerGroupRecord) async throws -> (Int, Int) {
+        let instances = try await cloud.instances(of: group.autoScalingGroupName, includeTerminated: false)
+        var ready = instances.filter { $0.lifecycleState == .inService && $0.healthStatus == .healthy }.map(\.instanceId)
+        if ClusterTraffic.isEnabled(group) {
+            for name in group.loadBalancerNames {
+                let traffic = await cloud.loadBalancerState(named: LoadBalancerName(rawValue: name)).traffic
+                ready = ready.filter { traffic?.instance($0)?.health == .healthy }
+            }
+        }
+        return (ready.count, instances.count)
+    }
+
+    /// The cluster's next group: its settings inherited from `newest` (the cluster's newest group)
+    /// unless given, as Asgard's "create next group" does.
+    public static func nextGroup(named name: String, imageId: ImageID, capacity: DeploymentCapacity, loadBalancers: [String]?,
+                                 inheritingFrom newest: ServerGroupRecord?, now: Date) -> ServerGroupRecord {
+        let balancers = loadBalancers ?? newest?.loadBalancerNames ?? []
+        return ServerGroupRecord(
+            autoScalingGroupName: name, imageId: imageId, minSize: capacity.min, desiredCapacity: capacity.desired, maxSize: capacity.max,
+            healthCheckType: balancers.isEmpty ? .ec2 : newest?.healthCheckType ?? .ec2, healthCheckGracePeriod: newest?.healthCheckGracePeriod ?? 0,
+            terminationPolicies: newest?.terminationPolicies ?? [.default], suspendedProcesses: [], loadBalancerNames: balancers, createdTime: now)
+    }
+
+    /// Asgard's "create next group": the cluster's next push version, its settings inherited from
+    /// the newest group unless given (`noOptionalDefaults` turns inheritance off), created
+    /// disabled unless `trafficAllowed`, and with `checkHealth` answered once it is healthy.
+    public func createNextGroup(cluster: String, imageId: ImageID?, capacity: DeploymentCapacity?, loadBalancers: [String]?,
+                                trafficAllowed: Bool, checkHealth: Bool, noOptionalDefaults: Bool, user: String,
+                                timeout: Duration = .seconds(600)) async throws -> (ServerGroupRecord, TaskRecord) {
+        let groups = try await cloud.serverGroups().filter { $0.names?.cluster == cluster }
+        guard let newest = groups.last else {
+            throw CloudError(.notFound, "Cluster '\(cluster)' has no server group to follow; create its first with /local/autoScaling/save or /local/deployment/start")
+        }
+        let inherited = noOptionalDefaults ? nil : newest
+        guard let image = imageId ?? inherited?.imageId else { throw CloudError(.invalidRequest, "imageId: is required with noOptionalDefaults=true") }
+        guard try await cloud.image(image) != nil else { throw CloudError(.invalidRequest, "imageId: '\(image)' is not a registered image; see /local/image/list") }
+        let sizes = capacity ?? inherited.map { DeploymentCapacity(min: $0.minSize, desired: $0.desiredCapacity, max: $0.maxSize) }
+            ?? DeploymentCapacity(min: 1, desired: 1, max: 1)
+        guard 0 <= sizes.min, sizes.min <= sizes.desired, sizes.desired <= sizes.max, sizes.max <= 50 else {
+            throw CloudError(.invalidRequest, "capacity: needs 0 <= minSize <= desiredCapacity <= maxSize <= 50; got \(sizes.min)/\(sizes.desired)/\(sizes.max)")
+        }
+        let known = Set(try await cloud.loadBalancers().map(\.loadBalancerName.rawValue))
+        for name in loadBalancers ?? [] where !known.contains(name) {
+            throw CloudError(.invalidRequest, "selectedLoadBalancers: '\(name)' is not a load balancer; see /local/loadBalancer/list")
+        }
+        let name = GroupNaming.nextGroupName(cluster: cluster, previousGroup: newest.autoScalingGroupName)
+        var group = ClusterOperations.nextGroup(named: name, imageId: image, capacity: sizes, loadBalancers: loadBalancers ?? (noOptionalDefaults ? [] : nil),
+                                                inheritingFrom: inherited, now: now())
+        if !trafficAllowed { group.suspendedProcesses = [.addToLoadBalancer] }
+        let task = try await cloud.createServerGroup(group, task: TaskDraft(
+            operation: "Create next group \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local",
+            status: checkHealth ? .running : .succeeded,
+            log: [TaskLogLine(time: now(), message: "Creating \(name) after \(newest.autoScalingGroupName) from \(image): \(sizes.min)/\(sizes.desired)/\(sizes.max)"
+                + (group.loadBalancerNames.isEmpty ? ", no load balancer" : ", behind \(group.loadBalancerNames.joined(separator: ", "))")
+                + (trafficAllowed ? "" : ", disabled (trafficAllowed=false)"))]))
+        guard checkHealth else { return (group, task) }
+        let started = ContinuousClock.now
+        while try await readiness(of: group).0 < group.desiredCapacity {
+            guard ContinuousClock.now < started + timeout else {
+                try await tasks.updateTask(task.id, status: .failed, checkpoint: nil, at: now())
+                throw CloudError(.unavailable, "\(name) did not become healthy within \(timeout)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await tasks.appendLog(to: task.id, TaskLogLine(time: now(), message: "\(name) is healthy after \(ClusterOperations.milliseconds(since: started)) ms"))
+        try await tasks.updateTask(task.id, status: .succeeded, checkpoint: nil, at: now())
+        return (group, try await tasks.task(task.id) ?? task)
+    }
+
+    /// Changes a group's sizes; growing in batches of `batchSize` (all at once when nil), each
+    /// batch waited for until its instances are InService and healthy in the load balancers.
+    public func resize(_ group: ServerGroupRecord, to capacity: DeploymentCapacity, batchSize: Int?, user: String,
+                       timeout: Duration = .seconds(600)) async throws -> (ServerGroupRecord, TaskRecord) {
+        let name = group.autoScalingGroupName
+        let c = capacity
+        guard 0 <= c.min, c.min <= c.desired, c.desired <= c.max, c.max <= 50 else {
+            throw CloudError(.invalidRequest, "capacity: needs 0 <= minSize <= desiredCapacity <= maxSize <= 50; got \(c.min)/\(c.desired)/\(c.max)")
+        }
+        if let batchSize, batchSize < 1 { throw CloudError(.invalidRequest, "batchSize: \(batchSize) must be at least 1") }
+        var targets: [Int] = []
+        if let batchSize, c.desired > group.desiredCapacity {
+            targets = Array(stride(from: group.desiredCapacity + batchSize, to: c.desired, by: batchSize))
+        }
+        targets.append(c.desired)
+        let task = try await tasks.createTask(TaskDraft(
+            operation: "Resize \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local", status: .running,
+            log: [TaskLogLine(time: now(), message: "Resizing \(name) from \(group.minSize)/\(group.desiredCapacity)/\(group.maxSize) to \(c.min)/\(c.desired)/\(c.max) (min/desired/max)"
+                + (targets.count > 1 ? " in batches: \(targets.map(String.init).joined(separator: ", "))" : "")) ]))
+        var current = group
+        do {
+            for (index, target) in targets.enumerated() {
+                current.minSize = min(c.min, target)
+                current.desiredCapacity = target
+                current.maxSize = max(c.max, target)
+                _ = try await cloud.updateServerGroup(current, task: TaskDraft(
+                    operation: "Resize \(name) to \(target)", objectType: .serverGroup, objectId: name, user: user, region: "local", status: .succeeded,
+                    log: [TaskLogLine(time: now(), message: "Batch \(index + 1) of \(targets.count) of resize task \(task.id): desired capacity \(target)")]))
+                guard target > group.desiredCapacity else { continue }
+                let started = ContinuousClock.now
+                let deadline = started + timeout
+                while try await readiness(of: current).0 < target {
+                    guard ContinuousClock.now < deadline else {
+                        throw CloudError(.unavailable, "\(name) did not reach \(target) healthy instances within \(timeout)")
+                    }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                try await tasks.appendLog(to: task.id, TaskLogLine(time: now(), message: "\(target) instances InService and healthy after \(ClusterOperations.milliseconds(since: started)) ms"))
+            }
+            current.minSize = c.min
+            current.maxSize = c.max
+            _ = try await cloud.updateServerGroup(current, task: TaskDraft(
+                operation: "Set the sizes of \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local", status: .succeeded,
+                log: [TaskLogLine(time: now(), message: "Final sizes of resize task \(task.id): \(c.min)/\(c.desired)/\(c.max)")]))
+            try await tasks.appendLog(to: task.id, TaskLogLine(time: now(), message: "Resized \(name) to \(c.min)/\(c.desired)/\(c.max)"))
+            try await tasks.updateTask(task.id, status: .succeeded, checkpoint: nil, at: now())
+        } catch {
+            try? await tasks.appendLog(to: task.id, TaskLogLine(time: now(), message: "Resize failed: \(error)"))
+            try? await tasks.updateTask(task.id, status: .failed, checkpoint: nil, at: now())
+            throw error
+        }
+        return (current, try await tasks.task(task.id) ?? task)
+    }
+
     static func milliseconds(since start: ContinuousClock.Instant) -> Int {
         let elapsed = ContinuousClock.now - start
         return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)

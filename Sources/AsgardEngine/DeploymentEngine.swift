@@ -113,7 +113,7 @@ public final class DeploymentEngine: Service, Sendable {
             try await log(task.id, "Enabled \(previous.autoScalingGroupName) (task \(enabling.id))")
             let deadline = ContinuousClock.now + healthyTimeout
             while true {
-                let ready = try await readiness(of: enabled).0
+                let ready = try await operations.readiness(of: enabled).0
                 if ready >= enabled.desiredCapacity { break }
                 if ContinuousClock.now >= deadline {
                     guard ready > 0 else {
@@ -244,13 +244,9 @@ public final class DeploymentEngine: Service, Sendable {
                 try await log(task.id, "Server group \(name) exists already; going on")
                 return
             }
-            let balancers = request.loadBalancers ?? newest?.loadBalancerNames ?? []
-            let healthCheck: HealthCheckType = balancers.isEmpty ? .ec2 : newest?.healthCheckType ?? .ec2
-            let group = ServerGroupRecord(
-                autoScalingGroupName: name, imageId: request.imageId, minSize: request.capacity.min, desiredCapacity: request.capacity.desired,
-                maxSize: request.capacity.max, healthCheckType: healthCheck, healthCheckGracePeriod: newest?.healthCheckGracePeriod ?? 0,
-                terminationPolicies: newest?.terminationPolicies ?? [.default], suspendedProcesses: [], loadBalancerNames: balancers,
-                createdTime: now())
+            let group = ClusterOperations.nextGroup(named: name, imageId: request.imageId, capacity: request.capacity,
+                                                    loadBalancers: request.loadBalancers, inheritingFrom: newest, now: now())
+            let balancers = group.loadBalancerNames
             _ = try await cloud.createServerGroup(group, task: TaskDraft(
                 operation: "Create server group \(name)", objectType: .serverGroup, objectId: name, user: task.user, region: "local",
                 status: .succeeded, log: [TaskLogLine(time: now(), message: "Created \(name) from \(request.imageId) for deployment task \(task.id)")]))
@@ -262,7 +258,7 @@ public final class DeploymentEngine: Service, Sendable {
             }
             let deadline = ContinuousClock.now + healthyTimeout
             while true {
-                let (ready, total) = try await readiness(of: group)
+                let (ready, total) = try await operations.readiness(of: group)
                 if ready >= group.desiredCapacity {
                     try await log(task.id, "\(name): \(ready) of \(group.desiredCapacity) instances InService"
                         + (group.loadBalancerNames.isEmpty ? "" : " and healthy in \(group.loadBalancerNames.joined(separator: ", "))")
@@ -293,18 +289,6 @@ public final class DeploymentEngine: Service, Sendable {
                 try await log(task.id, "Kept \(kept) disabled for a rollback")
             }
         }
-    }
-
-    /// How many instances of `group` are InService and healthy in all its load balancers, and
-    /// how many run.
-    private func readiness(of group: ServerGroupRecord) async throws -> (Int, Int) {
-        let instances = try await cloud.instances(of: group.autoScalingGroupName, includeTerminated: false)
-        var ready = instances.filter { $0.lifecycleState == .inService && $0.healthStatus == .healthy }.map(\.instanceId)
-        for name in group.loadBalancerNames {
-            let traffic = await cloud.loadBalancerState(named: LoadBalancerName(rawValue: name)).traffic
-            ready = ready.filter { traffic?.instance($0)?.health == .healthy }
-        }
-        return (ready.count, instances.count)
     }
 }
 

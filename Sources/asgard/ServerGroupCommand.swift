@@ -257,7 +257,77 @@ struct InstanceCommand: AsyncParsableCommand {
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster", abstract: "List and show clusters; enable and disable traffic to their server groups.",
-        subcommands: [List.self, Show.self, Enable.self, Disable.self, Rollback.self])
+        subcommands: [List.self, Show.self, CreateNextGroup.self, Resize.self, Enable.self, Disable.self, Rollback.self, Delete.self])
+
+    struct CreateNextGroup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "create-next-group",
+            abstract: "Create the cluster's next server group, inheriting the newest group's settings unless given.",
+            discussion: "Example:\n  asgard cluster create-next-group shop-prod --image img-1a2b3c4d --desired 3 --check-health")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The cluster.") var name: String
+        @Option(help: "The image (default: the newest group's).") var image: String?
+        @Option(help: "Fewest instances.") var min: Int?
+        @Option(help: "Instances to run.") var desired: Int?
+        @Option(help: "Most instances.") var max: Int?
+        @Flag(help: "Create it disabled: out of its load balancers.") var disabled = false
+        @Flag(help: "Answer once it is healthy.") var checkHealth = false
+
+        func run() async throws {
+            try await runReporting {
+                var fields = ["name": name, "trafficAllowed": disabled ? "false" : "true", "checkHealth": checkHealth ? "true" : "false"]
+                if let image { fields["imageId"] = image }
+                if let desired { fields["desiredCapacity"] = String(desired) }
+                if let min { fields["minSize"] = String(min) }
+                if let max { fields["maxSize"] = String(max) }
+                let reply = try await global.client().post("/\(pathSegment(global.region))/cluster/createNextGroup", fields: fields)
+                if global.output == .json { return print(TableOutput.raw(reply.body)) }
+                let group = try APIJSON.decoder().decode(ServerGroupJSON.self, from: reply.body)
+                print("Created \(group.autoScalingGroupName) (task \(reply.headers.first(name: "X-Task-Id") ?? "?"))\(checkHealth ? "; it is healthy" : "")")
+            }
+        }
+    }
+
+    struct Resize: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Resize a server group, growing in batches that each wait until healthy.",
+            discussion: "Example:\n  asgard cluster resize shop-prod-v001 --desired 6 --max 6 --batch-size 2")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The server group.") var name: String
+        @Option(help: "Fewest instances.") var min: Int?
+        @Option(help: "Instances to run.") var desired: Int
+        @Option(help: "Most instances.") var max: Int?
+        @Option(help: "Instances added per batch.") var batchSize: Int?
+
+        func run() async throws {
+            try await runReporting {
+                var fields = ["name": name, "desiredCapacity": String(desired)]
+                if let min { fields["minSize"] = String(min) }
+                if let max { fields["maxSize"] = String(max) }
+                if let batchSize { fields["batchSize"] = String(batchSize) }
+                let reply = try await global.client().post("/\(pathSegment(global.region))/cluster/resize", fields: fields)
+                if global.output == .json { return print(TableOutput.raw(reply.body)) }
+                let group = try APIJSON.decoder().decode(ServerGroupJSON.self, from: reply.body)
+                print("Resized \(name) to min \(group.minSize), desired \(group.desiredCapacity), max \(group.maxSize) (task \(reply.headers.first(name: "X-Task-Id") ?? "?"))")
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a server group after draining it from its load balancers.", discussion: "Example:\n  asgard cluster delete shop-prod-v000 --force")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The server group.") var name: String
+        @Flag(help: "Confirm.") var force = false
+
+        func run() async throws {
+            try await runReporting {
+                guard force else { throw CLIError(description: "Deleting server group '\(name)' ends its instances; add --force to confirm") }
+                _ = try await global.client().post("/\(pathSegment(global.region))/cluster/delete", fields: ["name": name])
+                print("Deleted server group \(name)")
+            }
+        }
+    }
 
     struct Rollback: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -169,4 +169,44 @@ struct DeploymentTests {
         let next = try await start(server, image: slow, strategy: "highlander")
         #expect(next.status == 202, "the cluster is free again: \(next.text)")
     }
+
+    @Test func thePrimitivesCreateTheNextGroupResizeInBatchesAndDelete() async throws {
+        let scratch = try Scratch("deploy-primitives")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
+        #expect(app.status == 201)
+        let v1 = try await registerVersion(server, "1.0.0")
+        _ = try await LoadBalancerTests().createBalancer(server)
+        _ = try await finish(server, try await start(server, image: v1, strategy: "redBlack", desired: 1, loadBalancers: ["shop-prod"]))
+
+        let next = try await HTTP.postForm(server.url + "/local/cluster/createNextGroup", [
+            ("name", "shop-prod"), ("desiredCapacity", "1"), ("trafficAllowed", "false"), ("checkHealth", "true")])
+        #expect(next.status == 201, "\(next.text)")
+        let created = try APIJSON.decoder().decode(ServerGroupJSON.self, from: next.body)
+        #expect(created.autoScalingGroupName == "shop-prod-v001")
+        #expect(created.trafficState == "disabled")
+        #expect(created.loadBalancerNames == ["shop-prod"], "inherited from the newest group")
+        #expect(created.instances.filter { $0.lifecycleState == .inService }.count == 1, "checkHealth answers once it is healthy")
+
+        let resized = try await HTTP.postForm(server.url + "/local/cluster/resize", [("name", "shop-prod-v001"), ("desiredCapacity", "3"), ("batchSize", "1")])
+        #expect(resized.status == 200, "\(resized.text)")
+        let group = try APIJSON.decoder().decode(ServerGroupJSON.self, from: resized.body)
+        #expect(group.instances.filter { $0.lifecycleState == .inService }.count == 3)
+        let recent = try APIJSON.decoder().decode([TaskJSON].self, from: try await HTTP.get(server.url + "/task/list.json?limit=20").body)
+        let resize = try #require(recent.first { $0.operation == "Resize shop-prod-v001" })
+        #expect(resize.status == .succeeded)
+        let log = try APIJSON.decoder().decode(TaskJSON.self, from: try await HTTP.get(server.url + "/task/show/\(resize.id).json").body).log ?? []
+        #expect(log.map(\.message).contains { $0.contains("in batches: 2, 3") }, "\(log.map(\.message))")
+        let badBatch = try await HTTP.postForm(server.url + "/local/cluster/resize", [("name", "shop-prod-v001"), ("desiredCapacity", "4"), ("batchSize", "0")])
+        #expect(badBatch.status == 400)
+
+        let shrunk = try CLI(server)("cluster", "resize", "shop-prod-v001", "--desired", "2")
+        #expect(shrunk.stdout.hasPrefix("Resized shop-prod-v001 to min 1, desired 2, max 3"), "\(shrunk.stderr)")
+        let deleted = try await HTTP.postForm(server.url + "/local/cluster/delete", [("name", "shop-prod-v000")])
+        #expect(deleted.status == 200, "\(deleted.text)")
+        let groups = try APIJSON.decoder().decode([ServerGroupJSON].self, from: try await HTTP.get(server.url + "/local/autoScaling/list.json").body)
+        #expect(groups.map(\.autoScalingGroupName) == ["shop-prod-v001"])
+    }
 }

@@ -1,3 +1,4 @@
+import AsgardEngine
 import AsgardAPI
 import AsgardCore
 import Foundation
@@ -244,6 +245,80 @@ extension Console {
             input.audit.task(task.id.rawValue)
             if input.wantsJSON { return try Responses.json(try await groups.json(group), headers: taskHeaders(task.id, location: nil)) }
             return Responses.seeOther("/\(region)/autoScaling/show/\(name)")
+        }
+    }
+
+    /// `/{region}/cluster/createNextGroup`, `/resize` and `/delete`: Asgard's primitives.
+    func addClusterPrimitiveRoutes(to table: RouteTable) {
+        let regionParameter = EndpointDoc.Parameter.path("region", "A region of a local account, e.g. local")
+        table.post("/{region}/cluster/createNextGroup", doc: EndpointDoc(
+            summary: "Create the cluster's next server group, inheriting the newest group's settings unless given", tag: "Cluster",
+            parameters: [regionParameter, .field("name", "The cluster, e.g. shop-prod", required: true), .field("imageId", "The image (default: the newest group's)"),
+                         .field("minSize", "Fewest instances", type: "integer"), .field("desiredCapacity", "Instances to run", type: "integer"),
+                         .field("maxSize", "Most instances", type: "integer"),
+                         .field("selectedLoadBalancers", "Its load balancers (default: the newest group's)", type: "array"),
+                         .field("trafficAllowed", "false to create it disabled (default true)", type: "boolean"),
+                         .field("checkHealth", "true to answer once it is healthy", type: "boolean"),
+                         .field("noOptionalDefaults", "true to inherit nothing from the newest group", type: "boolean")],
+            answers: [EndpointDoc.Answer(status: 201, description: "Created; X-Task-Id names the task", schema: "ServerGroup"),
+                      .badRequest, .unauthorized, .forbidden, .notFound]
+        )) { input in
+            let region = try localRegion(input)
+            guard let cluster = input.fields["name"], !cluster.isEmpty else { throw ConsoleError.invalid("name", "is required: the cluster, e.g. shop-prod") }
+            let app = Names(parsing: cluster)?.app ?? cluster
+            input.audit.object("cluster", cluster, application: app)
+            try input.require(.read)
+            try input.require(.deployApplication(AppName(rawValue: app)))
+            var capacity: DeploymentCapacity?
+            if let desired = input.fields["desiredCapacity"].flatMap(Int.init) {
+                capacity = DeploymentCapacity(min: input.fields["minSize"].flatMap(Int.init) ?? desired, desired: desired,
+                                              max: input.fields["maxSize"].flatMap(Int.init) ?? desired)
+            }
+            let (group, task) = try await groups.operations.createNextGroup(
+                cluster: cluster, imageId: input.fields["imageId"].flatMap { $0.isEmpty ? nil : ImageID(rawValue: $0) }, capacity: capacity,
+                loadBalancers: input.fields.has("selectedLoadBalancers") ? input.fields.list("selectedLoadBalancers") : nil,
+                trafficAllowed: input.fields["trafficAllowed"] != "false", checkHealth: input.fields["checkHealth"] == "true",
+                noOptionalDefaults: input.fields["noOptionalDefaults"] == "true", user: input.userName)
+            input.audit.task(task.id.rawValue)
+            let path = "/\(region)/autoScaling/show/\(group.autoScalingGroupName)"
+            if input.wantsJSON { return try Responses.json(try await groups.json(group), status: .created, headers: taskHeaders(task.id, location: path + ".json")) }
+            return Responses.seeOther(path)
+        }
+
+        table.post("/{region}/cluster/resize", doc: EndpointDoc(
+            summary: "Resize a server group, growing in batches that each wait until healthy in the load balancers", tag: "Cluster",
+            parameters: [regionParameter, .field("name", "The server group", required: true),
+                         .field("minSize", "Fewest instances", type: "integer"), .field("desiredCapacity", "Instances to run", type: "integer"),
+                         .field("maxSize", "Most instances", type: "integer"), .field("batchSize", "Instances added per batch (default: all at once)", type: "integer")],
+            answers: [.ok("ServerGroup"), .badRequest, .unauthorized, .forbidden, .notFound]
+        )) { input in
+            let region = try localRegion(input)
+            let name = try await authorizeGroup(input, field: "name")
+            let group = try await groups.show(name)
+            var problems: [FieldError] = []
+            let desired = input.fields.wholeNumber("desiredCapacity", group.desiredCapacity, in: 0...ServerGroupRegistry.maxCapacity, problems: &problems)
+            let minSize = input.fields.wholeNumber("minSize", min(group.minSize, desired), in: 0...ServerGroupRegistry.maxCapacity, problems: &problems)
+            let maxSize = input.fields.wholeNumber("maxSize", max(group.maxSize, desired), in: 0...ServerGroupRegistry.maxCapacity, problems: &problems)
+            let batch = input.fields.has("batchSize") ? input.fields.wholeNumber("batchSize", 1, in: 1...ServerGroupRegistry.maxCapacity, problems: &problems) : nil
+            guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
+            let (resized, task) = try await groups.operations.resize(group, to: DeploymentCapacity(min: minSize, desired: desired, max: maxSize),
+                                                                     batchSize: batch, user: input.userName)
+            input.audit.task(task.id.rawValue)
+            if input.wantsJSON { return try Responses.json(try await groups.json(resized), headers: taskHeaders(task.id, location: nil)) }
+            return Responses.seeOther("/\(region)/autoScaling/show/\(name)")
+        }
+
+        table.post("/{region}/cluster/delete", doc: EndpointDoc(
+            summary: "Delete a server group: its instances leave their load balancers (draining) and end first", tag: "Cluster",
+            parameters: [regionParameter, .field("name", "The server group", required: true)],
+            answers: [.ok("Deleted"), .badRequest, .unauthorized, .forbidden, .notFound]
+        )) { input in
+            let region = try localRegion(input)
+            let name = try await authorizeGroup(input, field: "name")
+            let task = try await groups.operations.delete(name, user: input.userName)
+            input.audit.task(task.id.rawValue)
+            if input.wantsJSON { return try Responses.json(DeletedJSON(name: name, taskId: task.id.rawValue), headers: taskHeaders(task.id, location: nil)) }
+            return Responses.seeOther("/\(region)/cluster/list")
         }
     }
 
