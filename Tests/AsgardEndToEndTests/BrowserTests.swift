@@ -40,5 +40,6 @@ struct BrowserTests {
         let result = try run("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery", imageId, String(try freePort())])
         #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("PASS terminate and shrink from the instance page"))
+        #expect(result.stdout.contains("PASS deploy from the cluster page and watch it succeed"))
     }
 }

@@ -103,6 +103,20 @@ def main(base, user, password, image_id, port):
             driver.refresh()
         assert "1 / 1 / 3" in driver.find_element(By.ID, "group").text, driver.find_element(By.ID, "group").text
         print("PASS terminate and shrink from the instance page")
+
+        driver.get(base + "/local/cluster/show/shop-web")
+        wait.until(EC.presence_of_element_located((By.ID, "deploy-form")))
+        Select(driver.find_element(By.ID, "deploy-strategy")).select_by_value("redBlack")
+        driver.find_element(By.ID, "deploy").click()
+        wait.until(EC.url_contains("/deployment/show/"))
+        deadline = time.time() + 60
+        while driver.find_element(By.ID, "deployment-status").text != "succeeded":
+            assert time.time() < deadline, "the deployment did not succeed: " + driver.find_element(By.ID, "deployment-log").text
+            assert driver.find_element(By.ID, "deployment-status").text in ("running", "waiting"), driver.find_element(By.ID, "deployment-log").text
+            time.sleep(0.3)
+            driver.refresh()
+        assert "shop-web-v001" in driver.find_element(By.ID, "deployment").text, driver.find_element(By.ID, "deployment").text
+        print("PASS deploy from the cluster page and watch it succeed")
         return 0
     except Exception as exc:
         print("FAIL", type(exc).__name__, exc, "at", driver.current_url)
