@@ -39,22 +39,11 @@ struct DeployCommand: AsyncParsableCommand {
             if global.output == .json, !wait { return print(TableOutput.raw(reply.body)) }
             print("Started deployment \(accepted.taskId) of \(image) to \(cluster) (\(strategy)); follow it with `asgard deployment show \(accepted.taskId)`")
             guard wait else { return }
-            var printed = 0
-            while true {
-                let shown = try await client.get("/deployment/show/\(accepted.taskId).json")
-                let deployment = try APIJSON.decoder().decode(DeploymentJSON.self, from: shown.body)
-                let log = deployment.log ?? []
-                for line in log.dropFirst(printed) { print("\(TableOutput.date(line.time))  \(line.message)") }
-                printed = log.count
-                if deployment.status.isFinished {
-                    guard deployment.status == .succeeded else {
-                        throw CLIError(description: "deployment \(deployment.id) \(deployment.status.rawValue)")
-                    }
-                    print("Deployment \(deployment.id) succeeded: \(deployment.newGroup ?? cluster) serves \(cluster)")
-                    return
-                }
-                try await Task.sleep(for: .milliseconds(200))
-            }
+            let task = try await TaskCommand.follow(accepted.taskId.description, client: client)
+            guard task.status == .succeeded else { throw CLIError(description: "deployment \(task.id) \(task.status.rawValue)") }
+            let shown = try await client.get("/deployment/show/\(accepted.taskId).json")
+            let deployment = try APIJSON.decoder().decode(DeploymentJSON.self, from: shown.body)
+            print("Deployment \(deployment.id) succeeded: \(deployment.newGroup ?? cluster) serves \(cluster)")
         }
     }
 }

@@ -8,8 +8,37 @@ struct TaskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "task",
         abstract: "List and show tasks: the record every change leaves.",
-        subcommands: [List.self, Show.self, Cancel.self]
+        subcommands: [List.self, Show.self, Follow.self, Cancel.self]
     )
+
+    /// Prints a task's log as it grows until the task ends; answers how it ended.
+    static func follow(_ id: String, client: APIClient) async throws -> TaskJSON {
+        var printed = 0
+        while true {
+            let reply = try await client.get("/task/show/\(pathSegment(id)).json")
+            let task = try APIJSON.decoder().decode(TaskJSON.self, from: reply.body)
+            let log = task.log ?? []
+            for line in log.dropFirst(printed) { Swift.print("\(TableOutput.date(line.time))  \(line.message)") }
+            printed = log.count
+            if task.status.isFinished { return task }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    struct Follow: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a task's log as it happens until the task ends; exit 0 only if it succeeded.",
+            discussion: "Example:\n  asgard task follow 42")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The task's number.") var id: String
+
+        func run() async throws {
+            try await runReporting {
+                let task = try await TaskCommand.follow(id, client: global.client())
+                guard task.status == .succeeded else { throw CLIError(description: "task \(task.id) \(task.status.rawValue)") }
+            }
+        }
+    }
 
     struct Cancel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

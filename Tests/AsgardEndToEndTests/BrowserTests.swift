@@ -1,3 +1,4 @@
+import AsgardAPI
 import Foundation
 import Testing
 
@@ -41,5 +42,24 @@ struct BrowserTests {
         #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("PASS terminate and shrink from the instance page"))
         #expect(result.stdout.contains("PASS deploy from the cluster page and watch it succeed"))
+    }
+
+    @Test func aRunningTaskPageFollowsItsLogLive() async throws {
+        let scratch = try Scratch("browser-live")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let user = try await HTTP.postForm(server.url + "/user/save", [("name", "deployer"), ("password", "correct horse battery"),
+                                                                      ("roles", "viewer"), ("applications", "shop:deployer")])
+        #expect(user.status == 201)
+        _ = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
+        let image = try await DeploymentTests().registerVersion(server, "1.0.0", extra: ["--startup-delay-ms", "4000"])
+        _ = try await LoadBalancerTests().createBalancer(server)
+        let started = try await DeploymentTests().start(server, image: image, strategy: "redBlack", loadBalancers: ["shop-prod"])
+        let id = try APIJSON.decoder().decode(TaskAccepted.self, from: started.body).taskId.rawValue
+        let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/task_live.py").path
+        let result = try run("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery", String(id)])
+        #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("PASS the task page follows the log live"))
     }
 }

@@ -209,4 +209,30 @@ struct DeploymentTests {
         let groups = try APIJSON.decoder().decode([ServerGroupJSON].self, from: try await HTTP.get(server.url + "/local/autoScaling/list.json").body)
         #expect(groups.map(\.autoScalingGroupName) == ["shop-prod-v001"])
     }
+
+    @Test func aTaskLogCanBeFollowedLiveUntilTheTaskEnds() async throws {
+        let scratch = try Scratch("deploy-follow")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
+        #expect(app.status == 201)
+        let slow = try await registerVersion(server, "1.0.0", extra: ["--startup-delay-ms", "1000"])
+        _ = try await LoadBalancerTests().createBalancer(server)
+        let started = try await start(server, image: slow, strategy: "redBlack", loadBalancers: ["shop-prod"])
+        let id = try APIJSON.decoder().decode(TaskAccepted.self, from: started.body).taskId.rawValue
+        let page = try await HTTP.get(server.url + "/task/show/\(id)", accept: "text/html")
+        #expect(page.text.contains("<script src=\"/static/task-live.js\" data-task=\"\(id)\""), "a running task's page follows it live")
+
+        // The stream stays open while the deployment runs and ends with it.
+        let followed = try await HTTP.get(server.url + "/task/follow/\(id)", accept: "text/event-stream")
+        #expect(followed.status == 200)
+        let events = followed.text.components(separatedBy: "\n\n").filter { !$0.isEmpty }
+        #expect(events.filter { $0.hasPrefix("event: log\ndata: {") }.count >= 4, "\(events)")
+        #expect(events.last == "event: end\ndata: {\"status\":\"succeeded\"}")
+        #expect(followed.text.contains("Deployment finished: shop-prod-v000 serves shop-prod"))
+        let cli = try CLI(server)("task", "follow", String(id))
+        #expect(cli.status == 0)
+        #expect(cli.stdout.contains("Deployment finished"))
+    }
 }

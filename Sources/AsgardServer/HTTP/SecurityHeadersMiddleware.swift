@@ -2,12 +2,13 @@ import HTTPTypes
 import Hummingbird
 
 /// Adds the security headers every answer carries: no framing, no MIME sniffing, and a
-/// Content-Security-Policy that allows no scripts at all and styles only from the console.
+/// Content-Security-Policy that allows scripts and styles only from the console itself (one
+/// small script follows task logs live), and connections only back to it.
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = ConsoleRequestContext
 
     static let contentSecurityPolicy =
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)

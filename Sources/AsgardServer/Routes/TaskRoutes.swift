@@ -1,3 +1,4 @@
+import Foundation
 import AsgardAPI
 import AsgardCore
 import AsgardStore
@@ -42,6 +43,46 @@ extension Console {
             }
             if input.wantsJSON { return try Responses.json(TaskJSON(task, includeLog: true)) }
             return page(input, title: "Task \(task.id)", section: .task, body: TaskPages.show(task))
+        }
+    }
+
+    /// `GET /task/follow/{id}`: the task's log as Server-Sent Events, the lines so far and then each
+    /// new one as it is written, ending with an `end` event when the task ends; and the small
+    /// script (same origin, no library) that shows them live on the task page.
+    func addTaskFollowRoutes(to table: RouteTable) {
+        table.get("/task/follow/{id}", doc: EndpointDoc(
+            summary: "Follow a task's log live: text/event-stream with a `log` event per line ({time, message}) and an `end` event ({status}) when it ends",
+            tag: "Task", parameters: [.path("id", "The task's number")], answers: [.ok("Object"), .unauthorized, .notFound]
+        )) { input in
+            let text = input.path("id")
+            guard let id = TaskID(text), try await tasks.task(id) != nil else {
+                throw ConsoleError.notFound("Task '\(text)' not found; see /task/list")
+            }
+            let store = tasks
+            let body = ResponseBody { writer in
+                // One line per event: SSE data may not span lines.
+                let encoder = JSONEncoder()
+                encoder.dateEncodingStrategy = .iso8601
+                var sent = 0
+                while let task = try await store.task(id) {
+                    for line in task.log.dropFirst(sent) {
+                        let data = String(decoding: try encoder.encode(line), as: UTF8.self)
+                        try await writer.write(ByteBuffer(string: "event: log\ndata: \(data)\n\n"))
+                    }
+                    sent = task.log.count
+                    if task.status.isFinished {
+                        try await writer.write(ByteBuffer(string: "event: end\ndata: {\"status\":\"\(task.status.rawValue)\"}\n\n"))
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
+        }
+
+        table.htmlOnly("/static/task-live.js", access: .open) { _ in
+            Responses.text(TaskPages.liveScript, contentType: "text/javascript; charset=utf-8")
         }
     }
 

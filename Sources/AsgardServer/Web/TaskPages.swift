@@ -49,8 +49,32 @@ enum TaskPages {
             ("Duration", "\(duration) s"),
         ])
         let log = task.log.map { "\(HTML.date($0.time)) \(HTML.escape($0.message))" }.joined(separator: "\n")
-        return body + "<h2>Log</h2><pre class=\"log\" id=\"task-log\">\(log)</pre>"
+        let live = task.status.isFinished ? ""
+            : "<p class=\"hint\" id=\"task-live\">New lines appear as they happen.</p><script src=\"/static/task-live.js\" data-task=\"\(task.id)\" data-lines=\"\(task.log.count)\"></script>"
+        return body + "<h2>Log</h2><pre class=\"log\" id=\"task-log\">\(log)</pre>" + live
     }
+
+    /// Follows `/task/follow/{id}` with EventSource and appends the lines the page does not show
+    /// yet; no library, served from the console itself (the CSP allows only same-origin scripts).
+    static let liveScript = """
+    (function () {
+      var tag = document.currentScript, id = tag.getAttribute("data-task"), shown = parseInt(tag.getAttribute("data-lines"), 10), seen = 0;
+      var log = document.getElementById("task-log"), status = document.getElementById("task-status");
+      var source = new EventSource("/task/follow/" + id);
+      source.addEventListener("log", function (event) {
+        seen += 1;
+        if (seen <= shown) { return; }
+        var line = JSON.parse(event.data);
+        log.textContent += (log.textContent ? "\\n" : "") + line.time.replace("T", " ").replace("Z", " UTC") + " " + line.message;
+      });
+      source.addEventListener("end", function (event) {
+        var end = JSON.parse(event.data);
+        status.textContent = end.status;
+        status.className = "status-" + end.status;
+        source.close();
+      });
+    })();
+    """
 
     private static func objectLink(_ task: TaskRecord) -> String {
         let id = HTML.escape(task.objectId)
