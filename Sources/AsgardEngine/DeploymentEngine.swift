@@ -61,7 +61,16 @@ public final class DeploymentEngine: Service, Sendable {
             throw CloudError(.invalidRequest, "loadBalancers: '\(name)' is not a load balancer; see /local/loadBalancer/list")
         }
         let previous = try await cloud.serverGroups().filter { $0.names?.cluster == request.cluster }.map(\.autoScalingGroupName)
-        let state = DeploymentState(previousGroups: previous)
+        var state = DeploymentState(previousGroups: previous)
+        if request.strategy == .rolling {
+            guard let target = request.serverGroup ?? previous.last else {
+                throw CloudError(.invalidRequest, "cluster: \(request.cluster) has no server group to push to; deploy with redBlack first")
+            }
+            guard previous.contains(target) else {
+                throw CloudError(.invalidRequest, "name: '\(target)' is not a server group of \(request.cluster)")
+            }
+            state.newGroup = target
+        }
         let steps = DeploymentStep.plan(request.strategy)
         let task = try await tasks.createExclusiveTask(TaskDraft(
             operation: "Deploy \(request.imageId) to \(request.cluster) (\(request.strategy.rawValue))", objectType: .cluster,
@@ -276,6 +285,57 @@ public final class DeploymentEngine: Service, Sendable {
                 guard let group = try await cloud.serverGroup(named: name), ClusterTraffic.isEnabled(group) else { continue }
                 let (_, done) = try await operations.disable(group, force: true, user: task.user)
                 try await log(task.id, "Disabled \(name) (task \(done.id)): " + (done.log.last?.message ?? ""))
+            }
+        case .updateImage:
+            guard let name = state.newGroup, var group = try await cloud.serverGroup(named: name) else {
+                throw CloudError(.notFound, "the server group \(state.newGroup ?? "?") is gone")
+            }
+            guard group.imageId != request.imageId else { return }
+            let old = group.imageId
+            group.imageId = request.imageId
+            _ = try await cloud.updateServerGroup(group, task: TaskDraft(
+                operation: "Push \(request.imageId) to \(name)", objectType: .serverGroup, objectId: name, user: task.user, region: "local",
+                status: .succeeded, log: [TaskLogLine(time: now(), message: "New instances of \(name) launch from \(request.imageId) (was \(old)); deployment task \(task.id)")]))
+            try await log(task.id, "\(name) now launches from \(request.imageId) (was \(old))")
+        case .relaunch:
+            guard let name = state.newGroup else { return }
+            let options = request.rolling ?? RollingOptions()
+            var taken = Set(state.relaunched ?? [])
+            let limit = options.relaunchCount ?? Int.max
+            while taken.count < limit {
+                if try await isCanceled(task.id) { throw DeploymentCanceled(step: step) }
+                guard let group = try await cloud.serverGroup(named: name) else { throw CloudError(.notFound, "the server group \(name) is gone") }
+                let batch = DeploymentState.nextToRelaunch(try await cloud.instances(of: name, includeTerminated: false), image: request.imageId,
+                                                           taken: taken, count: min(options.concurrentRelaunches, limit - taken.count),
+                                                           newestFirst: options.newestFirst)
+                guard !batch.isEmpty else { break }
+                taken.formUnion(batch.map(\.instanceId))
+                state.relaunched = taken.sorted()
+                try await save(state, of: task.id)
+                let slot = ContinuousClock.now
+                try await log(task.id, "Relaunching \(batch.map(\.instanceId.rawValue).joined(separator: ", ")): draining, ending, replacing from \(request.imageId)")
+                try await withThrowingTaskGroup(of: Void.self) { ending in
+                    for instance in batch {
+                        ending.addTask {
+                            try await self.cloud.terminateInstance(instance, reason: "rolling push to \(request.imageId) (deployment task \(task.id))")
+                        }
+                    }
+                    try await ending.waitForAll()
+                }
+                let deadline = ContinuousClock.now + healthyTimeout
+                while true {
+                    let instances = try await cloud.instances(of: name, includeTerminated: false)
+                    let (ready, _) = try await operations.readiness(of: group)
+                    let fresh = instances.filter { $0.imageId == request.imageId }.count
+                    if ready >= group.desiredCapacity && fresh >= min(group.desiredCapacity, taken.count) { break }
+                    guard ContinuousClock.now < deadline else {
+                        throw CloudError(.unavailable, "\(name) did not get back to \(group.desiredCapacity) healthy instances within \(healthyTimeout)")
+                    }
+                    if try await isCanceled(task.id) { throw DeploymentCanceled(step: step) }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                if options.afterBootWait > 0 { try await Task.sleep(for: .seconds(options.afterBootWait)) }
+                try await log(task.id, "Replaced \(batch.count) instance\(batch.count == 1 ? "" : "s") in \(ClusterOperations.milliseconds(since: slot)) ms; \(group.desiredCapacity) healthy")
             }
         case .trimDisabled, .deletePrevious:
             let existing = try await cloud.serverGroups().map(\.autoScalingGroupName)

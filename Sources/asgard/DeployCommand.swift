@@ -7,7 +7,7 @@ import Foundation
 struct DeployCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deploy",
-        abstract: "Deploy an image to a cluster with a strategy (redBlack or highlander).",
+        abstract: "Deploy an image to a cluster with a strategy (redBlack, highlander or rolling).",
         discussion: """
         Creates the cluster's next server group from the image, waits until it is healthy in its
         load balancers, then moves traffic to it. With --wait, prints the deployment's log as it
@@ -19,19 +19,23 @@ struct DeployCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The cluster, e.g. shop-prod.") var cluster: String
     @Option(help: "The image to deploy.") var image: String
-    @Option(help: "redBlack or highlander.") var strategy: String = "redBlack"
+    @Option(help: "redBlack, highlander or rolling.") var strategy: String = "redBlack"
     @Option(help: "Fewest instances (default: desired).") var min: Int?
-    @Option(help: "Instances to run.") var desired: Int
+    @Option(help: "Instances to run (rolling: the group keeps its sizes).") var desired: Int?
+    @Option(help: "Rolling: instances replaced at a time (default 1).") var concurrentRelaunches: Int?
     @Option(help: "Most instances (default: desired).") var max: Int?
     @Option(help: "A load balancer of the new group (repeatable; default: the newest group's).") var loadBalancer: [String] = []
     @Flag(help: "Follow the deployment until it ends.") var wait = false
 
     func run() async throws {
         try await runReporting {
-            var capacity: [String: Any] = ["desired": desired]
+            var capacity: [String: Any] = [:]
+            if let desired { capacity["desired"] = desired }
             if let min { capacity["min"] = min }
             if let max { capacity["max"] = max }
-            var document: [String: Any] = ["cluster": cluster, "imageId": image, "strategy": strategy, "capacity": capacity]
+            var document: [String: Any] = ["cluster": cluster, "imageId": image, "strategy": strategy]
+            if !capacity.isEmpty { document["capacity"] = capacity }
+            if let concurrentRelaunches { document["concurrentRelaunches"] = String(concurrentRelaunches) }
             if !loadBalancer.isEmpty { document["loadBalancers"] = loadBalancer }
             let client = global.client()
             let reply = try await client.post("/\(pathSegment(global.region))/deployment/start", document: document)

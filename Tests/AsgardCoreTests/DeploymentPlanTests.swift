@@ -7,6 +7,21 @@ struct DeploymentPlanTests {
     @Test func eachStrategyHasItsSteps() {
         #expect(DeploymentStep.plan(.redBlack) == [.createGroup, .waitHealthy, .disablePrevious, .trimDisabled])
         #expect(DeploymentStep.plan(.highlander) == [.createGroup, .waitHealthy, .disablePrevious, .deletePrevious])
+        #expect(DeploymentStep.plan(.rolling) == [.updateImage, .relaunch])
+    }
+
+    @Test func aRollingPushTakesTheOldImagesInstancesOldestFirstUnlessNewestFirst() {
+        let old = ImageID(rawValue: "img-00000001"), new = ImageID(rawValue: "img-00000002")
+        func instance(_ n: Int, _ image: ImageID, _ state: LifecycleState = .inService) -> InstanceRecord {
+            InstanceRecord(instanceId: InstanceID(rawValue: "i-0000000000000000\(n)"), autoScalingGroupName: "shop-v000", imageId: image,
+                           lifecycleState: state, healthStatus: .healthy, launchTime: Date(timeIntervalSince1970: Double(n)), port: 9000 + n,
+                           pid: nil, startTicks: nil)
+        }
+        let all = [instance(3, old), instance(1, old), instance(2, new), instance(4, old, .terminating), instance(5, old)]
+        let ids = { (records: [InstanceRecord]) in records.map(\.port) }
+        #expect(ids(DeploymentState.nextToRelaunch(all, image: new, taken: [], count: 2, newestFirst: false)) == [9001, 9003])
+        #expect(ids(DeploymentState.nextToRelaunch(all, image: new, taken: [], count: 2, newestFirst: true)) == [9005, 9003])
+        #expect(ids(DeploymentState.nextToRelaunch(all, image: new, taken: [all[1].instanceId], count: 5, newestFirst: false)) == [9003, 9005])
     }
 
     @Test(arguments: [(0, ["a", "b", "c"]), (1, ["a", "b"]), (2, ["a"]), (5, [String]())])

@@ -235,4 +235,36 @@ struct DeploymentTests {
         #expect(cli.status == 0)
         #expect(cli.stdout.contains("Deployment finished"))
     }
+
+    @Test func aRollingPushReplacesEveryInstanceUnderLoadWithoutAFailedRequest() async throws {
+        let scratch = try Scratch("deploy-rolling")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
+        #expect(app.status == 201)
+        let v1 = try await registerVersion(server, "1.0.0")
+        let v2 = try await registerVersion(server, "2.0.0")
+        let port = try await LoadBalancerTests().createBalancer(server)
+        _ = try await finish(server, try await start(server, image: v1, strategy: "redBlack", desired: 3, loadBalancers: ["shop-prod"]))
+
+        let url = "http://127.0.0.1:\(port)/"
+        let (load, pushed) = try await Load.during(url) { load in
+            try await waitUntil("traffic on version 1") { load.ok > 50 }
+            let started = try await HTTP.postForm(server.url + "/local/push/startRolling", [
+                ("name", "shop-prod-v000"), ("imageId", v2), ("concurrentRelaunches", "2")])
+            let done = try await finish(server, started)
+            let atEnd = load.ok
+            try await waitUntil("traffic after the push") { load.ok > atEnd + 50 }
+            return done
+        }
+        #expect(load.failures.isEmpty, "\(load.failures.prefix(3))")
+        #expect(pushed.newGroup == "shop-prod-v000", "a rolling push stays in the same group")
+        #expect(pushed.log?.filter { $0.message.hasPrefix("Relaunching") }.count == 2, "3 instances, 2 at a time: 2 slots")
+        let group = try await LocalCloudTests().group(server, "shop-prod-v000")
+        #expect(group.imageId.rawValue == v2)
+        #expect(group.instances.count == 3)
+        #expect(group.instances.allSatisfy { $0.imageId.rawValue == v2 && $0.lifecycleState == .inService })
+        for _ in 0..<10 { #expect(try await version(port) == "2.0.0") }
+    }
 }

@@ -13,12 +13,17 @@ public enum DeploymentStep: String, Sendable, Hashable, Codable {
     case trimDisabled
     /// Delete every previous group.
     case deletePrevious
+    /// Rolling push: give the newest group the new image.
+    case updateImage
+    /// Rolling push: replace its instances a few at a time, each drained first.
+    case relaunch
 
     /// The steps of `strategy`, in order.
     public static func plan(_ strategy: DeploymentStrategy) -> [DeploymentStep] {
         switch strategy {
         case .redBlack: [.createGroup, .waitHealthy, .disablePrevious, .trimDisabled]
         case .highlander: [.createGroup, .waitHealthy, .disablePrevious, .deletePrevious]
+        case .rolling: [.updateImage, .relaunch]
         }
     }
 }
@@ -33,6 +38,8 @@ public struct DeploymentState: Sendable, Hashable, Codable {
     public var previousGroups: [String]
     /// When each step finished, by step index.
     public var finished: [Int: Date]
+    /// Rolling push: the instances already replaced (or being replaced).
+    public var relaunched: [InstanceID]?
 
     /// The state of a deployment that has not started.
     public init(previousGroups: [String]) {
@@ -40,6 +47,16 @@ public struct DeploymentState: Sendable, Hashable, Codable {
         newGroup = nil
         self.previousGroups = previousGroups
         finished = [:]
+        relaunched = nil
+    }
+
+    /// The instances a rolling push replaces next: up to `count` of those still on another image
+    /// than `image` and not yet taken, oldest first unless `newestFirst`.
+    public static func nextToRelaunch(_ instances: [InstanceRecord], image: ImageID, taken: Set<InstanceID>, count: Int,
+                                      newestFirst: Bool) -> [InstanceRecord] {
+        let candidates = instances.filter { $0.imageId != image && !taken.contains($0.instanceId) && $0.lifecycleState.countsTowardsCapacity }
+            .sorted { newestFirst ? ($0.launchTime, $0.instanceId) > ($1.launchTime, $1.instanceId) : ($0.launchTime, $0.instanceId) < ($1.launchTime, $1.instanceId) }
+        return Array(candidates.prefix(max(0, count)))
     }
 
     /// The previous groups to delete after red/black: the disabled ones beyond the newest `keep`.

@@ -7,6 +7,33 @@ public enum DeploymentStrategy: String, CaseIterable, Sendable, Codable {
     case redBlack
     /// Red/black, then delete every previous group.
     case highlander
+    /// Asgard's rolling push: the newest group takes the new image and its instances are
+    /// replaced a few at a time, each drained from its load balancers first.
+    case rolling
+}
+
+/// How a rolling push replaces instances, with Asgard's names.
+public struct RollingOptions: Sendable, Hashable, Codable {
+    /// How many instances to replace (default: all).
+    public var relaunchCount: Int?
+    /// How many at a time (default 1).
+    public var concurrentRelaunches: Int
+    /// Replace the newest instances first (default: the oldest first).
+    public var newestFirst: Bool
+    /// Terminate without draining first.
+    public var rudeShutdown: Bool
+    /// Seconds to wait after a replacement is healthy before the next slot.
+    public var afterBootWait: Int
+
+    /// Creates options.
+    public init(relaunchCount: Int? = nil, concurrentRelaunches: Int = 1, newestFirst: Bool = false, rudeShutdown: Bool = false,
+                afterBootWait: Int = 0) {
+        self.relaunchCount = relaunchCount
+        self.concurrentRelaunches = concurrentRelaunches
+        self.newestFirst = newestFirst
+        self.rudeShutdown = rudeShutdown
+        self.afterBootWait = afterBootWait
+    }
 }
 
 /// The sizes of the group a deployment creates.
@@ -33,16 +60,21 @@ public struct DeploymentRequest: Sendable, Hashable, Codable {
     public var loadBalancers: [String]?
     /// Disabled previous groups red/black keeps for a rollback (default 1).
     public var keepDisabledGroups: Int?
+    /// How a rolling push replaces instances.
+    public var rolling: RollingOptions?
+    /// Rolling push: the group to push to (default: the cluster's newest).
+    public var serverGroup: String?
 
     /// Creates a request.
     public init(cluster: String, imageId: ImageID, strategy: DeploymentStrategy, capacity: DeploymentCapacity,
-                loadBalancers: [String]? = nil, keepDisabledGroups: Int? = nil) {
+                loadBalancers: [String]? = nil, keepDisabledGroups: Int? = nil, rolling: RollingOptions? = nil) {
         self.cluster = cluster
         self.imageId = imageId
         self.strategy = strategy
         self.capacity = capacity
         self.loadBalancers = loadBalancers
         self.keepDisabledGroups = keepDisabledGroups
+        self.rolling = rolling
     }
 
     /// Every rule the request breaks on its own, by field.
@@ -54,6 +86,17 @@ public struct DeploymentRequest: Sendable, Hashable, Codable {
         let c = capacity
         if c.min < 0 || c.max > 50 || !(c.min <= c.desired && c.desired <= c.max) {
             problems.append(FieldError(field: "capacity", message: "needs 0 <= min <= desired <= max <= 50; got min \(c.min), desired \(c.desired), max \(c.max)"))
+        }
+        if let rolling {
+            if !(1...50).contains(rolling.concurrentRelaunches) {
+                problems.append(FieldError(field: "concurrentRelaunches", message: "\(rolling.concurrentRelaunches) must be from 1 to 50"))
+            }
+            if let count = rolling.relaunchCount, count < 0 {
+                problems.append(FieldError(field: "relaunchCount", message: "\(count) must not be negative"))
+            }
+            if !(0...3600).contains(rolling.afterBootWait) {
+                problems.append(FieldError(field: "afterBootWait", message: "\(rolling.afterBootWait) must be from 0 to 3600 seconds"))
+            }
         }
         if let keep = keepDisabledGroups, !(0...10).contains(keep) {
             problems.append(FieldError(field: "keepDisabledGroups", message: "\(keep) must be from 0 to 10"))

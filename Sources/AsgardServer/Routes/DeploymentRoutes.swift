@@ -10,7 +10,7 @@ extension Console {
     /// `/{region}/deployment/start` and `/deployment/list|show`: deployments as durable tasks.
     func addDeploymentRoutes(to table: RouteTable) {
         table.post("/{region}/deployment/start", doc: EndpointDoc(
-            summary: "Start a deployment: JSON {cluster, imageId, strategy (redBlack or highlander), capacity {min, desired, max}, loadBalancers?, keepDisabledGroups?}; one per cluster at a time",
+            summary: "Start a deployment: JSON {cluster, imageId, strategy (redBlack, highlander or rolling), capacity {min, desired, max}, loadBalancers?, keepDisabledGroups?, and for rolling relaunchCount?, concurrentRelaunches?, newestFirst?, afterBootWait?}; one per cluster at a time",
             tag: "Deployment",
             parameters: [.path("region", "A region of a local account, e.g. local"),
                          .field("cluster", "The cluster, e.g. shop-prod", required: true),
@@ -21,7 +21,11 @@ extension Console {
                          .field("desired", "Instances to run", type: "integer"),
                          .field("max", "Most instances (default: desired)", type: "integer"),
                          .field("loadBalancers", "The new group's load balancers (default: the newest group's)", type: "array"),
-                         .field("keepDisabledGroups", "Disabled previous groups red/black keeps for a rollback (default 1)", type: "integer")],
+                         .field("keepDisabledGroups", "Disabled previous groups red/black keeps for a rollback (default 1)", type: "integer"),
+                         .field("relaunchCount", "Rolling: how many instances to replace (default: all)", type: "integer"),
+                         .field("concurrentRelaunches", "Rolling: how many at a time (default 1)", type: "integer"),
+                         .field("newestFirst", "Rolling: replace the newest first", type: "boolean"),
+                         .field("afterBootWait", "Rolling: seconds to wait after each replacement is healthy", type: "integer")],
             answers: [EndpointDoc.Answer(status: 202, description: "Started; follow taskUrl", schema: "TaskAccepted"),
                       .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
@@ -78,6 +82,40 @@ extension Console {
             return Responses.seeOther("/task/show/\(id)")
         }
 
+        table.post("/{region}/push/startRolling", doc: EndpointDoc(
+            summary: "Asgard's rolling push: the group launches from the new image and its instances are replaced a few at a time, each drained first",
+            tag: "Deployment",
+            parameters: [.path("region", "A region of a local account, e.g. local"), .field("name", "The server group", required: true),
+                         .field("imageId", "The image to push", required: true),
+                         .field("relaunchCount", "How many instances to replace (default: all)", type: "integer"),
+                         .field("concurrentRelaunches", "How many at a time (default 1)", type: "integer"),
+                         .field("newestFirst", "true to replace the newest first", type: "boolean"),
+                         .field("rudeShutdown", "Accepted; instances are drained either way", type: "boolean"),
+                         .field("checkHealth", "Accepted; every replacement is waited for until healthy", type: "boolean"),
+                         .field("afterBootWait", "Seconds to wait after each replacement is healthy", type: "integer")],
+            answers: [EndpointDoc.Answer(status: 202, description: "Started; follow taskUrl", schema: "TaskAccepted"),
+                      .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
+        )) { input in
+            _ = try localRegion(input)
+            let name = try await authorizeGroup(input, field: "name")
+            guard let image = input.fields["imageId"], ImageID.isWellFormed(image) else {
+                throw ConsoleError.invalid("imageId", "is required: an image id such as img-1a2b3c4d")
+            }
+            let group = try await groups.show(name)
+            let request = DeploymentRequest(cluster: group.names?.cluster ?? name, imageId: ImageID(rawValue: image), strategy: .rolling,
+                                            capacity: DeploymentCapacity(min: group.minSize, desired: group.desiredCapacity, max: group.maxSize),
+                                            rolling: try rollingOptions(input))
+            var targeted = request
+            targeted.serverGroup = name
+            let task = try await deployments.start(targeted, user: input.userName)
+            input.audit.task(task.id.rawValue)
+            if input.wantsJSON {
+                return try Responses.json(TaskAccepted(taskId: task.id), status: .accepted,
+                                          headers: taskHeaders(task.id, location: "/deployment/show/\(task.id).json"))
+            }
+            return Responses.seeOther("/deployment/show/\(task.id)")
+        }
+
         table.page("/deployment/list", doc: EndpointDoc(
             summary: "List deployments, newest first", tag: "Deployment", answers: [.ok("[Deployment]"), .unauthorized]
         )) { input in
@@ -103,18 +141,18 @@ extension Console {
 
     /// A deployment request from a JSON body (with `capacity` as an object) or form fields.
     private func deploymentRequest(_ input: RouteInput) throws -> DeploymentRequest {
-        var capacity: [String: Any] = [:]
+        var given: [String: Any] = [:]
         if input.request.headers[.contentType]?.hasPrefix("application/json") == true,
            let object = try? JSONSerialization.jsonObject(with: input.body) as? [String: Any] {
-            if let given = object["capacity"] {
-                guard let dictionary = given as? [String: Any] else {
+            if let sent = object["capacity"] {
+                guard let dictionary = sent as? [String: Any] else {
                     throw ConsoleError.invalid("capacity", "must be an object such as {\"min\": 1, \"desired\": 2, \"max\": 3}")
                 }
-                capacity = dictionary
+                given = dictionary
             }
         }
         func number(_ key: String) throws -> Int? {
-            let value: Any? = capacity[key] ?? input.fields[key]
+            let value: Any? = given[key] ?? input.fields[key]
             switch value {
             case nil: return nil
             case let number as Int: return number
@@ -130,13 +168,34 @@ extension Console {
             throw ConsoleError.invalid("imageId", "is required: an image id such as img-1a2b3c4d")
         }
         guard let strategyText = input.fields["strategy"], let strategy = DeploymentStrategy(rawValue: strategyText) else {
-            throw ConsoleError.invalid("strategy", "'\(input.fields["strategy"] ?? "")' is not one of \(DeploymentStrategy.allCases.map(\.rawValue).joined(separator: ", ")) (rolling and custom are not available yet)")
+            throw ConsoleError.invalid("strategy", "'\(input.fields["strategy"] ?? "")' is not one of \(DeploymentStrategy.allCases.map(\.rawValue).joined(separator: ", ")) (custom is not available yet)")
         }
-        guard let desired = try number("desired") else { throw ConsoleError.invalid("capacity", "desired is required: how many instances to run") }
         let keep = try number("keepDisabledGroups")
-        return DeploymentRequest(cluster: cluster.lowercased(), imageId: ImageID(rawValue: image), strategy: strategy,
-                                 capacity: DeploymentCapacity(min: try number("min") ?? desired, desired: desired, max: try number("max") ?? desired),
+        let capacity: DeploymentCapacity
+        if let desired = try number("desired") {
+            capacity = DeploymentCapacity(min: try number("min") ?? desired, desired: desired, max: try number("max") ?? desired)
+        } else if strategy == .rolling {
+            // A rolling push keeps the group's sizes.
+            capacity = DeploymentCapacity(min: 0, desired: 0, max: 0)
+        } else {
+            throw ConsoleError.invalid("capacity", "desired is required: how many instances to run")
+        }
+        return DeploymentRequest(cluster: cluster.lowercased(), imageId: ImageID(rawValue: image), strategy: strategy, capacity: capacity,
                                  loadBalancers: input.fields.has("loadBalancers") ? input.fields.list("loadBalancers") : nil,
-                                 keepDisabledGroups: keep)
+                                 keepDisabledGroups: keep, rolling: strategy == .rolling ? try rollingOptions(input) : nil)
+    }
+
+    /// Asgard's rolling push options from `relaunchCount`, `concurrentRelaunches`, `newestFirst`,
+    /// `rudeShutdown` and `afterBootWait`.
+    private func rollingOptions(_ input: RouteInput) throws -> RollingOptions {
+        var problems: [FieldError] = []
+        let fields = input.fields
+        let count = fields.has("relaunchCount") ? fields.wholeNumber("relaunchCount", 0, in: 0...ServerGroupRegistry.maxCapacity, problems: &problems) : nil
+        let options = RollingOptions(relaunchCount: count,
+                                     concurrentRelaunches: fields.wholeNumber("concurrentRelaunches", 1, in: 1...ServerGroupRegistry.maxCapacity, problems: &problems),
+                                     newestFirst: fields["newestFirst"] == "true", rudeShutdown: fields["rudeShutdown"] == "true",
+                                     afterBootWait: fields.wholeNumber("afterBootWait", 0, in: 0...3600, problems: &problems))
+        guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
+        return options
     }
 }

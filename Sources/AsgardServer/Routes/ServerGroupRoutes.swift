@@ -346,7 +346,7 @@ extension Console {
 
     /// Changing a group needs the owner or deployer role on its application.
     @discardableResult
-    private func authorizeGroup(_ input: RouteInput, field: String) async throws -> String {
+    func authorizeGroup(_ input: RouteInput, field: String) async throws -> String {
         guard let name = input.fields[field], !name.isEmpty else { throw ConsoleError.invalid(field, "is required: the server group") }
         try input.require(.read)
         let group = try await groups.show(name)
