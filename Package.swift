@@ -30,6 +30,7 @@ let package = Package(
                 "AsgardCore",
                 "AsgardCloud",
                 "AsgardStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

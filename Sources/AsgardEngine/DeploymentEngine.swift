@@ -19,6 +19,8 @@ public final class DeploymentEngine: Service, Sendable {
     let healthyTimeout: Duration
     private let started: AsyncStream<TaskID>
     private let starter: AsyncStream<TaskID>.Continuation
+    private let events: AsyncStream<(DeploymentEvent, String)>
+    private let eventSink: AsyncStream<(DeploymentEvent, String)>.Continuation
 
     /// Creates the engine.
     public init(cloud: any CloudProvider, tasks: any TaskStore, operations: ClusterOperations, healthyTimeout: Duration = .seconds(600),
@@ -30,6 +32,15 @@ public final class DeploymentEngine: Service, Sendable {
         self.logger = logger
         self.now = now
         (started, starter) = AsyncStream.makeStream(of: TaskID.self)
+        (events, eventSink) = AsyncStream.makeStream(of: (DeploymentEvent, String).self)
+    }
+
+    /// Queues `event` for the deployment's webhook, if it has one.
+    private func notify(_ event: String, task: TaskRecord, request: DeploymentRequest, newGroup: String?, message: String) {
+        guard let url = request.notification?.webhookUrl else { return }
+        eventSink.yield((DeploymentEvent(event: event, taskId: task.id.rawValue, taskUrl: "/deployment/show/\(task.id).json", cluster: request.cluster,
+                                         strategy: request.strategy.rawValue, imageId: request.imageId.rawValue, newGroup: newGroup,
+                                         message: message, time: now()), url))
     }
 
     static let encoder: JSONEncoder = {
@@ -81,6 +92,7 @@ public final class DeploymentEngine: Service, Sendable {
             input: String(decoding: try Self.encoder.encode(request), as: UTF8.self)),
             checkpoint: String(decoding: try Self.encoder.encode(state), as: UTF8.self))
         starter.yield(task.id)
+        notify("started", task: task, request: request, newGroup: state.newGroup, message: task.log.first?.message ?? "")
         return task
     }
 
@@ -179,6 +191,15 @@ public final class DeploymentEngine: Service, Sendable {
         try? await endInterrupted()
         let resumed = (try? await unfinished()) ?? []
         await withDiscardingTaskGroup { group in
+            let notifier = DeploymentNotifier(logger: logger)
+            let events = self.events
+            group.addTask {
+                await withDiscardingTaskGroup { sends in
+                    for await (event, url) in events {
+                        sends.addTask { await notifier.send(event, to: url) }
+                    }
+                }
+            }
             for id in resumed {
                 logger.info("Resuming deployment", metadata: ["task": "\(id)"])
                 group.addTask { await self.execute(id) }
@@ -186,20 +207,22 @@ public final class DeploymentEngine: Service, Sendable {
             for await id in started.cancelOnGracefulShutdown() {
                 group.addTask { await self.execute(id) }
             }
+            eventSink.finish()
             group.cancelAll()
         }
     }
 
     /// Runs a deployment from its checkpoint to its end, unless the server stops first.
     func execute(_ id: TaskID) async {
+        guard let task = try? await tasks.task(id), let input = task.input, let checkpoint = task.checkpoint,
+              let request = try? Self.decoder.decode(DeploymentRequest.self, from: Data(input.utf8)),
+              var state = try? Self.decoder.decode(DeploymentState.self, from: Data(checkpoint.utf8)) else { return }
         do {
-            guard let task = try await tasks.task(id), let input = task.input, let checkpoint = task.checkpoint else { return }
-            let request = try Self.decoder.decode(DeploymentRequest.self, from: Data(input.utf8))
-            var state = try Self.decoder.decode(DeploymentState.self, from: Data(checkpoint.utf8))
             let steps = DeploymentStep.plan(request.strategy)
             while state.step < steps.count {
                 if Task.isCancelled { return }
                 if try await isCanceled(id) {
+                    notify("canceled", task: task, request: request, newGroup: state.newGroup, message: "canceled before \(steps[state.step].rawValue)")
                     try await log(id, "Canceled after \(state.step) of \(steps.count) steps, before \(steps[state.step].rawValue): " + (state.newGroup.map { "\($0) is left as it is; " } ?? "")
                         + "previous groups \(state.previousGroups.isEmpty ? "none" : state.previousGroups.joined(separator: ", ")) untouched by later steps")
                     return
@@ -214,8 +237,10 @@ public final class DeploymentEngine: Service, Sendable {
             if try await isCanceled(id) { return }
             try await log(id, "Deployment finished: \(state.newGroup ?? "?") serves \(request.cluster)")
             try await tasks.updateTask(id, status: .succeeded, checkpoint: nil, at: now())
+            notify("succeeded", task: task, request: request, newGroup: state.newGroup, message: "\(state.newGroup ?? "?") serves \(request.cluster)")
         } catch let canceled as DeploymentCanceled {
             try? await log(id, "Canceled while it ran \(canceled.step.rawValue); what that step made is left as it is")
+            notify("canceled", task: task, request: request, newGroup: state.newGroup, message: "canceled while it ran \(canceled.step.rawValue)")
         } catch is CancellationError {
             return
         } catch where Task.isCancelled {
@@ -226,6 +251,7 @@ public final class DeploymentEngine: Service, Sendable {
             logger.warning("Deployment failed", metadata: ["task": "\(id)", "error": "\(error)"])
             try? await log(id, "Deployment failed: \(error)")
             try? await tasks.updateTask(id, status: .failed, checkpoint: nil, at: now())
+            notify("failed", task: task, request: request, newGroup: state.newGroup, message: "\(error)")
         }
     }
 

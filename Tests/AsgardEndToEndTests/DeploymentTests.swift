@@ -267,4 +267,55 @@ struct DeploymentTests {
         #expect(group.instances.allSatisfy { $0.imageId.rawValue == v2 && $0.lifecycleState == .inService })
         for _ in 0..<10 { #expect(try await version(port) == "2.0.0") }
     }
+
+    @Test func webhooksHearAboutDeploymentsAndABrokenOneHoldsNothingUp() async throws {
+        let scratch = try Scratch("deploy-webhook")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let hookPort = try freePort()
+        let received = scratch.path + "/received.jsonl"
+        let receiver = Process()
+        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        receiver.arguments = ["python3", "-c", """
+            import http.server, sys
+            class Hook(http.server.BaseHTTPRequestHandler):
+                def do_POST(self):
+                    body = self.rfile.read(int(self.headers["Content-Length"]))
+                    with open(sys.argv[1], "ab") as out: out.write(body + b"\\n")
+                    self.send_response(204); self.end_headers()
+                def log_message(self, *args): pass
+            http.server.HTTPServer(("127.0.0.1", int(sys.argv[2])), Hook).serve_forever()
+            """, received, String(hookPort)]
+        try receiver.run()
+        // SIGKILL: a child of the test runner may inherit a blocked SIGTERM.
+        defer { kill(receiver.processIdentifier, SIGKILL); receiver.waitUntilExit() }
+
+        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
+        #expect(app.status == 201)
+        let v1 = try await registerVersion(server, "1.0.0")
+        _ = try await LoadBalancerTests().createBalancer(server)
+        func startWithHook(_ url: String) async throws -> HTTP.Reply {
+            let document: [String: Any] = ["cluster": "shop-prod", "imageId": v1, "strategy": "redBlack", "capacity": ["desired": 1],
+                                           "loadBalancers": ["shop-prod"], "notification": ["webhookUrl": url]]
+            return try await HTTP.postJSON(server.url + "/local/deployment/start", try JSONSerialization.data(withJSONObject: document))
+        }
+        let bad = try await startWithHook("ftp://example.com/hook")
+        #expect(bad.status == 400)
+        #expect(bad.text.contains("must be an http:// or https:// URL"))
+
+        let done = try await finish(server, try await startWithHook("http://127.0.0.1:\(hookPort)/deploys"))
+        try await waitUntil("both events at the webhook") {
+            let lines = ((try? String(contentsOfFile: received, encoding: .utf8)) ?? "").split(separator: "\n")
+            return lines.contains { $0.contains("\"event\":\"started\"") } && lines.contains { $0.contains("\"event\":\"succeeded\"") }
+        }
+        let lines = try String(contentsOfFile: received, encoding: .utf8)
+        #expect(lines.contains("\"taskId\":\(done.id.rawValue)"))
+        #expect(lines.contains("\"newGroup\":\"shop-prod-v000\""))
+
+        // A webhook nobody answers: the deployment does not wait for it.
+        let started = ContinuousClock.now
+        _ = try await finish(server, try await startWithHook("http://127.0.0.1:\(try freePort())/nobody"))
+        #expect(ContinuousClock.now - started < .seconds(20))
+    }
 }

@@ -12,6 +12,23 @@ public enum DeploymentStrategy: String, CaseIterable, Sendable, Codable {
     case rolling
 }
 
+/// Where a deployment reports its events: a JSON POST to `webhookUrl` on start, success,
+/// failure and cancel, retried, never holding the deployment up.
+public struct DeploymentNotification: Sendable, Hashable, Codable {
+    public var webhookUrl: String
+
+    /// Creates a notification target.
+    public init(webhookUrl: String) {
+        self.webhookUrl = webhookUrl
+    }
+
+    /// True for an absolute http or https URL with a host.
+    public var isWellFormed: Bool {
+        guard let url = URL(string: webhookUrl), let scheme = url.scheme?.lowercased(), url.host != nil else { return false }
+        return scheme == "http" || scheme == "https"
+    }
+}
+
 /// How a rolling push replaces instances, with Asgard's names.
 public struct RollingOptions: Sendable, Hashable, Codable {
     /// How many instances to replace (default: all).
@@ -64,6 +81,8 @@ public struct DeploymentRequest: Sendable, Hashable, Codable {
     public var rolling: RollingOptions?
     /// Rolling push: the group to push to (default: the cluster's newest).
     public var serverGroup: String?
+    /// Where to POST the deployment's events.
+    public var notification: DeploymentNotification?
 
     /// Creates a request.
     public init(cluster: String, imageId: ImageID, strategy: DeploymentStrategy, capacity: DeploymentCapacity,
@@ -97,6 +116,9 @@ public struct DeploymentRequest: Sendable, Hashable, Codable {
             if !(0...3600).contains(rolling.afterBootWait) {
                 problems.append(FieldError(field: "afterBootWait", message: "\(rolling.afterBootWait) must be from 0 to 3600 seconds"))
             }
+        }
+        if let notification, !notification.isWellFormed {
+            problems.append(FieldError(field: "notification", message: "webhookUrl '\(notification.webhookUrl)' must be an http:// or https:// URL"))
         }
         if let keep = keepDisabledGroups, !(0...10).contains(keep) {
             problems.append(FieldError(field: "keepDisabledGroups", message: "\(keep) must be from 0 to 10"))

@@ -25,7 +25,9 @@ extension Console {
                          .field("relaunchCount", "Rolling: how many instances to replace (default: all)", type: "integer"),
                          .field("concurrentRelaunches", "Rolling: how many at a time (default 1)", type: "integer"),
                          .field("newestFirst", "Rolling: replace the newest first", type: "boolean"),
-                         .field("afterBootWait", "Rolling: seconds to wait after each replacement is healthy", type: "integer")],
+                         .field("afterBootWait", "Rolling: seconds to wait after each replacement is healthy", type: "integer"),
+                         .field("notification", "{webhookUrl}: gets a JSON POST on started, succeeded, failed and canceled", type: "object"),
+                         .field("webhookUrl", "The same as a form field")],
             answers: [EndpointDoc.Answer(status: 202, description: "Started; follow taskUrl", schema: "TaskAccepted"),
                       .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
@@ -142,8 +144,15 @@ extension Console {
     /// A deployment request from a JSON body (with `capacity` as an object) or form fields.
     private func deploymentRequest(_ input: RouteInput) throws -> DeploymentRequest {
         var given: [String: Any] = [:]
+        var webhook = input.fields["webhookUrl"].flatMap { $0.isEmpty ? nil : $0 }
         if input.request.headers[.contentType]?.hasPrefix("application/json") == true,
            let object = try? JSONSerialization.jsonObject(with: input.body) as? [String: Any] {
+            if let sent = object["notification"] {
+                guard let dictionary = sent as? [String: Any], let url = dictionary["webhookUrl"] as? String else {
+                    throw ConsoleError.invalid("notification", "must be an object such as {\"webhookUrl\": \"https://hooks.example.com/deploys\"}")
+                }
+                webhook = url
+            }
             if let sent = object["capacity"] {
                 guard let dictionary = sent as? [String: Any] else {
                     throw ConsoleError.invalid("capacity", "must be an object such as {\"min\": 1, \"desired\": 2, \"max\": 3}")
@@ -180,9 +189,11 @@ extension Console {
         } else {
             throw ConsoleError.invalid("capacity", "desired is required: how many instances to run")
         }
-        return DeploymentRequest(cluster: cluster.lowercased(), imageId: ImageID(rawValue: image), strategy: strategy, capacity: capacity,
-                                 loadBalancers: input.fields.has("loadBalancers") ? input.fields.list("loadBalancers") : nil,
-                                 keepDisabledGroups: keep, rolling: strategy == .rolling ? try rollingOptions(input) : nil)
+        var request = DeploymentRequest(cluster: cluster.lowercased(), imageId: ImageID(rawValue: image), strategy: strategy, capacity: capacity,
+                                        loadBalancers: input.fields.has("loadBalancers") ? input.fields.list("loadBalancers") : nil,
+                                        keepDisabledGroups: keep, rolling: strategy == .rolling ? try rollingOptions(input) : nil)
+        request.notification = webhook.map(DeploymentNotification.init(webhookUrl:))
+        return request
     }
 
     /// Asgard's rolling push options from `relaunchCount`, `concurrentRelaunches`, `newestFirst`,
