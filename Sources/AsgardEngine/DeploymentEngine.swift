@@ -71,10 +71,13 @@ public final class DeploymentEngine: Service, Sendable {
         for name in request.loadBalancers ?? [] where !known.contains(name) {
             throw CloudError(.invalidRequest, "loadBalancers: '\(name)' is not a load balancer; see /local/loadBalancer/list")
         }
-        let previous = try await cloud.serverGroups().filter { $0.names?.cluster == request.cluster }.map(\.autoScalingGroupName)
+        let groups = try await cloud.serverGroups().filter { $0.names?.cluster == request.cluster }
+        let previous = groups.map(\.autoScalingGroupName)
         var state = DeploymentState(previousGroups: previous)
         if request.strategy == .rolling {
-            guard let target = request.serverGroup ?? previous.last else {
+            // In place: the group that serves now (the newest enabled one), not a newer disabled one.
+            let serving = groups.last(where: ClusterTraffic.isEnabled) ?? groups.last
+            guard let target = request.serverGroup ?? serving?.autoScalingGroupName else {
                 throw CloudError(.invalidRequest, "cluster: \(request.cluster) has no server group to push to; deploy with redBlack first")
             }
             guard previous.contains(target) else {
