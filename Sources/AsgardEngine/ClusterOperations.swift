@@ -148,12 +148,9 @@ public struct ClusterOperations: Sendable {
                 + (trafficAllowed ? "" : ", disabled (trafficAllowed=false)"))]))
         guard checkHealth else { return (group, task) }
         let started = ContinuousClock.now
-        while try await readiness(of: group).0 < group.desiredCapacity {
-            guard ContinuousClock.now < started + timeout else {
-                try await tasks.updateTask(task.id, status: .failed, checkpoint: nil, at: now())
-                throw CloudError(.unavailable, "\(name) did not become healthy within \(timeout)")
-            }
-            try await Task.sleep(for: .milliseconds(50))
+        guard try await Self.poll(for: timeout, until: { try await readiness(of: group).0 >= group.desiredCapacity }) else {
+            try await tasks.updateTask(task.id, status: .failed, checkpoint: nil, at: now())
+            throw CloudError(.unavailable, "\(name) did not become healthy within \(timeout)")
         }
         try await tasks.appendLog(to: task.id, TaskLogLine(time: now(), message: "\(name) is healthy after \(ClusterOperations.milliseconds(since: started)) ms"))
         try await tasks.updateTask(task.id, status: .succeeded, checkpoint: nil, at: now())
@@ -190,12 +187,9 @@ public struct ClusterOperations: Sendable {
                     log: [TaskLogLine(time: now(), message: "Batch \(index + 1) of \(targets.count) of resize task \(task.id): desired capacity \(target)")]))
                 guard target > group.desiredCapacity else { continue }
                 let started = ContinuousClock.now
-                let deadline = started + timeout
-                while try await readiness(of: current).0 < target {
-                    guard ContinuousClock.now < deadline else {
-                        throw CloudError(.unavailable, "\(name) did not reach \(target) healthy instances within \(timeout)")
-                    }
-                    try await Task.sleep(for: .milliseconds(50))
+                let grown = current
+                guard try await Self.poll(for: timeout, until: { try await readiness(of: grown).0 >= target }) else {
+                    throw CloudError(.unavailable, "\(name) did not reach \(target) healthy instances within \(timeout)")
                 }
                 try await tasks.appendLog(to: task.id, TaskLogLine(time: now(), message: "\(target) instances InService and healthy after \(ClusterOperations.milliseconds(since: started)) ms"))
             }
@@ -212,6 +206,19 @@ public struct ClusterOperations: Sendable {
             throw error
         }
         return (current, try await tasks.task(task.id) ?? task)
+    }
+
+    /// Looks at `done` every 50 ms until it holds (true) or `timeout` has passed (false); `between`
+    /// runs before each pause, for a cancel check. Every wait of a deployment or a primitive
+    /// goes through here.
+    static func poll(for timeout: Duration, between: () async throws -> Void = {}, until done: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if try await done() { return true }
+            guard ContinuousClock.now < deadline else { return false }
+            try await between()
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
 
     static func milliseconds(since start: ContinuousClock.Instant) -> Int {

@@ -99,16 +99,6 @@ public final class DeploymentEngine: Service, Sendable {
         return task
     }
 
-    /// The deployments that were running when the server stopped.
-    func unfinished() async throws -> [TaskID] {
-        var ids: [TaskID] = []
-        for status in [TaskStatus.running, .waiting] {
-            let page = try await tasks.tasks(TaskQuery(status: status, objectType: .cluster, limit: 1000))
-            ids += page.tasks.filter { $0.input != nil }.map(\.id)
-        }
-        return ids
-    }
-
     /// Puts traffic back on the previous group of `cluster` after a deployment: enables the newest
     /// disabled group older than the newest enabled one, waits until it is healthy in its load
     /// balancers, then disables the newer one (which stays for inspection). Holds the cluster's
@@ -135,17 +125,14 @@ public final class DeploymentEngine: Service, Sendable {
             let started = ContinuousClock.now
             let (enabled, enabling) = try await operations.enable(previous, user: user)
             try await log(task.id, "Enabled \(previous.autoScalingGroupName) (task \(enabling.id))")
-            let deadline = ContinuousClock.now + healthyTimeout
-            while true {
-                let ready = try await operations.readiness(of: enabled).0
-                if ready >= enabled.desiredCapacity { break }
-                if ContinuousClock.now >= deadline {
-                    guard ready > 0 else {
-                        throw CloudError(.unavailable, "\(previous.autoScalingGroupName) has no healthy instance; \(current.autoScalingGroupName) keeps the traffic")
-                    }
-                    break
-                }
-                try await Task.sleep(for: .milliseconds(50))
+            // All of it healthy, or at the deadline at least one instance.
+            var ready = 0
+            let all = try await ClusterOperations.poll(for: healthyTimeout, until: {
+                ready = try await operations.readiness(of: enabled).0
+                return ready >= enabled.desiredCapacity
+            })
+            if !all, ready == 0 {
+                throw CloudError(.unavailable, "\(previous.autoScalingGroupName) has no healthy instance; \(current.autoScalingGroupName) keeps the traffic")
             }
             let (_, disabling) = try await operations.disable(current, force: true, user: user)
             try await log(task.id, "Disabled \(current.autoScalingGroupName) (task \(disabling.id)); \(previous.autoScalingGroupName) serves \(cluster) after \(ClusterOperations.milliseconds(since: started)) ms")
@@ -173,25 +160,36 @@ public final class DeploymentEngine: Service, Sendable {
         return try await tasks.task(id) ?? task
     }
 
+    /// Throws `DeploymentCanceled` once someone canceled the deployment.
+    private func stopIfCanceled(_ id: TaskID, _ step: DeploymentStep) async throws {
+        if try await isCanceled(id) { throw DeploymentCanceled(step: step) }
+    }
+
     /// True once someone canceled the deployment.
     private func isCanceled(_ id: TaskID) async throws -> Bool {
         try await tasks.task(id)?.status == .canceled
     }
 
-    /// Marks cluster tasks that are not deployments (a rollback) and were running when the server
-    /// stopped as failed, so they do not hold their cluster's lock.
-    func endInterrupted() async throws {
+    /// The cluster tasks that were running when the server stopped: deployments (which have an
+    /// input) are answered, to resume; others (a rollback) are marked failed, so that they do not
+    /// hold their cluster's lock.
+    func unfinished() async throws -> [TaskID] {
+        var deployments: [TaskID] = []
         for status in [TaskStatus.running, .waiting] {
             let page = try await tasks.tasks(TaskQuery(status: status, objectType: .cluster, limit: 1000))
-            for task in page.tasks where task.input == nil {
-                try await log(task.id, "Interrupted by a restart of the server; run it again")
-                try await tasks.updateTask(task.id, status: .failed, checkpoint: nil, at: now())
+            for task in page.tasks {
+                if task.input != nil {
+                    deployments.append(task.id)
+                } else {
+                    try await log(task.id, "Interrupted by a restart of the server; run it again")
+                    try await tasks.updateTask(task.id, status: .failed, checkpoint: nil, at: now())
+                }
             }
         }
+        return deployments
     }
 
     public func run() async throws {
-        try? await endInterrupted()
         let resumed = (try? await unfinished()) ?? []
         await withDiscardingTaskGroup { group in
             let notifier = DeploymentNotifier(logger: logger)
@@ -294,21 +292,17 @@ public final class DeploymentEngine: Service, Sendable {
             guard let name = state.newGroup, let group = try await cloud.serverGroup(named: name) else {
                 throw CloudError(.notFound, "the new server group \(state.newGroup ?? "?") is gone")
             }
-            let deadline = ContinuousClock.now + healthyTimeout
-            while true {
-                let (ready, total) = try await operations.readiness(of: group)
-                if ready >= group.desiredCapacity {
-                    try await log(task.id, "\(name): \(ready) of \(group.desiredCapacity) instances InService"
-                        + (group.loadBalancerNames.isEmpty ? "" : " and healthy in \(group.loadBalancerNames.joined(separator: ", "))")
-                        + " after \(ClusterOperations.milliseconds(since: started)) ms")
-                    return
-                }
-                guard ContinuousClock.now < deadline else {
-                    throw CloudError(.unavailable, "\(name) had \(ready) of \(group.desiredCapacity) healthy instances (\(total) running) after \(healthyTimeout)")
-                }
-                if try await isCanceled(task.id) { throw DeploymentCanceled(step: step) }
-                try await Task.sleep(for: .milliseconds(50))
+            var (ready, total) = (0, 0)
+            let healthy = try await ClusterOperations.poll(for: healthyTimeout, between: { try await stopIfCanceled(task.id, step) }, until: {
+                (ready, total) = try await operations.readiness(of: group)
+                return ready >= group.desiredCapacity
+            })
+            guard healthy else {
+                throw CloudError(.unavailable, "\(name) had \(ready) of \(group.desiredCapacity) healthy instances (\(total) running) after \(healthyTimeout)")
             }
+            try await log(task.id, "\(name): \(ready) of \(group.desiredCapacity) instances InService"
+                + (group.loadBalancerNames.isEmpty ? "" : " and healthy in \(group.loadBalancerNames.joined(separator: ", "))")
+                + " after \(ClusterOperations.milliseconds(since: started)) ms")
         case .disablePrevious:
             for name in state.previousGroups {
                 guard let group = try await cloud.serverGroup(named: name), ClusterTraffic.isEnabled(group) else { continue }
@@ -332,7 +326,7 @@ public final class DeploymentEngine: Service, Sendable {
             var taken = Set(state.relaunched ?? [])
             let limit = options.relaunchCount ?? Int.max
             while taken.count < limit {
-                if try await isCanceled(task.id) { throw DeploymentCanceled(step: step) }
+                try await stopIfCanceled(task.id, step)
                 guard let group = try await cloud.serverGroup(named: name) else { throw CloudError(.notFound, "the server group \(name) is gone") }
                 let batch = DeploymentState.nextToRelaunch(try await cloud.instances(of: name, includeTerminated: false), image: request.imageId,
                                                            taken: taken, count: min(options.concurrentRelaunches, limit - taken.count),
@@ -351,17 +345,14 @@ public final class DeploymentEngine: Service, Sendable {
                     }
                     try await ending.waitForAll()
                 }
-                let deadline = ContinuousClock.now + healthyTimeout
-                while true {
+                let replaced = taken.count
+                let back = try await ClusterOperations.poll(for: healthyTimeout, between: { try await stopIfCanceled(task.id, step) }, until: {
                     let instances = try await cloud.instances(of: name, includeTerminated: false)
-                    let (ready, _) = try await operations.readiness(of: group)
                     let fresh = instances.filter { $0.imageId == request.imageId }.count
-                    if ready >= group.desiredCapacity && fresh >= min(group.desiredCapacity, taken.count) { break }
-                    guard ContinuousClock.now < deadline else {
-                        throw CloudError(.unavailable, "\(name) did not get back to \(group.desiredCapacity) healthy instances within \(healthyTimeout)")
-                    }
-                    if try await isCanceled(task.id) { throw DeploymentCanceled(step: step) }
-                    try await Task.sleep(for: .milliseconds(50))
+                    return try await operations.readiness(of: group).0 >= group.desiredCapacity && fresh >= min(group.desiredCapacity, replaced)
+                })
+                guard back else {
+                    throw CloudError(.unavailable, "\(name) did not get back to \(group.desiredCapacity) healthy instances within \(healthyTimeout)")
                 }
                 if options.afterBootWait > 0 { try await Task.sleep(for: .seconds(options.afterBootWait)) }
                 try await log(task.id, "Replaced \(batch.count) instance\(batch.count == 1 ? "" : "s") in \(ClusterOperations.milliseconds(since: slot)) ms; \(group.desiredCapacity) healthy")

@@ -94,10 +94,3 @@ struct HealthChecker: Sendable {
 final class CheckSet: Sendable {
     let targets = Mutex<Set<BackendTarget>>([])
 }
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}

@@ -41,12 +41,7 @@ extension Console {
                 throw ConsoleError.invalid("cluster", "'\(app)' is not a registered application; register it first (asgard app create)")
             }
             let task = try await deployments.start(request, user: input.userName)
-            input.audit.task(task.id.rawValue)
-            if input.wantsJSON {
-                return try Responses.json(TaskAccepted(taskId: task.id), status: .accepted,
-                                          headers: taskHeaders(task.id, location: "/deployment/show/\(task.id).json"))
-            }
-            return Responses.seeOther("/deployment/show/\(task.id)")
+            return try accepted(task, input)
         }
 
         table.post("/{region}/cluster/rollback", doc: EndpointDoc(
@@ -110,12 +105,7 @@ extension Console {
             var targeted = request
             targeted.serverGroup = name
             let task = try await deployments.start(targeted, user: input.userName)
-            input.audit.task(task.id.rawValue)
-            if input.wantsJSON {
-                return try Responses.json(TaskAccepted(taskId: task.id), status: .accepted,
-                                          headers: taskHeaders(task.id, location: "/deployment/show/\(task.id).json"))
-            }
-            return Responses.seeOther("/deployment/show/\(task.id)")
+            return try accepted(task, input)
         }
 
         table.page("/deployment/list", doc: EndpointDoc(
@@ -139,6 +129,16 @@ extension Console {
             if input.wantsJSON { return try Responses.json(deployment) }
             return page(input, title: "Deployment \(deployment.id)", section: .task, body: DeploymentPages.show(deployment))
         }
+    }
+
+    /// The answer to a started deployment: 202 with the task for JSON clients, its page for browsers.
+    private func accepted(_ task: TaskRecord, _ input: RouteInput) throws -> Response {
+        input.audit.task(task.id.rawValue)
+        if input.wantsJSON {
+            return try Responses.json(TaskAccepted(taskId: task.id), status: .accepted,
+                                      headers: taskHeaders(task.id, location: "/deployment/show/\(task.id).json"))
+        }
+        return Responses.seeOther("/deployment/show/\(task.id)")
     }
 
     /// A deployment request from a JSON body (with `capacity` as an object) or form fields.
