@@ -32,7 +32,7 @@ struct BrowserTests {
         let user = try await HTTP.postForm(server.url + "/user/save", [("name", "deployer"), ("password", "correct horse battery"),
                                                                       ("roles", "viewer"), ("applications", "shop:deployer")])
         #expect(user.status == 201)
-        _ = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
+        try await registerShop(server)
         let sample = URL(fileURLWithPath: Binaries.asgard).deletingLastPathComponent().appendingPathComponent("asgard-sample-app").path
         let image = try await HTTP.postJSON(server.url + "/local/image/register",
                                             try JSONSerialization.data(withJSONObject: ["name": "shop", "version": "1", "command": [sample]]))
@@ -52,7 +52,7 @@ struct BrowserTests {
         let user = try await HTTP.postForm(server.url + "/user/save", [("name", "deployer"), ("password", "correct horse battery"),
                                                                       ("roles", "viewer"), ("applications", "shop:deployer")])
         #expect(user.status == 201)
-        _ = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
+        try await registerShop(server)
         let image = try await DeploymentTests().registerVersion(server, "1.0.0", extra: ["--startup-delay-ms", "4000"])
         _ = try await LoadBalancerTests().createBalancer(server)
         let started = try await DeploymentTests().start(server, image: image, strategy: "redBlack", loadBalancers: ["shop-prod"])

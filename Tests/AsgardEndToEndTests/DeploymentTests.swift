@@ -48,8 +48,7 @@ struct DeploymentTests {
         defer { scratch.remove() }
         let server = try await ServerProcess(dataDir: scratch.path + "/data")
         defer { server.stop() }
-        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
-        #expect(app.status == 201)
+        try await registerShop(server)
         let v1 = try await registerVersion(server, "1.0.0")
         let v2 = try await registerVersion(server, "2.0.0")
         let port = try await LoadBalancerTests().createBalancer(server)
@@ -64,11 +63,7 @@ struct DeploymentTests {
         let url = "http://127.0.0.1:\(port)/"
         let (redBlackLoad, redBlack) = try await Load.during(url) { load in
             try await waitUntil("traffic on version 1") { load.ok > 50 }
-            let started = try await start(server, image: v2, strategy: "redBlack")
-            let busy = try await start(server, image: v2, strategy: "redBlack")
-            #expect(busy.status == 409, "one deployment per cluster: \(busy.text)")
-            #expect(busy.text.contains("cluster shop-prod is busy with task"))
-            let done = try await finish(server, started)
+            let done = try await finish(server, try await start(server, image: v2, strategy: "redBlack"))
             let atEnd = load.ok
             try await waitUntil("traffic after the deployment") { load.ok > atEnd + 50 }
             return done
@@ -120,8 +115,7 @@ struct DeploymentTests {
         let dataDir = scratch.path + "/data"
         let first = try await ServerProcess(dataDir: dataDir)
         defer { first.stop() }
-        let app = try await HTTP.postForm(first.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
-        #expect(app.status == 201)
+        try await registerShop(first)
         let slow = try await registerVersion(first, "1.0.0", extra: ["--startup-delay-ms", "2500"])
         let port = try await LoadBalancerTests().createBalancer(first)
         let started = try await start(first, image: slow, strategy: "redBlack", loadBalancers: ["shop-prod"])
@@ -151,13 +145,16 @@ struct DeploymentTests {
         defer { scratch.remove() }
         let server = try await ServerProcess(dataDir: scratch.path + "/data")
         defer { server.stop() }
-        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
-        #expect(app.status == 201)
+        try await registerShop(server)
         let slow = try await registerVersion(server, "1.0.0", extra: ["--startup-delay-ms", "4000"])
         _ = try await LoadBalancerTests().createBalancer(server)
         let started = try await start(server, image: slow, strategy: "redBlack", loadBalancers: ["shop-prod"])
         let id = try APIJSON.decoder().decode(TaskAccepted.self, from: started.body).taskId.rawValue
         try await waitUntil("the deployment waiting for its new group") { try await deployment(server, id).steps.first?.state == "done" }
+        // Its instance takes 4 s to start, so the deployment surely still runs.
+        let busy = try await start(server, image: slow, strategy: "redBlack")
+        #expect(busy.status == 409, "one deployment per cluster: \(busy.text)")
+        #expect(busy.text.contains("cluster shop-prod is busy with task \(id)"))
 
         let canceled = try CLI(server)("task", "cancel", String(id))
         #expect(canceled.status == 0, "\(canceled.stderr)")
@@ -177,8 +174,7 @@ struct DeploymentTests {
         defer { scratch.remove() }
         let server = try await ServerProcess(dataDir: scratch.path + "/data")
         defer { server.stop() }
-        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
-        #expect(app.status == 201)
+        try await registerShop(server)
         let v1 = try await registerVersion(server, "1.0.0")
         _ = try await LoadBalancerTests().createBalancer(server)
         _ = try await finish(server, try await start(server, image: v1, strategy: "redBlack", desired: 1, loadBalancers: ["shop-prod"]))
@@ -217,8 +213,7 @@ struct DeploymentTests {
         defer { scratch.remove() }
         let server = try await ServerProcess(dataDir: scratch.path + "/data")
         defer { server.stop() }
-        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
-        #expect(app.status == 201)
+        try await registerShop(server)
         let slow = try await registerVersion(server, "1.0.0", extra: ["--startup-delay-ms", "1000"])
         _ = try await LoadBalancerTests().createBalancer(server)
         let started = try await start(server, image: slow, strategy: "redBlack", loadBalancers: ["shop-prod"])
@@ -243,8 +238,7 @@ struct DeploymentTests {
         defer { scratch.remove() }
         let server = try await ServerProcess(dataDir: scratch.path + "/data")
         defer { server.stop() }
-        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
-        #expect(app.status == 201)
+        try await registerShop(server)
         let v1 = try await registerVersion(server, "1.0.0")
         let v2 = try await registerVersion(server, "2.0.0")
         let port = try await LoadBalancerTests().createBalancer(server)
@@ -293,8 +287,7 @@ struct DeploymentTests {
         // SIGKILL: a child of the test runner may inherit a blocked SIGTERM.
         defer { kill(receiver.processIdentifier, SIGKILL); receiver.waitUntilExit() }
 
-        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
-        #expect(app.status == 201)
+        try await registerShop(server)
         let v1 = try await registerVersion(server, "1.0.0")
         _ = try await LoadBalancerTests().createBalancer(server)
         func startWithHook(_ url: String) async throws -> HTTP.Reply {

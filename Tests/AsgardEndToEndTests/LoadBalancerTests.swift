@@ -121,8 +121,7 @@ struct LoadBalancerTests {
 
     /// Registers the application `shop` and the echo server as its image.
     func registerEcho(_ server: ServerProcess) async throws -> String {
-        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
-        #expect(app.status == 201)
+        try await registerShop(server)
         let body = try JSONSerialization.data(withJSONObject: ["name": "shop", "version": "echo", "command": ["python3", "-c", echoServer]])
         let reply = try await HTTP.postJSON(server.url + "/local/image/register", body)
         #expect(reply.status == 201, "\(reply.text)")
@@ -276,8 +275,7 @@ struct LoadBalancerTests {
         defer { scratch.remove() }
         let server = try await ServerProcess(dataDir: scratch.path + "/data")
         defer { server.stop() }
-        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
-        #expect(app.status == 201)
+        try await registerShop(server)
         let body = try JSONSerialization.data(withJSONObject: ["name": "shop", "version": "slow",
                                                                "command": [LocalCloudTests.sampleApp, "--latency-ms", "1500"]])
         let registered = try await HTTP.postJSON(server.url + "/local/image/register", body)

@@ -11,8 +11,7 @@ struct LocalCloudTests {
     }
 
     func registerSample(_ server: ServerProcess) async throws -> String {
-        let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
-        #expect(app.status == 201)
+        try await registerShop(server)
         let body = try JSONSerialization.data(withJSONObject: ["name": "shop", "version": "1.0.0",
                                                                "command": [LocalCloudTests.sampleApp, "--version-label", "1.0.0"]])
         let reply = try await HTTP.postJSON(server.url + "/local/image/register", body)

@@ -153,6 +153,12 @@ enum HTTP {
     }
 }
 
+/// Registers the application `shop`, which most end-to-end tests deploy.
+func registerShop(_ server: ServerProcess) async throws {
+    let app = try await HTTP.postForm(server.url + "/application/save", [("name", "shop"), ("owner", "team"), ("email", "shop@example.com")])
+    #expect(app.status == 201, "\(app.text)")
+}
+
 /// The built `asgard` CLI, talking to `server` as the admin: `try asgard("app", "list")`.
 struct CLI {
     let environment: [String: String]

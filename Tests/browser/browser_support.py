@@ -13,3 +13,23 @@ def browser():
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
         options.add_argument(arg)
     return webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")), options=options)
+
+
+def sign_in(driver, base, user, password):
+    """Signs in through the login form and waits until the page says who is signed in."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(base + "/auth/login")
+    driver.find_element(By.ID, "login-name").send_keys(user)
+    driver.find_element(By.ID, "login-password").send_keys(password)
+    driver.find_element(By.ID, "login-submit").click()
+    WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.ID, "signed-in-as")))
+
+
+def report_failure(driver, exc):
+    """Prints the failed step and the page it failed on; answers the exit code 1."""
+    print("FAIL", type(exc).__name__, exc, "at", driver.current_url)
+    print(driver.page_source[:3000])
+    return 1

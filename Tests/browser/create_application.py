@@ -6,7 +6,7 @@ Exits 0 and prints PASS lines when every step behaves; exits 1 naming the step t
 import sys
 import time
 
-from browser_support import browser
+from browser_support import browser, report_failure
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -70,10 +70,8 @@ def main(base, user, password):
         wait.until(EC.presence_of_element_located((By.ID, "login-form")))
         print("PASS sign out ends the session")
         return 0
-    except Exception as exc:  # report the step and the page, then fail
-        print("FAIL", type(exc).__name__, exc, "at", driver.current_url)
-        print(driver.page_source[:3000])
-        return 1
+    except Exception as exc:
+        return report_failure(driver, exc)
     finally:
         driver.quit()
 

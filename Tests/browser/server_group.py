@@ -9,7 +9,7 @@ import sys
 import time
 import urllib.request
 
-from browser_support import browser
+from browser_support import browser, report_failure, sign_in
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -29,11 +29,7 @@ def main(base, user, password, image_id, port):
     driver = browser()
     wait = WebDriverWait(driver, 20)
     try:
-        driver.get(base + "/auth/login")
-        driver.find_element(By.ID, "login-name").send_keys(user)
-        driver.find_element(By.ID, "login-password").send_keys(password)
-        driver.find_element(By.ID, "login-submit").click()
-        wait.until(EC.presence_of_element_located((By.ID, "signed-in-as")))
+        sign_in(driver, base, user, password)
 
         driver.find_element(By.LINK_TEXT, "Load Balancer").click()
         wait.until(EC.presence_of_element_located((By.ID, "create-load-balancer"))).click()
@@ -119,9 +115,7 @@ def main(base, user, password, image_id, port):
         print("PASS deploy from the cluster page and watch it succeed")
         return 0
     except Exception as exc:
-        print("FAIL", type(exc).__name__, exc, "at", driver.current_url)
-        print(driver.page_source[:3000])
-        return 1
+        return report_failure(driver, exc)
     finally:
         driver.quit()
 

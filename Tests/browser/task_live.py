@@ -7,21 +7,14 @@ Exits 0 and prints PASS lines when every step behaves; exits 1 naming the step t
 import sys
 import time
 
-from browser_support import browser
+from browser_support import browser, report_failure, sign_in
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 
 def main(base, user, password, task_id):
     driver = browser()
-    wait = WebDriverWait(driver, 20)
     try:
-        driver.get(base + "/auth/login")
-        driver.find_element(By.ID, "login-name").send_keys(user)
-        driver.find_element(By.ID, "login-password").send_keys(password)
-        driver.find_element(By.ID, "login-submit").click()
-        wait.until(EC.presence_of_element_located((By.ID, "signed-in-as")))
+        sign_in(driver, base, user, password)
 
         driver.get(base + "/task/show/" + task_id)
         status = driver.find_element(By.ID, "task-status")
@@ -37,9 +30,7 @@ def main(base, user, password, task_id):
         print("PASS the task page follows the log live and shows the end, without a reload")
         return 0
     except Exception as exc:
-        print("FAIL", type(exc).__name__, exc, "at", driver.current_url)
-        print(driver.page_source[:3000])
-        return 1
+        return report_failure(driver, exc)
     finally:
         driver.quit()
 
