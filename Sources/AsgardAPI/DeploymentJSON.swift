@@ -23,10 +23,17 @@ public struct DeploymentJSON: Codable, Sendable, Hashable {
     /// One step and how far it got.
     public struct Step: Codable, Sendable, Hashable {
         public var name: DeploymentStep
-        /// `done`, `running`, `pending` or `failed`.
+        /// What it does, in words ("resize the new group to 2 (50 %)").
+        public var description: String
+        /// `done`, `running`, `waiting` (for a judgment), `pending`, `failed` or `canceled`.
         public var state: String
         public var finishedTime: Date?
+        /// Its settings, for a custom deployment.
+        public var settings: PlannedStep?
     }
+
+    /// Set once the deployment rolls back: why.
+    public var rollbackReason: String?
 
     /// The API view of a deployment task, nil when `task` is not one.
     public init?(_ task: TaskRecord, includeLog: Bool) {
@@ -35,7 +42,7 @@ public struct DeploymentJSON: Codable, Sendable, Hashable {
         guard task.objectType == .cluster, let input = task.input,
               let request = try? decoder.decode(DeploymentRequest.self, from: Data(input.utf8)) else { return nil }
         let state = task.checkpoint.flatMap { try? decoder.decode(DeploymentState.self, from: Data($0.utf8)) }
-        let plan = DeploymentStep.plan(request.strategy)
+        let plan = request.plan
         let current = task.status == .succeeded ? plan.count : state?.step ?? 0
         id = task.id
         taskUrl = TaskJSON.url(for: task.id)
@@ -51,9 +58,13 @@ public struct DeploymentJSON: Codable, Sendable, Hashable {
         previousGroups = state?.previousGroups ?? []
         steps = plan.enumerated().map { index, step in
             let stepState = index < current ? "done" : index > current ? "pending"
-                : task.status == .failed ? "failed" : task.status.isFinished ? "pending" : "running"
-            return Step(name: step, state: stepState, finishedTime: state?.finished[index])
+                : task.status == .failed ? "failed" : task.status == .canceled ? "canceled" : task.status.isFinished ? "pending"
+                : task.status == .waiting ? "waiting" : "running"
+            return Step(name: step.type, description: step.summary(desired: request.capacity.desired), state: stepState,
+                        finishedTime: state?.finished[index], settings: request.strategy == .custom ? step : nil)
         }
+        rollbackReason = state?.rollback?.reason
+            ?? task.log.lazy.compactMap { $0.message.hasPrefix("Rolling back (") ? String($0.message.dropFirst(14).dropLast()) : nil }.last
         log = includeLog ? task.log : nil
     }
 

@@ -21,26 +21,39 @@ public final class DeploymentEngine: Service, Sendable {
     private let starter: AsyncStream<TaskID>.Continuation
     private let events: AsyncStream<(DeploymentEvent, String)>
     private let eventSink: AsyncStream<(DeploymentEvent, String)>.Continuation
+    /// The webhook of an application, looked up for each event.
+    let applicationWebhook: @Sendable (String) async -> String?
+    let faults: DeploymentFaults
 
     /// Creates the engine.
+    ///
+    /// - Parameters:
+    ///   - applicationWebhook: the webhook URL of the application named, if it has one.
+    ///   - faults: failures to inject, for the crash tests.
     public init(cloud: any CloudProvider, tasks: any TaskStore, operations: ClusterOperations, healthyTimeout: Duration = .seconds(600),
+                applicationWebhook: @escaping @Sendable (String) async -> String? = { _ in nil }, faults: DeploymentFaults = DeploymentFaults(),
                 logger: Logger, now: @escaping @Sendable () -> Date) {
         self.cloud = cloud
         self.tasks = tasks
         self.operations = operations
         self.healthyTimeout = healthyTimeout
+        self.applicationWebhook = applicationWebhook
+        self.faults = faults
         self.logger = logger
         self.now = now
         (started, starter) = AsyncStream.makeStream(of: TaskID.self)
         (events, eventSink) = AsyncStream.makeStream(of: (DeploymentEvent, String).self)
     }
 
-    /// Queues `event` for the deployment's webhook, if it has one.
-    private func notify(_ event: String, task: TaskRecord, request: DeploymentRequest, newGroup: String?, message: String) {
-        guard let url = request.notification?.webhookUrl else { return }
-        eventSink.yield((DeploymentEvent(event: event, taskId: task.id.rawValue, taskUrl: "/deployment/show/\(task.id).json", cluster: request.cluster,
-                                         strategy: request.strategy.rawValue, imageId: request.imageId.rawValue, newGroup: newGroup,
-                                         message: message, time: now()), url))
+    /// Queues `event` for the deployment's webhook and its application's, if they have them.
+    func notify(_ event: String, _ run: DeploymentRun, newGroup: String?, message: String) async {
+        let request = run.request
+        let app = Names(parsing: request.cluster)?.app ?? request.cluster
+        let urls = Set([request.notification?.webhookUrl, await applicationWebhook(app)].compactMap { $0 })
+        let body = DeploymentEvent(event: event, taskId: run.id.rawValue, taskUrl: "/deployment/show/\(run.id).json", cluster: request.cluster,
+                                   strategy: request.strategy.rawValue, imageId: request.imageId.rawValue, newGroup: newGroup,
+                                   message: message, time: now())
+        for url in urls.sorted() { eventSink.yield((body, url)) }
     }
 
     static let encoder: JSONEncoder = {
@@ -74,6 +87,9 @@ public final class DeploymentEngine: Service, Sendable {
         let groups = try await cloud.serverGroups().filter { $0.names?.cluster == request.cluster }
         let previous = groups.map(\.autoScalingGroupName)
         var state = DeploymentState(previousGroups: previous)
+        state.serving = Dictionary(uniqueKeysWithValues: groups.filter(ClusterTraffic.isEnabled).map {
+            ($0.autoScalingGroupName, DeploymentCapacity(min: $0.minSize, desired: $0.desiredCapacity, max: $0.maxSize))
+        })
         if request.strategy == .rolling {
             // In place: the group that serves now (the newest enabled one), not a newer disabled one.
             let serving = groups.last(where: ClusterTraffic.isEnabled) ?? groups.last
@@ -85,17 +101,17 @@ public final class DeploymentEngine: Service, Sendable {
             }
             state.newGroup = target
         }
-        let steps = DeploymentStep.plan(request.strategy)
+        let steps = request.plan.map { $0.summary(desired: request.capacity.desired) }
         let task = try await tasks.createExclusiveTask(TaskDraft(
             operation: "Deploy \(request.imageId) to \(request.cluster) (\(request.strategy.rawValue))", objectType: .cluster,
             objectId: request.cluster, user: user, region: "local", status: .running,
             log: [TaskLogLine(time: now(), message: "Deploying \(request.imageId) to \(request.cluster) with \(request.strategy.rawValue): "
-                + steps.map(\.rawValue).joined(separator: ", ")
+                + steps.joined(separator: ", ")
                 + (previous.isEmpty ? "; the cluster has no server group yet" : "; previous groups: \(previous.joined(separator: ", "))"))],
             input: String(decoding: try Self.encoder.encode(request), as: UTF8.self)),
             checkpoint: String(decoding: try Self.encoder.encode(state), as: UTF8.self))
         starter.yield(task.id)
-        notify("started", task: task, request: request, newGroup: state.newGroup, message: task.log.first?.message ?? "")
+        await notify("started", DeploymentRun(task: task, request: request), newGroup: state.newGroup, message: task.log.first?.message ?? "")
         return task
     }
 
@@ -145,29 +161,54 @@ public final class DeploymentEngine: Service, Sendable {
         return try await tasks.task(task.id) ?? task
     }
 
-    /// Asks a running deployment to stop at its next safe point (between steps, or while it
-    /// waits); it logs what it leaves behind. Its cluster is free at once.
+    /// Asks a running deployment to stop: at its next safe point (between steps, or while it
+    /// waits) it rolls back — the previous group serves again, the new one is kept disabled — and
+    /// ends as canceled. The cluster stays locked until the rollback is done.
     ///
     /// - Throws: `CloudError.notFound`, or `.conflict` for a task that ended or is not a deployment.
     public func cancel(_ id: TaskID, user: String) async throws -> TaskRecord {
-        guard let task = try await tasks.task(id) else { throw CloudError(.notFound, "Task \(id) not found; see /task/list") }
-        guard !task.status.isFinished else { throw CloudError(.conflict, "Task \(id) has already \(task.status.rawValue); nothing to cancel") }
-        guard task.objectType == .cluster, task.input != nil else {
-            throw CloudError(.conflict, "Task \(id) (\(task.operation)) cannot be canceled; only deployments can")
+        try await signal(.cancel, to: id, user: user, note: "Cancel requested by \(user); rolling back at the next safe point")
+    }
+
+    /// Answers a deployment's judgment: `proceed` goes on with the next step; `rollback` (also
+    /// accepted at any other time) rolls the deployment back and ends it as failed.
+    ///
+    /// - Throws: `CloudError.notFound`; `.conflict` for a task that ended, that is not a
+    ///   deployment, or (for `proceed`) that does not wait for a judgment.
+    public func decide(_ signal: TaskSignal, _ id: TaskID, user: String) async throws -> TaskRecord {
+        switch signal {
+        case .proceed:
+            guard let task = try await tasks.task(id), task.status == .waiting else {
+                _ = try await deploymentTask(id)
+                throw CloudError(.conflict, "Task \(id) is not waiting for a judgment; proceed only answers a judgment step")
+            }
+            return try await self.signal(.proceed, to: id, user: user, note: "\(user) decided to proceed")
+        case .rollback:
+            return try await self.signal(.rollback, to: id, user: user, note: "\(user) asked to roll back")
+        case .cancel:
+            return try await cancel(id, user: user)
         }
-        try await log(id, "Cancel requested by \(user); stopping at the next safe point")
-        try await tasks.updateTask(id, status: .canceled, checkpoint: nil, at: now())
+    }
+
+    /// A running deployment's task.
+    private func deploymentTask(_ id: TaskID) async throws -> TaskRecord {
+        guard let task = try await tasks.task(id) else { throw CloudError(.notFound, "Task \(id) not found; see /task/list") }
+        guard !task.status.isFinished else { throw CloudError(.conflict, "Task \(id) has already \(task.status.rawValue); it takes no more requests") }
+        guard task.objectType == .cluster, task.input != nil else {
+            throw CloudError(.conflict, "Task \(id) (\(task.operation)) is not a deployment; only deployments take cancel, proceed and rollback")
+        }
+        return task
+    }
+
+    private func signal(_ signal: TaskSignal, to id: TaskID, user: String, note: String) async throws -> TaskRecord {
+        let task = try await deploymentTask(id)
+        do {
+            try await tasks.sendSignal(signal, to: id, by: user, at: now())
+        } catch let error as StoreError where error.code == .conflict {
+            throw CloudError(.conflict, error.message)
+        }
+        try await log(id, note)
         return try await tasks.task(id) ?? task
-    }
-
-    /// Throws `DeploymentCanceled` once someone canceled the deployment.
-    private func stopIfCanceled(_ id: TaskID, _ step: DeploymentStep) async throws {
-        if try await isCanceled(id) { throw DeploymentCanceled(step: step) }
-    }
-
-    /// True once someone canceled the deployment.
-    private func isCanceled(_ id: TaskID) async throws -> Bool {
-        try await tasks.task(id)?.status == .canceled
     }
 
     /// The cluster tasks that were running when the server stopped: deployments (which have an
@@ -213,166 +254,100 @@ public final class DeploymentEngine: Service, Sendable {
         }
     }
 
-    /// Runs a deployment from its checkpoint to its end, unless the server stops first.
+    /// Runs a deployment from its checkpoint to its end, unless the server stops first. A failed
+    /// step, a cancel, a rollback request or a judgment's timeout roll it back.
     func execute(_ id: TaskID) async {
         guard let task = try? await tasks.task(id), let input = task.input, let checkpoint = task.checkpoint,
               let request = try? Self.decoder.decode(DeploymentRequest.self, from: Data(input.utf8)),
               var state = try? Self.decoder.decode(DeploymentState.self, from: Data(checkpoint.utf8)) else { return }
-        do {
-            let steps = DeploymentStep.plan(request.strategy)
-            while state.step < steps.count {
-                if Task.isCancelled { return }
-                if try await isCanceled(id) {
-                    notify("canceled", task: task, request: request, newGroup: state.newGroup, message: "canceled before \(steps[state.step].rawValue)")
-                    try await log(id, "Canceled after \(state.step) of \(steps.count) steps, before \(steps[state.step].rawValue): " + (state.newGroup.map { "\($0) is left as it is; " } ?? "")
-                        + "previous groups \(state.previousGroups.isEmpty ? "none" : state.previousGroups.joined(separator: ", ")) untouched by later steps")
-                    return
+        let plan = request.plan
+        let run = DeploymentRun(task: task, request: request)
+        if state.rollback == nil {
+            do {
+                while state.step < plan.count {
+                    if Task.isCancelled { return }
+                    try await takeSignal(run, during: plan[state.step].type)
+                    try await perform(plan[state.step], run, state: &state)
+                    if Task.isCancelled { return }
+                    state.finished[state.step] = now()
+                    state.step += 1
+                    state.waitUntil = nil
+                    try await save(state, of: id)
+                    faults.afterStep(state.step)
                 }
-                let step = steps[state.step]
-                try await perform(step, request: request, state: &state, task: task)
-                if Task.isCancelled { return }
-                state.finished[state.step] = now()
-                state.step += 1
-                try await save(state, of: id)
+                try await log(id, "Deployment finished: \(state.newGroup ?? "?") serves \(request.cluster)")
+                try await tasks.updateTask(id, status: .succeeded, checkpoint: nil, at: now())
+                try? await tasks.clearSignal(of: id)
+                await notify("succeeded", run, newGroup: state.newGroup, message: "\(state.newGroup ?? "?") serves \(request.cluster)")
+                return
+            } catch let interrupted as DeploymentInterrupted {
+                state.rollback = interrupted.order
+            } catch is CancellationError {
+                return
+            } catch where Task.isCancelled {
+                // The server is stopping: the deployment goes on from its checkpoint at the next start.
+                return
+            } catch {
+                logger.warning("Deployment step failed", metadata: ["task": "\(id)", "error": "\(error)"])
+                let step = state.step < plan.count ? plan[state.step].type.rawValue : "the end"
+                state.rollback = RollbackOrder(reason: "\(step) failed: \(error)", outcome: .failed)
             }
-            if try await isCanceled(id) { return }
-            try await log(id, "Deployment finished: \(state.newGroup ?? "?") serves \(request.cluster)")
-            try await tasks.updateTask(id, status: .succeeded, checkpoint: nil, at: now())
-            notify("succeeded", task: task, request: request, newGroup: state.newGroup, message: "\(state.newGroup ?? "?") serves \(request.cluster)")
-        } catch let canceled as DeploymentCanceled {
-            try? await log(id, "Canceled while it ran \(canceled.step.rawValue); what that step made is left as it is")
-            notify("canceled", task: task, request: request, newGroup: state.newGroup, message: "canceled while it ran \(canceled.step.rawValue)")
-        } catch is CancellationError {
-            return
+        }
+        guard let order = state.rollback else { return }
+        do {
+            try await save(state, of: id)
+            try? await tasks.clearSignal(of: id)
+            try await log(id, "Rolling back (\(order.reason))")
+            let done = try await rollBack(run, state: state)
+            try await log(id, "Rolled back: \(done)")
+            try await tasks.updateTask(id, status: order.outcome, checkpoint: nil, at: now())
+            await notify("rolledBack", run, newGroup: state.newGroup, message: done)
+            await notify(order.outcome == .canceled ? "canceled" : "failed", run, newGroup: state.newGroup, message: "\(order.reason); rolled back: \(done)")
         } catch where Task.isCancelled {
-            // The server is stopping: the deployment goes on from its checkpoint at the next start.
             return
         } catch {
-            if (try? await isCanceled(id)) == true { return }
-            logger.warning("Deployment failed", metadata: ["task": "\(id)", "error": "\(error)"])
-            try? await log(id, "Deployment failed: \(error)")
+            logger.warning("Rollback failed", metadata: ["task": "\(id)", "error": "\(error)"])
+            try? await log(id, "Rollback failed: \(error); the cluster is left as it is, check it and fix it by hand")
             try? await tasks.updateTask(id, status: .failed, checkpoint: nil, at: now())
-            notify("failed", task: task, request: request, newGroup: state.newGroup, message: "\(error)")
+            await notify("failed", run, newGroup: state.newGroup, message: "\(order.reason); the rollback failed too: \(error)")
         }
     }
 
-    private func save(_ state: DeploymentState, of id: TaskID) async throws {
+    /// Takes a cancel or rollback request sent to the deployment, as a `DeploymentInterrupted`;
+    /// a `proceed` outside a judgment is dropped.
+    func takeSignal(_ run: DeploymentRun, during step: DeploymentStep) async throws {
+        guard let (signal, user) = try await pendingSignal(run.task.id) else { return }
+        try await tasks.clearSignal(of: run.task.id)
+        switch signal {
+        case .cancel: throw DeploymentInterrupted(order: RollbackOrder(reason: "canceled by \(user) during \(step.rawValue)", outcome: .canceled))
+        case .rollback: throw DeploymentInterrupted(order: RollbackOrder(reason: "\(user) asked for a rollback during \(step.rawValue)", outcome: .failed))
+        case .proceed: try await log(run.task.id, "\(user)'s proceed came outside a judgment; nothing to do")
+        }
+    }
+
+    func pendingSignal(_ id: TaskID) async throws -> (TaskSignal, String)? {
+        guard let task = try await tasks.task(id), let signal = task.signal else { return nil }
+        return (signal, task.signalBy ?? "someone")
+    }
+
+    func save(_ state: DeploymentState, of id: TaskID) async throws {
         try await tasks.saveCheckpoint(id, String(decoding: try Self.encoder.encode(state), as: UTF8.self), at: now())
     }
 
-    private func log(_ id: TaskID, _ message: String) async throws {
+    func log(_ id: TaskID, _ message: String) async throws {
         try await tasks.appendLog(to: id, TaskLogLine(time: now(), message: message))
-    }
-
-    private func perform(_ step: DeploymentStep, request: DeploymentRequest, state: inout DeploymentState, task: TaskRecord) async throws {
-        let started = ContinuousClock.now
-        switch step {
-        case .createGroup:
-            let cluster = try await cloud.serverGroups().filter { $0.names?.cluster == request.cluster }
-            let newest = cluster.last
-            if state.newGroup == nil {
-                // The name is fixed before the group exists, so that a resumed step finds it.
-                state.newGroup = GroupNaming.nextGroupName(cluster: request.cluster, previousGroup: newest?.autoScalingGroupName)
-                try await save(state, of: task.id)
-            }
-            guard let name = state.newGroup else { return }
-            if try await cloud.serverGroup(named: name) != nil {
-                try await log(task.id, "Server group \(name) exists already; going on")
-                return
-            }
-            let group = ClusterOperations.nextGroup(named: name, imageId: request.imageId, capacity: request.capacity,
-                                                    loadBalancers: request.loadBalancers, inheritingFrom: newest, now: now())
-            let balancers = group.loadBalancerNames
-            _ = try await cloud.createServerGroup(group, task: TaskDraft(
-                operation: "Create server group \(name)", objectType: .serverGroup, objectId: name, user: task.user, region: "local",
-                status: .succeeded, log: [TaskLogLine(time: now(), message: "Created \(name) from \(request.imageId) for deployment task \(task.id)")]))
-            try await log(task.id, "Created \(name) from \(request.imageId): min \(request.capacity.min), desired \(request.capacity.desired), max \(request.capacity.max)"
-                + (balancers.isEmpty ? ", no load balancer" : ", behind \(balancers.joined(separator: ", "))"))
-        case .waitHealthy:
-            guard let name = state.newGroup, let group = try await cloud.serverGroup(named: name) else {
-                throw CloudError(.notFound, "the new server group \(state.newGroup ?? "?") is gone")
-            }
-            var (ready, total) = (0, 0)
-            let healthy = try await ClusterOperations.poll(for: healthyTimeout, between: { try await stopIfCanceled(task.id, step) }, until: {
-                (ready, total) = try await operations.readiness(of: group)
-                return ready >= group.desiredCapacity
-            })
-            guard healthy else {
-                throw CloudError(.unavailable, "\(name) had \(ready) of \(group.desiredCapacity) healthy instances (\(total) running) after \(healthyTimeout)")
-            }
-            try await log(task.id, "\(name): \(ready) of \(group.desiredCapacity) instances InService"
-                + (group.loadBalancerNames.isEmpty ? "" : " and healthy in \(group.loadBalancerNames.joined(separator: ", "))")
-                + " after \(ClusterOperations.milliseconds(since: started)) ms")
-        case .disablePrevious:
-            for name in state.previousGroups {
-                guard let group = try await cloud.serverGroup(named: name), ClusterTraffic.isEnabled(group) else { continue }
-                let (_, done) = try await operations.disable(group, force: true, user: task.user)
-                try await log(task.id, "Disabled \(name) (task \(done.id)): " + (done.log.last?.message ?? ""))
-            }
-        case .updateImage:
-            guard let name = state.newGroup, var group = try await cloud.serverGroup(named: name) else {
-                throw CloudError(.notFound, "the server group \(state.newGroup ?? "?") is gone")
-            }
-            guard group.imageId != request.imageId else { return }
-            let old = group.imageId
-            group.imageId = request.imageId
-            _ = try await cloud.updateServerGroup(group, task: TaskDraft(
-                operation: "Push \(request.imageId) to \(name)", objectType: .serverGroup, objectId: name, user: task.user, region: "local",
-                status: .succeeded, log: [TaskLogLine(time: now(), message: "New instances of \(name) launch from \(request.imageId) (was \(old)); deployment task \(task.id)")]))
-            try await log(task.id, "\(name) now launches from \(request.imageId) (was \(old))")
-        case .relaunch:
-            guard let name = state.newGroup else { return }
-            let options = request.rolling ?? RollingOptions()
-            var taken = Set(state.relaunched ?? [])
-            let limit = options.relaunchCount ?? Int.max
-            while taken.count < limit {
-                try await stopIfCanceled(task.id, step)
-                guard let group = try await cloud.serverGroup(named: name) else { throw CloudError(.notFound, "the server group \(name) is gone") }
-                let batch = DeploymentState.nextToRelaunch(try await cloud.instances(of: name, includeTerminated: false), image: request.imageId,
-                                                           taken: taken, count: min(options.concurrentRelaunches, limit - taken.count),
-                                                           newestFirst: options.newestFirst)
-                guard !batch.isEmpty else { break }
-                taken.formUnion(batch.map(\.instanceId))
-                state.relaunched = taken.sorted()
-                try await save(state, of: task.id)
-                let slot = ContinuousClock.now
-                try await log(task.id, "Relaunching \(batch.map(\.instanceId.rawValue).joined(separator: ", ")): draining, ending, replacing from \(request.imageId)")
-                try await withThrowingTaskGroup(of: Void.self) { ending in
-                    for instance in batch {
-                        ending.addTask {
-                            try await self.cloud.terminateInstance(instance, reason: "rolling push to \(request.imageId) (deployment task \(task.id))")
-                        }
-                    }
-                    try await ending.waitForAll()
-                }
-                let replaced = taken.count
-                let back = try await ClusterOperations.poll(for: healthyTimeout, between: { try await stopIfCanceled(task.id, step) }, until: {
-                    let instances = try await cloud.instances(of: name, includeTerminated: false)
-                    let fresh = instances.filter { $0.imageId == request.imageId }.count
-                    return try await operations.readiness(of: group).0 >= group.desiredCapacity && fresh >= min(group.desiredCapacity, replaced)
-                })
-                guard back else {
-                    throw CloudError(.unavailable, "\(name) did not get back to \(group.desiredCapacity) healthy instances within \(healthyTimeout)")
-                }
-                if options.afterBootWait > 0 { try await Task.sleep(for: .seconds(options.afterBootWait)) }
-                try await log(task.id, "Replaced \(batch.count) instance\(batch.count == 1 ? "" : "s") in \(ClusterOperations.milliseconds(since: slot)) ms; \(group.desiredCapacity) healthy")
-            }
-        case .trimDisabled, .deletePrevious:
-            let existing = try await cloud.serverGroups().map(\.autoScalingGroupName)
-            let previous = state.previousGroups.filter { existing.contains($0) }
-            let doomed = step == .deletePrevious ? previous : DeploymentState.groupsToTrim(previous: previous, keep: request.keepDisabledGroups ?? 1)
-            for name in doomed {
-                let done = try await operations.delete(name, user: task.user)
-                try await log(task.id, "Deleted \(name) (task \(done.id))")
-            }
-            if step == .trimDisabled, let kept = previous.last, !doomed.contains(kept) {
-                try await log(task.id, "Kept \(kept) disabled for a rollback")
-            }
-        }
     }
 }
 
-/// A deployment someone canceled, noticed in the middle of a step.
-struct DeploymentCanceled: Error {
-    let step: DeploymentStep
+/// The deployment an engine runs: its task and request.
+struct DeploymentRun: Sendable {
+    let task: TaskRecord
+    let request: DeploymentRequest
+
+    var id: TaskID { task.id }
+}
+
+/// A deployment stopped by a person or a judgment's timeout, to roll back.
+struct DeploymentInterrupted: Error {
+    let order: RollbackOrder
 }

@@ -81,7 +81,9 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
     let operations = ClusterOperations(cloud: cloud, tasks: store, now: now)
     var engineLogger = logger
     engineLogger[metadataKey: "component"] = "deployments"
-    let deployments = DeploymentEngine(cloud: cloud, tasks: store, operations: operations, logger: engineLogger, now: now)
+    let deployments = DeploymentEngine(cloud: cloud, tasks: store, operations: operations,
+                                       applicationWebhook: { app in try? await store.application(named: AppName(rawValue: app))?.webhookUrl },
+                                       faults: .fromEnvironment(), logger: engineLogger, now: now)
     let console = Console(
         applications: ApplicationRegistry(store: store, resources: CloudResourceLookup(cloud: cloud), now: now),
         tasks: store, accounts: config.accounts, layout: PageLayout(accounts: config.accounts), readiness: readiness,

@@ -65,6 +65,14 @@ public protocol TaskStore: Sendable {
     /// - Throws: `StoreError.notFound` when there is no such task.
     func updateTask(_ id: TaskID, status: TaskStatus, checkpoint: String?, at time: Date) async throws
 
+    /// Records `signal` for the running or waiting task `id`, for its engine to take.
+    ///
+    /// - Throws: `StoreError` `.notFound`, or `.conflict` once the task has ended.
+    func sendSignal(_ signal: TaskSignal, to id: TaskID, by user: String, at time: Date) async throws
+
+    /// Forgets the task's signal once the engine has taken it.
+    func clearSignal(of id: TaskID) async throws
+
     /// One task with its whole log, or nil.
     func task(_ id: TaskID) async throws -> TaskRecord?
 

@@ -13,7 +13,7 @@ struct AppCommand: AsyncParsableCommand {
 
     static func print(_ app: AppRecord) {
         Swift.print(TableOutput.properties([
-            ("Name", app.name.rawValue), ("Type", app.type.rawValue), ("Owner", app.owner), ("Email", app.email),
+            ("Name", app.name.rawValue), ("Type", app.type.rawValue), ("Owner", app.owner), ("Email", app.email), ("Webhook", app.webhookUrl ?? "none"),
             ("Description", app.description), ("Created", TableOutput.date(app.createTime)),
             ("Updated", TableOutput.date(app.updateTime)),
         ]))
@@ -30,12 +30,14 @@ struct AppCommand: AsyncParsableCommand {
         @Option(help: "Where notifications go.") var email: String
         @Option(help: "What it does.") var description: String?
         @Option(help: "'Web Service' (default), 'Web Application' or 'Standalone Application'.") var type: String?
+        @Option(help: "An http(s) URL that gets a JSON POST on each event of the application's deployments.") var webhookUrl: String?
 
         func run() async throws {
             try await runReporting {
                 var fields = ["name": name, "owner": owner, "email": email]
                 if let description { fields["description"] = description }
                 if let type { fields["type"] = type }
+                if let webhookUrl { fields["webhookUrl"] = webhookUrl }
                 let reply = try await global.client().post("/application/save", fields: fields)
                 if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
                 let app = try APIJSON.decoder().decode(AppRecord.self, from: reply.body)
@@ -77,7 +79,7 @@ struct AppCommand: AsyncParsableCommand {
 
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change an application's owner, email, description or type.",
+            abstract: "Change an application's owner, email, description, type or webhook.",
             discussion: "Fields not given keep their values.\n\nExample:\n  asgard app update shop --owner \"Checkout team\"")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The application's name.") var name: String
@@ -85,10 +87,12 @@ struct AppCommand: AsyncParsableCommand {
         @Option(help: "Where notifications go.") var email: String?
         @Option(help: "What it does.") var description: String?
         @Option(help: "'Web Service', 'Web Application' or 'Standalone Application'.") var type: String?
+        @Option(help: "Deployment events go to this http(s) URL; an empty string removes it.") var webhookUrl: String?
 
         func run() async throws {
             try await runReporting {
                 var fields = ["name": name]
+                if let webhookUrl { fields["webhookUrl"] = webhookUrl }
                 if let owner { fields["owner"] = owner }
                 if let email { fields["email"] = email }
                 if let description { fields["description"] = description }

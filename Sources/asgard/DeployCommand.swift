@@ -7,14 +7,20 @@ import Foundation
 struct DeployCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deploy",
-        abstract: "Deploy an image to a cluster with a strategy (redBlack, highlander or rolling).",
+        abstract: "Deploy an image to a cluster with a strategy (redBlack, highlander, rolling or custom).",
         discussion: """
         Creates the cluster's next server group from the image, waits until it is healthy in its
-        load balancers, then moves traffic to it. With --wait, prints the deployment's log as it
-        happens and exits 0 only when it succeeded.
+        load balancers, then moves traffic to it; a failure rolls it back. With --wait, shows the
+        steps as they progress (in place on a terminal, as plain log lines otherwise) and exits 0
+        only when the deployment succeeded.
 
-        Example:
+        A custom deployment takes its steps from a JSON file, e.g.
+          [{"type": "createGroup"}, {"type": "resize", "capacity": 1}, {"type": "judgment", "minutes": 30},
+           {"type": "resize", "percent": 100}, {"type": "disableGroup", "target": "previous"}]
+
+        Examples:
           asgard deploy shop-prod --image img-1a2b3c4d --strategy redBlack --desired 3 --wait
+          asgard deploy shop-prod --image img-1a2b3c4d --strategy custom --steps-file canary.json --desired 3 --wait
         """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The cluster, e.g. shop-prod.") var cluster: String
@@ -25,6 +31,8 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(help: "Rolling: instances replaced at a time (default 1).") var concurrentRelaunches: Int?
     @Option(help: "Most instances (default: desired).") var max: Int?
     @Option(help: "A load balancer of the new group (repeatable; default: the newest group's).") var loadBalancer: [String] = []
+    @Option(help: "custom: a JSON file with the steps (- for standard input).") var stepsFile: String?
+    @Option(help: "A URL that gets a JSON POST on each event of the deployment.") var webhook: String?
     @Flag(help: "Follow the deployment until it ends.") var wait = false
 
     func run() async throws {
@@ -37,16 +45,25 @@ struct DeployCommand: AsyncParsableCommand {
             if !capacity.isEmpty { document["capacity"] = capacity }
             if let concurrentRelaunches { document["concurrentRelaunches"] = String(concurrentRelaunches) }
             if !loadBalancer.isEmpty { document["loadBalancers"] = loadBalancer }
+            if let webhook { document["notification"] = ["webhookUrl": webhook] }
+            if let stepsFile {
+                let data = stepsFile == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: stepsFile)
+                guard let data, let steps = try? JSONSerialization.jsonObject(with: data) else {
+                    throw CLIError(description: "--steps-file: cannot read a JSON list of steps from '\(stepsFile)'")
+                }
+                document["steps"] = steps
+            }
             let client = global.client()
             let reply = try await client.post("/\(pathSegment(global.region))/deployment/start", document: document)
             let accepted = try APIJSON.decoder().decode(TaskAccepted.self, from: reply.body)
             if global.output == .json, !wait { return print(TableOutput.raw(reply.body)) }
             print("Started deployment \(accepted.taskId) of \(image) to \(cluster) (\(strategy)); follow it with `asgard deployment show \(accepted.taskId)`")
             guard wait else { return }
-            let task = try await TaskCommand.follow(accepted.taskId.description, client: client)
-            guard task.status == .succeeded else { throw CLIError(description: "deployment \(task.id) \(task.status.rawValue)") }
-            let shown = try await client.get("/deployment/show/\(accepted.taskId).json")
-            let deployment = try APIJSON.decoder().decode(DeploymentJSON.self, from: shown.body)
+            let deployment = try await DeploymentProgress.follow(accepted.taskId, client: client, inPlace: isatty(STDOUT_FILENO) == 1)
+            guard deployment.status == .succeeded else {
+                throw CLIError(description: "deployment \(deployment.id) \(deployment.status.rawValue)"
+                    + (deployment.rollbackReason.map { " and was rolled back: \($0)" } ?? ""))
+            }
             print("Deployment \(deployment.id) succeeded: \(deployment.newGroup ?? cluster) serves \(cluster)")
         }
     }
@@ -55,7 +72,53 @@ struct DeployCommand: AsyncParsableCommand {
 /// `asgard deployment …`.
 struct DeploymentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "deployment", abstract: "List and show deployments.", subcommands: [List.self, Show.self])
+        commandName: "deployment", abstract: "List, show, follow and judge deployments.",
+        subcommands: [List.self, Show.self, Follow.self, Proceed.self, Rollback.self])
+
+    struct Follow: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a deployment's steps as they progress until it ends; exit 0 only if it succeeded.",
+                                                        discussion: "Example:\n  asgard deployment follow 12")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The deployment's task id.") var id: Int
+
+        func run() async throws {
+            try await runReporting {
+                let deployment = try await DeploymentProgress.follow(TaskID(Int64(id)), client: global.client(), inPlace: isatty(STDOUT_FILENO) == 1)
+                guard deployment.status == .succeeded else { throw CLIError(description: "deployment \(deployment.id) \(deployment.status.rawValue)") }
+            }
+        }
+    }
+
+    struct Proceed: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Answer a deployment's judgment: go on with the next step.",
+                                                        discussion: "Example:\n  asgard deployment proceed 12")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The deployment's task id.") var id: Int
+
+        func run() async throws {
+            try await runReporting {
+                let reply = try await global.client().post("/deployment/proceed", fields: ["id": String(id)])
+                if global.output == .json { return print(TableOutput.raw(reply.body)) }
+                print("Deployment \(id) proceeds with its next step (see `asgard deployment follow \(id)`)")
+            }
+        }
+    }
+
+    struct Rollback: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Roll a running deployment back: the previous group serves again, the new one is disabled and kept.",
+            discussion: "Also the answer 'no' to a judgment. For a deployment that already ended, use `asgard cluster rollback CLUSTER`.\n\nExample:\n  asgard deployment rollback 12")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The deployment's task id.") var id: Int
+
+        func run() async throws {
+            try await runReporting {
+                let reply = try await global.client().post("/deployment/rollback", fields: ["id": String(id)])
+                if global.output == .json { return print(TableOutput.raw(reply.body)) }
+                print("Deployment \(id) rolls back at its next safe point (see `asgard deployment follow \(id)`)")
+            }
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List deployments, newest first.", discussion: "Example:\n  asgard deployment list")
@@ -89,8 +152,9 @@ struct DeploymentCommand: AsyncParsableCommand {
                     ("Deployment", d.id.description), ("Cluster", d.cluster), ("Strategy", d.strategy.rawValue), ("Image", d.imageId.rawValue),
                     ("Status", d.status.rawValue), ("New group", d.newGroup ?? "not yet named"),
                     ("Previous groups", d.previousGroups.isEmpty ? "none" : d.previousGroups.joined(separator: ", ")),
-                    ("Steps", d.steps.map { "\($0.name.rawValue) \($0.state)" }.joined(separator: ", ")),
-                ]))
+                ] + (d.rollbackReason.map { [("Rolled back", $0)] } ?? [])))
+                print("")
+                for (index, step) in d.steps.enumerated() { print("  \(index + 1). \(DeploymentProgress.mark(step.state)) \(step.description) (\(step.state))") }
                 print("")
                 for line in d.log ?? [] { print("\(TableOutput.date(line.time))  \(line.message)") }
             }

@@ -42,7 +42,7 @@ struct TaskCommand: AsyncParsableCommand {
 
     struct Cancel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Cancel a running deployment; it stops at its next safe point.", discussion: "Example:\n  asgard task cancel 42")
+            abstract: "Cancel a running deployment; at its next safe point it rolls back and ends as canceled.", discussion: "Example:\n  asgard task cancel 42")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The task's number.") var id: String
 
@@ -50,7 +50,7 @@ struct TaskCommand: AsyncParsableCommand {
             try await runReporting {
                 let reply = try await global.client().post("/task/cancel", fields: ["id": id])
                 if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
-                Swift.print("Canceled task \(id); it stops at its next safe point (see `asgard task show \(id)`)")
+                Swift.print("Cancel requested for task \(id); it rolls back at its next safe point (see `asgard task follow \(id)`)")
             }
         }
     }

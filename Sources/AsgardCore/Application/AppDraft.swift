@@ -4,10 +4,13 @@ import Foundation
 public struct AppDraft: Sendable, Hashable {
     /// Field values as submitted; nil when absent.
     public var name, owner, email, description, type: String?
+    /// Where deployment events go; an empty string removes it.
+    public var webhookUrl: String?
 
     /// Creates a draft from submitted values.
     public init(name: String? = nil, owner: String? = nil, email: String? = nil,
-                description: String? = nil, type: String? = nil) {
+                description: String? = nil, type: String? = nil, webhookUrl: String? = nil) {
+        self.webhookUrl = webhookUrl
         self.name = name
         self.owner = owner
         self.email = email
@@ -28,10 +31,11 @@ public struct AppDraft: Sendable, Hashable {
         do { appName = try AppName(validating: name ?? "") } catch { problems.append(error) }
         let fields = validateCommonFields(owner: owner, email: email, description: description,
                                           type: type, problems: &problems)
+        let webhook = validatedWebhook(webhookUrl, problems: &problems)
         guard problems.isEmpty, let appName, let fields else { throw ValidationFailure(problems) }
         return AppRecord(name: appName, owner: fields.owner, email: fields.email,
                          description: fields.description, type: fields.type,
-                         createTime: now, updateTime: now)
+                         createTime: now, updateTime: now, webhookUrl: webhook)
     }
 
     /// Applies the draft to `existing`: fields left nil keep their values; the name cannot
@@ -43,14 +47,27 @@ public struct AppDraft: Sendable, Hashable {
         let fields = validateCommonFields(owner: owner ?? existing.owner, email: email ?? existing.email,
                                           description: description ?? existing.description,
                                           type: type ?? existing.type.rawValue, problems: &problems)
+        let webhook = webhookUrl == nil ? existing.webhookUrl : validatedWebhook(webhookUrl, problems: &problems)
         guard problems.isEmpty, let fields else { throw ValidationFailure(problems) }
         var updated = existing
+        updated.webhookUrl = webhook
         updated.owner = fields.owner
         updated.email = fields.email
         updated.description = fields.description
         updated.type = fields.type
         updated.updateTime = now
         return updated
+    }
+
+    /// The webhook URL, nil when empty; a problem unless it is an http or https URL.
+    private func validatedWebhook(_ text: String?, problems: inout [FieldError]) -> String? {
+        let url = (text ?? "").trimmingSpaces()
+        guard !url.isEmpty else { return nil }
+        guard url.count <= AppDraft.maxFieldLength, DeploymentNotification(webhookUrl: url).isWellFormed else {
+            problems.append(FieldError(field: "webhookUrl", message: "'\(url)' must be an http:// or https:// URL, e.g. https://hooks.example.com/deploys"))
+            return nil
+        }
+        return url
     }
 
     private struct CommonFields {

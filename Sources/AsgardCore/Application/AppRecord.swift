@@ -12,6 +12,8 @@ public struct AppRecord: Sendable, Hashable, Codable {
     public var description: String
     /// The kind of application.
     public var type: AppType
+    /// Where deployment events of its clusters go, as a JSON POST; nil for none.
+    public var webhookUrl: String?
     /// When it was registered.
     public var createTime: Date
     /// When it last changed.
@@ -19,7 +21,7 @@ public struct AppRecord: Sendable, Hashable, Codable {
 
     /// Creates a record.
     public init(name: AppName, owner: String, email: String, description: String, type: AppType,
-                createTime: Date, updateTime: Date) {
+                createTime: Date, updateTime: Date, webhookUrl: String? = nil) {
         self.name = name
         self.owner = owner
         self.email = email
@@ -27,5 +29,6 @@ public struct AppRecord: Sendable, Hashable, Codable {
         self.type = type
         self.createTime = createTime
         self.updateTime = updateTime
+        self.webhookUrl = webhookUrl
     }
 }

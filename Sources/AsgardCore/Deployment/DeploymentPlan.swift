@@ -17,14 +17,42 @@ public enum DeploymentStep: String, Sendable, Hashable, Codable {
     case updateImage
     /// Rolling push: replace its instances a few at a time, each drained first.
     case relaunch
+    /// Custom: set a group's desired capacity and wait until it is healthy.
+    case resize
+    /// Custom: wait a number of seconds.
+    case wait
+    /// Custom: wait for a person's decision (proceed or roll back) until a timeout, which rolls back.
+    case judgment
+    /// Custom: enable a group's traffic.
+    case enableGroup
+    /// Custom: disable a group's traffic, draining it.
+    case disableGroup
+    /// Custom: delete a group after draining it.
+    case deleteGroup
 
-    /// The steps of `strategy`, in order.
+    /// The steps of a built-in `strategy`, in order; none for `custom`, whose request lists them.
     public static func plan(_ strategy: DeploymentStrategy) -> [DeploymentStep] {
         switch strategy {
         case .redBlack: [.createGroup, .waitHealthy, .disablePrevious, .trimDisabled]
         case .highlander: [.createGroup, .waitHealthy, .disablePrevious, .deletePrevious]
         case .rolling: [.updateImage, .relaunch]
+        case .custom: []
         }
+    }
+}
+
+/// Why and how a deployment is being rolled back; kept in its checkpoint so that a rollback
+/// interrupted by a crash goes on after the restart.
+public struct RollbackOrder: Sendable, Hashable, Codable {
+    /// Why, in words ("canceled by alice", "no judgment within 5 minutes").
+    public var reason: String
+    /// How the task ends once the rollback is done: `failed` or `canceled`.
+    public var outcome: TaskStatus
+
+    /// Creates an order.
+    public init(reason: String, outcome: TaskStatus) {
+        self.reason = reason
+        self.outcome = outcome
     }
 }
 
@@ -40,6 +68,16 @@ public struct DeploymentState: Sendable, Hashable, Codable {
     public var finished: [Int: Date]
     /// Rolling push: the instances already replaced (or being replaced).
     public var relaunched: [InstanceID]?
+    /// The groups of the cluster that took traffic when it started, with their sizes: a
+    /// rollback enables them again (and gives them back their size).
+    public var serving: [String: DeploymentCapacity]?
+    /// Rolling push: the image the group launched from before.
+    public var previousImage: ImageID?
+    /// When the current `wait` or `judgment` step ends, fixed when it starts so that a restart
+    /// does not extend it.
+    public var waitUntil: Date?
+    /// Set once the deployment rolls back.
+    public var rollback: RollbackOrder?
 
     /// The state of a deployment that has not started.
     public init(previousGroups: [String]) {
@@ -48,6 +86,11 @@ public struct DeploymentState: Sendable, Hashable, Codable {
         self.previousGroups = previousGroups
         finished = [:]
         relaunched = nil
+    }
+
+    /// The group that served before: the newest of those that took traffic at the start.
+    public var previousServingGroup: String? {
+        previousGroups.last { serving?[$0] != nil } ?? (serving == nil ? previousGroups.last : nil)
     }
 
     /// The instances a rolling push replaces next: up to `count` of those still on another image

@@ -10,6 +10,8 @@ public enum DeploymentStrategy: String, CaseIterable, Sendable, Codable {
     /// Asgard's rolling push: the newest group takes the new image and its instances are
     /// replaced a few at a time, each drained from its load balancers first.
     case rolling
+    /// Asgard's automated deployment: the request's own ordered steps, with judgments.
+    case custom
 }
 
 /// Where a deployment reports its events: a JSON POST to `webhookUrl` on start, success,
@@ -83,6 +85,11 @@ public struct DeploymentRequest: Sendable, Hashable, Codable {
     public var serverGroup: String?
     /// Where to POST the deployment's events.
     public var notification: DeploymentNotification?
+    /// Custom: the steps, in order.
+    public var steps: [PlannedStep]?
+    /// How long a group may take to become healthy (at each step that waits for it) before the
+    /// deployment fails and rolls back; default 600.
+    public var startupTimeoutSeconds: Int?
 
     /// Creates a request.
     public init(cluster: String, imageId: ImageID, strategy: DeploymentStrategy, capacity: DeploymentCapacity,
@@ -94,6 +101,11 @@ public struct DeploymentRequest: Sendable, Hashable, Codable {
         self.loadBalancers = loadBalancers
         self.keepDisabledGroups = keepDisabledGroups
         self.rolling = rolling
+    }
+
+    /// The steps the deployment runs, in order.
+    public var plan: [PlannedStep] {
+        strategy == .custom ? steps ?? [] : DeploymentStep.plan(strategy).map { PlannedStep($0) }
     }
 
     /// Every rule the request breaks on its own, by field.
@@ -119,6 +131,14 @@ public struct DeploymentRequest: Sendable, Hashable, Codable {
         }
         if let notification, !notification.isWellFormed {
             problems.append(FieldError(field: "notification", message: "webhookUrl '\(notification.webhookUrl)' must be an http:// or https:// URL"))
+        }
+        if strategy == .custom {
+            problems += PlannedStep.problems(of: steps ?? [], max: capacity.max)
+        } else if steps != nil {
+            problems.append(FieldError(field: "steps", message: "only a custom deployment takes steps; \(strategy.rawValue) has its own"))
+        }
+        if let timeout = startupTimeoutSeconds, !(1...86_400).contains(timeout) {
+            problems.append(FieldError(field: "startupTimeoutSeconds", message: "\(timeout) must be from 1 to 86400"))
         }
         if let keep = keepDisabledGroups, !(0...10).contains(keep) {
             problems.append(FieldError(field: "keepDisabledGroups", message: "\(keep) must be from 0 to 10"))

@@ -29,11 +29,15 @@ public struct TaskRecord: Sendable, Hashable, Codable {
     public var input: String?
     /// The engine's last completed step and state, as JSON; nil until it has one.
     public var checkpoint: String?
+    /// What a person asked of the running task, not yet taken by the engine.
+    public var signal: TaskSignal?
+    /// Who sent `signal`.
+    public var signalBy: String?
 
     /// Creates a record.
     public init(id: TaskID, operation: String, objectType: TaskObjectType, objectId: String, user: String,
                 region: String? = nil, status: TaskStatus, log: [TaskLogLine], startTime: Date,
-                updateTime: Date, input: String? = nil, checkpoint: String? = nil) {
+                updateTime: Date, input: String? = nil, checkpoint: String? = nil, signal: TaskSignal? = nil, signalBy: String? = nil) {
         self.id = id
         self.operation = operation
         self.objectType = objectType
@@ -46,6 +50,8 @@ public struct TaskRecord: Sendable, Hashable, Codable {
         self.updateTime = updateTime
         self.input = input
         self.checkpoint = checkpoint
+        self.signal = signal
+        self.signalBy = signalBy
     }
 }
 

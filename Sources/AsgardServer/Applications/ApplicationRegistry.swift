@@ -54,6 +54,7 @@ struct ApplicationRegistry: Sendable {
         if updated.email != existing.email { changes.append("email '\(existing.email)' → '\(updated.email)'") }
         if updated.type != existing.type { changes.append("type '\(existing.type.rawValue)' → '\(updated.type.rawValue)'") }
         if updated.description != existing.description { changes.append("description changed") }
+        if updated.webhookUrl != existing.webhookUrl { changes.append(updated.webhookUrl == nil ? "webhook removed" : "webhook set") }
         let summary = changes.isEmpty ? "no field changed" : changes.joined(separator: ", ")
         let task = TaskDraft(operation: "Update application '\(existing.name)'", objectType: .application,
                              objectId: existing.name.rawValue, user: user, status: .succeeded,

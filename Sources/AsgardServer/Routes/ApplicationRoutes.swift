@@ -11,6 +11,7 @@ extension Console {
             .field("email", "Where notifications go", required: true),
             .field("description", "What the application does"),
             .field("type", "'Web Service' (default), 'Web Application' or 'Standalone Application'"),
+            .field("webhookUrl", "An http(s) URL that gets a JSON POST on each event of the application's deployments; empty removes it"),
         ]
 
         table.page("/application/list", doc: EndpointDoc(
@@ -67,7 +68,7 @@ extension Console {
         }
 
         table.post("/application/update", doc: EndpointDoc(
-            summary: "Change an application's owner, email, description or type; absent fields keep their values",
+            summary: "Change an application's owner, email, description, type or webhook; absent fields keep their values",
             tag: "Application",
             parameters: [.field("name", "The application to change", required: true)]
                 + nameFields.map { var f = $0; f.required = false; return f },
@@ -134,7 +135,7 @@ extension Console {
 
     private func draft(from fields: FormFields) -> AppDraft {
         AppDraft(name: fields["name"], owner: fields["owner"], email: fields["email"],
-                 description: fields["description"], type: fields["type"])
+                 description: fields["description"], type: fields["type"], webhookUrl: fields["webhookUrl"])
     }
 
     private func errorsForForm(_ error: ConsoleError) -> [FieldError] {

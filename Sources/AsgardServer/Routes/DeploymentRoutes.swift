@@ -10,23 +10,25 @@ extension Console {
     /// `/{region}/deployment/start` and `/deployment/list|show`: deployments as durable tasks.
     func addDeploymentRoutes(to table: RouteTable) {
         table.post("/{region}/deployment/start", doc: EndpointDoc(
-            summary: "Start a deployment: JSON {cluster, imageId, strategy (redBlack, highlander or rolling), capacity {min, desired, max}, loadBalancers?, keepDisabledGroups?, and for rolling relaunchCount?, concurrentRelaunches?, newestFirst?, afterBootWait?}; one per cluster at a time",
+            summary: "Start a deployment: JSON {cluster, imageId, strategy (redBlack, highlander, rolling or custom), capacity {min, desired, max}, loadBalancers?, keepDisabledGroups?, steps? (custom), notification?, and for rolling relaunchCount?, concurrentRelaunches?, newestFirst?, afterBootWait?}; one per cluster at a time; a failure rolls it back",
             tag: "Deployment",
             parameters: [.path("region", "A region of a local account, e.g. local"),
                          .field("cluster", "The cluster, e.g. shop-prod", required: true),
                          .field("imageId", "The image to deploy", required: true),
-                         .field("strategy", "redBlack or highlander", required: true),
+                         .field("strategy", "redBlack, highlander, rolling or custom", required: true),
                          .field("capacity", "{min, desired, max} of the new group (or the fields min, desired, max)", type: "object"),
                          .field("min", "Fewest instances (default: desired)", type: "integer"),
                          .field("desired", "Instances to run", type: "integer"),
                          .field("max", "Most instances (default: desired)", type: "integer"),
                          .field("loadBalancers", "The new group's load balancers (default: the newest group's)", type: "array"),
+                         .field("startupTimeoutSeconds", "How long a new group may take to become healthy before the deployment rolls back (default 600)", type: "integer"),
                          .field("keepDisabledGroups", "Disabled previous groups red/black keeps for a rollback (default 1)", type: "integer"),
                          .field("relaunchCount", "Rolling: how many instances to replace (default: all)", type: "integer"),
                          .field("concurrentRelaunches", "Rolling: how many at a time (default 1)", type: "integer"),
                          .field("newestFirst", "Rolling: replace the newest first", type: "boolean"),
                          .field("afterBootWait", "Rolling: seconds to wait after each replacement is healthy", type: "integer"),
-                         .field("notification", "{webhookUrl}: gets a JSON POST on started, succeeded, failed and canceled", type: "object"),
+                         .field("notification", "{webhookUrl}: gets a JSON POST on started, judgmentNeeded, succeeded, failed, canceled and rolledBack", type: "object"),
+                         .field("steps", "custom: the steps in order, each {type: createGroup|resize|wait|judgment|enableGroup|disableGroup|deleteGroup, target?: new|previous, capacity?, percent?, seconds?, minutes?, trafficAllowed?}", type: "array"),
                          .field("webhookUrl", "The same as a form field")],
             answers: [EndpointDoc.Answer(status: 202, description: "Started; follow taskUrl", schema: "TaskAccepted"),
                       .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
@@ -63,7 +65,7 @@ extension Console {
         }
 
         table.post("/task/cancel", doc: EndpointDoc(
-            summary: "Cancel a running deployment: it stops at its next safe point and logs what it leaves", tag: "Task",
+            summary: "Cancel a running deployment: at its next safe point it rolls back (the previous group serves again) and ends as canceled", tag: "Task",
             parameters: [.field("id", "The task's number", required: true)],
             answers: [.ok("Task"), .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
@@ -77,6 +79,25 @@ extension Console {
             input.audit.task(canceled.id.rawValue)
             if input.wantsJSON { return try Responses.json(TaskJSON(canceled, includeLog: true)) }
             return Responses.seeOther("/task/show/\(id)")
+        }
+
+        for (path, signal, summary) in [("/deployment/proceed", TaskSignal.proceed, "Answer a deployment's judgment: go on with the next step"),
+                                        ("/deployment/rollback", TaskSignal.rollback, "Roll a running deployment back (also the answer 'no' to a judgment): the previous group serves again, the new one is disabled and kept")] {
+            table.post(path, doc: EndpointDoc(
+                summary: summary, tag: "Deployment", parameters: [.field("id", "The deployment's task number", required: true)],
+                answers: [.ok("Deployment"), .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
+            )) { input in
+                guard let text = input.fields["id"], let id = TaskID(text) else { throw ConsoleError.invalid("id", "is required: a deployment's task number") }
+                try input.require(.read)
+                guard let task = try await tasks.task(id) else { throw ConsoleError.notFound("Deployment \(text) not found; see /deployment/list") }
+                let app = Names(parsing: task.objectId)?.app ?? task.objectId
+                input.audit.object("task", text, application: app)
+                try input.require(.deployApplication(AppName(rawValue: app)))
+                let answered = try await deployments.decide(signal, id, user: input.userName)
+                input.audit.task(answered.id.rawValue)
+                if input.wantsJSON, let deployment = DeploymentJSON(answered, includeLog: true) { return try Responses.json(deployment) }
+                return Responses.seeOther("/task/show/\(id)")
+            }
         }
 
         table.post("/{region}/push/startRolling", doc: EndpointDoc(
@@ -145,8 +166,19 @@ extension Console {
     private func deploymentRequest(_ input: RouteInput) throws -> DeploymentRequest {
         var given: [String: Any] = [:]
         var webhook = input.fields["webhookUrl"].flatMap { $0.isEmpty ? nil : $0 }
+        var steps: [PlannedStep]?
+        // The deploy form always sends its steps box; only a custom deployment reads it.
+        if input.fields["strategy"] == DeploymentStrategy.custom.rawValue, let text = input.fields["steps"], !text.isEmpty {
+            steps = try Self.plannedSteps(Data(text.utf8))
+        }
         if input.request.headers[.contentType]?.hasPrefix("application/json") == true,
            let object = try? JSONSerialization.jsonObject(with: input.body) as? [String: Any] {
+            if let sent = object["steps"] {
+                guard JSONSerialization.isValidJSONObject([sent]), let data = try? JSONSerialization.data(withJSONObject: sent) else {
+                    throw ConsoleError.invalid("steps", "must be a list of steps")
+                }
+                steps = try Self.plannedSteps(data)
+            }
             if let sent = object["notification"] {
                 guard let dictionary = sent as? [String: Any], let url = dictionary["webhookUrl"] as? String else {
                     throw ConsoleError.invalid("notification", "must be an object such as {\"webhookUrl\": \"https://hooks.example.com/deploys\"}")
@@ -177,7 +209,7 @@ extension Console {
             throw ConsoleError.invalid("imageId", "is required: an image id such as img-1a2b3c4d")
         }
         guard let strategyText = input.fields["strategy"], let strategy = DeploymentStrategy(rawValue: strategyText) else {
-            throw ConsoleError.invalid("strategy", "'\(input.fields["strategy"] ?? "")' is not one of \(DeploymentStrategy.allCases.map(\.rawValue).joined(separator: ", ")) (custom is not available yet)")
+            throw ConsoleError.invalid("strategy", "'\(input.fields["strategy"] ?? "")' is not one of \(DeploymentStrategy.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let keep = try number("keepDisabledGroups")
         let capacity: DeploymentCapacity
@@ -193,7 +225,33 @@ extension Console {
                                         loadBalancers: input.fields.has("loadBalancers") ? input.fields.list("loadBalancers") : nil,
                                         keepDisabledGroups: keep, rolling: strategy == .rolling ? try rollingOptions(input) : nil)
         request.notification = webhook.map(DeploymentNotification.init(webhookUrl:))
+        request.steps = steps
+        request.startupTimeoutSeconds = try number("startupTimeoutSeconds")
         return request
+    }
+
+    /// A custom deployment's steps from JSON, with a message that says which step is wrong.
+    static func plannedSteps(_ data: Data) throws -> [PlannedStep] {
+        guard let list = try? JSONSerialization.jsonObject(with: data) as? [Any] else {
+            throw ConsoleError.invalid("steps", "must be a JSON list such as [{\"type\": \"createGroup\"}, {\"type\": \"judgment\", \"minutes\": 30}, {\"type\": \"disableGroup\"}]")
+        }
+        let decoder = JSONDecoder()
+        return try list.enumerated().map { index, item in
+            guard let object = item as? [String: Any], let data = try? JSONSerialization.data(withJSONObject: object) else {
+                throw ConsoleError.invalid("steps", "step \(index + 1) must be an object with a type")
+            }
+            guard let type = object["type"] as? String, DeploymentStep(rawValue: type) != nil else {
+                throw ConsoleError.invalid("steps", "step \(index + 1): type '\(object["type"].map { "\($0)" } ?? "")' is not one of \(PlannedStep.customTypes.map(\.rawValue).joined(separator: ", "))")
+            }
+            do {
+                return try decoder.decode(PlannedStep.self, from: data)
+            } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
+                let field = context.codingPath.last?.stringValue ?? "a field"
+                throw ConsoleError.invalid("steps", "step \(index + 1) (\(type)): \(field) has the wrong type: \(context.debugDescription)")
+            } catch {
+                throw ConsoleError.invalid("steps", "step \(index + 1) (\(type)) is not valid: \(error)")
+            }
+        }
     }
 
     /// Asgard's rolling push options from `relaunchCount`, `concurrentRelaunches`, `newestFirst`,

@@ -299,7 +299,7 @@ extension Console {
             let desired = input.fields.wholeNumber("desiredCapacity", group.desiredCapacity, in: 0...ServerGroupRegistry.maxCapacity, problems: &problems)
             let minSize = input.fields.wholeNumber("minSize", min(group.minSize, desired), in: 0...ServerGroupRegistry.maxCapacity, problems: &problems)
             let maxSize = input.fields.wholeNumber("maxSize", max(group.maxSize, desired), in: 0...ServerGroupRegistry.maxCapacity, problems: &problems)
-            let batch = input.fields.has("batchSize") ? input.fields.wholeNumber("batchSize", 1, in: 1...ServerGroupRegistry.maxCapacity, problems: &problems) : nil
+            let batch = input.fields["batchSize"]?.isEmpty == false ? input.fields.wholeNumber("batchSize", 1, in: 1...ServerGroupRegistry.maxCapacity, problems: &problems) : nil
             guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
             let (resized, task) = try await groups.operations.resize(group, to: DeploymentCapacity(min: minSize, desired: desired, max: maxSize),
                                                                      batchSize: batch, user: input.userName)

@@ -42,7 +42,8 @@ extension Console {
                 throw ConsoleError.notFound("Task '\(text)' not found; see /task/list")
             }
             if input.wantsJSON { return try Responses.json(TaskJSON(task, includeLog: true)) }
-            return page(input, title: "Task \(task.id)", section: .task, body: TaskPages.show(task))
+            let deployment = DeploymentJSON(task, includeLog: false).map { DeploymentPages.controls($0, csrf: Console.csrfField(input)) } ?? ""
+            return page(input, title: "Task \(task.id)", section: .task, body: TaskPages.show(task, deployment: deployment))
         }
     }
 

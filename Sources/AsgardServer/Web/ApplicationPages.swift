@@ -28,6 +28,7 @@ enum ApplicationPages {
             ("Name", name), ("Type", HTML.escape(app.type.rawValue)), ("Description", HTML.escape(app.description)),
             ("Owner", HTML.escape(app.owner)),
             ("Email", "<a href=\"mailto:\(HTML.escape(app.email))\">\(HTML.escape(app.email))</a>"),
+            ("Deployment webhook", app.webhookUrl.map { "<code id=\"app-webhook\">\(HTML.escape($0))</code>" } ?? "none"),
             ("Created", HTML.date(app.createTime)), ("Updated", HTML.date(app.updateTime)),
         ])
         body += "<h2>Recent tasks</h2>" + TaskPages.table(tasks, empty: "No tasks for this application.")
@@ -44,7 +45,7 @@ enum ApplicationPages {
     static func fields(of app: AppRecord) -> FormFields {
         FormFields(pairs: [
             "name": app.name.rawValue, "owner": app.owner, "email": app.email,
-            "description": app.description, "type": app.type.rawValue,
+            "description": app.description, "type": app.type.rawValue, "webhookUrl": app.webhookUrl ?? "",
         ])
     }
 
@@ -70,6 +71,7 @@ enum ApplicationPages {
         <label for="email">Email</label><input id="email" name="email" type="text" value="\(value("email"))"\(invalid("email"))>\(error("email"))
         <label for="type">Type</label><select id="type" name="type"\(invalid("type"))>\(typeOptions)</select>\(error("type"))
         <label for="description">Description</label><textarea id="description" name="description" rows="3"\(invalid("description"))>\(value("description"))</textarea>\(error("description"))
+        <label for="webhookUrl">Deployment webhook</label><input id="webhookUrl" name="webhookUrl" value="\(value("webhookUrl"))" placeholder="https://hooks.example.com/deploys"\(invalid("webhookUrl"))><span class="hint">Optional: gets a JSON POST on each event of this application's deployments.</span>\(error("webhookUrl"))
         <div class="actions"><button type="submit" id="submit">\(mode == .create ? "Create Application" : "Update Application")</button>
         <a href="\(mode == .create ? "/application/list" : "/application/show/\(HTML.pathSegment(values["name"] ?? ""))")">Cancel</a></div>
         </form>

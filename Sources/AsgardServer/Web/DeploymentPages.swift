@@ -13,6 +13,31 @@ enum DeploymentPages {
                                                     rows: rows, empty: "No deployments yet. Start one with asgard deploy.")
     }
 
+    /// The step timeline: each step, its state and when it finished.
+    static func steps(_ d: DeploymentJSON) -> String {
+        HTML.table(id: "deployment-steps", headers: ["#", "Step", "State", "Finished"], rows: d.steps.enumerated().map { index, step in
+            ["\(index + 1)", HTML.escape(step.description), "<span id=\"step-state-\(index)\" class=\"status-\(step.state)\">\(step.state)</span>",
+             "<span id=\"step-finished-\(index)\">\(step.finishedTime.map(HTML.date) ?? "")</span>"]
+        }, empty: "No steps.")
+    }
+
+    /// What the task page of a deployment adds: its steps and the buttons that answer a
+    /// judgment, roll back or cancel, while it runs.
+    static func controls(_ d: DeploymentJSON, csrf: String) -> String {
+        var body = "<h2>Deployment steps</h2><p><a href=\"/deployment/show/\(d.id)\">Deployment \(d.id)</a> of \(d.imageId) to \(HTML.escape(d.cluster)) (\(d.strategy.rawValue))"
+            + (d.rollbackReason.map { "; rolled back: \(HTML.escape($0))" } ?? "") + "</p>" + steps(d)
+        guard !d.status.isFinished else { return body }
+        func button(_ action: String, _ id: String, _ label: String, danger: Bool) -> String {
+            "<form class=\"inline\" method=\"post\" action=\"\(action)\">\(csrf)<input type=\"hidden\" name=\"id\" value=\"\(d.id)\"><button type=\"submit\" id=\"\(id)\"\(danger ? " class=\"danger\"" : "")>\(label)</button></form>"
+        }
+        body += "<div class=\"actions\" id=\"deployment-controls\">"
+        body += "<span id=\"judgment\"\(d.status == .waiting ? "" : " hidden")><b>Waiting for a judgment:</b> "
+            + button("/deployment/proceed", "proceed", "Proceed", danger: false) + "</span>"
+        body += button("/deployment/rollback", "rollback-deployment", "Roll back", danger: true)
+        body += button("/task/cancel", "cancel-deployment", "Cancel", danger: true) + "</div>"
+        return body
+    }
+
     static func show(_ d: DeploymentJSON) -> String {
         var body = "<h1>Deployment \(d.id): \(HTML.escape(d.cluster))</h1>"
         body += HTML.properties(id: "deployment", [
@@ -23,9 +48,7 @@ enum DeploymentPages {
             ("Previous groups", d.previousGroups.isEmpty ? "none" : d.previousGroups.map { HTML.escape($0) }.joined(separator: ", ")),
             ("User", HTML.escape(d.user)), ("Started", HTML.date(d.startTime)), ("Task", "<a href=\"/task/show/\(d.id)\">\(d.id)</a>"),
         ])
-        body += "<h2>Steps</h2>" + HTML.table(id: "deployment-steps", headers: ["Step", "State", "Finished"], rows: d.steps.map {
-            [$0.name.rawValue, "<span class=\"status-\($0.state)\">\($0.state)</span>", $0.finishedTime.map(HTML.date) ?? ""]
-        }, empty: "No steps.")
+        body += "<h2>Steps</h2>" + steps(d)
         let lines = (d.log ?? []).map { "\(HTML.date($0.time))  \(HTML.escape($0.message))" }.joined(separator: "\n")
         return body + "<h2>Log</h2><pre class=\"log\" id=\"deployment-log\">\(lines)</pre>"
     }

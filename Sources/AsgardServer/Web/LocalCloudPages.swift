@@ -53,20 +53,7 @@ enum LocalCloudPages {
         let name = HTML.escape(cluster.cluster)
         var body = "<h1>Cluster: \(name)</h1>" + groupsTable(cluster.autoScalingGroups, region: region)
         body += "<h2>Instances</h2>" + instancesTable(cluster.autoScalingGroups.flatMap(\.instances), region: region)
-        let newest = cluster.autoScalingGroups.last
-        body += """
-        <h2>Deploy</h2>
-        <form class="edit" method="post" action="/\(region)/deployment/start" id="deploy-form">\(csrf)<input type="hidden" name="cluster" value="\(name)">
-        <label for="deploy-image">Image</label><input id="deploy-image" name="imageId" value="\(newest.map { HTML.escape($0.imageId.rawValue) } ?? "")">
-        <label for="deploy-strategy">Strategy</label><select id="deploy-strategy" name="strategy"><option value="redBlack">red/black: keep the previous group disabled</option><option value="highlander">highlander: delete the previous groups</option></select>
-        <label for="deploy-desired">Instances</label><input id="deploy-desired" name="desired" value="\(newest?.desiredCapacity ?? 1)">
-        <span class="hint">The new group comes up behind the newest group's load balancers and takes the traffic once healthy.</span>
-        <div class="actions"><button type="submit" id="deploy">Deploy</button></div></form>
-        <h2>Roll back</h2>
-        <form class="edit" method="post" action="/\(region)/cluster/rollback" id="rollback-form">\(csrf)<input type="hidden" name="name" value="\(name)">
-        <p>Enables the newest disabled group, waits until it is healthy, then disables the newer one.</p>
-        <div class="actions"><button class="danger" type="submit" id="rollback">Roll back</button></div></form>
-        """
+        body += clusterActions(cluster, region: region, csrf: csrf)
         return body
     }
 

@@ -14,6 +14,7 @@ enum Stylesheet {
     main{padding:12px 16px;max-width:1400px}
     h1{font-size:18px;margin:4px 0 10px}h2{font-size:15px;margin:16px 0 6px}
     .actions{margin:6px 0 10px;display:flex;gap:8px;align-items:center}
+    form.inline{display:inline;margin:0}[hidden]{display:none!important}.status-done{color:#2e7d32}.status-pending{color:#777}
     .button,button{display:inline-block;background:#1f5fa8;color:#fff;border:0;border-radius:3px;padding:4px 10px;font:inherit;cursor:pointer}
     .button:hover,button:hover{background:#174a84;text-decoration:none}
     button.danger{background:#b3261e}button.danger:hover{background:#8c1d17}

@@ -37,7 +37,8 @@ enum TaskPages {
         return body + table(page.tasks, empty: "No tasks yet. Every change made through the console leaves one here.")
     }
 
-    static func show(_ task: TaskRecord) -> String {
+    /// A task's page; `deployment` is the steps and buttons of a deployment task, shown above its log.
+    static func show(_ task: TaskRecord, deployment: String = "") -> String {
         let duration = Int(task.updateTime.timeIntervalSince(task.startTime).rounded())
         var body = "<h1>Task \(task.id): \(HTML.escape(task.operation))</h1>"
         body += HTML.properties(id: "task", [
@@ -51,7 +52,7 @@ enum TaskPages {
         let log = task.log.map { "\(HTML.date($0.time)) \(HTML.escape($0.message))" }.joined(separator: "\n")
         let live = task.status.isFinished ? ""
             : "<p class=\"hint\" id=\"task-live\">New lines appear as they happen.</p><script src=\"/static/task-live.js\" data-task=\"\(task.id)\" data-lines=\"\(task.log.count)\"></script>"
-        return body + "<h2>Log</h2><pre class=\"log\" id=\"task-log\">\(log)</pre>" + live
+        return body + deployment + "<h2>Log</h2><pre class=\"log\" id=\"task-log\">\(log)</pre>" + live
     }
 
     /// Follows `/task/follow/{id}` with EventSource and appends the lines the page does not show
@@ -61,17 +62,43 @@ enum TaskPages {
       var tag = document.currentScript, id = tag.getAttribute("data-task"), shown = parseInt(tag.getAttribute("data-lines"), 10), seen = 0;
       var log = document.getElementById("task-log"), status = document.getElementById("task-status");
       var source = new EventSource("/task/follow/" + id);
+      var steps = document.getElementById("deployment-steps"), pending = false;
+      // A deployment's steps and buttons follow its JSON, fetched again after each new log line.
+      function refreshSteps() {
+        if (!steps || pending) { return; }
+        pending = true;
+        fetch("/deployment/show/" + id + ".json", {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+          .then(function (reply) { return reply.json(); })
+          .then(function (d) {
+            pending = false;
+            d.steps.forEach(function (step, index) {
+              var cell = document.getElementById("step-state-" + index);
+              if (cell) { cell.textContent = step.state; cell.className = "status-" + step.state; }
+              var done = document.getElementById("step-finished-" + index);
+              if (done && step.finishedTime) { done.textContent = step.finishedTime.replace("T", " ").replace("Z", " UTC"); }
+            });
+            status.textContent = d.status;
+            status.className = "status-" + d.status;
+            var judgment = document.getElementById("judgment");
+            if (judgment) { judgment.hidden = d.status !== "waiting"; }
+            var controls = document.getElementById("deployment-controls");
+            if (controls && (d.status === "succeeded" || d.status === "failed" || d.status === "canceled")) { controls.hidden = true; }
+          })
+          .catch(function () { pending = false; });
+      }
       source.addEventListener("log", function (event) {
         seen += 1;
         if (seen <= shown) { return; }
         var line = JSON.parse(event.data);
         log.textContent += (log.textContent ? "\\n" : "") + line.time.replace("T", " ").replace("Z", " UTC") + " " + line.message;
+        refreshSteps();
       });
       source.addEventListener("end", function (event) {
         var end = JSON.parse(event.data);
         status.textContent = end.status;
         status.className = "status-" + end.status;
         source.close();
+        refreshSteps();
       });
     })();
     """

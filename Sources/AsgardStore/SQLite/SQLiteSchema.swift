@@ -153,6 +153,13 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v6: task signals and application webhooks") { db in
+            try db.execute(sql: """
+                ALTER TABLE task ADD COLUMN signal TEXT;
+                ALTER TABLE task ADD COLUMN signalBy TEXT;
+                ALTER TABLE application ADD COLUMN webhookUrl TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -56,7 +56,7 @@ extension SQLiteStore {
         AppRecord(name: AppName(rawValue: row["name"]),
                   owner: row["owner"], email: row["email"], description: row["description"],
                   type: AppType(rawValue: row["type"]) ?? .webService,
-                  createTime: date(row["createTime"]), updateTime: date(row["updateTime"]))
+                  createTime: date(row["createTime"]), updateTime: date(row["updateTime"]), webhookUrl: row["webhookUrl"])
     }
 
     static func taskRecord(_ row: Row, log: [TaskLogLine]) -> TaskRecord {
@@ -65,7 +65,8 @@ extension SQLiteStore {
                    objectId: row["objectId"], user: row["user"], region: row["region"],
                    status: TaskStatus(rawValue: row["status"]) ?? .failed, log: log,
                    startTime: date(row["startTime"]), updateTime: date(row["updateTime"]),
-                   input: row["input"], checkpoint: row["checkpoint"])
+                   input: row["input"], checkpoint: row["checkpoint"],
+                   signal: (row["signal"] as String?).flatMap(TaskSignal.init(rawValue:)), signalBy: row["signalBy"])
     }
 
     static func insertTask(_ draft: TaskDraft, db: Database) throws -> TaskRecord {
@@ -110,10 +111,10 @@ extension SQLiteStore: ApplicationStore {
                 throw StoreError(.conflict, "Application '\(app.name)' already exists; choose another name or update it")
             }
             try db.execute(sql: """
-                INSERT INTO application (name, owner, email, description, type, createTime, updateTime)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO application (name, owner, email, description, type, createTime, updateTime, webhookUrl)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [app.name.rawValue, app.owner, app.email, app.description, app.type.rawValue,
-                                 app.createTime.timeIntervalSince1970, app.updateTime.timeIntervalSince1970])
+                                 app.createTime.timeIntervalSince1970, app.updateTime.timeIntervalSince1970, app.webhookUrl])
             return try SQLiteStore.insertTask(task, db: db)
         }
     }
@@ -121,10 +122,10 @@ extension SQLiteStore: ApplicationStore {
     public func updateApplication(_ app: AppRecord, task: TaskDraft) async throws -> TaskRecord {
         try await pool.write { db in
             try db.execute(sql: """
-                UPDATE application SET owner = ?, email = ?, description = ?, type = ?, updateTime = ?
+                UPDATE application SET owner = ?, email = ?, description = ?, type = ?, updateTime = ?, webhookUrl = ?
                 WHERE name = ?
                 """, arguments: [app.owner, app.email, app.description, app.type.rawValue,
-                                 app.updateTime.timeIntervalSince1970, app.name.rawValue])
+                                 app.updateTime.timeIntervalSince1970, app.webhookUrl, app.name.rawValue])
             guard db.changesCount == 1 else {
                 throw StoreError(.notFound, "Application '\(app.name)' not found")
             }
@@ -191,6 +192,24 @@ extension SQLiteStore: TaskStore {
                 UPDATE task SET status = ?, checkpoint = COALESCE(?, checkpoint), updateTime = ? WHERE id = ?
                 """, arguments: [status.rawValue, checkpoint, time.timeIntervalSince1970, id.rawValue])
             guard db.changesCount == 1 else { throw StoreError(.notFound, "Task \(id) not found") }
+        }
+    }
+
+    public func sendSignal(_ signal: TaskSignal, to id: TaskID, by user: String, at time: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE task SET signal = ?, signalBy = ?, updateTime = ? WHERE id = ? AND status IN ('running', 'waiting')",
+                           arguments: [signal.rawValue, user, time.timeIntervalSince1970, id.rawValue])
+            guard db.changesCount == 1 else {
+                let status = try String.fetchOne(db, sql: "SELECT status FROM task WHERE id = ?", arguments: [id.rawValue])
+                throw status.map { StoreError(.conflict, "Task \(id) has already \($0); it takes no more requests") }
+                    ?? StoreError(.notFound, "Task \(id) not found; see /task/list")
+            }
+        }
+    }
+
+    public func clearSignal(of id: TaskID) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE task SET signal = NULL, signalBy = NULL WHERE id = ?", arguments: [id.rawValue])
         }
     }
 

@@ -1,0 +1,61 @@
+import AsgardAPI
+import AsgardCore
+
+extension LocalCloudPages {
+    /// A custom deployment's steps as the deploy form suggests them: a canary of one instance, a
+    /// judgment, then the whole capacity and the previous group disabled.
+    static let exampleSteps = """
+    [{"type": "createGroup"}, {"type": "resize", "capacity": 1}, {"type": "judgment", "minutes": 30},
+     {"type": "resize", "percent": 100}, {"type": "disableGroup", "target": "previous"}]
+    """
+
+    /// The cluster page's forms: deploy, roll back, and Asgard's primitives on its groups.
+    static func clusterActions(_ cluster: ClusterJSON, region: String, csrf: String) -> String {
+        let name = HTML.escape(cluster.cluster)
+        let newest = cluster.autoScalingGroups.last
+        let options = cluster.autoScalingGroups.reversed().map {
+            "<option value=\"\(HTML.escape($0.autoScalingGroupName))\">\(HTML.escape($0.autoScalingGroupName)) (\($0.trafficState), \($0.desiredCapacity) instances)</option>"
+        }.joined()
+        func groupSelect(_ id: String) -> String {
+            "<label for=\"\(id)\">Server group</label><select id=\"\(id)\" name=\"name\">\(options)</select>"
+        }
+        return """
+        <h2>Deploy</h2>
+        <form class="edit" method="post" action="/\(region)/deployment/start" id="deploy-form">\(csrf)<input type="hidden" name="cluster" value="\(name)">
+        <label for="deploy-image">Image</label><input id="deploy-image" name="imageId" value="\(newest.map { HTML.escape($0.imageId.rawValue) } ?? "")">
+        <label for="deploy-strategy">Strategy</label><select id="deploy-strategy" name="strategy"><option value="redBlack">red/black: keep the previous group disabled</option><option value="highlander">highlander: delete the previous groups</option><option value="rolling">rolling push: replace the instances in place</option><option value="custom">custom: the steps below, with judgments</option></select>
+        <label for="deploy-desired">Instances</label><input id="deploy-desired" name="desired" value="\(newest?.desiredCapacity ?? 1)">
+        <label for="deploy-steps">Steps (custom only)</label><textarea id="deploy-steps" name="steps" rows="3">\(HTML.escape(exampleSteps))</textarea>
+        <span class="hint">The new group comes up behind the newest group's load balancers and takes the traffic once healthy; a failure rolls back. The steps are used only by a custom deployment.</span>
+        <div class="actions"><button type="submit" id="deploy">Deploy</button></div></form>
+        <h2>Roll back</h2>
+        <form class="edit" method="post" action="/\(region)/cluster/rollback" id="rollback-form">\(csrf)<input type="hidden" name="name" value="\(name)">
+        <p>Enables the newest disabled group, waits until it is healthy, then disables the newer one.</p>
+        <div class="actions"><button class="danger" type="submit" id="rollback">Roll back</button></div></form>
+        <h2>Server group actions</h2>
+        <details id="create-next-details"><summary>Create the next group…</summary>
+        <form class="edit" method="post" action="/\(region)/cluster/createNextGroup" id="create-next-form">\(csrf)<input type="hidden" name="name" value="\(name)">
+        <label for="next-image">Image</label><input id="next-image" name="imageId" value="\(newest.map { HTML.escape($0.imageId.rawValue) } ?? "")">
+        <label for="next-desired">Instances</label><input id="next-desired" name="desiredCapacity" value="\(newest?.desiredCapacity ?? 1)">
+        <label for="next-traffic">Traffic</label><select id="next-traffic" name="trafficAllowed"><option value="true">enabled: takes traffic once healthy</option><option value="false">disabled: enable it later</option></select>
+        <span class="hint">Inherits the newest group's load balancers and health check.</span>
+        <div class="actions"><button type="submit" id="create-next">Create next group</button></div></form></details>
+        <details id="traffic-details"><summary>Enable or disable a group…</summary>
+        <form class="edit" method="post" action="/\(region)/cluster/activate" id="enable-form">\(csrf)\(groupSelect("enable-group"))
+        <div class="actions"><button type="submit" id="enable-group-button">Enable traffic</button></div></form>
+        <form class="edit" method="post" action="/\(region)/cluster/deactivate" id="disable-form">\(csrf)\(groupSelect("disable-group"))
+        <label for="disable-force"><input type="checkbox" id="disable-force" name="force" value="true"> Even if it is the last enabled group</label>
+        <div class="actions"><button class="danger" type="submit" id="disable-group-button">Disable traffic</button></div></form></details>
+        <details id="resize-details"><summary>Resize a group…</summary>
+        <form class="edit" method="post" action="/\(region)/cluster/resize" id="cluster-resize-form">\(csrf)\(groupSelect("resize-group"))
+        <label for="resize-desired">Instances</label><input id="resize-desired" name="desiredCapacity" value="\(newest?.desiredCapacity ?? 1)">
+        <label for="resize-batch">Batch size</label><input id="resize-batch" name="batchSize" value="">
+        <span class="hint">Grows in batches, each waited for until healthy in the load balancers; empty: all at once.</span>
+        <div class="actions"><button type="submit" id="cluster-resize">Resize</button></div></form></details>
+        <details id="delete-details"><summary>Delete a group…</summary>
+        <form class="edit" method="post" action="/\(region)/cluster/delete" id="cluster-delete-form">\(csrf)\(groupSelect("delete-group"))
+        <p>Its instances leave their load balancers, finish their requests and end first.</p>
+        <div class="actions"><button class="danger" type="submit" id="cluster-delete">Delete group</button></div></form></details>
+        """
+    }
+}

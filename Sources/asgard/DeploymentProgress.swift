@@ -1,0 +1,55 @@
+import AsgardAPI
+import AsgardCore
+import Foundation
+
+/// Follows a deployment until it ends: on a terminal, its steps redrawn in place with the last
+/// log line; otherwise each new log line, plainly, for scripts and CI logs.
+enum DeploymentProgress {
+    static func follow(_ id: TaskID, client: APIClient, inPlace: Bool) async throws -> DeploymentJSON {
+        var printed = 0
+        var drawn = 0
+        while true {
+            let reply = try await client.get("/deployment/show/\(id).json")
+            let deployment = try APIJSON.decoder().decode(DeploymentJSON.self, from: reply.body)
+            let log = deployment.log ?? []
+            if inPlace {
+                let lines = render(deployment)
+                // Up to the first line drawn last time, then each line cleared and drawn again.
+                var frame = drawn > 0 ? "\u{1B}[\(drawn)A" : ""
+                for line in lines { frame += "\u{1B}[2K" + line + "\n" }
+                FileHandle.standardOutput.write(Data(frame.utf8))
+                drawn = lines.count
+            } else {
+                for line in log.dropFirst(printed) { print("\(TableOutput.date(line.time))  \(line.message)") }
+                printed = log.count
+            }
+            if deployment.status.isFinished { return deployment }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// The lines that show where a deployment is.
+    static func render(_ d: DeploymentJSON) -> [String] {
+        var lines = ["Deployment \(d.id) of \(d.imageId) to \(d.cluster) (\(d.strategy.rawValue)): \(d.status.rawValue)"]
+        for (index, step) in d.steps.enumerated() {
+            let time = step.finishedTime.map { "  \(Int($0.timeIntervalSince(d.startTime) * 1000)) ms" } ?? ""
+            lines.append("  \(mark(step.state)) \(index + 1). \(step.description)\(step.state == "done" ? time : "  (\(step.state))")")
+        }
+        if d.status == .waiting {
+            lines.append("  Waiting for a judgment: asgard deployment proceed \(d.id) | asgard deployment rollback \(d.id)")
+        }
+        if let last = d.log?.last { lines.append("  " + String(last.message.prefix(160))) }
+        return lines
+    }
+
+    /// A step's state as one character.
+    static func mark(_ state: String) -> String {
+        switch state {
+        case "done": "✓"
+        case "running": "▸"
+        case "waiting": "?"
+        case "failed", "canceled": "✗"
+        default: "·"
+        }
+    }
+}
