@@ -244,7 +244,7 @@ public final class DeploymentEngine: Service, Sendable {
             }
             for id in resumed {
                 logger.info("Resuming deployment", metadata: ["task": "\(id)"])
-                group.addTask { await self.execute(id) }
+                group.addTask { await self.execute(id, resumed: true) }
             }
             for await id in started.cancelOnGracefulShutdown() {
                 group.addTask { await self.execute(id) }
@@ -256,11 +256,16 @@ public final class DeploymentEngine: Service, Sendable {
 
     /// Runs a deployment from its checkpoint to its end, unless the server stops first. A failed
     /// step, a cancel, a rollback request or a judgment's timeout roll it back.
-    func execute(_ id: TaskID) async {
+    func execute(_ id: TaskID, resumed: Bool = false) async {
         guard let task = try? await tasks.task(id), let input = task.input, let checkpoint = task.checkpoint,
               let request = try? Self.decoder.decode(DeploymentRequest.self, from: Data(input.utf8)),
               var state = try? Self.decoder.decode(DeploymentState.self, from: Data(checkpoint.utf8)) else { return }
         let plan = request.plan
+        if resumed {
+            let next = state.rollback.map { _ in "its rollback" }
+                ?? (state.step < plan.count ? "step \(state.step + 1) of \(plan.count) (\(plan[state.step].type.rawValue))" : "its end")
+            try? await log(id, "Resuming after a restart of the server at \(next)")
+        }
         let run = DeploymentRun(task: task, request: request)
         if state.rollback == nil {
             do {

@@ -50,7 +50,8 @@ struct DeploymentTests {
         defer { server.stop() }
         try await registerShop(server)
         let v1 = try await registerVersion(server, "1.0.0")
-        let v2 = try await registerVersion(server, "2.0.0")
+        // Version 2 takes a second to start, so that the load is spread over each deployment.
+        let v2 = try await registerVersion(server, "2.0.0", extra: ["--startup-delay-ms", "1000"])
         let port = try await LoadBalancerTests().createBalancer(server)
 
         let bad = try await start(server, image: v1, strategy: "canary")
@@ -63,12 +64,15 @@ struct DeploymentTests {
         let url = "http://127.0.0.1:\(port)/"
         let (redBlackLoad, redBlack) = try await Load.during(url) { load in
             try await waitUntil("traffic on version 1") { load.ok > 50 }
+            let before = load.ok
             let done = try await finish(server, try await start(server, image: v2, strategy: "redBlack"))
             let atEnd = load.ok
-            try await waitUntil("traffic after the deployment") { load.ok > atEnd + 50 }
+            #expect(atEnd - before >= 500, "requests during the deployment: \(atEnd - before)")
+            try await waitUntil("traffic after the deployment and 2,000 requests in all") { load.ok > atEnd + 50 && load.ok >= 2_000 }
             return done
         }
         #expect(redBlackLoad.failures.isEmpty, "\(redBlackLoad.failures.prefix(3))")
+        #expect(redBlackLoad.ok >= 2_000)
         #expect(redBlack.newGroup == "shop-prod-v001")
         #expect(redBlack.steps.allSatisfy { $0.state == "done" })
         for _ in 0..<10 { #expect(try await version(port) == "2.0.0") }
@@ -82,9 +86,10 @@ struct DeploymentTests {
             #expect(rolledBack.status == 0, "\(rolledBack.stderr)")
             #expect(rolledBack.stdout.contains("Rolled back shop-prod"))
             let atEnd = load.ok
-            try await waitUntil("traffic after the rollback") { load.ok > atEnd + 50 }
+            try await waitUntil("traffic after the rollback and 2,000 requests in all") { load.ok > atEnd + 50 && load.ok >= 2_000 }
         }
         #expect(rollbackLoad.failures.isEmpty, "\(rollbackLoad.failures.prefix(3))")
+        #expect(rollbackLoad.ok >= 2_000)
         for _ in 0..<10 { #expect(try await version(port) == "1.0.0") }
         #expect(try await LocalCloudTests().group(server, "shop-prod-v001").trafficState == "disabled")
         let inPlace = try await finish(server, try await start(server, image: v1, strategy: "rolling"))
@@ -95,12 +100,15 @@ struct DeploymentTests {
 
         let (highlanderLoad, highlander) = try await Load.during(url) { load in
             try await waitUntil("traffic on version 1") { load.ok > 50 }
+            let before = load.ok
             let done = try await finish(server, try await start(server, image: v2, strategy: "highlander"))
             let atEnd = load.ok
-            try await waitUntil("traffic after the deployment") { load.ok > atEnd + 50 }
+            #expect(atEnd - before >= 500, "requests during the deployment: \(atEnd - before)")
+            try await waitUntil("traffic after the deployment and 2,000 requests in all") { load.ok > atEnd + 50 && load.ok >= 2_000 }
             return done
         }
         #expect(highlanderLoad.failures.isEmpty, "\(highlanderLoad.failures.prefix(3))")
+        #expect(highlanderLoad.ok >= 2_000)
         #expect(highlander.newGroup == "shop-prod-v002")
         for _ in 0..<10 { #expect(try await version(port) == "2.0.0") }
         let groups = try APIJSON.decoder().decode([ServerGroupJSON].self, from: try await HTTP.get(server.url + "/local/autoScaling/list.json").body)
@@ -158,13 +166,15 @@ struct DeploymentTests {
 
         let canceled = try CLI(server)("task", "cancel", String(id))
         #expect(canceled.status == 0, "\(canceled.stderr)")
-        try await waitUntil("the cancel to be noticed") {
-            try await deployment(server, id).log?.contains { $0.message.hasPrefix("Canceled while it ran waitHealthy") } == true
-        }
-        #expect(try await deployment(server, id).status == .canceled)
+        try await waitUntil("the cancel to be done") { try await deployment(server, id).status.isFinished }
+        let canceledRun = try await deployment(server, id)
+        #expect(canceledRun.status == .canceled)
+        #expect(canceledRun.rollbackReason == "canceled by \(adminName) during waitHealthy")
+        #expect(canceledRun.steps.map(\.state) == ["done", "canceled", "pending", "pending"])
+        #expect(try await LocalCloudTests().group(server, "shop-prod-v000").trafficState == "disabled", "rolled back: the new group is kept, disabled")
         let again = try await HTTP.postForm(server.url + "/task/cancel", [("id", String(id))])
         #expect(again.status == 409)
-        #expect(again.text.contains("has already canceled"))
+        #expect(again.text.contains("has already canceled"), "\(again.text)")
         let next = try await start(server, image: slow, strategy: "highlander")
         #expect(next.status == 202, "the cluster is free again: \(next.text)")
     }
@@ -251,7 +261,7 @@ struct DeploymentTests {
                 ("name", "shop-prod-v000"), ("imageId", v2), ("concurrentRelaunches", "2")])
             let done = try await finish(server, started)
             let atEnd = load.ok
-            try await waitUntil("traffic after the push") { load.ok > atEnd + 50 }
+            try await waitUntil("traffic after the push and 2,000 requests in all") { load.ok > atEnd + 50 && load.ok >= 2_000 }
             return done
         }
         #expect(load.failures.isEmpty, "\(load.failures.prefix(3))")

@@ -23,6 +23,11 @@ struct LocalCloudTests {
         try APIJSON.decoder().decode(ServerGroupJSON.self, from: try await HTTP.get(server.url + "/local/autoScaling/show/\(name).json").body)
     }
 
+    /// The groups of a cluster, oldest first.
+    func cluster(_ server: ServerProcess, _ name: String) async throws -> [ServerGroupJSON] {
+        try APIJSON.decoder().decode(ClusterJSON.self, from: try await HTTP.get(server.url + "/local/cluster/show/\(name).json").body).autoScalingGroups
+    }
+
     func inService(_ group: ServerGroupJSON) -> [InstanceRecord] {
         group.instances.filter { $0.lifecycleState == .inService }
     }

@@ -54,6 +54,8 @@ struct E2EError: Error, CustomStringConvertible {
 
 /// The admin's API token of every server the end-to-end tests start.
 let adminToken = "e2e-admin-token-0123456789abcdef"
+/// The user that token belongs to.
+let adminName = "admin"
 
 /// A real `asgard serve` process on a free loopback port.
 final class ServerProcess: @unchecked Sendable {
@@ -62,8 +64,10 @@ final class ServerProcess: @unchecked Sendable {
     let logPath: String
     private(set) var url = ""
 
-    /// Starts the server with its data in `dataDir` and waits until it serves.
-    init(dataDir: String, extraArguments: [String] = [], adminToken: String? = adminToken) async throws {
+    /// Starts the server with its data in `dataDir` and waits until it serves, or, with
+    /// `untilExit`, until it ends by itself (a crash it was told to have).
+    init(dataDir: String, extraArguments: [String] = [], adminToken: String? = adminToken, environment extra: [String: String] = [:],
+         untilExit: Bool = false) async throws {
         self.dataDir = dataDir
         logPath = NSTemporaryDirectory() + "asgard-server-\(UUID().uuidString).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -72,10 +76,16 @@ final class ServerProcess: @unchecked Sendable {
         process.arguments = ["serve", "--port", "0", "--data-dir", dataDir] + extraArguments
         var environment = ProcessInfo.processInfo.environment
         environment["ASGARD_ADMIN_TOKEN"] = adminToken
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         process.standardOutput = log
         process.standardError = log
         try process.run()
+        if untilExit {
+            let process = process
+            try await waitUntil("the server to end by itself (log: \(logPath))", seconds: 60) { !process.isRunning }
+            return
+        }
         var found = ""
         let logPath = logPath
         try await waitUntil("the server to listen (log: \(logPath))") {
@@ -88,6 +98,12 @@ final class ServerProcess: @unchecked Sendable {
             return false
         }
         url = found
+    }
+
+    /// Waits until the server ends by itself.
+    func waitForExit(seconds: Double = 60) async throws {
+        let process = process
+        try await waitUntil("the server to end by itself (log: \(logPath))", seconds: seconds) { !process.isRunning }
     }
 
     /// Ends the server with `kill -9`: no chance to flush or clean up.
