@@ -62,4 +62,24 @@ struct BrowserTests {
         #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("PASS the task page follows the log live"))
     }
+
+    @Test func aJudgmentIsAnsweredFromTheTaskPageAndAGroupResizedFromTheClusterPage() async throws {
+        let scratch = try Scratch("browser-judgment")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let user = try await HTTP.postForm(server.url + "/user/save", [("name", "deployer"), ("password", "correct horse battery"),
+                                                                      ("roles", "viewer"), ("applications", "shop:deployer")])
+        #expect(user.status == 201)
+        let custom = CustomDeploymentTests()
+        let (_, v2, _) = try await custom.shopOnVersion1(server)
+        let id = try await custom.start(server, ["imageId": v2, "strategy": "custom", "capacity": ["min": 1, "desired": 2, "max": 4],
+                                                 "steps": CustomDeploymentTests.canarySteps])
+        let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/judgment.py").path
+        let result = try run("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery", String(id)])
+        #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("PASS proceed from the task page"))
+        #expect(result.stdout.contains("PASS resize a group from the cluster page"))
+        #expect(try await LocalCloudTests().group(server, "shop-prod-v001").desiredCapacity == 3)
+    }
 }

@@ -126,6 +126,15 @@ struct CustomDeploymentTests {
         let answeredNo = try await underLoad(port) { _ in
             let id = try await start(server, ["imageId": v2, "strategy": "custom", "capacity": ["desired": 2], "steps": Self.canarySteps])
             try await waitUntil("the judgment") { try await base.deployment(server, id).status == .waiting }
+            // Someone who may only look cannot decide.
+            _ = try await HTTP.postForm(server.url + "/user/save", [("name", "watcher"), ("password", "correct horse battery"), ("roles", "viewer")])
+            let token = try await HTTP.postForm(server.url + "/token/create", [("name", "watch"), ("user", "watcher")])
+            let watcher = try #require((try JSONSerialization.jsonObject(with: token.body) as? [String: Any])?["token"] as? String)
+            for path in ["/deployment/proceed", "/deployment/rollback", "/task/cancel"] {
+                let refused = try await HTTP.postForm(server.url + path, [("id", String(id))], token: watcher)
+                #expect(refused.status == 403, "\(path): \(refused.text)")
+            }
+            #expect(try await base.deployment(server, id).status == .waiting)
             let reply = try await HTTP.postForm(server.url + "/deployment/rollback", [("id", String(id))])
             #expect(reply.status == 200, "\(reply.text)")
             return try await ended(server, id)

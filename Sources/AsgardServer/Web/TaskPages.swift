@@ -77,12 +77,13 @@ enum TaskPages {
               var done = document.getElementById("step-finished-" + index);
               if (done && step.finishedTime) { done.textContent = step.finishedTime.replace("T", " ").replace("Z", " UTC"); }
             });
-            status.textContent = d.status;
-            status.className = "status-" + d.status;
+            var ended = d.status === "succeeded" || d.status === "failed" || d.status === "canceled";
+            // The end is shown by the stream's end event, after the last log line.
+            if (!ended) { status.textContent = d.status; status.className = "status-" + d.status; }
             var judgment = document.getElementById("judgment");
             if (judgment) { judgment.hidden = d.status !== "waiting"; }
             var controls = document.getElementById("deployment-controls");
-            if (controls && (d.status === "succeeded" || d.status === "failed" || d.status === "canceled")) { controls.hidden = true; }
+            if (controls && ended) { controls.hidden = true; }
           })
           .catch(function () { pending = false; });
       }
