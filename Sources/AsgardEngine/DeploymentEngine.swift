@@ -211,15 +211,15 @@ public final class DeploymentEngine: Service, Sendable {
         return try await tasks.task(id) ?? task
     }
 
-    /// The cluster tasks that were running when the server stopped: deployments (which have an
-    /// input) are answered, to resume; others (a rollback) are marked failed, so that they do not
-    /// hold their cluster's lock.
+    /// The tasks that were running when the server stopped: deployments (which have an input) are
+    /// answered, to resume; others (a cluster rollback, a resize in batches) are marked failed, so
+    /// that they do not hold their cluster's lock nor claim to run.
     func unfinished() async throws -> [TaskID] {
         var deployments: [TaskID] = []
         for status in [TaskStatus.running, .waiting] {
-            let page = try await tasks.tasks(TaskQuery(status: status, objectType: .cluster, limit: 1000))
+            let page = try await tasks.tasks(TaskQuery(status: status, limit: 1000))
             for task in page.tasks {
-                if task.input != nil {
+                if task.objectType == .cluster, task.input != nil {
                     deployments.append(task.id)
                 } else {
                     try await log(task.id, "Interrupted by a restart of the server; run it again")

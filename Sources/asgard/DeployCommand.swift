@@ -33,6 +33,7 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(help: "A load balancer of the new group (repeatable; default: the newest group's).") var loadBalancer: [String] = []
     @Option(help: "custom: a JSON file with the steps (- for standard input).") var stepsFile: String?
     @Option(help: "A URL that gets a JSON POST on each event of the deployment.") var webhook: String?
+    @Option(help: "Seconds a new group may take to become healthy before the deployment rolls back (default 600).") var startupTimeout: Int?
     @Flag(help: "Follow the deployment until it ends.") var wait = false
 
     func run() async throws {
@@ -46,6 +47,7 @@ struct DeployCommand: AsyncParsableCommand {
             if let concurrentRelaunches { document["concurrentRelaunches"] = String(concurrentRelaunches) }
             if !loadBalancer.isEmpty { document["loadBalancers"] = loadBalancer }
             if let webhook { document["notification"] = ["webhookUrl": webhook] }
+            if let startupTimeout { document["startupTimeoutSeconds"] = String(startupTimeout) }
             if let stepsFile {
                 let data = stepsFile == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: stepsFile)
                 guard let data, let steps = try? JSONSerialization.jsonObject(with: data) else {

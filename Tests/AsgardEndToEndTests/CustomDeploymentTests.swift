@@ -166,9 +166,19 @@ struct CustomDeploymentTests {
         let (_, v2, port) = try await shopOnVersion1(server)
         let broken = try await base.registerVersion(server, "3.0.0", extra: ["--unhealthy"])
 
+        // From the CLI on a terminal (a pty from script(1)): the steps are drawn in place, and the
+        // exit code says the deployment failed and was rolled back.
         let failed = try await underLoad(port, minimum: 1_000) { _ in
-            let id = try await start(server, ["imageId": broken, "strategy": "redBlack", "capacity": ["desired": 2], "startupTimeoutSeconds": 2])
-            return try await ended(server, id)
+            let command = [Binaries.asgard, "deploy", "shop-prod", "--image", broken, "--strategy", "redBlack", "--desired", "2",
+                           "--startup-timeout", "2", "--wait"].joined(separator: " ")
+            let shown = try run("/usr/bin/script", ["-qec", command, "/dev/null"], environment: CLI(server).environment)
+            #expect(shown.status != 0)
+            #expect(shown.stdout.contains("\u{1B}[2K"), "redrawn in place: \(shown.stdout)")
+            #expect(shown.stdout.contains("✓ 1. create the new group"))
+            #expect(shown.stdout.contains("✗ 2. wait until the new group is healthy  (failed)"))
+            #expect(shown.stdout.contains("failed and was rolled back: waitHealthy failed"), "\(shown.stdout)")
+            let listed = try APIJSON.decoder().decode([DeploymentJSON].self, from: try await HTTP.get(server.url + "/deployment/list.json").body)
+            return try await ended(server, try #require(listed.first).id.rawValue)
         }
         #expect(failed.status == .failed)
         #expect(failed.rollbackReason?.hasPrefix("waitHealthy failed: shop-prod-v001 had 0 of 2 healthy instances") == true, "\(failed.rollbackReason ?? "")")
