@@ -157,57 +157,6 @@ public struct ClusterOperations: Sendable {
         return (group, try await tasks.task(task.id) ?? task)
     }
 
-    /// Changes a group's sizes; growing in batches of `batchSize` (all at once when nil), each
-    /// batch waited for until its instances are InService and healthy in the load balancers.
-    public func resize(_ group: ServerGroupRecord, to capacity: DeploymentCapacity, batchSize: Int?, user: String,
-                       timeout: Duration = .seconds(600)) async throws -> (ServerGroupRecord, TaskRecord) {
-        let name = group.autoScalingGroupName
-        let c = capacity
-        guard 0 <= c.min, c.min <= c.desired, c.desired <= c.max, c.max <= 50 else {
-            throw CloudError(.invalidRequest, "capacity: needs 0 <= minSize <= desiredCapacity <= maxSize <= 50; got \(c.min)/\(c.desired)/\(c.max)")
-        }
-        if let batchSize, batchSize < 1 { throw CloudError(.invalidRequest, "batchSize: \(batchSize) must be at least 1") }
-        var targets: [Int] = []
-        if let batchSize, c.desired > group.desiredCapacity {
-            targets = Array(stride(from: group.desiredCapacity + batchSize, to: c.desired, by: batchSize))
-        }
-        targets.append(c.desired)
-        let task = try await tasks.createTask(TaskDraft(
-            operation: "Resize \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local", status: .running,
-            log: [TaskLogLine(time: now(), message: "Resizing \(name) from \(group.minSize)/\(group.desiredCapacity)/\(group.maxSize) to \(c.min)/\(c.desired)/\(c.max) (min/desired/max)"
-                + (targets.count > 1 ? " in batches: \(targets.map(String.init).joined(separator: ", "))" : "")) ]))
-        var current = group
-        do {
-            for (index, target) in targets.enumerated() {
-                current.minSize = min(c.min, target)
-                current.desiredCapacity = target
-                current.maxSize = max(c.max, target)
-                _ = try await cloud.updateServerGroup(current, task: TaskDraft(
-                    operation: "Resize \(name) to \(target)", objectType: .serverGroup, objectId: name, user: user, region: "local", status: .succeeded,
-                    log: [TaskLogLine(time: now(), message: "Batch \(index + 1) of \(targets.count) of resize task \(task.id): desired capacity \(target)")]))
-                guard target > group.desiredCapacity else { continue }
-                let started = ContinuousClock.now
-                let grown = current
-                guard try await Self.poll(for: timeout, until: { try await readiness(of: grown).0 >= target }) else {
-                    throw CloudError(.unavailable, "\(name) did not reach \(target) healthy instances within \(timeout)")
-                }
-                try await tasks.appendLog(to: task.id, TaskLogLine(time: now(), message: "\(target) instances InService and healthy after \(ClusterOperations.milliseconds(since: started)) ms"))
-            }
-            current.minSize = c.min
-            current.maxSize = c.max
-            _ = try await cloud.updateServerGroup(current, task: TaskDraft(
-                operation: "Set the sizes of \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local", status: .succeeded,
-                log: [TaskLogLine(time: now(), message: "Final sizes of resize task \(task.id): \(c.min)/\(c.desired)/\(c.max)")]))
-            try await tasks.appendLog(to: task.id, TaskLogLine(time: now(), message: "Resized \(name) to \(c.min)/\(c.desired)/\(c.max)"))
-            try await tasks.updateTask(task.id, status: .succeeded, checkpoint: nil, at: now())
-        } catch {
-            try? await tasks.appendLog(to: task.id, TaskLogLine(time: now(), message: "Resize failed: \(error)"))
-            try? await tasks.updateTask(task.id, status: .failed, checkpoint: nil, at: now())
-            throw error
-        }
-        return (current, try await tasks.task(task.id) ?? task)
-    }
-
     /// Looks at `done` every 50 ms until it holds (true) or `timeout` has passed (false); `between`
     /// runs before each pause, for a cancel check. Every wait of a deployment or a primitive
     /// goes through here.

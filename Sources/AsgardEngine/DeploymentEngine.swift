@@ -110,9 +110,14 @@ public final class DeploymentEngine: Service, Sendable {
                 + (previous.isEmpty ? "; the cluster has no server group yet" : "; previous groups: \(previous.joined(separator: ", "))"))],
             input: String(decoding: try Self.encoder.encode(request), as: UTF8.self)),
             checkpoint: String(decoding: try Self.encoder.encode(state), as: UTF8.self))
-        starter.yield(task.id)
+        startTask(task.id)
         await notify("started", DeploymentRun(task: task, request: request), newGroup: state.newGroup, message: task.log.first?.message ?? "")
         return task
+    }
+
+    /// Hands a recorded task to the engine.
+    func startTask(_ id: TaskID) {
+        starter.yield(id)
     }
 
     /// Puts traffic back on the previous group of `cluster` after a deployment: enables the newest
@@ -184,6 +189,9 @@ public final class DeploymentEngine: Service, Sendable {
             }
             return try await self.signal(.proceed, to: id, user: user, note: "\(user) decided to proceed")
         case .rollback:
+            if try await deploymentTask(id).input.flatMap(GroupResizeOrder.decode) != nil {
+                throw CloudError(.conflict, "Task \(id) is a resize, which has nothing to roll back to; cancel it instead")
+            }
             return try await self.signal(.rollback, to: id, user: user, note: "\(user) asked to roll back")
         case .cancel:
             return try await cancel(id, user: user)
@@ -257,6 +265,10 @@ public final class DeploymentEngine: Service, Sendable {
     /// Runs a deployment from its checkpoint to its end, unless the server stops first. A failed
     /// step, a cancel, a rollback request or a judgment's timeout roll it back.
     func execute(_ id: TaskID, resumed: Bool = false) async {
+        if let task = try? await tasks.task(id), let order = task.input.flatMap(GroupResizeOrder.decode) {
+            if resumed { try? await log(id, "Resuming after a restart of the server") }
+            return await executeResize(task, order)
+        }
         guard let task = try? await tasks.task(id), let input = task.input, let checkpoint = task.checkpoint,
               let request = try? Self.decoder.decode(DeploymentRequest.self, from: Data(input.utf8)),
               var state = try? Self.decoder.decode(DeploymentState.self, from: Data(checkpoint.utf8)) else { return }

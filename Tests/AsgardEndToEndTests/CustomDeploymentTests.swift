@@ -206,6 +206,48 @@ struct CustomDeploymentTests {
         #expect(try await versions(port) == ["1.0.0"])
     }
 
+    @Test func aResizeInBatchesHoldsTheClusterAndResumesAfterACrash() async throws {
+        let scratch = try Scratch("resize-crash")
+        defer { scratch.remove() }
+        let dataDir = scratch.path + "/data"
+        let first = try await ServerProcess(dataDir: dataDir)
+        defer { first.stop() }
+        let (_, _, port) = try await shopOnVersion1(first)
+        first.crash()
+
+        let crashing = try await ServerProcess(dataDir: dataDir, environment: ["ASGARD_FAULT_CRASH_AFTER_STEP": "1"])
+        defer { crashing.stop() }
+        // The answer never comes: the server is killed after the first batch.
+        let url = crashing.url
+        async let answer = HTTP.postForm(url + "/local/cluster/resize", [("name", "shop-prod-v000"), ("desiredCapacity", "4"), ("batchSize", "1")])
+        try await crashing.waitForExit()
+        _ = try? await answer
+
+        let second = try await ServerProcess(dataDir: dataDir)
+        defer { second.stop() }
+        let recent = try APIJSON.decoder().decode([TaskJSON].self, from: try await HTTP.get(second.url + "/task/list.json?objectType=cluster").body)
+        let resize = try #require(recent.first { $0.operation == "Resize shop-prod-v000" })
+        try await waitUntil("the resumed resize to end", seconds: 60) {
+            try APIJSON.decoder().decode(TaskJSON.self, from: try await HTTP.get(second.url + "/task/show/\(resize.id).json").body).status.isFinished
+        }
+        let done = try APIJSON.decoder().decode(TaskJSON.self, from: try await HTTP.get(second.url + "/task/show/\(resize.id).json").body)
+        let log = done.log?.map(\.message) ?? []
+        #expect(done.status == .succeeded, "\(log)")
+        #expect(log.contains("Resuming after a restart of the server"))
+        #expect(log.filter { $0.hasSuffix("InService and healthy") || $0.contains("instances InService and healthy after") }.count == 2, "batch 1 (to 3) before the crash, batch 2 (to 4) after it: \(log)")
+        let group = try await LocalCloudTests().group(second, "shop-prod-v000")
+        #expect(group.desiredCapacity == 4)
+        #expect(group.instances.filter { $0.lifecycleState == .inService }.count == 4)
+        #expect(try await versions(port) == ["1.0.0"])
+
+        // While a deployment holds the cluster, a resize waits its turn.
+        let slow = try await base.registerVersion(second, "1.1.0", extra: ["--startup-delay-ms", "3000"])
+        let id = try await start(second, ["imageId": slow, "strategy": "redBlack", "capacity": ["desired": 1]])
+        let busy = try await HTTP.postForm(second.url + "/local/cluster/resize", [("name", "shop-prod-v000"), ("desiredCapacity", "2")])
+        #expect(busy.status == 409, "\(busy.text)")
+        #expect(busy.text.contains("busy with task \(id)"))
+    }
+
     @Test(arguments: ["redBlack", "highlander", "rolling", "custom"])
     func aDeploymentKilledAfterEveryStepFinishesAfterEachRestart(_ strategy: String) async throws {
         let scratch = try Scratch("crash-\(strategy)")

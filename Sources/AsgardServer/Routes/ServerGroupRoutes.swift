@@ -1,6 +1,7 @@
-import AsgardEngine
 import AsgardAPI
+import AsgardCloud
 import AsgardCore
+import AsgardEngine
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -286,7 +287,7 @@ extension Console {
         }
 
         table.post("/{region}/cluster/resize", doc: EndpointDoc(
-            summary: "Resize a server group, growing in batches that each wait until healthy in the load balancers", tag: "Cluster",
+            summary: "Resize a server group, growing in batches that each wait until healthy in the load balancers; a durable task that holds the cluster's lock and resumes after a restart", tag: "Cluster",
             parameters: [regionParameter, .field("name", "The server group", required: true),
                          .field("minSize", "Fewest instances", type: "integer"), .field("desiredCapacity", "Instances to run", type: "integer"),
                          .field("maxSize", "Most instances", type: "integer"), .field("batchSize", "Instances added per batch (default: all at once)", type: "integer")],
@@ -301,9 +302,15 @@ extension Console {
             let maxSize = input.fields.wholeNumber("maxSize", max(group.maxSize, desired), in: 0...ServerGroupRegistry.maxCapacity, problems: &problems)
             let batch = input.fields["batchSize"]?.isEmpty == false ? input.fields.wholeNumber("batchSize", 1, in: 1...ServerGroupRegistry.maxCapacity, problems: &problems) : nil
             guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
-            let (resized, task) = try await groups.operations.resize(group, to: DeploymentCapacity(min: minSize, desired: desired, max: maxSize),
-                                                                     batchSize: batch, user: input.userName)
+            // A durable task of the engine: it resumes after a restart; the answer waits for its end.
+            let task = try await deployments.resize(group, to: DeploymentCapacity(min: minSize, desired: desired, max: maxSize),
+                                                    batchSize: batch, user: input.userName)
             input.audit.task(task.id.rawValue)
+            let done = try await deployments.waitForEnd(of: task.id, timeout: .seconds(660))
+            guard done?.status == .succeeded else {
+                throw CloudError(.unavailable, "Resize task \(task.id) \(done?.status.rawValue ?? "did not end"): \(done?.log.last?.message ?? "")")
+            }
+            let resized = try await groups.show(name)
             if input.wantsJSON { return try Responses.json(try await groups.json(resized), headers: taskHeaders(task.id, location: nil)) }
             return Responses.seeOther("/\(region)/autoScaling/show/\(name)")
         }
