@@ -34,6 +34,12 @@ public struct DeploymentJSON: Codable, Sendable, Hashable {
 
     /// Set once the deployment rolls back: why.
     public var rollbackReason: String?
+    /// Canary: the share of requests the canary gets now, in percent.
+    public var canaryWeight: Int?
+    /// Canary with a fresh baseline: its group.
+    public var baselineGroup: String?
+    /// Canary: every analysis interval, with the figures of both groups and the verdict.
+    public var intervals: [CanaryInterval]?
 
     /// The API view of a deployment task, nil when `task` is not one.
     public init?(_ task: TaskRecord, includeLog: Bool) {
@@ -63,6 +69,9 @@ public struct DeploymentJSON: Codable, Sendable, Hashable {
             return Step(name: step.type, description: step.summary(desired: request.capacity.desired), state: stepState,
                         finishedTime: state?.finished[index], settings: request.strategy == .custom ? step : nil)
         }
+        canaryWeight = state?.canaryWeight
+        baselineGroup = state?.baselineGroup
+        intervals = request.strategy == .canary ? state?.intervals ?? [] : nil
         rollbackReason = state?.rollback?.reason
             ?? task.log.lazy.compactMap { $0.message.hasPrefix("Rolling back (") ? String($0.message.dropFirst(14).dropLast()) : nil }.last
         log = includeLog ? task.log : nil

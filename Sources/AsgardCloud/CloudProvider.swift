@@ -48,6 +48,10 @@ public protocol CloudProvider: Sendable {
     /// The last 64 KiB of an instance's console.
     func consoleOutput(_ id: InstanceID) async throws -> String
 
+    /// What the running instances of `group` use now (CPU time, memory); empty where the
+    /// provider cannot tell.
+    func instanceUsage(of group: String) async throws -> [InstanceUsage]
+
     // MARK: Load balancers
 
     /// Every load balancer, by name.

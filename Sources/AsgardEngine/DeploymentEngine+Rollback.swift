@@ -9,8 +9,9 @@ import Foundation
 /// on after the restart.
 extension DeploymentEngine {
     /// Rolls the deployment back and says what it did, in words.
-    func rollBack(_ run: DeploymentRun, state: DeploymentState) async throws -> String {
+    func rollBack(_ run: DeploymentRun, state: DeploymentState, since verdict: ContinuousClock.Instant? = nil) async throws -> String {
         if run.request.strategy == .rolling { return try await rollBackPush(run, state: state) }
+        let canary = run.request.strategy == .canary ? try await rollBackCanary(run, state: state, since: verdict) : []
         let existing = Dictionary(try await cloud.serverGroups().map { ($0.autoScalingGroupName, $0) }, uniquingKeysWith: { a, _ in a })
         let new = state.newGroup.flatMap { existing[$0] }
         let previous = try targets(.previous, state)
@@ -61,7 +62,7 @@ extension DeploymentEngine {
             done.append("the new group was never created")
         }
         if !back.isEmpty { done.append("\(back.joined(separator: ", ")) serve\(back.count == 1 ? "s" : "") \(run.request.cluster)") }
-        return done.joined(separator: "; ")
+        return (canary + done).joined(separator: "; ")
     }
 
     /// Rolls a rolling push back: the group launches from its previous image again and the

@@ -9,7 +9,19 @@ extension DeploymentEngine {
     func perform(_ step: PlannedStep, _ run: DeploymentRun, state: inout DeploymentState) async throws {
         let request = run.request
         switch step.type {
+        case .createBaseline, .setWeight, .analyze, .pause, .promote:
+            try await performCanary(step, run, state: &state)
         case .createGroup:
+            if request.strategy == .canary, state.canaryWeight == nil {
+                // No share for the canary until a setWeight step gives it one.
+                let newest = try await cloud.serverGroups().last { $0.names?.cluster == request.cluster }
+                let balancers = (request.loadBalancers ?? newest?.loadBalancerNames ?? []).map(LoadBalancerName.init(rawValue:))
+                var weights = try canaryWeights(0, run, state)
+                weights[GroupNaming.nextGroupName(cluster: request.cluster, previousGroup: newest?.autoScalingGroupName)] = 0
+                try await applyWeights(weights, on: balancers, run)
+                state.canaryWeight = 0
+                try await save(state, of: run.id)
+            }
             let capacity: DeploymentCapacity
             if request.strategy == .custom {
                 // Asgard's automated deployments create the group empty when a resize follows.
@@ -20,7 +32,7 @@ extension DeploymentEngine {
                 capacity = request.capacity
             }
             try await createGroup(run, capacity: capacity, trafficAllowed: step.trafficAllowed ?? true, state: &state)
-            if request.strategy == .custom, capacity.desired > 0, let name = state.newGroup {
+            if request.strategy == .custom || request.strategy == .canary, capacity.desired > 0, let name = state.newGroup {
                 try await waitHealthy(name, count: capacity.desired, run, step: step.type)
             }
         case .waitHealthy:

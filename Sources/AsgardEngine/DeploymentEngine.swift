@@ -90,6 +90,15 @@ public final class DeploymentEngine: Service, Sendable {
         state.serving = Dictionary(uniqueKeysWithValues: groups.filter(ClusterTraffic.isEnabled).map {
             ($0.autoScalingGroupName, DeploymentCapacity(min: $0.minSize, desired: $0.desiredCapacity, max: $0.maxSize))
         })
+        if request.strategy == .canary {
+            guard state.serving?.isEmpty == false else {
+                throw CloudError(.invalidRequest, "cluster: \(request.cluster) has no enabled server group to compare a canary with; deploy with redBlack first")
+            }
+            let balancers = request.loadBalancers ?? groups.last(where: ClusterTraffic.isEnabled)?.loadBalancerNames ?? []
+            guard !balancers.isEmpty else {
+                throw CloudError(.invalidRequest, "loadBalancers: a canary needs a load balancer to share the traffic; give loadBalancers or put the cluster behind one")
+            }
+        }
         if request.strategy == .rolling {
             // In place: the group that serves now (the newest enabled one), not a newer disabled one.
             let serving = groups.last(where: ClusterTraffic.isEnabled) ?? groups.last
@@ -279,6 +288,7 @@ public final class DeploymentEngine: Service, Sendable {
             try? await log(id, "Resuming after a restart of the server at \(next)")
         }
         let run = DeploymentRun(task: task, request: request)
+        var interruption: DeploymentInterrupted?
         if state.rollback == nil {
             do {
                 while state.step < plan.count {
@@ -299,6 +309,7 @@ public final class DeploymentEngine: Service, Sendable {
                 return
             } catch let interrupted as DeploymentInterrupted {
                 state.rollback = interrupted.order
+                interruption = interrupted
             } catch is CancellationError {
                 return
             } catch where Task.isCancelled {
@@ -311,11 +322,12 @@ public final class DeploymentEngine: Service, Sendable {
             }
         }
         guard let order = state.rollback else { return }
+        let verdictTime = interruption?.verdictTime
         do {
             try await save(state, of: id)
             try? await tasks.clearSignal(of: id)
             try await log(id, "Rolling back (\(order.reason))")
-            let done = try await rollBack(run, state: state)
+            let done = try await rollBack(run, state: state, since: verdictTime)
             try await log(id, "Rolled back: \(done)")
             try await tasks.updateTask(id, status: order.outcome, checkpoint: nil, at: now())
             await notify("rolledBack", run, newGroup: state.newGroup, message: done)
@@ -364,7 +376,9 @@ struct DeploymentRun: Sendable {
     var id: TaskID { task.id }
 }
 
-/// A deployment stopped by a person or a judgment's timeout, to roll back.
+/// A deployment stopped by a person, a judgment's timeout or a canary's verdict, to roll back.
 struct DeploymentInterrupted: Error {
     let order: RollbackOrder
+    /// When a canary's failing verdict came, to measure how fast its traffic went.
+    var verdictTime: ContinuousClock.Instant?
 }

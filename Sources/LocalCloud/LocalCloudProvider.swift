@@ -72,6 +72,17 @@ public struct LocalCloudProvider: CloudProvider {
 
     public func instance(_ id: InstanceID) async throws -> InstanceRecord? { try await store.instance(id) }
 
+    public func instanceUsage(of group: String) async throws -> [InstanceUsage] {
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let page = UInt64(sysconf(Int32(_SC_PAGESIZE)))
+        return try await store.instances(of: group, includeTerminated: false).compactMap { instance in
+            guard let pid = instance.pid,
+                  let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let statm = try? String(contentsOfFile: "/proc/\(pid)/statm", encoding: .utf8) else { return nil }
+            return InstanceUsage.parse(instanceId: instance.instanceId, stat: stat, statm: statm, ticksPerSecond: ticks, pageSize: page)
+        }
+    }
+
     public func terminateInstance(_ instance: InstanceRecord, reason: String) async throws {
         try await reconciler.terminate(instance, reason: reason)
     }

@@ -7,7 +7,7 @@ import Foundation
 struct DeployCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deploy",
-        abstract: "Deploy an image to a cluster with a strategy (redBlack, highlander, rolling or custom).",
+        abstract: "Deploy an image to a cluster with a strategy (redBlack, highlander, rolling, custom or canary).",
         discussion: """
         Creates the cluster's next server group from the image, waits until it is healthy in its
         load balancers, then moves traffic to it; a failure rolls it back. With --wait, shows the
@@ -21,17 +21,22 @@ struct DeployCommand: AsyncParsableCommand {
         Examples:
           asgard deploy shop-prod --image img-1a2b3c4d --strategy redBlack --desired 3 --wait
           asgard deploy shop-prod --image img-1a2b3c4d --strategy custom --steps-file canary.json --desired 3 --wait
+          asgard deploy shop-prod --image img-1a2b3c4d --strategy canary --steps 5,25,50,100 --analysis-seconds 60 --desired 2 --wait
         """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The cluster, e.g. shop-prod.") var cluster: String
     @Option(help: "The image to deploy.") var image: String
-    @Option(help: "redBlack, highlander or rolling.") var strategy: String = "redBlack"
+    @Option(help: "redBlack, highlander, rolling, custom or canary.") var strategy: String = "redBlack"
     @Option(help: "Fewest instances (default: desired).") var min: Int?
     @Option(help: "Instances to run (rolling: the group keeps its sizes).") var desired: Int?
     @Option(help: "Rolling: instances replaced at a time (default 1).") var concurrentRelaunches: Int?
     @Option(help: "Most instances (default: desired).") var max: Int?
     @Option(help: "A load balancer of the new group (repeatable; default: the newest group's).") var loadBalancer: [String] = []
     @Option(help: "custom: a JSON file with the steps (- for standard input).") var stepsFile: String?
+    @Option(help: "canary: the weights in percent, each but 100 analyzed, e.g. 5,25,50,100.") var steps: String?
+    @Option(help: "canary: seconds each weight is analyzed (default 60).") var analysisSeconds: Int?
+    @Option(help: "canary: seconds between judgments (default 10).") var intervalSeconds: Int?
+    @Option(help: "canary: existing (the group that serves, the default) or fresh (a new group of its image).") var baseline: String?
     @Option(help: "A URL that gets a JSON POST on each event of the deployment.") var webhook: String?
     @Option(help: "Seconds a new group may take to become healthy before the deployment rolls back (default 600).") var startupTimeout: Int?
     @Flag(help: "Follow the deployment until it ends.") var wait = false
@@ -48,6 +53,10 @@ struct DeployCommand: AsyncParsableCommand {
             if !loadBalancer.isEmpty { document["loadBalancers"] = loadBalancer }
             if let webhook { document["notification"] = ["webhookUrl": webhook] }
             if let startupTimeout { document["startupTimeoutSeconds"] = String(startupTimeout) }
+            if let steps { document["canaryWeights"] = steps }
+            if let analysisSeconds { document["analysisSeconds"] = String(analysisSeconds) }
+            if let intervalSeconds { document["intervalSeconds"] = String(intervalSeconds) }
+            if let baseline { document["baseline"] = baseline }
             if let stepsFile {
                 let data = stepsFile == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: stepsFile)
                 guard let data, let steps = try? JSONSerialization.jsonObject(with: data) else {

@@ -35,6 +35,15 @@ enum DeploymentProgress {
             let time = step.finishedTime.map { "  \(Int($0.timeIntervalSince(d.startTime) * 1000)) ms" } ?? ""
             lines.append("  \(mark(step.state)) \(index + 1). \(step.description)\(step.state == "done" ? time : "  (\(step.state))")")
         }
+        if let weight = d.canaryWeight {
+            var line = "  Canary \(d.newGroup ?? "") at \(weight) % of the requests"
+            if let last = d.intervals?.last {
+                line += "; last judgment: score \(Int(last.verdict.score.rounded())), \(last.verdict.outcome.rawValue)"
+                    + " (error rate \(String(format: "%.1f", last.canary.errorRate * 100)) % vs \(String(format: "%.1f", last.baseline.errorRate * 100)) %,"
+                    + " p99 \(String(format: "%.1f", last.canary.p99)) ms vs \(String(format: "%.1f", last.baseline.p99)) ms)"
+            }
+            lines.append(line)
+        }
         if d.status == .waiting {
             lines.append("  Waiting for a judgment: asgard deployment proceed \(d.id) | asgard deployment rollback \(d.id)")
         }

@@ -204,7 +204,8 @@ public enum CanaryJudge {
         p < 0.001 ? "p < 0.001" : "p = \(String(format: "%.3f", p))"
     }
 
-    static func format(_ value: Double) -> String {
+    /// A figure as the verdicts write it: whole numbers bare, others to 2–3 significant digits.
+    public static func format(_ value: Double) -> String {
         guard value.isFinite else { return "\(value)" }
         if value == value.rounded(), abs(value) < 1e9 { return String(Int(value)) }
         return abs(value) >= 100 ? String(format: "%.0f", value) : abs(value) >= 1 ? String(format: "%.2f", value) : String(format: "%.3g", value)

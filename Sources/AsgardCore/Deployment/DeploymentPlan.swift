@@ -29,6 +29,16 @@ public enum DeploymentStep: String, Sendable, Hashable, Codable {
     case disableGroup
     /// Custom: delete a group after draining it.
     case deleteGroup
+    /// Canary: launch a baseline group of the current image with the canary's size.
+    case createBaseline
+    /// Canary: send this share of requests to the canary.
+    case setWeight
+    /// Canary: judge the canary against its baseline, interval by interval.
+    case analyze
+    /// Canary: wait for a decision, or proceed when the duration ends.
+    case pause
+    /// Canary: make the canary the only enabled group, remove the baseline and the weights.
+    case promote
 
     /// The steps of a built-in `strategy`, in order; none for `custom`, whose request lists them.
     public static func plan(_ strategy: DeploymentStrategy) -> [DeploymentStep] {
@@ -36,7 +46,7 @@ public enum DeploymentStep: String, Sendable, Hashable, Codable {
         case .redBlack: [.createGroup, .waitHealthy, .disablePrevious, .trimDisabled]
         case .highlander: [.createGroup, .waitHealthy, .disablePrevious, .deletePrevious]
         case .rolling: [.updateImage, .relaunch]
-        case .custom: []
+        case .custom, .canary: []
         }
     }
 }
@@ -78,6 +88,12 @@ public struct DeploymentState: Sendable, Hashable, Codable {
     public var waitUntil: Date?
     /// Set once the deployment rolls back.
     public var rollback: RollbackOrder?
+    /// Canary: the share of requests the canary gets now.
+    public var canaryWeight: Int?
+    /// Canary with a fresh baseline: its group, named before it exists.
+    public var baselineGroup: String?
+    /// Canary: every analysis interval so far.
+    public var intervals: [CanaryInterval]?
 
     /// The state of a deployment that has not started.
     public init(previousGroups: [String]) {

@@ -12,6 +12,9 @@ public enum DeploymentStrategy: String, CaseIterable, Sendable, Codable {
     case rolling
     /// Asgard's automated deployment: the request's own ordered steps, with judgments.
     case custom
+    /// A new group next to the current one behind the same load balancer, given exact shares of
+    /// the requests, judged statistically against a baseline, rolled back on a failing verdict.
+    case canary
 }
 
 /// Where a deployment reports its events: a JSON POST to `webhookUrl` on start, success,
@@ -87,6 +90,8 @@ public struct DeploymentRequest: Sendable, Hashable, Codable {
     public var notification: DeploymentNotification?
     /// Custom: the steps, in order.
     public var steps: [PlannedStep]?
+    /// Canary: its steps, analysis and baseline.
+    public var canary: CanarySettings?
     /// How long a group may take to become healthy (at each step that waits for it) before the
     /// deployment fails and rolls back; default 600.
     public var startupTimeoutSeconds: Int?
@@ -105,7 +110,20 @@ public struct DeploymentRequest: Sendable, Hashable, Codable {
 
     /// The steps the deployment runs, in order.
     public var plan: [PlannedStep] {
-        strategy == .custom ? steps ?? [] : DeploymentStep.plan(strategy).map { PlannedStep($0) }
+        switch strategy {
+        case .custom: return steps ?? []
+        case .canary:
+            guard let canary else { return [] }
+            return [PlannedStep(.createGroup)] + (canary.baseline == .fresh ? [PlannedStep(.createBaseline)] : [])
+                + canary.steps.map { step -> PlannedStep in
+                    switch step {
+                    case .setWeight(let weight): PlannedStep(.setWeight, percent: weight)
+                    case .analyze(let duration, let interval): PlannedStep(.analyze, seconds: duration, intervalSeconds: interval)
+                    case .pause(let duration): PlannedStep(.pause, seconds: duration)
+                    }
+                } + [PlannedStep(.promote)]
+        default: return DeploymentStep.plan(strategy).map { PlannedStep($0) }
+        }
     }
 
     /// Every rule the request breaks on its own, by field.
@@ -131,6 +149,15 @@ public struct DeploymentRequest: Sendable, Hashable, Codable {
         }
         if let notification, !notification.isWellFormed {
             problems.append(FieldError(field: "notification", message: "webhookUrl '\(notification.webhookUrl)' must be an http:// or https:// URL"))
+        }
+        if strategy == .canary {
+            if let canary {
+                problems += canary.problems
+            } else {
+                problems.append(FieldError(field: "canary", message: "a canary deployment needs {\"steps\": [{\"setWeight\": 10}, {\"analyze\": {\"durationSeconds\": 60}}, {\"setWeight\": 100}]}"))
+            }
+        } else if canary != nil {
+            problems.append(FieldError(field: "canary", message: "only a canary deployment takes canary settings"))
         }
         if strategy == .custom {
             problems += PlannedStep.problems(of: steps ?? [], max: capacity.max)

@@ -41,10 +41,13 @@ public struct PlannedStep: Sendable, Hashable, Codable {
     }
     /// `createGroup`: false creates the group disabled (enable it with a later step).
     public var trafficAllowed: Bool?
+    /// `analyze`: how often the canary is judged.
+    public var intervalSeconds: Int?
 
     /// Creates a step.
     public init(_ type: DeploymentStep, target: StepTarget? = nil, capacity: Int? = nil, percent: Int? = nil, seconds: Int? = nil,
-                minutes: Int? = nil, trafficAllowed: Bool? = nil) {
+                minutes: Int? = nil, trafficAllowed: Bool? = nil, intervalSeconds: Int? = nil) {
+        self.intervalSeconds = intervalSeconds
         self.type = type
         self.target = target
         self.capacity = capacity
@@ -87,6 +90,11 @@ public struct PlannedStep: Sendable, Hashable, Codable {
         case .deletePrevious: return "delete the previous groups"
         case .updateImage: return "launch from the new image"
         case .relaunch: return "replace the instances"
+        case .createBaseline: return "launch a fresh baseline of the current image"
+        case .setWeight: return "send \(percent ?? 0) % of requests to the canary"
+        case .analyze: return "analyze for \(seconds ?? 0) s, judging every \(intervalSeconds ?? 0) s"
+        case .pause: return seconds.map { "pause \($0) s (or until proceed)" } ?? "pause until proceed or rollback"
+        case .promote: return "make the canary the only enabled group"
         }
     }
 

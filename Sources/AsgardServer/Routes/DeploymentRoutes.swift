@@ -28,6 +28,11 @@ extension Console {
                          .field("newestFirst", "Rolling: replace the newest first", type: "boolean"),
                          .field("afterBootWait", "Rolling: seconds to wait after each replacement is healthy", type: "integer"),
                          .field("notification", "{webhookUrl}: gets a JSON POST on started, judgmentNeeded, succeeded, failed, canceled and rolledBack", type: "object"),
+                         .field("canary", "canary: {steps: [{setWeight}, {analyze: {durationSeconds, intervalSeconds}}, {pause: {durationSeconds?}}], analysis?: {confidence, tolerance, pass, marginal, minimumRequests, groupWeights, metrics}, baseline?: existing|fresh}", type: "object"),
+                         .field("canaryWeights", "canary, short form: weights such as 5,25,50,100, each but 100 analyzed for analysisSeconds"),
+                         .field("analysisSeconds", "canary, short form: how long each weight is analyzed (default 60)", type: "integer"),
+                         .field("intervalSeconds", "canary, short form: how often it is judged (default 10)", type: "integer"),
+                         .field("baseline", "canary, short form: existing (default) or fresh"),
                          .field("steps", "custom: the steps in order, each {type: createGroup|resize|wait|judgment|enableGroup|disableGroup|deleteGroup, target?: new|previous, capacity?, percent?, seconds?, minutes?, trafficAllowed?}", type: "array"),
                          .field("webhookUrl", "The same as a form field")],
             answers: [EndpointDoc.Answer(status: 202, description: "Started; follow taskUrl", schema: "TaskAccepted"),
@@ -167,12 +172,23 @@ extension Console {
         var given: [String: Any] = [:]
         var webhook = input.fields["webhookUrl"].flatMap { $0.isEmpty ? nil : $0 }
         var steps: [PlannedStep]?
+        var canary: CanarySettings?
         // The deploy form always sends its steps box; only a custom deployment reads it.
         if input.fields["strategy"] == DeploymentStrategy.custom.rawValue, let text = input.fields["steps"], !text.isEmpty {
             steps = try Self.plannedSteps(Data(text.utf8))
         }
         if input.request.headers[.contentType]?.hasPrefix("application/json") == true,
            let object = try? JSONSerialization.jsonObject(with: input.body) as? [String: Any] {
+            if let sent = object["canary"] {
+                guard let dictionary = sent as? [String: Any], let data = try? JSONSerialization.data(withJSONObject: dictionary) else {
+                    throw ConsoleError.invalid("canary", "must be an object such as {\"steps\": [{\"setWeight\": 10}, {\"analyze\": {\"durationSeconds\": 60}}, {\"setWeight\": 100}]}")
+                }
+                do {
+                    canary = try JSONDecoder().decode(CanarySettings.self, from: data)
+                } catch {
+                    throw ConsoleError.invalid("canary", "is not valid: \(Self.decodingProblem(error)); e.g. {\"steps\": [{\"setWeight\": 10}, {\"analyze\": {\"durationSeconds\": 60, \"intervalSeconds\": 10}}, {\"setWeight\": 100}], \"baseline\": \"existing\"}")
+                }
+            }
             if let sent = object["steps"] {
                 guard JSONSerialization.isValidJSONObject([sent]), let data = try? JSONSerialization.data(withJSONObject: sent) else {
                     throw ConsoleError.invalid("steps", "must be a list of steps")
@@ -226,8 +242,36 @@ extension Console {
                                         keepDisabledGroups: keep, rolling: strategy == .rolling ? try rollingOptions(input) : nil)
         request.notification = webhook.map(DeploymentNotification.init(webhookUrl:))
         request.steps = steps
+        if strategy == .canary, canary == nil, let text = input.fields["canaryWeights"], !text.isEmpty {
+            // The short form of the CLI and the deploy form: weights, each analyzed for a while.
+            let weights = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let parsed = weights.compactMap { Int($0) }
+            guard parsed.count == weights.count else {
+                throw ConsoleError.invalid("canaryWeights", "'\(text)' must be percentages separated by commas, e.g. 5,25,50,100")
+            }
+            let seconds = try number("analysisSeconds") ?? 60
+            var settings = CanarySettings(steps: CanarySettings.steps(weights: parsed, analysisSeconds: seconds, intervalSeconds: try number("intervalSeconds")))
+            if let baseline = input.fields["baseline"], !baseline.isEmpty {
+                guard let parsedBaseline = CanaryBaseline(rawValue: baseline) else { throw ConsoleError.invalid("baseline", "'\(baseline)' is not existing or fresh") }
+                settings.baseline = parsedBaseline
+            }
+            canary = settings
+        }
+        request.canary = canary
         request.startupTimeoutSeconds = try number("startupTimeoutSeconds")
         return request
+    }
+
+    /// What a decoding error says, in words.
+    static func decodingProblem(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            return "\(key.stringValue) is missing" + (context.codingPath.isEmpty ? "" : " in \(context.codingPath.map(\.stringValue).joined(separator: "."))")
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context), DecodingError.dataCorrupted(let context):
+            return "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
+        default:
+            return "\(error)"
+        }
     }
 
     /// A custom deployment's steps from JSON, with a message that says which step is wrong.

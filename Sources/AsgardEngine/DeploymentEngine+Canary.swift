@@ -1,0 +1,345 @@
+import AsgardCloud
+import AsgardCore
+import AsgardStore
+import Foundation
+
+/// Canary deployments: the canary group runs next to the current one behind the same load
+/// balancers, which send it an exact share of the requests; each analysis interval judges it
+/// against its baseline; a failing verdict takes its traffic away at once and rolls back.
+extension DeploymentEngine {
+    /// The groups the canary is compared with: the fresh baseline, or those that served.
+    func baselineGroups(_ run: DeploymentRun, _ state: DeploymentState) throws -> [String] {
+        if run.request.canary?.baseline == .fresh, let baseline = state.baselineGroup { return [baseline] }
+        return try targets(.previous, state)
+    }
+
+    /// The weights that give the canary `weight` percent: as much to a fresh baseline (Kayenta's
+    /// practice: equal shares), the rest to the groups that served, split evenly.
+    func canaryWeights(_ weight: Int, _ run: DeploymentRun, _ state: DeploymentState) throws -> [String: Int] {
+        var weights: [String: Int] = [:]
+        if let canary = state.newGroup { weights[canary] = weight }
+        var rest = 100 - weight
+        if run.request.canary?.baseline == .fresh, let baseline = state.baselineGroup {
+            let share = min(weight, rest)
+            weights[baseline] = share
+            rest -= share
+        }
+        let serving = try targets(.previous, state)
+        for (index, name) in serving.enumerated() {
+            weights[name] = rest / max(1, serving.count) + (index == serving.count - 1 ? rest % max(1, serving.count) : 0)
+        }
+        return weights
+    }
+
+    /// The load balancers of the canary.
+    func canaryBalancers(_ state: DeploymentState) async throws -> [LoadBalancerName] {
+        guard let name = state.newGroup, let group = try await cloud.serverGroup(named: name) else { return [] }
+        return group.loadBalancerNames.map(LoadBalancerName.init(rawValue:))
+    }
+
+    /// Sets `weights` (empty: none) on `balancers` and waits until each proxy routes by them.
+    func applyWeights(_ weights: [String: Int], on balancers: [LoadBalancerName], _ run: DeploymentRun) async throws {
+        for name in balancers {
+            guard let record = try await cloud.loadBalancer(named: name) else { throw CloudError(.notFound, "the load balancer \(name) is gone") }
+            guard record.trafficWeights != weights else { continue }
+            var changed = record
+            changed.trafficWeights = weights
+            _ = try await cloud.updateLoadBalancer(changed, previous: record, task: TaskDraft(
+                operation: "Set the traffic weights of \(name)", objectType: .loadBalancer, objectId: name.rawValue, user: run.task.user, region: "local",
+                status: .succeeded, log: [TaskLogLine(time: now(), message: (weights.isEmpty ? "No weights" : "Weights " + Self.describe(weights)) + " for deployment task \(run.id)")]))
+        }
+        let applied = try await ClusterOperations.poll(for: .seconds(10), until: {
+            for name in balancers {
+                guard let routing = await cloud.loadBalancerState(named: name).traffic?.routing else { return false }
+                for group in routing.groups {
+                    let wanted = weights.isEmpty ? nil : (weights[group.name] ?? 0)
+                    if group.weight != wanted { return false }
+                }
+            }
+            return true
+        })
+        if !applied { throw CloudError(.unavailable, "the load balancers did not take the weights \(Self.describe(weights)) within 10 s") }
+    }
+
+    static func describe(_ weights: [String: Int]) -> String {
+        weights.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+    }
+
+    /// Canary steps.
+    func performCanary(_ step: PlannedStep, _ run: DeploymentRun, state: inout DeploymentState) async throws {
+        switch step.type {
+        case .createBaseline:
+            guard let canary = state.newGroup, let serving = try targets(.previous, state).last,
+                  let template = try await cloud.serverGroup(named: serving) else {
+                throw CloudError(.conflict, "a fresh baseline needs a group that serves the cluster now")
+            }
+            if state.baselineGroup == nil {
+                state.baselineGroup = GroupNaming.nextGroupName(cluster: run.request.cluster, previousGroup: canary)
+                try await save(state, of: run.id)
+            }
+            guard let name = state.baselineGroup else { return }
+            if try await cloud.serverGroup(named: name) == nil {
+                let capacity = run.request.capacity
+                let group = ClusterOperations.nextGroup(named: name, imageId: template.imageId, capacity: capacity,
+                                                        loadBalancers: template.loadBalancerNames, inheritingFrom: template, now: now())
+                _ = try await cloud.createServerGroup(group, task: TaskDraft(
+                    operation: "Create baseline group \(name)", objectType: .serverGroup, objectId: name, user: run.task.user, region: "local",
+                    status: .succeeded, log: [TaskLogLine(time: now(), message: "Baseline of \(template.imageId) for canary deployment task \(run.id)")]))
+                try await log(run.id, "Created the baseline \(name) from \(template.imageId) (the image of \(serving)), \(capacity.desired) instances, no traffic yet")
+            }
+            try await waitHealthy(name, count: run.request.capacity.desired, run, step: step.type)
+        case .setWeight:
+            let weight = step.percent ?? 0
+            let weights = try canaryWeights(weight, run, state)
+            try await applyWeights(weights, on: try await canaryBalancers(state), run)
+            state.canaryWeight = weight
+            try await log(run.id, "The canary gets \(weight) % of the requests (\(Self.describe(weights)))")
+        case .analyze:
+            try await analyze(step, run, state: &state)
+        case .pause:
+            try await canaryPause(step, run, state: &state, reason: nil)
+        case .promote:
+            guard let canary = state.newGroup else { return }
+            let balancers = try await canaryBalancers(state)
+            var all = try canaryWeights(100, run, state)
+            all[canary] = 100
+            try await applyWeights(all, on: balancers, run)
+            for name in try targets(.previous, state) {
+                guard let group = try await cloud.serverGroup(named: name), ClusterTraffic.isEnabled(group) else { continue }
+                let (_, done) = try await operations.disable(group, force: true, user: run.task.user)
+                try await log(run.id, "Disabled \(name) (task \(done.id))")
+            }
+            if let baseline = state.baselineGroup, try await cloud.serverGroup(named: baseline) != nil {
+                let done = try await operations.delete(baseline, user: run.task.user)
+                try await log(run.id, "Deleted the baseline \(baseline) (task \(done.id))")
+            }
+            try await applyWeights([:], on: balancers, run)
+            state.canaryWeight = 100
+            try await log(run.id, "\(canary) is the only enabled group of \(run.request.cluster); weights removed")
+        default:
+            break
+        }
+    }
+
+    /// A pause: waits for proceed (or the end of its duration) or a rollback.
+    func canaryPause(_ step: PlannedStep, _ run: DeploymentRun, state: inout DeploymentState, reason: String?) async throws {
+        let seconds = step.type == .pause ? step.seconds : nil
+        // A marginal or inconclusive verdict waits an hour for a person, then rolls back.
+        let limit = seconds ?? (reason == nil ? 259_200 : 3_600)
+        let until = try await fixEnd(of: &state, after: .seconds(limit), run)
+        try await tasks.updateTask(run.id, status: .waiting, checkpoint: nil, at: now())
+        try await log(run.id, (reason.map { "\($0); " } ?? "") + "waiting for a decision until \(Self.clock(until)): `asgard deployment proceed \(run.id)` or `asgard deployment rollback \(run.id)`"
+            + (seconds != nil ? "; it proceeds by itself then" : "; no decision rolls back"))
+        await notify("judgmentNeeded", run, newGroup: state.newGroup, message: reason ?? "the canary pauses for a decision")
+        while now() < until {
+            if let (signal, user) = try await pendingSignal(run.id) {
+                try await tasks.clearSignal(of: run.id)
+                switch signal {
+                case .proceed:
+                    try await tasks.updateTask(run.id, status: .running, checkpoint: nil, at: now())
+                    try await log(run.id, "Judgment: \(user) decided to proceed")
+                    return
+                case .rollback: throw DeploymentInterrupted(order: RollbackOrder(reason: "judgment: \(user) decided to roll back", outcome: .failed))
+                case .cancel: throw DeploymentInterrupted(order: RollbackOrder(reason: "canceled by \(user) during a pause", outcome: .canceled))
+                }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        if seconds != nil {
+            try await tasks.updateTask(run.id, status: .running, checkpoint: nil, at: now())
+            try await log(run.id, "The pause ended; going on")
+            return
+        }
+        throw DeploymentInterrupted(order: RollbackOrder(reason: "no decision within \(limit / 60) minutes", outcome: .failed))
+    }
+
+    /// One analyze step: every interval, the figures of canary and baseline since the step began
+    /// are judged; a failing verdict rolls back at once, the last verdict decides the step.
+    func analyze(_ step: PlannedStep, _ run: DeploymentRun, state: inout DeploymentState) async throws {
+        guard let canary = state.newGroup, let settings = run.request.canary else { return }
+        let baselines = try baselineGroups(run, state)
+        let balancers = try await canaryBalancers(state)
+        let duration = Double(step.seconds ?? 0), every = Double(step.intervalSeconds ?? 10)
+        let count = max(1, Int((duration / every).rounded(.down)))
+        let stepIndex = state.step
+        let start = try await trafficSnapshot(balancers)
+        var previous = start
+        var usage = UsageSampler()
+        let began = now()
+        try await log(run.id, "Analyzing \(canary) against \(baselines.joined(separator: ", ")) for \(Int(duration)) s, judging every \(Int(every)) s")
+        var last: CanaryVerdict?
+        for index in 1...count {
+            let end = began.addingTimeInterval(every * Double(index))
+            var nextSample = now()
+            while now() < end {
+                try await takeSignal(run, during: .analyze)
+                if now() >= nextSample {
+                    await usage.sample(canary: canary, baselines: baselines, cloud: cloud, at: now())
+                    nextSample = now().addingTimeInterval(1)
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            await usage.sample(canary: canary, baselines: baselines, cloud: cloud, at: now())
+            let snapshot = try await trafficSnapshot(balancers)
+            let window = snapshot.since(start), slice = snapshot.since(previous)
+            previous = snapshot
+            let canaryWindow = window.merged([canary]), baselineWindow = window.merged(baselines)
+            let observations: [String: MetricObservations] = [
+                "errorRate": .proportion(canary: Proportion(events: canaryWindow.errors, total: canaryWindow.requests),
+                                         baseline: Proportion(events: baselineWindow.errors, total: baselineWindow.requests)),
+                "latency": .samples(canary: canaryWindow.latencySamples, baseline: baselineWindow.latencySamples),
+                "cpu": .samples(canary: usage.cpu(canary), baseline: baselines.flatMap { usage.cpu($0) }),
+                "memory": .samples(canary: usage.memory(canary), baseline: baselines.flatMap { usage.memory($0) }),
+            ]
+            let verdict = CanaryJudge.judge(observations, config: settings.analysis)
+            let verdictTime = ContinuousClock.now
+            let seconds = max(0.001, every)
+            let interval = CanaryInterval(step: stepIndex, index: index, time: now(), weight: state.canaryWeight ?? 0,
+                                          canary: slice.figures([canary], seconds: seconds, usage: usage, since: end.addingTimeInterval(-every)),
+                                          baseline: slice.figures(baselines, seconds: seconds, usage: usage, since: end.addingTimeInterval(-every)),
+                                          verdict: verdict)
+            state.intervals = (state.intervals ?? []) + [interval]
+            try await save(state, of: run.id)
+            try await log(run.id, "Interval \(index) of \(count) at \(state.canaryWeight ?? 0) %: score \(CanaryJudge.format(verdict.score)), \(verdict.outcome.rawValue): \(verdict.reason)")
+            last = verdict
+            if verdict.outcome == .fail {
+                throw DeploymentInterrupted(order: RollbackOrder(reason: "canary failed: \(verdict.reason)", outcome: .failed), verdictTime: verdictTime)
+            }
+        }
+        guard let last else { return }
+        switch last.outcome {
+        case .pass: try await log(run.id, "The canary passed: \(last.reason)")
+        case .marginal, .inconclusive:
+            try await canaryPause(step, run, state: &state, reason: "The canary's verdict is \(last.outcome.rawValue): \(last.reason)")
+        case .fail: break
+        }
+    }
+
+    /// The cumulative traffic of every group behind `balancers`, summed over them.
+    func trafficSnapshot(_ balancers: [LoadBalancerName]) async throws -> TrafficSnapshot {
+        var snapshot = TrafficSnapshot()
+        for name in balancers {
+            guard let traffic = await cloud.loadBalancerState(named: name).traffic else { continue }
+            for group in traffic.groups {
+                snapshot.add(group.name, requests: group.requests.total, errors: group.requests.status5xx, histogram: group.latency.histogram)
+            }
+        }
+        return snapshot
+    }
+
+    /// Before a canary's rollback: its traffic (and a fresh baseline's) goes back to the groups
+    /// that served, at once; the baseline is deleted and the weights removed.
+    func rollBackCanary(_ run: DeploymentRun, state: DeploymentState, since verdict: ContinuousClock.Instant?) async throws -> [String] {
+        var done: [String] = []
+        let balancers = try await canaryBalancers(state)
+        if !balancers.isEmpty, state.canaryWeight != nil {
+            try await applyWeights(try canaryWeights(0, run, state), on: balancers, run)
+            let after = verdict.map { " \(ClusterOperations.milliseconds(since: $0)) ms after the verdict" } ?? ""
+            try await log(run.id, "The canary gets 0 % of the requests\(after)")
+            done.append("canary traffic at 0 %\(after)")
+        }
+        if let baseline = state.baselineGroup, try await cloud.serverGroup(named: baseline) != nil {
+            let task = try await operations.delete(baseline, user: run.task.user)
+            try await log(run.id, "Deleted the baseline \(baseline) (task \(task.id))")
+            done.append("deleted the baseline \(baseline)")
+        }
+        if let canary = state.newGroup, let group = try await cloud.serverGroup(named: canary), ClusterTraffic.isEnabled(group) {
+            // Disabled before the weights go, so that it never takes an unweighted share.
+            let (_, task) = try await operations.disable(group, force: true, user: run.task.user)
+            try await log(run.id, "Disabled \(canary) (task \(task.id)); it stays for inspection")
+            done.append("disabled \(canary), kept for inspection")
+        }
+        if !balancers.isEmpty { try await applyWeights([:], on: balancers, run) }
+        return done
+    }
+}
+
+/// Cumulative request counts and latency histograms of groups, from their load balancers.
+struct TrafficSnapshot {
+    struct Series {
+        var requests = 0
+        var errors = 0
+        var histogram: [[UInt64]] = []
+    }
+
+    var groups: [String: Series] = [:]
+
+    mutating func add(_ group: String, requests: Int, errors: Int, histogram: [[UInt64]]) {
+        var series = groups[group] ?? Series()
+        series.requests += requests
+        series.errors += errors
+        var merged: [UInt64: UInt64] = [:]
+        for pair in series.histogram + histogram where pair.count > 1 { merged[pair[0], default: 0] += pair[1] }
+        series.histogram = merged.sorted { $0.key < $1.key }.map { [$0.key, $0.value] }
+        groups[group] = series
+    }
+
+    /// What happened since `earlier` (a counter that went back counts from zero).
+    func since(_ earlier: TrafficSnapshot) -> TrafficSnapshot {
+        var difference = TrafficSnapshot()
+        for (name, series) in groups {
+            let before = earlier.groups[name] ?? Series()
+            let restarted = series.requests < before.requests
+            difference.groups[name] = Series(requests: restarted ? series.requests : series.requests - before.requests,
+                                             errors: restarted ? series.errors : max(0, series.errors - before.errors),
+                                             histogram: CanaryGroupFigures.difference(series.histogram, before.histogram))
+        }
+        return difference
+    }
+
+    /// The groups' series together.
+    func merged(_ names: [String]) -> Series {
+        var total = TrafficSnapshot()
+        for name in names { if let series = groups[name] { total.add("all", requests: series.requests, errors: series.errors, histogram: series.histogram) } }
+        return total.groups["all"] ?? Series()
+    }
+
+    /// The figures of `names` over `seconds`.
+    func figures(_ names: [String], seconds: Double, usage: UsageSampler, since: Date) -> CanaryGroupFigures {
+        let series = merged(names)
+        let cpu = names.flatMap { usage.cpu($0, since: since) }, memory = names.flatMap { usage.memory($0, since: since) }
+        return CanaryGroupFigures(requests: series.requests, errors: series.errors, rate: Double(series.requests) / seconds,
+                                  errorRate: series.requests > 0 ? Double(series.errors) / Double(series.requests) : 0,
+                                  p50: CanaryGroupFigures.percentile(series.histogram, 0.5), p90: CanaryGroupFigures.percentile(series.histogram, 0.9),
+                                  p99: CanaryGroupFigures.percentile(series.histogram, 0.99),
+                                  cpu: cpu.isEmpty ? 0 : cpu.map(\.value).reduce(0, +) / Double(cpu.count),
+                                  memory: memory.isEmpty ? 0 : memory.map(\.value).reduce(0, +) / Double(memory.count),
+                                  latencyHistogram: series.histogram)
+    }
+}
+
+extension TrafficSnapshot.Series {
+    /// The latency samples in milliseconds, weighted by their counts.
+    var latencySamples: [WeightedValue] {
+        histogram.compactMap { $0.count > 1 ? WeightedValue(Double($0[0]) / 1000, count: Int($0[1])) : nil }
+    }
+}
+
+/// CPU (percent of a core) and memory (MiB) samples of each group's instances, one per instance
+/// per reading; the CPU share comes from two readings of the same process.
+struct UsageSampler {
+    private var last: [InstanceID: (cpu: Double, time: Date)] = [:]
+    private var cpuSamples: [String: [(time: Date, value: Double)]] = [:]
+    private var memorySamples: [String: [(time: Date, value: Double)]] = [:]
+
+    mutating func sample(canary: String, baselines: [String], cloud: any CloudProvider, at time: Date) async {
+        for group in [canary] + baselines {
+            for reading in (try? await cloud.instanceUsage(of: group)) ?? [] {
+                memorySamples[group, default: []].append((time, Double(reading.residentBytes) / 1_048_576))
+                if let before = last[reading.instanceId], time.timeIntervalSince(before.time) > 0.2 {
+                    let share = (reading.cpuSeconds - before.cpu) / time.timeIntervalSince(before.time) * 100
+                    cpuSamples[group, default: []].append((time, max(0, share)))
+                }
+                last[reading.instanceId] = (reading.cpuSeconds, time)
+            }
+        }
+    }
+
+    func cpu(_ group: String, since: Date = .distantPast) -> [WeightedValue] {
+        (cpuSamples[group] ?? []).filter { $0.time >= since }.map { WeightedValue($0.value) }
+    }
+
+    func memory(_ group: String, since: Date = .distantPast) -> [WeightedValue] {
+        (memorySamples[group] ?? []).filter { $0.time >= since }.map { WeightedValue($0.value) }
+    }
+}
