@@ -82,4 +82,44 @@ struct BrowserTests {
         #expect(result.stdout.contains("PASS resize a group from the cluster page"))
         #expect(try await LocalCloudTests().group(server, "shop-prod-v001").desiredCapacity == 3)
     }
+
+    @Test func aCanarysChartsFollowItsAnalysisLiveOnTheTaskPage() async throws {
+        let scratch = try Scratch("browser-canary")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let user = try await HTTP.postForm(server.url + "/user/save", [("name", "deployer"), ("password", "correct horse battery"),
+                                                                      ("roles", "viewer"), ("applications", "shop:deployer")])
+        #expect(user.status == 201)
+        let custom = CustomDeploymentTests()
+        let (_, v2, port) = try await custom.shopOnVersion1(server)
+        let (load, result) = try await Load.during("http://127.0.0.1:\(port)/") { _ in
+            let id = try await CanaryTests().canary(server, image: v2, steps: [
+                ["setWeight": 30], ["analyze": ["durationSeconds": 4, "intervalSeconds": 1]], ["pause": [String: Int]()], ["setWeight": 100]])
+            // The browser runs as a child process; this task waits for it without blocking a thread.
+            let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/canary.py").path
+            return try await runWithoutBlocking("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery", String(id)])
+        }
+        #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("PASS the canary's charts and judgments appear and grow live"))
+        #expect(result.stdout.contains("PASS proceed at the canary's pause"))
+        #expect(load.failures.isEmpty)
+    }
+}
+
+/// Runs a program to completion, polling for its end so that no thread waits on it.
+func runWithoutBlocking(_ executable: String, _ arguments: [String], seconds: Double = 120) async throws -> (status: Int32, stdout: String, stderr: String) {
+    let scratch = NSTemporaryDirectory() + "run-\(UUID().uuidString)"
+    _ = FileManager.default.createFile(atPath: scratch + ".out", contents: nil)
+    _ = FileManager.default.createFile(atPath: scratch + ".err", contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: scratch + ".out"); try? FileManager.default.removeItem(atPath: scratch + ".err") }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".out"))
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".err"))
+    try process.run()
+    try await waitUntil("\(arguments.joined(separator: " ")) to end", seconds: seconds) { !process.isRunning }
+    return (process.terminationStatus, (try? String(contentsOfFile: scratch + ".out", encoding: .utf8)) ?? "",
+            (try? String(contentsOfFile: scratch + ".err", encoding: .utf8)) ?? "")
 }

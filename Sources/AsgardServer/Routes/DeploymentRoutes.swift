@@ -157,6 +157,18 @@ extension Console {
         }
     }
 
+    /// `/deployment/analysis/{id}`: the canary analysis section alone, for the task page to
+    /// refresh while the canary runs.
+    func addCanaryFragmentRoute(to table: RouteTable) {
+        table.htmlOnly("/deployment/analysis/{id}", access: .read) { input in
+            let text = input.path("id")
+            guard let id = Int64(text), let task = try await tasks.task(TaskID(id)), let deployment = DeploymentJSON(task, includeLog: false) else {
+                throw ConsoleError.notFound("Deployment '\(text)' not found; see /deployment/list")
+            }
+            return Responses.html(CanaryCharts.section(deployment))
+        }
+    }
+
     /// The answer to a started deployment: 202 with the task for JSON clients, its page for browsers.
     private func accepted(_ task: TaskRecord, _ input: RouteInput) throws -> Response {
         input.audit.task(task.id.rawValue)

@@ -25,7 +25,7 @@ enum DeploymentPages {
     /// judgment, roll back or cancel, while it runs.
     static func controls(_ d: DeploymentJSON, csrf: String) -> String {
         var body = "<h2>Deployment steps</h2><p><a href=\"/deployment/show/\(d.id)\">Deployment \(d.id)</a> of \(d.imageId) to \(HTML.escape(d.cluster)) (\(d.strategy.rawValue))"
-            + (d.rollbackReason.map { "; rolled back: \(HTML.escape($0))" } ?? "") + "</p>" + steps(d)
+            + (d.rollbackReason.map { "; rolled back: \(HTML.escape($0))" } ?? "") + "</p>" + steps(d) + CanaryCharts.section(d)
         guard !d.status.isFinished else { return body }
         func button(_ action: String, _ id: String, _ label: String, danger: Bool) -> String {
             "<form class=\"inline\" method=\"post\" action=\"\(action)\">\(csrf)<input type=\"hidden\" name=\"id\" value=\"\(d.id)\"><button type=\"submit\" id=\"\(id)\"\(danger ? " class=\"danger\"" : "")>\(label)</button></form>"
@@ -48,7 +48,7 @@ enum DeploymentPages {
             ("Previous groups", d.previousGroups.isEmpty ? "none" : d.previousGroups.map { HTML.escape($0) }.joined(separator: ", ")),
             ("User", HTML.escape(d.user)), ("Started", HTML.date(d.startTime)), ("Task", "<a href=\"/task/show/\(d.id)\">\(d.id)</a>"),
         ])
-        body += "<h2>Steps</h2>" + steps(d)
+        body += "<h2>Steps</h2>" + steps(d) + CanaryCharts.section(d)
         let lines = (d.log ?? []).map { "\(HTML.date($0.time))  \(HTML.escape($0.message))" }.joined(separator: "\n")
         return body + "<h2>Log</h2><pre class=\"log\" id=\"deployment-log\">\(lines)</pre>"
     }

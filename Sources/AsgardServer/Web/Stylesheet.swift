@@ -14,7 +14,8 @@ enum Stylesheet {
     main{padding:12px 16px;max-width:1400px}
     h1{font-size:18px;margin:4px 0 10px}h2{font-size:15px;margin:16px 0 6px}
     .actions{margin:6px 0 10px;display:flex;gap:8px;align-items:center}
-    form.inline{display:inline;margin:0}[hidden]{display:none!important}.status-done{color:#2e7d32}.status-pending{color:#777}
+    form.inline{display:inline;margin:0}.charts{display:flex;flex-wrap:wrap;gap:12px}figure.chart{margin:0}figure.chart figcaption{font-size:12px;color:#444}
+    .legend-canary{color:#d9822b}.legend-baseline{color:#1f5fa8}.verdict-pass{color:#2e7d32}.verdict-fail,.verdict-high,.verdict-low{color:#b3261e;font-weight:600}.verdict-marginal,.verdict-inconclusive,.verdict-nodata{color:#a15c00}[hidden]{display:none!important}.status-done{color:#2e7d32}.status-pending{color:#777}
     .button,button{display:inline-block;background:#1f5fa8;color:#fff;border:0;border-radius:3px;padding:4px 10px;font:inherit;cursor:pointer}
     .button:hover,button:hover{background:#174a84;text-decoration:none}
     button.danger{background:#b3261e}button.danger:hover{background:#8c1d17}

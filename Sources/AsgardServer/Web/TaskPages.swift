@@ -87,8 +87,26 @@ enum TaskPages {
           })
           .catch(function () { pending = false; });
       }
+      var analysis = document.getElementById("canary-analysis"), fetching = false;
+      // A canary's charts and verdicts are drawn by the server; the page fetches them again.
+      function refreshAnalysis() {
+        if (!analysis || fetching) { return; }
+        fetching = true;
+        fetch("/deployment/analysis/" + id, {credentials: "same-origin"})
+          .then(function (reply) { return reply.ok ? reply.text() : null; })
+          .then(function (html) {
+            fetching = false;
+            if (html === null) { return; }
+            var holder = document.createElement("div");
+            holder.innerHTML = html;
+            var fresh = holder.firstElementChild;
+            if (fresh) { analysis.replaceWith(fresh); analysis = fresh; }
+          })
+          .catch(function () { fetching = false; });
+      }
       source.addEventListener("log", function (event) {
         seen += 1;
+        refreshAnalysis();
         if (seen <= shown) { return; }
         var line = JSON.parse(event.data);
         log.textContent += (log.textContent ? "\\n" : "") + line.time.replace("T", " ").replace("Z", " UTC") + " " + line.message;
