@@ -103,4 +103,56 @@ struct CanaryTests {
         #expect(last.canary.p50 >= 200, "\(last.canary)")
         #expect(try await custom.versions(port) == ["1.0.0"])
     }
+
+    @Test func aFreshBaselineTakesAsMuchTrafficAsTheCanaryAndGoesAtTheEnd() async throws {
+        let scratch = try Scratch("canary-fresh")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let (_, v2, port) = try await custom.shopOnVersion1(server)
+        let done = try await custom.underLoad(port) { _ in
+            let id = try await custom.start(server, ["imageId": v2, "strategy": "canary", "capacity": ["desired": 1],
+                                                     "canary": ["baseline": "fresh", "steps": [["setWeight": 20], ["analyze": ["durationSeconds": 3, "intervalSeconds": 1]], ["setWeight": 100]]]])
+            try await waitUntil("the analysis") { try await custom.base.deployment(server, id).intervals?.isEmpty == false }
+            let groups = try await LocalCloudTests().cluster(server, "shop-prod").map(\.autoScalingGroupName)
+            #expect(groups == ["shop-prod-v000", "shop-prod-v001", "shop-prod-v002"], "the baseline runs next to the canary")
+            return try await custom.ended(server, id)
+        }
+        #expect(done.status == .succeeded, "\(done.log?.map(\.message) ?? [])")
+        #expect(done.baselineGroup == "shop-prod-v002")
+        #expect(done.steps.map(\.name) == [.createGroup, .createBaseline, .setWeight, .analyze, .setWeight, .promote])
+        let intervals = done.intervals ?? []
+        let canary = intervals.reduce(0) { $0 + $1.canary.requests }, baseline = intervals.reduce(0) { $0 + $1.baseline.requests }
+        #expect(canary > 200 && abs(canary - baseline) <= max(20, canary / 20), "equal shares: canary \(canary), baseline \(baseline)")
+        let groups = try await LocalCloudTests().cluster(server, "shop-prod")
+        #expect(groups.map(\.autoScalingGroupName) == ["shop-prod-v000", "shop-prod-v001"], "the baseline is deleted at the end")
+        #expect(groups.filter { $0.trafficState == "enabled" }.map(\.autoScalingGroupName) == ["shop-prod-v001"])
+        #expect(try await custom.versions(port) == ["2.0.0"])
+    }
+
+    @Test func badCanarySettingsAreRefusedSayingWhy() async throws {
+        let scratch = try Scratch("canary-bad")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        try await registerShop(server)
+        let v1 = try await custom.base.registerVersion(server, "1.0.0")
+        func refused(_ canary: Any?, _ expected: String) async throws {
+            var document: [String: Any] = ["cluster": "shop-prod", "imageId": v1, "strategy": "canary", "capacity": ["desired": 1]]
+            if let canary { document["canary"] = canary }
+            let reply = try await HTTP.postJSON(server.url + "/local/deployment/start", try JSONSerialization.data(withJSONObject: document))
+            #expect(reply.status == 400, "\(reply.text)")
+            #expect(reply.text.contains(expected), "\(reply.text)")
+        }
+        try await refused(nil, "a canary deployment needs")
+        try await refused(["steps": [["setWeight": 120]]], "setWeight 120 must be from 0 to 100")
+        try await refused(["steps": [["analyze": ["durationSeconds": 5]]]], "analyze needs a setWeight above 0 before it")
+        try await refused(["steps": [["jump": 3]]], "a canary step is")
+        try await refused(["steps": [["setWeight": 10]], "analysis": ["pass": 50, "marginal": 80]], "needs 0 <= marginal <= pass <= 100")
+        try await refused(["steps": [["setWeight": 10]], "baseline": "yesterday"], "canary: is not valid")
+        try await refused(["steps": [["setWeight": 10]]], "has no enabled server group to compare a canary with")
+        let cli = try CLI(server)("deploy", "shop-prod", "--image", v1, "--strategy", "canary", "--steps", "5,x", "--desired", "1")
+        #expect(cli.status != 0)
+        #expect(cli.stderr.contains("canaryWeights: '5,x' must be percentages separated by commas"), "\(cli.stderr)")
+    }
 }
