@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "asgard", targets: ["asgard"]),
         .executable(name: "asgard-sample-app", targets: ["asgard-sample-app"]),
+        .executable(name: "asgard-judge-bench", targets: ["asgard-judge-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -106,6 +107,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The canary judge's throughput, for scripts/bench.
+        .executableTarget(name: "asgard-judge-bench", dependencies: ["AsgardCore"]),
         .testTarget(name: "AsgardCoreTests", dependencies: ["AsgardCore"]),
         .testTarget(name: "LocalCloudTests", dependencies: ["LocalCloud"]),
         .testTarget(

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -132,6 +133,38 @@ def main(bin_dir):
               % (deploy_seconds * 1000, len(samples), failures))
         print("floor:      %d ms for 3 fresh sample-app processes to answer their first health check" % (floor_seconds * 1000))
         print("overhead:   %d ms   (goal <= 250 ms)" % ((deploy_seconds - floor_seconds) * 1000))
+
+        # A canary of a version that fails 30 % of its requests, under a steady load.
+        bad = call(base, "/local/image/register", {"name": "shop", "version": "3-bad",
+                                                   "command": [bin_dir + "/asgard-sample-app", "--version-label", "3", "--error-rate", "0.3"]})["imageId"]
+        stop = threading.Event()
+        seen = []
+        def load():
+            while not stop.is_set():
+                seen.append((time.perf_counter(), get_version(lb_port)))
+        workers = [threading.Thread(target=load) for _ in range(4)]
+        for worker in workers:
+            worker.start()
+        try:
+            accepted = call(base, "/local/deployment/start", {"cluster": "shop-prod", "imageId": bad, "strategy": "canary",
+                                                             "capacity": {"min": 1, "desired": 1, "max": 1},
+                                                             "canary": {"steps": [{"setWeight": 10}, {"analyze": {"durationSeconds": 30, "intervalSeconds": 1}},
+                                                                                  {"setWeight": 100}]}})
+            wait(lambda: finished(accepted["taskId"]))
+            ended = time.perf_counter()
+            time.sleep(0.5)
+        finally:
+            stop.set()
+            for worker in workers:
+                worker.join()
+        shown = call(base, "/deployment/show/%d.json" % accepted["taskId"])
+        zero = [line["message"] for line in shown.get("log", []) if line["message"].startswith("The canary gets 0 % of the requests ")]
+        millis = int(zero[0].split(" ms after")[0].split()[-1]) if zero else -1
+        judged = shown.get("intervals") or [{}]
+        print("canary:     %s after %d judgment(s): %s" % (shown["status"], len(judged), (shown.get("rollbackReason") or "")[:100]))
+        print("rollback:   %d ms from the failing verdict until every load balancer sends the canary 0 %% (goal <= 1000 ms)" % millis)
+        late = [t for t, v in seen if v == "3" and t > ended]
+        print("            %d answers from the canary after the deployment ended" % len(late))
     finally:
         server.terminate()
         server.wait()
