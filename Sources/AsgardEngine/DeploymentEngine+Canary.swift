@@ -162,6 +162,8 @@ extension DeploymentEngine {
         let duration = Double(step.seconds ?? 0), every = Double(step.intervalSeconds ?? 10)
         let count = max(1, Int((duration / every).rounded(.down)))
         let stepIndex = state.step
+        // A step resumed after a restart starts its window again.
+        state.intervals = state.intervals?.filter { $0.step != stepIndex }
         let start = try await trafficSnapshot(balancers)
         var previous = start
         var usage = UsageSampler()
