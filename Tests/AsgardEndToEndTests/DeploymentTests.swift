@@ -54,9 +54,9 @@ struct DeploymentTests {
         let v2 = try await registerVersion(server, "2.0.0", extra: ["--startup-delay-ms", "1000"])
         let port = try await LoadBalancerTests().createBalancer(server)
 
-        let bad = try await start(server, image: v1, strategy: "canary")
+        let bad = try await start(server, image: v1, strategy: "blueGreen")
         #expect(bad.status == 400)
-        #expect(bad.text.contains("strategy: 'canary' is not one of redBlack, highlander"))
+        #expect(bad.text.contains("strategy: 'blueGreen' is not one of redBlack, highlander, rolling, custom, canary"), "\(bad.text)")
         let first = try await finish(server, try await start(server, image: v1, strategy: "redBlack", loadBalancers: ["shop-prod"]))
         #expect(first.newGroup == "shop-prod-v000")
         #expect(try await version(port) == "1.0.0")

@@ -69,6 +69,8 @@ final class Load: Sendable {
                     return nil
                 }
             }
+            // The workers stop whether the body returns or throws, so that a failing test ends.
+            defer { load.stop() }
             let value = try await body(load)
             load.stop()
             try await tasks.waitForAll()
