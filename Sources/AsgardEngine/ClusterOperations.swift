@@ -10,12 +10,45 @@ public struct ClusterOperations: Sendable {
     let cloud: any CloudProvider
     let tasks: any TaskStore
     let now: @Sendable () -> Date
+    /// Where scaling policies, alarms and scheduled actions live, to copy them to a next group.
+    let scaling: (any ScalingStore)?
 
     /// Creates the operations.
-    public init(cloud: any CloudProvider, tasks: any TaskStore, now: @escaping @Sendable () -> Date) {
+    public init(cloud: any CloudProvider, tasks: any TaskStore, scaling: (any ScalingStore)? = nil, now: @escaping @Sendable () -> Date) {
         self.cloud = cloud
         self.tasks = tasks
+        self.scaling = scaling
         self.now = now
+    }
+
+    /// Copies `previous`'s scaling policies, alarms (back to INSUFFICIENT_DATA) and scheduled
+    /// actions (not yet run) to `next`, as Asgard's create next group does; answers what it copied.
+    @discardableResult
+    public func copyScaling(from previous: String, to next: String, user: String) async throws -> [String] {
+        guard let scaling else { return [] }
+        var copied: [String] = []
+        for kind in ScalingObjectKind.allCases {
+            for json in try await scaling.scalingObjects(kind, group: previous) {
+                guard var object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { continue }
+                let nameKey = kind == .policy ? "policyName" : kind == .alarm ? "alarmName" : "scheduledActionName"
+                guard var name = object[nameKey] as? String else { continue }
+                object["autoScalingGroupName"] = next
+                if kind == .alarm {
+                    // Alarm names are one per region: the copy names its group.
+                    name = name.hasSuffix(previous) ? String(name.dropLast(previous.count)) + next : "\(name)-\(next)"
+                    object[nameKey] = name
+                    object["stateValue"] = AlarmState.insufficientData.rawValue
+                    object["stateReason"] = "Copied from \(previous)"
+                }
+                object.removeValue(forKey: "lastRun")
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                _ = try await scaling.saveScalingObject(kind, group: next, name: name, json: String(decoding: data, as: UTF8.self), task: TaskDraft(
+                    operation: "Copy \(kind.rawValue) \(name) to \(next)", objectType: .serverGroup, objectId: next, user: user, region: "local",
+                    status: .succeeded, log: [TaskLogLine(time: now(), message: "Copied from \(previous)")]))
+                copied.append("\(kind.rawValue) \(name)")
+            }
+        }
+        return copied
     }
 
     /// Suspends Launch, Terminate and AddToLoadBalancer, which takes `group` out of its load
@@ -146,6 +179,10 @@ public struct ClusterOperations: Sendable {
             log: [TaskLogLine(time: now(), message: "Creating \(name) after \(newest.autoScalingGroupName) from \(image): \(sizes.min)/\(sizes.desired)/\(sizes.max)"
                 + (group.loadBalancerNames.isEmpty ? ", no load balancer" : ", behind \(group.loadBalancerNames.joined(separator: ", "))")
                 + (trafficAllowed ? "" : ", disabled (trafficAllowed=false)"))]))
+        if !noOptionalDefaults {
+            let copied = try await copyScaling(from: newest.autoScalingGroupName, to: name, user: user)
+            if !copied.isEmpty { try await tasks.appendLog(to: task.id, TaskLogLine(time: now(), message: "Copied from \(newest.autoScalingGroupName): \(copied.joined(separator: ", "))")) }
+        }
         guard checkHealth else { return (group, task) }
         let started = ContinuousClock.now
         guard try await Self.poll(for: timeout, until: { try await readiness(of: group).0 >= group.desiredCapacity }) else {

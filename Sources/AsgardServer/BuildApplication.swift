@@ -78,12 +78,15 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
                                      proxyExecutable: config.proxyExecutable ?? LoadBalancerFleet.defaultProxyExecutable,
                                      logger: reconcilerLogger, now: now)
     let cloud: any CloudProvider = LocalCloudProvider(store: store, reconciler: reconciler)
-    let operations = ClusterOperations(cloud: cloud, tasks: store, now: now)
+    let operations = ClusterOperations(cloud: cloud, tasks: store, scaling: store, now: now)
     var engineLogger = logger
     engineLogger[metadataKey: "component"] = "deployments"
     let deployments = DeploymentEngine(cloud: cloud, tasks: store, operations: operations,
                                        applicationWebhook: { app in try? await store.application(named: AppName(rawValue: app))?.webhookUrl },
                                        faults: .fromEnvironment(), logger: engineLogger, now: now)
+    var scalingLogger = logger
+    scalingLogger[metadataKey: "component"] = "scaling"
+    let scaling = ScalingService(cloud: cloud, store: store, interval: config.metricsInterval, logger: scalingLogger, now: now)
     let console = Console(
         applications: ApplicationRegistry(store: store, resources: CloudResourceLookup(cloud: cloud), now: now),
         tasks: store, accounts: config.accounts, layout: PageLayout(accounts: config.accounts), readiness: readiness,
@@ -93,7 +96,7 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
         }),
         groups: ServerGroupRegistry(cloud: cloud, applications: store, operations: operations, now: now),
         loadBalancers: LoadBalancerRegistry(cloud: cloud, applications: store, consolePort: config.port, now: now),
-        deployments: deployments,
+        deployments: deployments, scaling: scaling, scalingStore: store,
         authenticator: authenticator, now: now)
 
     let router = Router(context: ConsoleRequestContext.self)
@@ -116,6 +119,7 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
     console.addClusterPrimitiveRoutes(to: table)
     console.addDeploymentRoutes(to: table)
     console.addCanaryFragmentRoute(to: table)
+    console.addScalingRoutes(to: table)
     console.addUserRoutes(to: table)
     console.addTokenRoutes(to: table)
     console.addAuditRoutes(to: table)
@@ -138,7 +142,7 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
     let application = Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "asgard"),
-        services: [reconciler, deployments],
+        services: [reconciler, deployments, scaling],
         onServerRunning: { channel in
             readiness.markReady()
             onListening(channel.localAddress?.port ?? config.port)

@@ -17,6 +17,8 @@ struct Console: Sendable {
     let groups: ServerGroupRegistry
     let loadBalancers: LoadBalancerRegistry
     let deployments: DeploymentEngine
+    let scaling: ScalingService
+    let scalingStore: any ScalingStore
     let authenticator: Authenticator
     let now: @Sendable () -> Date
 

@@ -7,7 +7,7 @@ import Foundation
 /// store (each written with its task in one transaction), and `LocalReconciler` makes the
 /// processes and load balancers follow them.
 public struct LocalCloudProvider: CloudProvider {
-    public typealias Store = ServerGroupStore & ImageStore & LoadBalancerStore
+    public typealias Store = ServerGroupStore & ImageStore & LoadBalancerStore & ScalingStore
 
     let store: any Store
     let reconciler: LocalReconciler
@@ -47,7 +47,17 @@ public struct LocalCloudProvider: CloudProvider {
     }
 
     public func updateServerGroup(_ group: ServerGroupRecord, task: TaskDraft) async throws -> TaskRecord {
+        let before = try await store.serverGroup(named: group.autoScalingGroupName)
         let record = try await store.updateServerGroup(group, task: task)
+        if let before, before.desiredCapacity != group.desiredCapacity {
+            // The history says why the capacity changed: the task's first line is its reason.
+            let time = record.startTime
+            try? await store.recordActivity(ScalingActivity(
+                autoScalingGroupName: group.autoScalingGroupName,
+                description: "Changing the desired capacity from \(before.desiredCapacity) to \(group.desiredCapacity)",
+                cause: "At \(time.formatted(.iso8601)) " + (task.log.first?.message ?? task.operation) + " (task \(record.id), \(task.user))",
+                startTime: time, endTime: time))
+        }
         reconciler.poke()
         return record
     }

@@ -11,7 +11,7 @@ import Synchronization
 /// and ends stray processes of its own. On a graceful stop it stops the instances, unless the
 /// data plane is to be kept.
 public final class LocalReconciler: Service, Sendable {
-    public typealias Store = ServerGroupStore & ImageStore & LoadBalancerStore
+    public typealias Store = ServerGroupStore & ImageStore & LoadBalancerStore & ScalingStore
 
     let store: any Store
     let supervisor = ProcessSupervisor()
@@ -169,6 +169,7 @@ public final class LocalReconciler: Service, Sendable {
             record.startTicks = handle.startTicks
             try await store.saveInstance(record)
             logger.info("Launched instance", metadata: ["instance": "\(id)", "group": "\(group.autoScalingGroupName)", "pid": "\(handle.pid)"])
+            await recordActivity(group.autoScalingGroupName, "Launching a new instance: \(id)", because: reason)
         } catch {
             record.lifecycleState = .terminated
             record.healthStatus = .unhealthy
@@ -231,6 +232,19 @@ public final class LocalReconciler: Service, Sendable {
         ended.statusReason = reason
         try await store.saveInstance(ended)
         logger.info("Terminated instance", metadata: ["instance": "\(record.instanceId)", "reason": "\(reason)"])
+        await recordActivity(record.autoScalingGroupName, "Terminating instance: \(record.instanceId)", because: reason)
+    }
+
+    /// Adds a launch or termination to the group's history, its cause in words with the change of
+    /// capacity that led to it (when one came in the last minute).
+    private func recordActivity(_ group: String, _ description: String, because reason: String) async {
+        let time = now()
+        var cause = "At \(time.formatted(.iso8601)) \(reason)"
+        if let change = try? await store.activities(of: group, limit: 5).first(where: { $0.description.hasPrefix("Changing the desired capacity") }),
+           time.timeIntervalSince(change.startTime) < 60, reason.contains("launching") || reason.contains("shrinking") || reason.contains("needs") {
+            cause += "; \(change.cause)"
+        }
+        try? await store.recordActivity(ScalingActivity(autoScalingGroupName: group, description: description, cause: cause, startTime: time, endTime: time))
     }
 
     /// Stops the process of an instance and starts it again with the same id and port.

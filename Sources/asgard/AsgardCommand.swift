@@ -18,6 +18,7 @@ struct AsgardCommand: AsyncParsableCommand {
         """,
         subcommands: [ServeCommand.self, LoginCommand.self, LogoutCommand.self, AppCommand.self, ImageCommand.self, LoadBalancerCommand.self, ServerGroupCommand.self,
                       InstanceCommand.self, ClusterCommand.self, DeployCommand.self, DeploymentCommand.self, TaskCommand.self,
+                      PolicyCommand.self, AlarmCommand.self, ScheduleCommand.self,
                       UserCommand.self, TokenCommand.self, AuditCommand.self, LoadBalancerProxyCommand.self]
     )
 }

@@ -31,6 +31,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A YAML configuration file (env ASGARD_CONFIG).")
     var config: String?
 
+    @Option(name: .customLong("metrics-interval"), help: "Seconds between collections of the groups' metrics and evaluations of their alarms and policies (default 10).")
+    var metricsInterval: Int?
+
     func run() async throws {
         var settings = ServerConfig()
         if let config = config ?? ProcessInfo.processInfo.environment["ASGARD_CONFIG"] {
@@ -51,6 +54,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let dataDir { settings.dataDir = dataDir }
         if keepDataPlane { settings.keepDataPlane = true }
+        if let metricsInterval {
+            guard (1...300).contains(metricsInterval) else {
+                FileHandle.standardError.write(Data("error: --metrics-interval must be from 1 to 300 seconds\n".utf8))
+                throw ExitCode(1)
+            }
+            settings.metricsInterval = .seconds(metricsInterval)
+        }
         settings.adminToken = ProcessInfo.processInfo.environment["ASGARD_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
 
         if settings.port != 0, let problem = PortCheck.problem(host: settings.host, port: settings.port) {

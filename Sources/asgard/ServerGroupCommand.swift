@@ -7,8 +7,8 @@ import Foundation
 struct ServerGroupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "asg",
-        abstract: "Create, list, show, resize, update and delete server groups.",
-        subcommands: [Create.self, List.self, Show.self, Resize.self, Update.self, Delete.self])
+        abstract: "Create, list, show, resize, update and delete server groups, and show their activities.",
+        subcommands: [Create.self, List.self, Show.self, Resize.self, Update.self, Delete.self, ActivitiesCommand.self])
 
     static func print(_ group: ServerGroupJSON) {
         Swift.print(TableOutput.properties([

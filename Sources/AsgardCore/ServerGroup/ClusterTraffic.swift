@@ -1,7 +1,8 @@
 /// Asgard's rules for taking server groups in and out of service (its "disable" and "enable").
 public enum ClusterTraffic {
-    /// The processes disabling a group suspends, and enabling it resumes, as Asgard does.
-    public static let disableProcesses: [ScalingProcess] = [.launch, .terminate, .addToLoadBalancer]
+    /// The processes disabling a group suspends, and enabling it resumes: Asgard's three, and its
+    /// scaling (a group without traffic must not scale on the traffic it no longer gets).
+    public static let disableProcesses: [ScalingProcess] = [.launch, .terminate, .addToLoadBalancer, .alarmNotification, .scheduledActions]
 
     /// True when `group`'s load balancers send it requests.
     public static func isEnabled(_ group: ServerGroupRecord) -> Bool {

@@ -55,6 +55,10 @@ public enum ScalingProcess: String, CaseIterable, Sendable, Codable {
     case replaceUnhealthy = "ReplaceUnhealthy"
     /// Registering new instances with the group's load balancers.
     case addToLoadBalancer = "AddToLoadBalancer"
+    /// Running the scaling policies its alarms (and target tracking) call.
+    case alarmNotification = "AlarmNotification"
+    /// Running its scheduled actions.
+    case scheduledActions = "ScheduledActions"
 }
 
 /// How a group chooses which instances to end when it shrinks. Stored by raw value.

@@ -84,6 +84,9 @@ public enum ConfigFile {
                 config.logLevel = level
             case "accounts":
                 config.accounts = try accounts(value, path: path)
+            case "metricsIntervalSeconds":
+                guard let seconds = value.int, (1...300).contains(seconds) else { throw fail("must be a number of seconds from 1 to 300") }
+                config.metricsInterval = .seconds(seconds)
             case "auth":
                 guard let auth = value.mapping else { throw fail("must be a mapping with anonymousRead and sessionIdleMinutes") }
                 for (authKey, authValue) in auth {

@@ -25,6 +25,9 @@ public struct ServerConfig: Sendable {
     public var passwordRounds = 210_000
     /// How often the local cloud reconciles its server groups.
     public var reconcileInterval: Duration = .seconds(1)
+    /// How often each server group's metrics are collected and its alarms and policies evaluated
+    /// (`metricsIntervalSeconds`, `--metrics-interval`).
+    public var metricsInterval: Duration = .seconds(10)
     /// How long a terminated instance gets between SIGTERM and SIGKILL.
     public var terminationGrace: Duration = .seconds(10)
     /// Whether a graceful stop leaves instances running (`--keep-data-plane`).

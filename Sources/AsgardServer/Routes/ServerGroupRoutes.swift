@@ -30,8 +30,15 @@ extension Console {
             let region = try localRegion(input)
             let group = try await groups.json(try await groups.show(input.path("name")))
             if input.wantsJSON { return try Responses.json(group) }
+            let name = group.autoScalingGroupName
+            let scalingSection = ScalingPages.groupSection(
+                group: name, policies: try await scalingStore.scalingObjects(.policy, group: name),
+                alarms: try await scalingStore.scalingObjects(.alarm, group: name),
+                schedules: try await scalingStore.scalingObjects(.scheduledAction, group: name),
+                activities: try await scalingStore.activities(of: name, limit: 20), datapoints: scaling.datapoints(of: name),
+                csrf: Console.csrfField(input), region: region)
             return page(input, title: group.autoScalingGroupName, section: .cluster, region: region,
-                        body: LocalCloudPages.groupShow(group, region: region, csrf: Console.csrfField(input)))
+                        body: LocalCloudPages.groupShow(group, region: region, csrf: Console.csrfField(input)) + scalingSection)
         }
 
         table.htmlOnly("/{region}/autoScaling/create") { input in

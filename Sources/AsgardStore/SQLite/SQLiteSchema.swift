@@ -160,6 +160,33 @@ enum SQLiteSchema {
                 ALTER TABLE application ADD COLUMN webhookUrl TEXT;
                 """)
         }
+        migrator.registerMigration("v7: scaling policies, alarms, schedules, activities and metrics") { db in
+            try db.execute(sql: """
+                CREATE TABLE scalingObject (
+                    kind TEXT NOT NULL,
+                    serverGroup TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    PRIMARY KEY (kind, serverGroup, name)
+                );
+                CREATE TABLE scalingActivity (
+                    activityId TEXT PRIMARY KEY NOT NULL,
+                    serverGroup TEXT NOT NULL,
+                    description TEXT NOT NULL,
+                    cause TEXT NOT NULL,
+                    startTime DOUBLE NOT NULL,
+                    endTime DOUBLE,
+                    statusCode TEXT NOT NULL
+                );
+                CREATE INDEX scalingActivity_group ON scalingActivity(serverGroup, startTime);
+                CREATE TABLE metricMinute (
+                    serverGroup TEXT NOT NULL,
+                    minute DOUBLE NOT NULL,
+                    body TEXT NOT NULL,
+                    PRIMARY KEY (serverGroup, minute)
+                );
+                """)
+        }
         return migrator
     }
 }

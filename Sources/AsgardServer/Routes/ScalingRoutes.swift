@@ -1,0 +1,259 @@
+import AsgardAPI
+import AsgardCloud
+import AsgardCore
+import AsgardEngine
+import AsgardStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+extension Console {
+    /// `/{region}/scalingPolicy/…`, `/{region}/alarm/…`, `/{region}/scheduledAction/…` and
+    /// `/{region}/autoScaling/activities/{name}`: expanding and contracting groups on their own.
+    func addScalingRoutes(to table: RouteTable) {
+        let region = EndpointDoc.Parameter.path("region", "A region of a local account, e.g. local")
+        let kinds: [(ScalingObjectKind, String, String, [EndpointDoc.Parameter])] = [
+            (.policy, "scalingPolicy", "policyName", [
+                .field("policyName", "The policy's name, unique in its group", required: true),
+                .field("autoScalingGroupName", "The server group", required: true),
+                .field("policyType", "SimpleScaling (default), StepScaling or TargetTrackingScaling"),
+                .field("adjustmentType", "ChangeInCapacity, ExactCapacity or PercentChangeInCapacity"),
+                .field("scalingAdjustment", "SimpleScaling: the change", type: "integer"),
+                .field("minAdjustmentMagnitude", "PercentChangeInCapacity: the least change", type: "integer"),
+                .field("cooldown", "SimpleScaling: seconds before it may act again (default 300)", type: "integer"),
+                .field("stepAdjustments", "StepScaling: [{metricIntervalLowerBound, metricIntervalUpperBound, scalingAdjustment}] (or lower:upper:adjustment entries)", type: "array"),
+                .field("estimatedInstanceWarmup", "StepScaling and TargetTracking: seconds before it may act again (default 300)", type: "integer"),
+                .field("targetTrackingConfiguration", "{predefinedMetricSpecification: {predefinedMetricType: ASGAverageCPUUtilization | ALBRequestCountPerTarget} or customizedMetricSpecification: {metricName, statistic}, targetValue, disableScaleIn}", type: "object"),
+                .field("predefinedMetricType", "The same as a form field"), .field("targetValue", "The same as a form field", type: "number"),
+                .field("disableScaleIn", "The same as a form field", type: "boolean"),
+            ]),
+            (.alarm, "alarm", "alarmName", [
+                .field("alarmName", "The alarm's name", required: true), .field("autoScalingGroupName", "The server group whose metric it watches", required: true),
+                .field("metricName", "\(ScalingMetric.allCases.map(\.rawValue).joined(separator: ", "))", required: true),
+                .field("statistic", "Average (default), Sum, Minimum, Maximum or SampleCount"),
+                .field("period", "Seconds per period, a multiple of the collection interval (default 60)", type: "integer"),
+                .field("evaluationPeriods", "Periods looked at (default 1)", type: "integer"),
+                .field("datapointsToAlarm", "Breaching periods among them that set it off (default: all)", type: "integer"),
+                .field("threshold", "The threshold", required: true, type: "number"),
+                .field("comparisonOperator", "\(ComparisonOperator.allCases.map(\.rawValue).joined(separator: ", "))", required: true),
+                .field("treatMissingData", "missing (default), notBreaching, breaching or ignore"),
+                .field("alarmActions", "Scaling policy names of the group, or http(s) webhook URLs", type: "array"),
+                .field("okActions", "Webhook URLs told when it returns to OK", type: "array"),
+            ]),
+            (.scheduledAction, "scheduledAction", "scheduledActionName", [
+                .field("scheduledActionName", "The action's name, unique in its group", required: true),
+                .field("autoScalingGroupName", "The server group", required: true),
+                .field("startTime", "ISO 8601; a one-time action runs then"), .field("endTime", "ISO 8601; a recurrence stops after it"),
+                .field("recurrence", "cron: minute hour day-of-month month day-of-week, e.g. 0 9 * * 1-5"),
+                .field("timeZone", "IANA zone of the recurrence (default UTC)"),
+                .field("minSize", "", type: "integer"), .field("maxSize", "", type: "integer"), .field("desiredCapacity", "", type: "integer"),
+            ]),
+        ]
+        for (kind, path, nameField, parameters) in kinds {
+            table.page("/{region}/\(path)/list", doc: EndpointDoc(
+                summary: "List \(path)s, of one group with ?autoScalingGroupName=", tag: "Scaling", parameters: [region],
+                answers: [.ok("[Object]"), .unauthorized]
+            )) { input in
+                _ = try localRegion(input)
+                let group = input.fields["autoScalingGroupName"].flatMap { $0.isEmpty ? nil : $0 }
+                let all = try await scalingStore.scalingObjects(kind, group: group)
+                if input.wantsJSON { return Responses.jsonText("[" + all.joined(separator: ",") + "]") }
+                return page(input, title: "\(ScalingPages.title(kind))s", section: .cluster, body: ScalingPages.list(kind, all, region: "local"))
+            }
+
+            table.page("/{region}/\(path)/show/{name}", doc: EndpointDoc(
+                summary: "Show a \(path) (?autoScalingGroupName= when the name is used in several groups)", tag: "Scaling",
+                parameters: [region, .path("name", "Its name")], answers: [.ok("Object"), .unauthorized, .notFound]
+            )) { input in
+                _ = try localRegion(input)
+                let (json, group) = try await scalingObject(kind, input.path("name"), group: input.fields["autoScalingGroupName"], nameField: nameField)
+                if input.wantsJSON { return Responses.jsonText(json) }
+                let datapoints = scaling.datapoints(of: group)
+                return page(input, title: input.path("name"), section: .cluster,
+                            body: ScalingPages.show(kind, json, datapoints: datapoints, csrf: Console.csrfField(input), region: "local"))
+            }
+
+            table.post("/{region}/\(path)/save", doc: EndpointDoc(
+                summary: "Create or replace a \(path), with AWS's field names", tag: "Scaling", parameters: [region] + parameters,
+                answers: [.ok("Object"), .badRequest, .unauthorized, .forbidden, .notFound]
+            )) { input in
+                _ = try localRegion(input)
+                let groupName = try await authorizeGroup(input, field: "autoScalingGroupName")
+                let (name, json) = try await scalingDefinition(kind, input, group: groupName)
+                let task = try await scalingStore.saveScalingObject(kind, group: groupName, name: name, json: json, task: TaskDraft(
+                    operation: "Save \(path) \(name) of \(groupName)", objectType: .serverGroup, objectId: groupName, user: input.userName, region: "local",
+                    status: .succeeded, log: [TaskLogLine(time: now(), message: "Saved \(path) \(name) of \(groupName): \(json)")]))
+                input.audit.task(task.id.rawValue)
+                if input.wantsJSON { return Responses.jsonText(json, headers: taskHeaders(task.id, location: nil)) }
+                return Responses.seeOther("/local/\(path)/show/\(HTML.pathSegment(name))?autoScalingGroupName=\(HTML.pathSegment(groupName))")
+            }
+
+            table.post("/{region}/\(path)/delete", doc: EndpointDoc(
+                summary: "Delete a \(path)", tag: "Scaling",
+                parameters: [region, .field(nameField, "Its name", required: true), .field("autoScalingGroupName", "The server group", required: true)],
+                answers: [.ok("Deleted"), .badRequest, .unauthorized, .forbidden, .notFound]
+            )) { input in
+                _ = try localRegion(input)
+                let groupName = try await authorizeGroup(input, field: "autoScalingGroupName")
+                guard let name = input.fields[nameField], !name.isEmpty else { throw ConsoleError.invalid(nameField, "is required") }
+                let task: TaskRecord
+                do {
+                    task = try await scalingStore.deleteScalingObject(kind, group: groupName, name: name, task: TaskDraft(
+                        operation: "Delete \(path) \(name) of \(groupName)", objectType: .serverGroup, objectId: groupName, user: input.userName,
+                        region: "local", status: .succeeded, log: [TaskLogLine(time: now(), message: "Deleted \(path) \(name) of \(groupName)")]))
+                } catch let error as StoreError where error.code == .notFound {
+                    throw ConsoleError.notFound("\(ScalingPages.title(kind)) '\(name)' of \(groupName) not found; see /local/\(path)/list")
+                }
+                input.audit.task(task.id.rawValue)
+                if input.wantsJSON { return try Responses.json(DeletedJSON(name: name, taskId: task.id.rawValue), headers: taskHeaders(task.id, location: nil)) }
+                return Responses.seeOther("/local/autoScaling/show/\(HTML.pathSegment(groupName))")
+            }
+        }
+
+        table.page("/{region}/autoScaling/activities/{name}", doc: EndpointDoc(
+            summary: "A server group's activity history, newest first: every launch, termination and change of capacity with its cause",
+            tag: "Scaling", parameters: [region, .path("name", "The server group")], answers: [.ok("[Object]"), .unauthorized, .notFound]
+        )) { input in
+            _ = try localRegion(input)
+            let name = input.path("name")
+            let activities = try await scalingStore.activities(of: name, limit: min(1000, Int(input.fields["limit"] ?? "") ?? 100))
+            if activities.isEmpty { _ = try await groups.show(name) }
+            if input.wantsJSON { return try Responses.json(activities) }
+            return page(input, title: "Activities of \(name)", section: .cluster, body: "<h1>Activities of \(HTML.escape(name))</h1>" + ScalingPages.activities(activities))
+        }
+    }
+
+    /// One definition's JSON and its group, by name.
+    private func scalingObject(_ kind: ScalingObjectKind, _ name: String, group: String?, nameField: String) async throws -> (String, String) {
+        let candidates = try await scalingStore.scalingObjects(kind, group: group.flatMap { $0.isEmpty ? nil : $0 }).compactMap { json -> (String, String)? in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], object[nameField] as? String == name,
+                  let group = object["autoScalingGroupName"] as? String else { return nil }
+            return (json, group)
+        }
+        guard let found = candidates.first else {
+            throw ConsoleError.notFound("\(ScalingPages.title(kind)) '\(name)' not found; see /local/\(kind == .policy ? "scalingPolicy" : kind.rawValue)/list")
+        }
+        return found
+    }
+
+    /// A definition from the request: its name and JSON, checked.
+    private func scalingDefinition(_ kind: ScalingObjectKind, _ input: RouteInput, group: String) async throws -> (String, String) {
+        let body = (input.request.headers[.contentType]?.hasPrefix("application/json") == true
+            ? (try? JSONSerialization.jsonObject(with: input.body) as? [String: Any]) : nil) ?? [:]
+        let f = input.fields
+        var problems: [FieldError] = []
+        func int(_ key: String) -> Int? {
+            guard let text = f[key], !text.isEmpty else { return nil }
+            guard let value = Int(text) else { problems.append(FieldError(field: key, message: "'\(text)' is not a whole number")); return nil }
+            return value
+        }
+        func double(_ key: String) -> Double? {
+            guard let text = f[key], !text.isEmpty else { return nil }
+            guard let value = Double(text), value.isFinite else { problems.append(FieldError(field: key, message: "'\(text)' is not a number")); return nil }
+            return value
+        }
+        func named<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type, default value: T? = nil) -> T? where T.RawValue == String {
+            guard let text = f[key], !text.isEmpty else { return value }
+            guard let parsed = T(rawValue: text) else {
+                problems.append(FieldError(field: key, message: "'\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))"))
+                return value
+            }
+            return parsed
+        }
+        func date(_ key: String) -> Date? {
+            guard let text = f[key], !text.isEmpty else { return nil }
+            guard let parsed = ISO8601DateFormatter().date(from: text) else {
+                problems.append(FieldError(field: key, message: "'\(text)' is not an ISO 8601 time such as 2026-12-01T09:00:00Z")); return nil
+            }
+            return parsed
+        }
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = .sortedKeys
+        let groupRecord = try await groups.show(group)
+        switch kind {
+        case .policy:
+            var policy = ScalingPolicyRecord(policyName: f["policyName"] ?? "", autoScalingGroupName: group,
+                                             policyType: named("policyType", ScalingPolicyType.self, default: .simpleScaling) ?? .simpleScaling,
+                                             adjustmentType: named("adjustmentType", AdjustmentType.self), scalingAdjustment: int("scalingAdjustment"),
+                                             minAdjustmentMagnitude: int("minAdjustmentMagnitude"), cooldown: int("cooldown"),
+                                             estimatedInstanceWarmup: int("estimatedInstanceWarmup"))
+            if let steps = body["stepAdjustments"] as? [[String: Any]] {
+                guard let data = try? JSONSerialization.data(withJSONObject: steps), let decoded = try? JSONDecoder().decode([StepAdjustment].self, from: data) else {
+                    throw ConsoleError.invalid("stepAdjustments", "must be a list of {metricIntervalLowerBound, metricIntervalUpperBound, scalingAdjustment}")
+                }
+                policy.stepAdjustments = decoded
+            } else if f.has("stepAdjustments") {
+                policy.stepAdjustments = try f.list("stepAdjustments").flatMap { $0.split(separator: ",") }.map { entry in
+                    let parts = entry.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                    guard parts.count == 3, let adjustment = Int(parts[2]) else {
+                        throw ConsoleError.invalid("stepAdjustments", "'\(entry)' must be lower:upper:adjustment, e.g. 0:10:1 or 10::3")
+                    }
+                    return StepAdjustment(metricIntervalLowerBound: Double(parts[0]), metricIntervalUpperBound: Double(parts[1]), scalingAdjustment: adjustment)
+                }
+            }
+            if let config = body["targetTrackingConfiguration"] {
+                guard let data = try? JSONSerialization.data(withJSONObject: config),
+                      let decoded = try? JSONDecoder().decode(TargetTrackingConfiguration.self, from: data) else {
+                    throw ConsoleError.invalid("targetTrackingConfiguration", "must be {predefinedMetricSpecification: {predefinedMetricType: ASGAverageCPUUtilization}, targetValue: 50}")
+                }
+                policy.targetTrackingConfiguration = decoded
+                policy.policyType = .targetTrackingScaling
+            } else if f.has("targetValue") || f.has("predefinedMetricType") {
+                let custom = named("customizedMetricName", ScalingMetric.self).map {
+                    TargetTrackingConfiguration.CustomizedMetricSpecification(metricName: $0, statistic: named("statistic", AlarmStatistic.self, default: .average) ?? .average)
+                }
+                policy.targetTrackingConfiguration = TargetTrackingConfiguration(
+                    predefined: custom == nil ? named("predefinedMetricType", PredefinedMetricType.self, default: .asgAverageCPUUtilization) : nil,
+                    customized: custom, targetValue: double("targetValue") ?? 0, disableScaleIn: f["disableScaleIn"] == "true")
+                policy.policyType = .targetTrackingScaling
+            }
+            problems += policy.problems
+            guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
+            return (policy.policyName, String(decoding: try encoder.encode(policy), as: UTF8.self))
+        case .alarm:
+            guard let metric = named("metricName", ScalingMetric.self) else {
+                throw ConsoleError.invalid("metricName", "is required: one of \(ScalingMetric.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard let comparison = named("comparisonOperator", ComparisonOperator.self) else {
+                throw ConsoleError.invalid("comparisonOperator", "is required: one of \(ComparisonOperator.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let actions = f.list("alarmActions").flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+            var alarm = AlarmRecord(alarmName: f["alarmName"] ?? "", autoScalingGroupName: group, metricName: metric,
+                                    statistic: named("statistic", AlarmStatistic.self, default: .average) ?? .average, period: int("period") ?? 60,
+                                    evaluationPeriods: int("evaluationPeriods") ?? 1, datapointsToAlarm: int("datapointsToAlarm"),
+                                    threshold: double("threshold") ?? .nan, comparisonOperator: comparison,
+                                    treatMissingData: named("treatMissingData", MissingDataTreatment.self, default: .missing) ?? .missing,
+                                    alarmActions: actions, okActions: f.list("okActions").filter { !$0.isEmpty }, now: now())
+            problems += alarm.problems(interval: scaling.intervalSeconds)
+            let policies = Set(try await scalingStore.scalingObjects(.policy, group: group).compactMap {
+                (try? JSONDecoder().decode(ScalingPolicyRecord.self, from: Data($0.utf8)))?.policyName
+            })
+            for action in alarm.alarmActions + alarm.okActions {
+                if action.hasPrefix("http") {
+                    if !DeploymentNotification(webhookUrl: action).isWellFormed { problems.append(FieldError(field: "alarmActions", message: "'\(action)' is not an http(s) URL")) }
+                } else if !policies.contains(action) {
+                    problems.append(FieldError(field: "alarmActions", message: "'\(action)' is not a scaling policy of \(group) nor a webhook URL"))
+                }
+            }
+            // Saving an alarm again keeps its state.
+            if let existing = try? await scalingObject(.alarm, alarm.alarmName, group: group, nameField: "alarmName"),
+               let old = try? { let d = JSONDecoder(); d.dateDecodingStrategy = .iso8601; return try d.decode(AlarmRecord.self, from: Data(existing.0.utf8)) }() {
+                alarm.stateValue = old.stateValue
+                alarm.stateReason = old.stateReason
+                alarm.stateUpdatedTimestamp = old.stateUpdatedTimestamp
+            }
+            guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
+            return (alarm.alarmName, String(decoding: try encoder.encode(alarm), as: UTF8.self))
+        case .scheduledAction:
+            let action = ScheduledActionRecord(scheduledActionName: f["scheduledActionName"] ?? "", autoScalingGroupName: group, startTime: date("startTime"),
+                                               endTime: date("endTime"), recurrence: f["recurrence"].flatMap { $0.isEmpty ? nil : $0 },
+                                               timeZone: f["timeZone"].flatMap { $0.isEmpty ? nil : $0 }, minSize: int("minSize"), maxSize: int("maxSize"),
+                                               desiredCapacity: int("desiredCapacity"))
+            problems += action.problems
+            _ = groupRecord
+            guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
+            return (action.scheduledActionName, String(decoding: try encoder.encode(action), as: UTF8.self))
+        }
+    }
+}
