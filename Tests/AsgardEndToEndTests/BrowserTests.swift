@@ -108,6 +108,30 @@ struct BrowserTests {
     }
 }
 
+extension BrowserTests {
+    @Test func aTargetTrackingPolicyAttachedFromTheGroupPageGrowsTheGroupInFrontOfTheUser() async throws {
+        let scratch = try Scratch("browser-scaling")
+        defer { scratch.remove() }
+        let scaling = ScalingTests()
+        let (server, port) = try await scaling.shop(scratch)
+        defer { server.stop() }
+        let user = try await HTTP.postForm(server.url + "/user/save", [("name", "deployer"), ("password", "correct horse battery"),
+                                                                      ("roles", "viewer"), ("applications", "shop:deployer")])
+        #expect(user.status == 201)
+        let ready = scratch.path + "/policy-saved"
+        let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/scaling.py").path
+        async let browser = runWithoutBlocking("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery", "shop-prod-v000", ready])
+        try await waitUntil("the policy saved in the browser", seconds: 60) { FileManager.default.fileExists(atPath: ready) }
+        let (load, _) = try await Load.during("http://127.0.0.1:\(port)/") { _ in
+            try await waitUntil("the group to grow", seconds: 60) { try await scaling.group(server).desiredCapacity > 1 }
+        }
+        let result = try await browser
+        #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("PASS watch the group grow with the reasons listed"))
+        #expect(load.failures.isEmpty)
+    }
+}
+
 /// Runs a program to completion, polling for its end so that no thread waits on it.
 func runWithoutBlocking(_ executable: String, _ arguments: [String], seconds: Double = 120) async throws -> (status: Int32, stdout: String, stderr: String) {
     let scratch = NSTemporaryDirectory() + "run-\(UUID().uuidString)"

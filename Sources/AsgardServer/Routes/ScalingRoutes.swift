@@ -110,6 +110,10 @@ extension Console {
             }
         }
 
+        table.htmlOnly("/static/auto-refresh.js", access: .open) { _ in
+            Responses.text(ScalingPages.autoRefreshScript, contentType: "text/javascript; charset=utf-8")
+        }
+
         table.page("/{region}/autoScaling/activities/{name}", doc: EndpointDoc(
             summary: "A server group's activity history, newest first: every launch, termination and change of capacity with its cause",
             tag: "Scaling", parameters: [region, .path("name", "The server group")], answers: [.ok("[Object]"), .unauthorized, .notFound]

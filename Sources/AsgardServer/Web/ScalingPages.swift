@@ -107,6 +107,17 @@ enum ScalingPages {
         """
     }
 
+    /// Reloads the page every few seconds unless a form is open or being filled in.
+    static let autoRefreshScript = """
+    (function () {
+      var seconds = parseInt(document.currentScript.getAttribute("data-seconds"), 10) || 5;
+      setInterval(function () {
+        var busy = document.querySelector("details[open]") || (document.activeElement && /INPUT|SELECT|TEXTAREA/.test(document.activeElement.tagName));
+        if (!busy) { location.reload(); }
+      }, seconds * 1000);
+    })();
+    """
+
     static func activities(_ activities: [ScalingActivity]) -> String {
         HTML.table(id: "activities", headers: ["Time", "Status", "Description", "Cause"], rows: activities.map {
             [HTML.date($0.startTime), $0.statusCode.rawValue, HTML.escape($0.description), HTML.escape($0.cause)]
@@ -145,6 +156,10 @@ enum ScalingPages {
         <div class="actions"><button type="submit" id="save-schedule">Save scheduled action</button></div></form></details>
         """
         body += "<h3>Activities</h3><p><a href=\"/\(region)/autoScaling/activities/\(HTML.pathSegment(group))\">All activities</a></p>" + self.activities(activities)
+        if !policies.isEmpty || !alarms.isEmpty || !schedules.isEmpty {
+            body += "<p class=\"hint\" id=\"auto-refresh\">This page refreshes every 5 s while the group scales on its own (not while a form is open).</p>"
+                + "<script src=\"/static/auto-refresh.js\" data-seconds=\"5\"></script>"
+        }
         return body
     }
 }
