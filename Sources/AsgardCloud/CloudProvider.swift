@@ -45,6 +45,8 @@ public protocol CloudProvider: Sendable {
     func terminateInstance(_ instance: InstanceRecord, reason: String) async throws
     /// Restarts an instance in place.
     func rebootInstance(_ instance: InstanceRecord) async throws
+    /// Protects instances of one group from scale-in, or stops protecting them.
+    func setInstanceProtection(_ ids: [InstanceID], protected: Bool, task: TaskDraft) async throws -> TaskRecord
     /// The last 64 KiB of an instance's console.
     func consoleOutput(_ id: InstanceID) async throws -> String
 

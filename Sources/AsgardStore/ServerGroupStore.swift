@@ -21,4 +21,9 @@ public protocol ServerGroupStore: Sendable {
     func instance(_ id: InstanceID) async throws -> InstanceRecord?
     /// Inserts or replaces an instance record.
     func saveInstance(_ instance: InstanceRecord) async throws
+    /// Protects instances from scale-in (or stops protecting them) and records `task`; saving an
+    /// instance never changes its protection.
+    ///
+    /// - Throws: `StoreError.notFound` for an unknown or terminated instance.
+    func setInstanceProtection(_ ids: [InstanceID], protected: Bool, task: TaskDraft) async throws -> TaskRecord
 }

@@ -82,6 +82,12 @@ public struct LocalCloudProvider: CloudProvider {
 
     public func instance(_ id: InstanceID) async throws -> InstanceRecord? { try await store.instance(id) }
 
+    public func setInstanceProtection(_ ids: [InstanceID], protected: Bool, task: TaskDraft) async throws -> TaskRecord {
+        let record = try await store.setInstanceProtection(ids, protected: protected, task: task)
+        reconciler.poke()
+        return record
+    }
+
     public func instanceUsage(of group: String) async throws -> [InstanceUsage] {
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         let page = UInt64(sysconf(Int32(_SC_PAGESIZE)))

@@ -163,8 +163,26 @@ struct ServerGroupCommand: AsyncParsableCommand {
 struct InstanceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "instance",
-        abstract: "List, show, terminate and reboot instances, and read their console.",
-        subcommands: [List.self, Show.self, Terminate.self, Reboot.self, Console.self])
+        abstract: "List, show, terminate, reboot and protect instances, and read their console.",
+        subcommands: [List.self, Show.self, Terminate.self, Reboot.self, Protect.self, Console.self])
+
+    struct Protect: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Protect instances from scale-in: a group that shrinks ends others (AWS's SetInstanceProtection).",
+            discussion: "Example:\n  asgard instance protect i-0123456789abcdef0\n  asgard instance protect i-0123456789abcdef0 --off")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The instances, of one group.") var instanceIds: [String]
+        @Flag(help: "Stop protecting them.") var off = false
+
+        func run() async throws {
+            try await runReporting {
+                let reply = try await global.client().post("/\(pathSegment(global.region))/instance/setProtection",
+                                                           document: ["instanceIds": instanceIds, "protectedFromScaleIn": off ? "false" : "true"])
+                if global.output == .json { return print(TableOutput.raw(reply.body)) }
+                print("\(off ? "No longer protected" : "Protected from scale-in"): \(instanceIds.joined(separator: ", "))")
+            }
+        }
+    }
 
     static func table(_ instances: [InstanceRecord]) {
         print(TableOutput.render(headers: ["INSTANCE", "SERVER GROUP", "STATE", "HEALTH", "ADDRESS", "PID"], rows: instances.map {

@@ -114,3 +114,28 @@ struct ScalingRuleTests {
         #expect(usage.residentBytes == 2048 * 4096)
     }
 }
+
+@Suite("Scale-in protection")
+struct ScaleInProtectionTests {
+    @Test func aShrinkingGroupEndsUnprotectedInstancesOnlyAndStaysLargerIfItMust() {
+        func instance(_ n: Int, protected: Bool) -> InstanceObservation {
+            InstanceObservation(record: InstanceRecord(instanceId: InstanceID(rawValue: "i-000000000000000\(n)"), autoScalingGroupName: "shop-v000",
+                                                       imageId: ImageID(rawValue: "img-00000001"), lifecycleState: .inService, healthStatus: .healthy,
+                                                       launchTime: Date(timeIntervalSince1970: Double(n)), port: 9000 + n, pid: nil, startTicks: nil,
+                                                       protectedFromScaleIn: protected),
+                                processAlive: true, portOpen: true, loadBalancerProblem: nil)
+        }
+        var group = ServerGroupRecord(autoScalingGroupName: "shop-v000", imageId: ImageID(rawValue: "img-00000001"), minSize: 0, desiredCapacity: 1,
+                                      maxSize: 3, healthCheckType: .ec2, healthCheckGracePeriod: 0, terminationPolicies: [.default],
+                                      suspendedProcesses: [], loadBalancerNames: [], createdTime: Date(timeIntervalSince1970: 0))
+        let all = [instance(1, protected: true), instance(2, protected: false), instance(3, protected: false)]
+        let ended = ServerGroupPlanner.plan(group, instances: all, now: Date(timeIntervalSince1970: 100)).compactMap { action -> String? in
+            if case .terminate(let id, _) = action { return id.rawValue }
+            return nil
+        }
+        #expect(ended.sorted() == ["i-0000000000000002", "i-0000000000000003"])
+        group.desiredCapacity = 0
+        let none = ServerGroupPlanner.plan(group, instances: [instance(1, protected: true)], now: Date(timeIntervalSince1970: 100))
+        #expect(none.isEmpty, "a protected instance stays even at desired capacity 0")
+    }
+}

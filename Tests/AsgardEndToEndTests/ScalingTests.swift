@@ -43,6 +43,12 @@ struct ScalingTests {
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("predefinedMetricType: 'Bananas' is not one of ASGAverageCPUUtilization, ALBRequestCountPerTarget"), "\(bad.stderr)")
 
+        // The first instance is protected from scale-in: it is the one that stays.
+        let original = try #require(try await group(server).instances.first)
+        let protected = try cli("instance", "protect", original.instanceId.rawValue)
+        #expect(protected.status == 0, "\(protected.stderr)")
+        #expect(try await group(server).instances.first?.isProtected == true)
+
         let started = ContinuousClock.now
         let (load, grown) = try await Load.during("http://127.0.0.1:\(port)/") { _ in
             var grown = try await group(server)
@@ -67,6 +73,7 @@ struct ScalingTests {
             try await activities(server).first.map { Date().timeIntervalSince($0.startTime) > 3 } ?? false
         }
         #expect(try await group(server).desiredCapacity == 1)
+        #expect(try await group(server).instances.map(\.instanceId) == [original.instanceId], "the protected instance stays")
 
         let history = try await activities(server)
         let changes = history.filter { $0.description.hasPrefix("Changing the desired capacity") }
@@ -123,6 +130,10 @@ struct ScalingTests {
         #expect(shown?["stateValue"] as? String == "ALARM" || shown?["stateValue"] as? String == "OK", "\(shown ?? [:])")
         let step = try #require(try await activities(server).first { $0.description == "Changing the desired capacity from 2 to 4" })
         #expect(step.cause.contains("an alarm busy in breach") && step.cause.contains("policy add-by-steps changed the desired capacity from 2 to 4"), "\(step.cause)")
+        let metrics = try JSONSerialization.jsonObject(with: try await HTTP.get(server.url + "/local/autoScaling/metrics/shop-prod-v000.json").body) as? [String: Any]
+        let points = metrics?["datapoints"] as? [[String: Any]] ?? []
+        #expect(metrics?["intervalSeconds"] as? Int == 1)
+        #expect(points.contains { (($0["values"] as? [String: Any])?["RequestCount"] as? Double ?? 0) > 0 }, "\(points.suffix(2))")
         let page = try await HTTP.get(server.url + "/local/alarm/show/busy", accept: "text/html")
         #expect(page.text.contains("<svg") && page.text.contains("stroke-dasharray"), "the alarm's chart with its threshold")
 

@@ -80,7 +80,8 @@ public enum ServerGroupPlanner {
                 : "\(capacity) of \(group.desiredCapacity) instances are in service; launching \(missing)"))
         } else if capacity > group.desiredCapacity, !group.isSuspended(.terminate) {
             let excess = capacity - group.desiredCapacity
-            for record in choose(excess, from: remaining.map(\.record), by: group.terminationPolicies) {
+            // Instances protected from scale-in stay; with too few others the group stays larger.
+            for record in choose(excess, from: remaining.map(\.record).filter { !$0.isProtected }, by: group.terminationPolicies) {
                 actions.append(.terminate(record.instanceId,
                                           reason: "the desired capacity is \(group.desiredCapacity) and \(capacity) instances run; shrinking"))
             }

@@ -55,10 +55,18 @@ public struct InstanceRecord: Sendable, Hashable, Codable {
     public var startTicks: UInt64?
     /// Why it is unhealthy, terminating or terminated, in words.
     public var statusReason: String?
+    /// Protected from scale-in: a group that shrinks ends other instances (AWS's
+    /// ProtectedFromScaleIn); nil is false.
+    public var protectedFromScaleIn: Bool?
+
+    /// True when the instance is protected from scale-in.
+    public var isProtected: Bool { protectedFromScaleIn == true }
 
     /// Creates a record.
     public init(instanceId: InstanceID, autoScalingGroupName: String, imageId: ImageID, lifecycleState: LifecycleState,
-                healthStatus: HealthStatus, launchTime: Date, port: Int, pid: Int32?, startTicks: UInt64?, statusReason: String? = nil) {
+                healthStatus: HealthStatus, launchTime: Date, port: Int, pid: Int32?, startTicks: UInt64?, statusReason: String? = nil,
+                protectedFromScaleIn: Bool? = nil) {
+        self.protectedFromScaleIn = protectedFromScaleIn
         self.instanceId = instanceId
         self.autoScalingGroupName = autoScalingGroupName
         self.imageId = imageId

@@ -114,6 +114,27 @@ extension Console {
             Responses.text(ScalingPages.autoRefreshScript, contentType: "text/javascript; charset=utf-8")
         }
 
+        table.get("/{region}/autoScaling/metrics/{name}", doc: EndpointDoc(
+            summary: "A server group's metrics: the datapoints in memory (every collection, 3 h) and the one-minute aggregates kept for a week",
+            tag: "Scaling", parameters: [region, .path("name", "The server group"), .query("hours", "Hours of one-minute aggregates (default 24, at most 168)")],
+            answers: [.ok("Object"), .unauthorized, .notFound]
+        )) { input in
+            _ = try localRegion(input)
+            let name = input.path("name").replacingOccurrences(of: ".json", with: "")
+            _ = try await groups.show(name)
+            let hours = min(168, max(1, Int(input.fields["hours"] ?? "") ?? 24))
+            let minutes = try await scalingStore.metricMinutes(of: name, since: now().addingTimeInterval(-Double(hours) * 3600)).map { time, json in
+                ["time": time.formatted(.iso8601), "values": (try? JSONSerialization.jsonObject(with: Data(json.utf8))) ?? [:]] as [String: Any]
+            }
+            let points = scaling.datapoints(of: name).map { point in
+                ["time": point.time.formatted(.iso8601), "seconds": point.seconds,
+                 "values": Dictionary(uniqueKeysWithValues: point.values.map { ($0.key.rawValue, $0.value) })] as [String: Any]
+            }
+            let document: [String: Any] = ["autoScalingGroupName": name, "intervalSeconds": scaling.intervalSeconds, "datapoints": points, "minutes": minutes]
+            let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
+            return Responses.jsonText(String(decoding: data, as: UTF8.self))
+        }
+
         table.page("/{region}/autoScaling/activities/{name}", doc: EndpointDoc(
             summary: "A server group's activity history, newest first: every launch, termination and change of capacity with its cause",
             tag: "Scaling", parameters: [region, .path("name", "The server group")], answers: [.ok("[Object]"), .unauthorized, .notFound]

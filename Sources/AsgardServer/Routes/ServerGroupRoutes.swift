@@ -187,6 +187,41 @@ extension Console {
             return Responses.seeOther("/\(region)/autoScaling/show/\(record.autoScalingGroupName)")
         }
 
+        table.post("/{region}/instance/setProtection", doc: EndpointDoc(
+            summary: "Protect instances of one group from scale-in (AWS's SetInstanceProtection): a group that shrinks ends others", tag: "Instance",
+            parameters: [regionParameter, .field("instanceIds", "The instances, of one group", required: true, type: "array"),
+                         .field("protectedFromScaleIn", "true (default) or false", type: "boolean")],
+            answers: [.ok("[Instance]"), .badRequest, .unauthorized, .forbidden, .notFound]
+        )) { input in
+            let region = try localRegion(input)
+            let ids = input.fields.list("instanceIds").flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+            guard !ids.isEmpty else { throw ConsoleError.invalid("instanceIds", "is required: one or more instances of one group") }
+            let flag = input.fields["protectedFromScaleIn"].flatMap { $0.isEmpty ? nil : $0 } ?? "true"
+            guard flag == "true" || flag == "false" else {
+                throw ConsoleError.invalid("protectedFromScaleIn", "must be true or false")
+            }
+            try input.require(.read)
+            var records: [InstanceRecord] = []
+            for id in ids { records.append(try await instance(id)) }
+            let groupNames = Set(records.map(\.autoScalingGroupName))
+            guard groupNames.count == 1, let groupName = groupNames.first else {
+                throw ConsoleError.invalid("instanceIds", "must all be of one group; these are of \(groupNames.sorted().joined(separator: ", "))")
+            }
+            let app = Names(parsing: groupName)?.app ?? groupName
+            input.audit.object("serverGroup", groupName, application: app)
+            try input.require(.deployApplication(AppName(rawValue: app)))
+            let protect = flag == "true"
+            let task = try await groups.cloud.setInstanceProtection(records.map(\.instanceId), protected: protect, task: TaskDraft(
+                operation: "\(protect ? "Protect" : "Unprotect") instances of \(groupName)", objectType: .serverGroup, objectId: groupName,
+                user: input.userName, region: "local", status: .succeeded,
+                log: [TaskLogLine(time: now(), message: "\(protect ? "Protected from" : "No longer protected from") scale-in: \(ids.joined(separator: ", "))")]))
+            input.audit.task(task.id.rawValue)
+            var updated: [InstanceRecord] = []
+            for id in records.map(\.instanceId) { if let record = try await groups.cloud.instance(id) { updated.append(record) } }
+            if input.wantsJSON { return try Responses.json(updated, headers: taskHeaders(task.id, location: nil)) }
+            return Responses.seeOther("/\(region)/autoScaling/show/\(groupName)")
+        }
+
         table.post("/{region}/instance/reboot", doc: EndpointDoc(
             summary: "Restart an instance's process with the same id and port", tag: "Instance",
             parameters: [regionParameter, .field("instanceId", "The instance", required: true)],

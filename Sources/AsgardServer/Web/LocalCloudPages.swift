@@ -8,9 +8,9 @@ enum LocalCloudPages {
             ["<a href=\"/\(region)/instance/show/\(i.instanceId)\">\(i.instanceId)</a>",
              "<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(i.autoScalingGroupName))\">\(HTML.escape(i.autoScalingGroupName))</a>",
              "<span class=\"state-\(i.lifecycleState.rawValue)\">\(i.lifecycleState.rawValue)</span>", i.healthStatus.rawValue,
-             "127.0.0.1:\(i.port)", i.pid.map(String.init) ?? "", HTML.date(i.launchTime), HTML.escape(i.statusReason ?? "")]
+             "127.0.0.1:\(i.port)", i.pid.map(String.init) ?? "", i.isProtected ? "yes" : "", HTML.date(i.launchTime), HTML.escape(i.statusReason ?? "")]
         }
-        return HTML.table(id: "instances", headers: ["Instance", "Server group", "State", "Health", "Address", "Pid", "Launched", "Reason"],
+        return HTML.table(id: "instances", headers: ["Instance", "Server group", "State", "Health", "Address", "Pid", "Protected", "Launched", "Reason"],
                           rows: rows, empty: "No instances.")
     }
 

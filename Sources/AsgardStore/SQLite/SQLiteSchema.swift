@@ -187,6 +187,9 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v8: instance protection from scale-in") { db in
+            try db.execute(sql: "ALTER TABLE instance ADD COLUMN protectedFromScaleIn INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

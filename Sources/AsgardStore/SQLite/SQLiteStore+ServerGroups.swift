@@ -24,7 +24,7 @@ extension SQLiteStore: ServerGroupStore {
                        lifecycleState: LifecycleState(rawValue: row["lifecycleState"]) ?? .terminated,
                        healthStatus: HealthStatus(rawValue: row["healthStatus"]) ?? .unhealthy, launchTime: date(row["launchTime"]),
                        port: row["port"], pid: row["pid"], startTicks: (row["startTicks"] as Int64?).map { UInt64($0) },
-                       statusReason: row["statusReason"])
+                       statusReason: row["statusReason"], protectedFromScaleIn: (row["protectedFromScaleIn"] as Int?).map { $0 != 0 })
     }
 
     private static func groupArguments(_ g: ServerGroupRecord) -> StatementArguments {
@@ -94,11 +94,25 @@ extension SQLiteStore: ServerGroupStore {
         }
     }
 
+    public func setInstanceProtection(_ ids: [InstanceID], protected: Bool, task: TaskDraft) async throws -> TaskRecord {
+        try await pool.write { db in
+            for id in ids {
+                try db.execute(sql: "UPDATE instance SET protectedFromScaleIn = ? WHERE id = ? AND lifecycleState != 'Terminated'",
+                               arguments: [protected ? 1 : 0, id.rawValue])
+                guard db.changesCount == 1 else { throw StoreError(.notFound, "Instance \(id) not found, or terminated") }
+            }
+            return try SQLiteStore.insertTask(task, db: db)
+        }
+    }
+
     public func saveInstance(_ i: InstanceRecord) async throws {
         try await pool.write { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO instance (id, serverGroup, imageId, lifecycleState, healthStatus, launchTime, port, pid, startTicks, statusReason)
+                INSERT INTO instance (id, serverGroup, imageId, lifecycleState, healthStatus, launchTime, port, pid, startTicks, statusReason)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET serverGroup = excluded.serverGroup, imageId = excluded.imageId, lifecycleState = excluded.lifecycleState,
+                    healthStatus = excluded.healthStatus, launchTime = excluded.launchTime, port = excluded.port, pid = excluded.pid,
+                    startTicks = excluded.startTicks, statusReason = excluded.statusReason
                 """, arguments: [i.instanceId.rawValue, i.autoScalingGroupName, i.imageId.rawValue, i.lifecycleState.rawValue,
                                  i.healthStatus.rawValue, i.launchTime.timeIntervalSince1970, i.port, i.pid,
                                  i.startTicks.map { Int64($0) }, i.statusReason])
