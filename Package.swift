@@ -26,6 +26,15 @@ let package = Package(
         .target(name: "AsgardAPI", dependencies: ["AsgardCore"]),
         .target(name: "AsgardCloud", dependencies: ["AsgardCore"]),
         .target(
+            name: "AWSCloud",
+            dependencies: [
+                "AsgardCore",
+                "AsgardCloud",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
             name: "AsgardEngine",
             dependencies: [
                 "AsgardCore",
@@ -110,6 +119,7 @@ let package = Package(
         // The canary judge's throughput, for scripts/bench.
         .executableTarget(name: "asgard-judge-bench", dependencies: ["AsgardCore"]),
         .testTarget(name: "AsgardCoreTests", dependencies: ["AsgardCore"]),
+        .testTarget(name: "AWSCloudTests", dependencies: ["AWSCloud"]),
         .testTarget(name: "LocalCloudTests", dependencies: ["LocalCloud"]),
         .testTarget(
             name: "LoadBalancerProxyTests",

@@ -1,0 +1,74 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// A client of one AWS Query service (EC2, Auto Scaling, ELB, CloudWatch, IAM) in one region:
+/// form-encoded POSTs signed with SigV4, XML answers, typed errors, retries with exponential
+/// backoff and full jitter on throttling and 5xx.
+public struct AWSQueryClient: Sendable {
+    public var endpoint: URL
+    public var version: String
+    public var signer: SigV4Signer
+    /// Tries per call, the first included.
+    public var attempts: Int
+    /// The first pause; each next one is up to twice as long (full jitter).
+    public var baseDelay: Duration
+    let http: HTTPClient
+
+    /// Creates a client of `service` (its signing name) at `endpoint`.
+    public init(endpoint: URL, service: String, version: String, region: String, credentials: AWSCredentials, attempts: Int = 4,
+                baseDelay: Duration = .milliseconds(100), http: HTTPClient = .shared) {
+        self.endpoint = endpoint
+        self.version = version
+        signer = SigV4Signer(credentials: credentials, region: region, service: service)
+        self.attempts = attempts
+        self.baseDelay = baseDelay
+        self.http = http
+    }
+
+    /// Calls `action` with `parameters` and answers its XML.
+    ///
+    /// - Throws: `AWSError` with AWS's code and message once the tries are spent or for an error
+    ///   not worth retrying.
+    public func call(_ action: String, _ parameters: [(String, String)] = []) async throws -> XMLNode {
+        var pause = baseDelay
+        var attempt = 1
+        while true {
+            do {
+                return try await send(action, parameters)
+            } catch let error as AWSError where error.isRetryable && attempt < attempts {
+                // Full jitter: a random pause up to the current cap, which doubles each time.
+                let cap = Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18
+                try await Task.sleep(for: .seconds(Double.random(in: 0...cap)))
+                pause *= 2
+                attempt += 1
+            }
+        }
+    }
+
+    func send(_ action: String, _ parameters: [(String, String)]) async throws -> XMLNode {
+        let body = Data(QueryEncoding.body([("Action", action), ("Version", version)] + parameters).utf8)
+        var host = endpoint.host ?? "localhost"
+        if let port = endpoint.port { host += ":\(port)" }
+        let contentType = "application/x-www-form-urlencoded; charset=utf-8"
+        let signed = signer.sign(method: "POST", url: endpoint, headers: [("Host", host), ("Content-Type", contentType)], body: body, date: Date())
+        var request = HTTPClientRequest(url: endpoint.absoluteString)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: contentType)
+        for (name, value) in signed { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: .seconds(30))
+        } catch {
+            throw AWSError(status: 503, code: "ServiceUnavailable", message: "cannot reach \(endpoint.absoluteString): \(error)")
+        }
+        let collected = try await response.body.collect(upTo: 64 * 1024 * 1024)
+        let data = Data(collected.readableBytesView)
+        guard (200..<300).contains(response.status.code) else { throw AWSError.parse(status: Int(response.status.code), body: data) }
+        guard let root = XMLNode.parse(data) else {
+            throw AWSError(status: Int(response.status.code), code: "InvalidResponse", message: "\(action) answered something that is not XML")
+        }
+        return root
+    }
+}

@@ -1,0 +1,163 @@
+import AWSCloud
+import Foundation
+import Testing
+
+/// A real moto server on a free loopback port, for the tests of the AWS client; ended with
+/// SIGKILL (a child of the test runner may inherit a blocked SIGTERM).
+final class MotoServer: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    var url: URL { URL(string: "http://127.0.0.1:\(port)/")! }
+
+    init(environment: [String: String] = [:]) async throws {
+        let socket = try FreePort()
+        port = socket.port
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(port)]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while !FreePort.isOpen(port) {
+            guard Date() < deadline, process.isRunning else { throw MotoUnavailable(message: "moto_server did not start on port \(port); is moto[server] installed?") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+struct MotoUnavailable: Error {
+    let message: String
+}
+
+/// A free loopback port, and whether something listens on one.
+struct FreePort {
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func isOpen(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+    }
+}
+
+@Suite("The AWS client against moto", .serialized)
+struct MotoTests {
+    func client(_ moto: MotoServer, _ service: String, _ version: String, _ credentials: AWSCredentials, region: String = "us-east-1") -> AWSQueryClient {
+        AWSQueryClient(endpoint: moto.url, service: service, version: version, region: region, credentials: credentials, attempts: 1)
+    }
+
+    @Test func signedCallsPassMotosSignatureCheckAndAWrongSecretIsAClearAuthenticationError() async throws {
+        // moto checks signatures after its first 3 requests: those create our user and its key.
+        let moto = try await MotoServer(environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "3"])
+        defer { moto.stop() }
+        let bootstrap = client(moto, "iam", "2010-05-08", AWSCredentials(accessKeyId: "test", secretAccessKey: "test"))
+        _ = try await bootstrap.call("CreateUser", [("UserName", "swift-client")])
+        _ = try await bootstrap.call("PutUserPolicy", [("UserName", "swift-client"), ("PolicyName", "all"),
+            ("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)])
+        let created = try await bootstrap.call("CreateAccessKey", [("UserName", "swift-client")])
+        let key = try #require(created.find("AccessKey"))
+        let credentials = AWSCredentials(accessKeyId: try #require(key.string("AccessKeyId")), secretAccessKey: try #require(key.string("SecretAccessKey")))
+
+        let regions = try await client(moto, "ec2", "2016-11-15", credentials).call("DescribeRegions")
+        #expect(regions.list("regionInfo").compactMap { $0.string("regionName") }.contains("eu-west-1"))
+        let groups = try await client(moto, "autoscaling", "2011-01-01", credentials).call("DescribeAutoScalingGroups", [("MaxRecords", "10")])
+        #expect(groups.find("AutoScalingGroups") != nil)
+        // A value with spaces and reserved characters signs and passes too.
+        _ = try await client(moto, "autoscaling", "2011-01-01", credentials).call("DescribeAutoScalingGroups", [("AutoScalingGroupNames.member.1", "a b/c:d=é")])
+
+        let wrong = AWSCredentials(accessKeyId: credentials.accessKeyId, secretAccessKey: "not-the-secret")
+        await #expect {
+            _ = try await client(moto, "autoscaling", "2011-01-01", wrong).call("DescribeAutoScalingGroups")
+        } throws: { error in
+            guard let error = error as? AWSError else { return false }
+            return error.status == 403 && error.code == "SignatureDoesNotMatch" && "\(error)".contains("check the account's access key and secret")
+        }
+        await #expect {
+            _ = try await client(moto, "ec2", "2016-11-15", wrong).call("DescribeRegions")
+        } throws: { error in (error as? AWSError).map { $0.status == 401 && $0.code == "AuthFailure" } ?? false }
+    }
+
+    @Test func motoErrorsComeBackTypedWithTheirCodeAndMessage() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let autoscaling = client(moto, "autoscaling", "2011-01-01", AWSCredentials(accessKeyId: "test", secretAccessKey: "test"))
+        await #expect {
+            _ = try await autoscaling.call("DeleteAutoScalingGroup", [("AutoScalingGroupName", "no-such-group")])
+        } throws: { error in
+            guard let error = error as? AWSError else { return false }
+            return error.status == 400 && error.code == "ValidationError" && error.message.contains("no-such-group") && !error.isRetryable
+        }
+        // moto answers what it does not implement with an HTML page: still a typed error.
+        await #expect {
+            _ = try await autoscaling.call("SetDesiredCapacity", [("AutoScalingGroupName", "no-such-group"), ("DesiredCapacity", "2")])
+        } throws: { error in (error as? AWSError).map { $0.status == 500 && $0.code == "InternalFailure" } ?? false }
+    }
+}
+
+@Suite("Retries")
+struct RetryTests {
+    /// A server that answers Throttling to its first `failures` requests, then a small XML answer;
+    /// it writes how many requests it got to `counter`.
+    static let flaky = #"""
+import http.server, sys
+failures, counter, seen = int(sys.argv[2]), sys.argv[3], [0]
+class Flaky(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        seen[0] += 1
+        open(counter, "w").write(str(seen[0]))
+        if seen[0] <= failures:
+            body, status = b"<ErrorResponse><Error><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>", 400
+        else:
+            body, status = b"<DescribeResponse><Result><Done>yes</Done></Result></DescribeResponse>", 200
+        self.send_response(status); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *args): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Flaky).serve_forever()
+"""#
+
+    @Test func throttlingIsRetriedWithBackoffAndGivenUpAfterTheLastTry() async throws {
+        for (failures, attempts, succeeds) in [(2, 4, true), (3, 3, false)] {
+            let port = try FreePort().port
+            let counter = NSTemporaryDirectory() + "flaky-\(port)"
+            let server = Process()
+            server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            server.arguments = ["python3", "-c", Self.flaky, String(port), String(failures), counter]
+            try server.run()
+            defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit(); try? FileManager.default.removeItem(atPath: counter) }
+            let deadline = Date().addingTimeInterval(10)
+            while !FreePort.isOpen(port), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            let client = AWSQueryClient(endpoint: URL(string: "http://127.0.0.1:\(port)/")!, service: "autoscaling", version: "2011-01-01", region: "us-east-1",
+                                        credentials: AWSCredentials(accessKeyId: "test", secretAccessKey: "test"), attempts: attempts, baseDelay: .milliseconds(10))
+            if succeeds {
+                let answer = try await client.call("Describe")
+                #expect(answer.find("Done")?.string() == "yes")
+            } else {
+                await #expect { _ = try await client.call("Describe") } throws: { ($0 as? AWSError)?.code == "Throttling" }
+            }
+            #expect((try? String(contentsOfFile: counter, encoding: .utf8)) == String(succeeds ? failures + 1 : attempts))
+        }
+    }
+}
