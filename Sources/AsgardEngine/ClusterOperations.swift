@@ -102,24 +102,33 @@ public struct ClusterOperations: Sendable {
     }
 
     /// Deletes a group: its instances leave their load balancers (draining) and end first.
-    public func delete(_ name: String, user: String) async throws -> TaskRecord {
+    public func delete(_ name: String, user: String, timeout: Duration = .seconds(60)) async throws -> TaskRecord {
         guard var group = try await cloud.serverGroup(named: name) else {
             throw CloudError(.notFound, "Server group '\(name)' not found; see /local/autoScaling/list")
         }
         let instances = try await cloud.instances(of: name, includeTerminated: false)
-        if !instances.isEmpty {
+        if !instances.isEmpty || group.desiredCapacity > 0 {
             group.minSize = 0
             group.desiredCapacity = 0
             _ = try await cloud.updateServerGroup(group, task: TaskDraft(
                 operation: "Delete server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local",
                 status: .running, log: [TaskLogLine(time: now(), message: "Terminating \(instances.count) instances before deleting \(name)")]))
-            for instance in instances {
-                try await cloud.terminateInstance(instance, reason: "its server group \(name) is being deleted")
-            }
         }
         let task = TaskDraft(operation: "Delete server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local",
                              status: .succeeded, log: [TaskLogLine(time: now(), message: "Deleted server group \(name)")])
-        return try await cloud.deleteServerGroup(named: name, task: task)
+        // A reconcile pass that read the group before its capacity went to 0 may still launch (or
+        // replace) an instance: end whatever is left until the group is empty, then delete it.
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            for instance in try await cloud.instances(of: name, includeTerminated: false) where instance.lifecycleState != .terminating {
+                try await cloud.terminateInstance(instance, reason: "its server group \(name) is being deleted")
+            }
+            do {
+                return try await cloud.deleteServerGroup(named: name, task: task)
+            } catch let error as CloudError where error.code == .conflict && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
     }
 
     /// How many instances of `group` are InService and healthy, in its load balancers too while

@@ -97,7 +97,8 @@ struct ScalingTests {
         defer { server.stop() }
         let cli = CLI(server)
         let formatter = ISO8601DateFormatter()
-        let at = Date().addingTimeInterval(3)
+        // Whole seconds: the start time goes over the wire as ISO 8601 without fractions.
+        let at = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 3).rounded(.up))
         let saved = try cli("schedule", "save", "soon", "--group", "shop-prod-v000", "--start-time", formatter.string(from: at), "--desired", "2")
         #expect(saved.status == 0, "\(saved.stderr)")
         let badCron = try cli("schedule", "save", "broken", "--group", "shop-prod-v000", "--recurrence", "61 * * * *", "--desired", "2")
@@ -123,13 +124,14 @@ struct ScalingTests {
                             "--comparison", "GreaterThanThreshold", "--period", "1", "--evaluation-periods", "2", "--action", "add-by-steps")
         #expect(alarm.status == 0, "\(alarm.stderr)")
         let (load, _) = try await Load.during("http://127.0.0.1:\(port)/") { _ in
-            try await waitUntil("the alarm to call the policy", seconds: 30) { try await group(server).desiredCapacity == 4 }
+            // +1 for a breach under 50 requests a second, +2 above: how busy the machine is decides.
+            try await waitUntil("the alarm to call the policy", seconds: 30) { try await group(server).desiredCapacity > 2 }
         }
         #expect(load.failures.isEmpty)
         let shown = try JSONSerialization.jsonObject(with: try await HTTP.get(server.url + "/local/alarm/show/busy.json").body) as? [String: Any]
         #expect(shown?["stateValue"] as? String == "ALARM" || shown?["stateValue"] as? String == "OK", "\(shown ?? [:])")
-        let step = try #require(try await activities(server).first { $0.description == "Changing the desired capacity from 2 to 4" })
-        #expect(step.cause.contains("an alarm busy in breach") && step.cause.contains("policy add-by-steps changed the desired capacity from 2 to 4"), "\(step.cause)")
+        let step = try #require(try await activities(server).first { $0.description.hasPrefix("Changing the desired capacity from 2 to ") })
+        #expect(step.cause.contains("an alarm busy in breach") && step.cause.contains("policy add-by-steps changed the desired capacity from 2 to "), "\(step.cause)")
         let metrics = try JSONSerialization.jsonObject(with: try await HTTP.get(server.url + "/local/autoScaling/metrics/shop-prod-v000.json").body) as? [String: Any]
         let points = metrics?["datapoints"] as? [[String: Any]] ?? []
         #expect(metrics?["intervalSeconds"] as? Int == 1)
