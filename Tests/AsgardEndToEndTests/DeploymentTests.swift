@@ -69,7 +69,7 @@ struct DeploymentTests {
             let atEnd = load.ok
             // How many fall inside depends on how busy the machine is; some always do.
             #expect(atEnd - before > 0, "requests during the deployment: \(atEnd - before)")
-            try await waitUntil("traffic after the deployment and 2,000 requests in all") { load.ok > atEnd + 50 && load.ok >= 2_000 }
+            try await waitUntil("traffic after the deployment and 2,000 requests in all", seconds: 120) { load.ok > atEnd + 50 && load.ok >= 2_000 }
             return done
         }
         #expect(redBlackLoad.failures.isEmpty, "\(redBlackLoad.failures.prefix(3))")
@@ -87,7 +87,7 @@ struct DeploymentTests {
             #expect(rolledBack.status == 0, "\(rolledBack.stderr)")
             #expect(rolledBack.stdout.contains("Rolled back shop-prod"))
             let atEnd = load.ok
-            try await waitUntil("traffic after the rollback and 2,000 requests in all") { load.ok > atEnd + 50 && load.ok >= 2_000 }
+            try await waitUntil("traffic after the rollback and 2,000 requests in all", seconds: 120) { load.ok > atEnd + 50 && load.ok >= 2_000 }
         }
         #expect(rollbackLoad.failures.isEmpty, "\(rollbackLoad.failures.prefix(3))")
         #expect(rollbackLoad.ok >= 2_000)
@@ -106,7 +106,7 @@ struct DeploymentTests {
             let atEnd = load.ok
             // How many fall inside depends on how busy the machine is; some always do.
             #expect(atEnd - before > 0, "requests during the deployment: \(atEnd - before)")
-            try await waitUntil("traffic after the deployment and 2,000 requests in all") { load.ok > atEnd + 50 && load.ok >= 2_000 }
+            try await waitUntil("traffic after the deployment and 2,000 requests in all", seconds: 120) { load.ok > atEnd + 50 && load.ok >= 2_000 }
             return done
         }
         #expect(highlanderLoad.failures.isEmpty, "\(highlanderLoad.failures.prefix(3))")
@@ -263,7 +263,7 @@ struct DeploymentTests {
                 ("name", "shop-prod-v000"), ("imageId", v2), ("concurrentRelaunches", "2")])
             let done = try await finish(server, started)
             let atEnd = load.ok
-            try await waitUntil("traffic after the push and 2,000 requests in all") { load.ok > atEnd + 50 && load.ok >= 2_000 }
+            try await waitUntil("traffic after the push and 2,000 requests in all", seconds: 120) { load.ok > atEnd + 50 && load.ok >= 2_000 }
             return done
         }
         #expect(load.failures.isEmpty, "\(load.failures.prefix(3))")
