@@ -13,11 +13,14 @@ public struct AWSQueryClient: Sendable {
     public var attempts: Int
     /// The first pause; each next one is up to twice as long (full jitter).
     public var baseDelay: Duration
+    /// Shared by the clients of one account: AWS throttles per account.
+    public var limiter: RequestRateLimiter?
     let http: HTTPClient
 
     /// Creates a client of `service` (its signing name) at `endpoint`.
     public init(endpoint: URL, service: String, version: String, region: String, credentials: AWSCredentials, attempts: Int = 4,
-                baseDelay: Duration = .milliseconds(100), http: HTTPClient = .shared) {
+                baseDelay: Duration = .milliseconds(100), limiter: RequestRateLimiter? = nil, http: HTTPClient = .shared) {
+        self.limiter = limiter
         self.endpoint = endpoint
         self.version = version
         signer = SigV4Signer(credentials: credentials, region: region, service: service)
@@ -46,7 +49,31 @@ public struct AWSQueryClient: Sendable {
         }
     }
 
+    /// Calls a paginated `action` until its last page, passing each page's `responseToken`
+    /// (`NextToken`, EC2's `nextToken`, ELB's `NextMarker`) back as `requestToken` (`NextToken`,
+    /// `Marker`); answers every page, in order.
+    ///
+    /// - Throws: `AWSError`, also when a token comes back twice (a loop).
+    public func pages(_ action: String, _ parameters: [(String, String)] = [], requestToken: String = "NextToken",
+                      responseToken: String = "NextToken", limit: Int = 10_000) async throws -> [XMLNode] {
+        var pages: [XMLNode] = []
+        var token: String?
+        var seen = Set<String>()
+        repeat {
+            let page = try await call(action, parameters + (token.map { [(requestToken, $0)] } ?? []))
+            pages.append(page)
+            token = page.find(responseToken)?.string().flatMap { $0.isEmpty ? nil : $0 }
+            if let token {
+                guard seen.insert(token).inserted, pages.count < limit else {
+                    throw AWSError(status: 500, code: "PaginationLoop", message: "\(action) gave the token \(token) twice; stopped after \(pages.count) pages")
+                }
+            }
+        } while token != nil
+        return pages
+    }
+
     func send(_ action: String, _ parameters: [(String, String)]) async throws -> XMLNode {
+        if let limiter { await limiter.acquire() }
         let body = Data(QueryEncoding.body([("Action", action), ("Version", version)] + parameters).utf8)
         var host = endpoint.host ?? "localhost"
         if let port = endpoint.port { host += ":\(port)" }

@@ -100,6 +100,22 @@ struct MotoTests {
         } throws: { error in (error as? AWSError).map { $0.status == 401 && $0.code == "AuthFailure" } ?? false }
     }
 
+    @Test func everyPageOfOneHundredAndTwentyOneGroupsComesBack() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let autoscaling = client(moto, "autoscaling", "2011-01-01", AWSCredentials(accessKeyId: "test", secretAccessKey: "test"))
+        _ = try await autoscaling.call("CreateLaunchConfiguration", [("LaunchConfigurationName", "shop-lc"), ("ImageId", "ami-12c6146b"), ("InstanceType", "t3.micro")])
+        for index in 0..<121 {
+            _ = try await autoscaling.call("CreateAutoScalingGroup", [
+                ("AutoScalingGroupName", String(format: "shop-v%03d", index)), ("LaunchConfigurationName", "shop-lc"), ("MinSize", "0"),
+                ("MaxSize", "1"), ("DesiredCapacity", "0"), ("AvailabilityZones.member.1", "us-east-1a")])
+        }
+        let pages = try await autoscaling.pages("DescribeAutoScalingGroups", [("MaxRecords", "25")])
+        let names = pages.flatMap { $0.find("DescribeAutoScalingGroupsResult")?.list("AutoScalingGroups") ?? [] }.compactMap { $0.string("AutoScalingGroupName") }
+        #expect(pages.count == 5)
+        #expect(names.count == 121 && Set(names).count == 121)
+    }
+
     @Test func motoErrorsComeBackTypedWithTheirCodeAndMessage() async throws {
         let moto = try await MotoServer()
         defer { moto.stop() }

@@ -112,3 +112,16 @@ struct SigV4Tests {
         #expect(html.code == "InternalFailure" && html.isRetryable)
     }
 }
+
+@Suite("Rate limit")
+struct RateLimitTests {
+    @Test func aTokenBucketLetsABurstThroughThenSpacesRequestsAtItsRate() {
+        var bucket = TokenBucket(rate: 10, burst: 3, now: 0)
+        #expect((0..<3).map { _ in bucket.reserve(now: 0) } == [0, 0, 0])
+        let waits = (0..<3).map { _ in bucket.reserve(now: 0) }
+        #expect(zip(waits, [0.1, 0.2, 0.3]).allSatisfy { abs($0 - $1) < 1e-9 }, "\(waits)")
+        // A quiet second refills it, never beyond the burst.
+        #expect((0..<3).map { _ in bucket.reserve(now: 2) } == [0, 0, 0])
+        #expect(bucket.reserve(now: 2) > 0)
+    }
+}
