@@ -56,8 +56,10 @@ extension DeploymentEngine {
             let (_, task) = try await operations.disable(new, force: true, user: run.task.user)
             try await log(run.id, "Disabled \(new.autoScalingGroupName) (task \(task.id)); it stays for inspection")
             done.append("disabled \(new.autoScalingGroupName), kept for inspection")
-        } else if let new {
+        } else if let new, !canary.contains(where: { $0.hasPrefix("disabled \(new.autoScalingGroupName)") }) {
             done.append("\(new.autoScalingGroupName) was not taking traffic and is kept for inspection")
+        } else if new != nil {
+            // The canary's rollback disabled it already.
         } else {
             done.append("the new group was never created")
         }

@@ -61,7 +61,10 @@ extension DeploymentEngine {
             guard let name = state.newGroup, let group = try await cloud.serverGroup(named: name) else {
                 throw CloudError(.notFound, "the server group \(state.newGroup ?? "?") is gone")
             }
-            guard group.imageId != request.imageId else { return }
+            guard group.imageId != request.imageId else {
+                try await log(run.id, "\(name) launches from \(request.imageId) already")
+                return
+            }
             state.previousImage = group.imageId
             try await save(state, of: run.id)
             try await setImage(of: group, to: request.imageId, run)
@@ -269,7 +272,10 @@ extension DeploymentEngine {
             let batch = DeploymentState.nextToRelaunch(try await cloud.instances(of: name, includeTerminated: false), image: image,
                                                        taken: taken, count: min(options.concurrentRelaunches, limit - taken.count),
                                                        newestFirst: options.newestFirst)
-            guard !batch.isEmpty else { break }
+            guard !batch.isEmpty else {
+                if taken.isEmpty { try await log(run.id, "Every instance of \(name) runs \(image) already; nothing to replace") }
+                break
+            }
             taken.formUnion(batch.map(\.instanceId))
             try await record(taken)
             let slot = ContinuousClock.now

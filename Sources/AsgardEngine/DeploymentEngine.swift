@@ -196,7 +196,7 @@ public final class DeploymentEngine: Service, Sendable {
                 _ = try await deploymentTask(id)
                 throw CloudError(.conflict, "Task \(id) is not waiting for a judgment; proceed only answers a judgment step")
             }
-            return try await self.signal(.proceed, to: id, user: user, note: "\(user) decided to proceed")
+            return try await self.signal(.proceed, to: id, user: user, note: "Proceed requested by \(user)")
         case .rollback:
             if try await deploymentTask(id).input.flatMap(GroupResizeOrder.decode) != nil {
                 throw CloudError(.conflict, "Task \(id) is a resize, which has nothing to roll back to; cancel it instead")

@@ -26,6 +26,8 @@ public final class ScalingService: Service, Sendable {
         var usage: [InstanceID: (cpu: Double, time: Date)] = [:]
         /// When each policy last changed its group's capacity.
         var lastScaling: [String: Date] = [:]
+        /// Policies that wanted more than their group's maximum, told once in the history.
+        var capped: Set<String> = []
         var lastScheduleCheck: Date?
         var lastMinute: Date?
     }
@@ -258,6 +260,18 @@ public final class ScalingService: Service, Sendable {
             desired = min(group.desiredCapacity,
                           ScalingMath.tracked(current: max(1, group.desiredCapacity), metric: value, target: target, min: group.minSize, max: group.maxSize))
             why = "\(metric.rawValue) \(CanaryJudge.format(value)) below 90 % of the target \(CanaryJudge.format(target)) for 15 datapoints"
+        }
+        if !why.isEmpty, desired == group.maxSize, why.contains("above"),
+           ScalingMath.tracked(current: max(1, group.desiredCapacity), metric: recent.suffix(3).reduce(0, +) / 3, target: target, min: 0, max: Int.max) > group.maxSize {
+            // Say once why it does not grow further: a group at its maximum looks stuck otherwise.
+            if state.withLock({ $0.capped.insert(key).inserted }) {
+                try await store.recordActivity(ScalingActivity(autoScalingGroupName: group.autoScalingGroupName,
+                    description: "Not growing beyond the maximum of \(group.maxSize)",
+                    cause: "At \(time.formatted(.iso8601)) a target tracking policy \(policy.policyName) saw \(why) and would grow \(group.autoScalingGroupName) beyond its maxSize \(group.maxSize); raise maxSize to let it grow",
+                    startTime: time, endTime: time))
+            }
+        } else if desired < group.maxSize {
+            state.withLock { _ = $0.capped.remove(key) }
         }
         guard desired != group.desiredCapacity else { return }
         try await setCapacity(group, desired: desired,

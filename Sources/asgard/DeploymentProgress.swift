@@ -20,7 +20,8 @@ enum DeploymentProgress {
                 FileHandle.standardOutput.write(Data(frame.utf8))
                 drawn = lines.count
             } else {
-                for line in log.dropFirst(printed) { print("\(TableOutput.date(line.time))  \(line.message)") }
+                // Written at once, not when a pipe's buffer fills: a script or a CI log sees each line as it comes.
+                for line in log.dropFirst(printed) { FileHandle.standardOutput.write(Data("\(TableOutput.date(line.time))  \(line.message)\n".utf8)) }
                 printed = log.count
             }
             if deployment.status.isFinished { return deployment }

@@ -18,7 +18,7 @@ struct TaskCommand: AsyncParsableCommand {
             let reply = try await client.get("/task/show/\(pathSegment(id)).json")
             let task = try APIJSON.decoder().decode(TaskJSON.self, from: reply.body)
             let log = task.log ?? []
-            for line in log.dropFirst(printed) { Swift.print("\(TableOutput.date(line.time))  \(line.message)") }
+            for line in log.dropFirst(printed) { FileHandle.standardOutput.write(Data("\(TableOutput.date(line.time))  \(line.message)\n".utf8)) }
             printed = log.count
             if task.status.isFinished { return task }
             try await Task.sleep(for: .milliseconds(200))

@@ -69,7 +69,7 @@ public enum CanaryJudge {
             reason = "critical metric failed: " + failed.map(\.reason).joined(separator: "; ")
         } else if !missing.isEmpty || totalWeight == 0 {
             outcome = .inconclusive
-            reason = "inconclusive: " + (missing.isEmpty ? "no metric had data" : missing.map(\.reason).joined(separator: "; "))
+            reason = missing.isEmpty ? "no metric had data" : missing.map(\.reason).joined(separator: "; ")
         } else if score >= config.pass {
             outcome = .pass
             reason = "score \(format(score)) ≥ pass \(format(config.pass))"

@@ -14,7 +14,7 @@ extension LocalCloudPages {
         let name = HTML.escape(cluster.cluster)
         let newest = cluster.autoScalingGroups.last
         let options = cluster.autoScalingGroups.reversed().map {
-            "<option value=\"\(HTML.escape($0.autoScalingGroupName))\">\(HTML.escape($0.autoScalingGroupName)) (\($0.trafficState), \($0.desiredCapacity) instances)</option>"
+            "<option value=\"\(HTML.escape($0.autoScalingGroupName))\">\(HTML.escape($0.autoScalingGroupName)) (\($0.trafficState), \($0.desiredCapacity) instance\($0.desiredCapacity == 1 ? "" : "s"))</option>"
         }.joined()
         func groupSelect(_ id: String) -> String {
             "<label for=\"\(id)\">Server group</label><select id=\"\(id)\" name=\"name\">\(options)</select>"
@@ -23,8 +23,10 @@ extension LocalCloudPages {
         <h2>Deploy</h2>
         <form class="edit" method="post" action="/\(region)/deployment/start" id="deploy-form">\(csrf)<input type="hidden" name="cluster" value="\(name)">
         <label for="deploy-image">Image</label><input id="deploy-image" name="imageId" value="\(newest.map { HTML.escape($0.imageId.rawValue) } ?? "")">
-        <label for="deploy-strategy">Strategy</label><select id="deploy-strategy" name="strategy"><option value="redBlack">red/black: keep the previous group disabled</option><option value="highlander">highlander: delete the previous groups</option><option value="rolling">rolling push: replace the instances in place</option><option value="custom">custom: the steps below, with judgments</option></select>
+        <label for="deploy-strategy">Strategy</label><select id="deploy-strategy" name="strategy"><option value="redBlack">red/black: keep the previous group disabled</option><option value="highlander">highlander: delete the previous groups</option><option value="rolling">rolling push: replace the instances in place</option><option value="custom">custom: the steps below, with judgments</option><option value="canary">canary: the weights below, each judged against the current version</option></select>
         <label for="deploy-desired">Instances</label><input id="deploy-desired" name="desired" value="\(newest?.desiredCapacity ?? 1)">
+        <label for="deploy-canary-weights">Canary weights (canary only)</label><input id="deploy-canary-weights" name="canaryWeights" value="10,50,100">
+        <label for="deploy-analysis">Seconds of analysis per weight (canary only)</label><input id="deploy-analysis" name="analysisSeconds" value="60">
         <label for="deploy-steps">Steps (custom only)</label><textarea id="deploy-steps" name="steps" rows="3">\(HTML.escape(exampleSteps))</textarea>
         <span class="hint">The new group comes up behind the newest group's load balancers and takes the traffic once healthy; a failure rolls back. The steps are used only by a custom deployment.</span>
         <div class="actions"><button type="submit" id="deploy">Deploy</button></div></form>
