@@ -177,3 +177,54 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Flaky).serve_forever()
         }
     }
 }
+
+@Suite("Auto Scaling through our client, checked with boto3")
+struct AutoScalingTests {
+    /// What boto3 sees of a group in the same moto, as JSON.
+    func boto3(_ moto: MotoServer, _ group: String) throws -> [String: Any] {
+        let script = """
+            import boto3, json, sys
+            client = boto3.client("autoscaling", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+            groups = client.describe_auto_scaling_groups(AutoScalingGroupNames=[sys.argv[2]])["AutoScalingGroups"]
+            print(json.dumps([{"desired": g["DesiredCapacity"], "max": g["MaxSize"], "instances": len(g["Instances"]),
+                               "suspended": sorted(p["ProcessName"] for p in g["SuspendedProcesses"]), "tags": {t["Key"]: t["Value"] for t in g["Tags"]}} for g in groups]))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, moto.url.absoluteString, group]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return ((try JSONSerialization.jsonObject(with: data) as? [[String: Any]])?.first) ?? [:]
+    }
+
+    @Test func aGroupCreatedChangedAndDeletedThroughOurClientIsWhatBoto3Sees() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let autoscaling = AWSAutoScaling(client: AWSQueryClient(endpoint: moto.url, service: "autoscaling", version: "2011-01-01", region: "us-east-1",
+                                                                credentials: AWSCredentials(accessKeyId: "test", secretAccessKey: "test")))
+        try await autoscaling.createLaunchConfiguration("shop-prod-v000-lc", imageId: "ami-12c6146b", instanceType: "t3.micro")
+        try await autoscaling.createGroup("shop-prod-v000", launchConfiguration: "shop-prod-v000-lc", minSize: 1, maxSize: 4, desiredCapacity: 2,
+                                          zones: ["us-east-1a"], healthCheckType: "EC2", tags: ["owner": "shop team"])
+        let created = try #require(try await autoscaling.groups(named: ["shop-prod-v000"]).first)
+        #expect(created.desiredCapacity == 2 && created.maxSize == 4 && created.instances.count == 2)
+        #expect(created.instances.allSatisfy { $0.lifecycleState == "InService" })
+        #expect(created.tags["owner"] == "shop team")
+        var seen = try boto3(moto, "shop-prod-v000")
+        #expect(seen["desired"] as? Int == 2 && seen["instances"] as? Int == 2)
+        #expect((seen["tags"] as? [String: String])?["owner"] == "shop team")
+
+        try await autoscaling.updateGroup("shop-prod-v000", desiredCapacity: 3)
+        try await autoscaling.setProcesses("shop-prod-v000", ["Launch", "Terminate", "AddToLoadBalancer"], suspended: true)
+        seen = try boto3(moto, "shop-prod-v000")
+        #expect(seen["desired"] as? Int == 3)
+        #expect(seen["suspended"] as? [String] == ["AddToLoadBalancer", "Launch", "Terminate"])
+        #expect(try await autoscaling.groups(named: ["shop-prod-v000"]).first?.suspendedProcesses.sorted() == ["AddToLoadBalancer", "Launch", "Terminate"])
+
+        try await autoscaling.deleteGroup("shop-prod-v000", force: true)
+        #expect(try await autoscaling.groups(named: ["shop-prod-v000"]).isEmpty)
+        #expect(try boto3(moto, "shop-prod-v000").isEmpty)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+
+/// An Auto Scaling group as AWS describes it.
+public struct AWSAutoScalingGroup: Sendable, Hashable {
+    public struct Instance: Sendable, Hashable {
+        public var instanceId: String
+        public var lifecycleState: String
+        public var healthStatus: String
+        public var protectedFromScaleIn: Bool
+    }
+
+    public var name: String
+    public var launchConfigurationName: String?
+    public var minSize: Int
+    public var maxSize: Int
+    public var desiredCapacity: Int
+    public var instances: [Instance]
+    public var loadBalancerNames: [String]
+    public var targetGroupARNs: [String]
+    public var suspendedProcesses: [String]
+    public var tags: [String: String]
+    public var healthCheckType: String?
+
+    init(_ node: XMLNode) {
+        name = node.string("AutoScalingGroupName") ?? ""
+        launchConfigurationName = node.string("LaunchConfigurationName")
+        minSize = Int(node.string("MinSize") ?? "") ?? 0
+        maxSize = Int(node.string("MaxSize") ?? "") ?? 0
+        desiredCapacity = Int(node.string("DesiredCapacity") ?? "") ?? 0
+        instances = node.list("Instances").map {
+            Instance(instanceId: $0.string("InstanceId") ?? "", lifecycleState: $0.string("LifecycleState") ?? "",
+                     healthStatus: $0.string("HealthStatus") ?? "", protectedFromScaleIn: $0.string("ProtectedFromScaleIn") == "true")
+        }
+        loadBalancerNames = node.list("LoadBalancerNames").map { $0.string() ?? "" }
+        targetGroupARNs = node.list("TargetGroupARNs").map { $0.string() ?? "" }
+        suspendedProcesses = node.list("SuspendedProcesses").compactMap { $0.string("ProcessName") }
+        tags = Dictionary(node.list("Tags").compactMap { tag in tag.string("Key").map { ($0, tag.string("Value") ?? "") } }, uniquingKeysWith: { a, _ in a })
+        healthCheckType = node.string("HealthCheckType")
+    }
+}
+
+/// The Auto Scaling API (2011-01-01) calls the provider needs, in AWS's names.
+public struct AWSAutoScaling: Sendable {
+    public let client: AWSQueryClient
+
+    /// Wraps a client of the `autoscaling` service.
+    public init(client: AWSQueryClient) {
+        self.client = client
+    }
+
+    /// Every group (or those named), all pages.
+    public func groups(named names: [String] = []) async throws -> [AWSAutoScalingGroup] {
+        let pages = try await client.pages("DescribeAutoScalingGroups", Self.members("AutoScalingGroupNames", names) + [("MaxRecords", "100")])
+        return pages.flatMap { $0.find("DescribeAutoScalingGroupsResult")?.list("AutoScalingGroups") ?? [] }.map(AWSAutoScalingGroup.init)
+    }
+
+    /// Creates a launch configuration.
+    public func createLaunchConfiguration(_ name: String, imageId: String, instanceType: String, securityGroups: [String] = []) async throws {
+        _ = try await client.call("CreateLaunchConfiguration", [("LaunchConfigurationName", name), ("ImageId", imageId), ("InstanceType", instanceType)]
+            + Self.members("SecurityGroups", securityGroups))
+    }
+
+    /// Creates a group.
+    public func createGroup(_ name: String, launchConfiguration: String, minSize: Int, maxSize: Int, desiredCapacity: Int, zones: [String],
+                            loadBalancerNames: [String] = [], healthCheckType: String? = nil, healthCheckGracePeriod: Int? = nil,
+                            tags: [String: String] = [:]) async throws {
+        var parameters: [(String, String)] = [("AutoScalingGroupName", name), ("LaunchConfigurationName", launchConfiguration),
+                                              ("MinSize", String(minSize)), ("MaxSize", String(maxSize)), ("DesiredCapacity", String(desiredCapacity))]
+        parameters += Self.members("AvailabilityZones", zones) + Self.members("LoadBalancerNames", loadBalancerNames)
+        if let healthCheckType { parameters.append(("HealthCheckType", healthCheckType)) }
+        if let healthCheckGracePeriod { parameters.append(("HealthCheckGracePeriod", String(healthCheckGracePeriod))) }
+        for (index, (key, value)) in tags.sorted(by: { $0.key < $1.key }).enumerated() {
+            parameters += [("Tags.member.\(index + 1).Key", key), ("Tags.member.\(index + 1).Value", value), ("Tags.member.\(index + 1).PropagateAtLaunch", "true"),
+                           ("Tags.member.\(index + 1).ResourceId", name), ("Tags.member.\(index + 1).ResourceType", "auto-scaling-group")]
+        }
+        _ = try await client.call("CreateAutoScalingGroup", parameters)
+    }
+
+    /// Changes a group's sizes; nil keeps a size.
+    public func updateGroup(_ name: String, minSize: Int? = nil, maxSize: Int? = nil, desiredCapacity: Int? = nil) async throws {
+        var parameters = [("AutoScalingGroupName", name)]
+        if let minSize { parameters.append(("MinSize", String(minSize))) }
+        if let maxSize { parameters.append(("MaxSize", String(maxSize))) }
+        if let desiredCapacity { parameters.append(("DesiredCapacity", String(desiredCapacity))) }
+        _ = try await client.call("UpdateAutoScalingGroup", parameters)
+    }
+
+    /// Suspends (or resumes) processes, e.g. Launch, Terminate, AddToLoadBalancer.
+    public func setProcesses(_ name: String, _ processes: [String], suspended: Bool) async throws {
+        _ = try await client.call(suspended ? "SuspendProcesses" : "ResumeProcesses", [("AutoScalingGroupName", name)] + Self.members("ScalingProcesses", processes))
+    }
+
+    /// Deletes a group; `force` ends its instances too.
+    public func deleteGroup(_ name: String, force: Bool) async throws {
+        _ = try await client.call("DeleteAutoScalingGroup", [("AutoScalingGroupName", name), ("ForceDelete", force ? "true" : "false")])
+    }
+
+    /// A Query list: `Name.member.1`, `Name.member.2`, ….
+    static func members(_ name: String, _ values: [String]) -> [(String, String)] {
+        values.enumerated().map { ("\(name).member.\($0.offset + 1)", $0.element) }
+    }
+}
