@@ -18,7 +18,19 @@ enum ScalingCLI {
     static func show(_ global: GlobalOptions, path: String, name: String, group: String?) async throws {
         let reply = try await global.client().get("/\(pathSegment(global.region))/\(path)/show/\(pathSegment(name)).json",
                                                   query: group.map { [("autoScalingGroupName", $0)] } ?? [])
-        print(TableOutput.raw(reply.body))
+        if global.output == .json { return print(TableOutput.raw(reply.body)) }
+        // As the pages show it: one setting a line.
+        guard let object = try? JSONSerialization.jsonObject(with: reply.body) as? [String: Any] else { return print(TableOutput.raw(reply.body)) }
+        print(TableOutput.properties(object.keys.sorted().map { key in
+            let value = object[key].flatMap { value -> String? in
+                if let text = value as? String { return text }
+                if JSONSerialization.isValidJSONObject(value), let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]) {
+                    return String(decoding: data, as: UTF8.self)
+                }
+                return "\(value)"
+            } ?? ""
+            return (key, value)
+        }))
     }
 
     static func save(_ global: GlobalOptions, path: String, document: [String: Any], what: String) async throws {

@@ -86,6 +86,10 @@ struct ScalingTests {
         let terminations = history.filter { $0.description.hasPrefix("Terminating instance") }
         #expect(terminations.count >= grown.desiredCapacity - 1)
         #expect(terminations.contains { $0.cause.contains("shrinking") }, "\(terminations.map(\.cause))")
+        let policy = try cli("policy", "show", "keep-requests", "--group", "shop-prod-v000")
+        #expect(policy.status == 0 && policy.stdout.contains("policyType") && policy.stdout.contains("TargetTrackingScaling"), "\(policy.stdout)")
+        let appPage = try await HTTP.get(server.url + "/application/show/shop", accept: "text/html")
+        #expect(appPage.text.contains("href=\"/local/cluster/show/shop-prod\""), "the application page links its clusters")
         let shown = try cli("asg", "activities", "shop-prod-v000")
         #expect(shown.status == 0 && shown.stdout.contains("Changing the desired capacity from 1 to"), "\(shown.stdout)")
     }

@@ -30,8 +30,11 @@ extension Console {
             let app = try await applications.show(input.path("name"))
             if input.wantsJSON { return try Responses.json(app) }
             let recent = try await tasks.tasks(.init(objectType: .application, objectId: app.name.rawValue, limit: 20))
+            let clusters = Array(Set(try await groups.cloud.serverGroups().compactMap { group in
+                group.names.flatMap { $0.app == app.name.rawValue ? $0.cluster : nil }
+            })).sorted()
             return page(input, title: app.name.rawValue, section: .app,
-                        body: ApplicationPages.show(app, tasks: recent.tasks, csrf: Console.csrfField(input)))
+                        body: ApplicationPages.show(app, tasks: recent.tasks, csrf: Console.csrfField(input), clusters: clusters))
         }
 
         table.htmlOnly("/application/create") { input in
