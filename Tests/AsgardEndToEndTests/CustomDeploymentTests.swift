@@ -40,7 +40,13 @@ struct CustomDeploymentTests {
     /// `minimum` requests succeeded, and expects that none failed.
     func underLoad<T: Sendable>(_ port: Int, minimum: Int = 2_000, _ body: @Sendable (Load) async throws -> T) async throws -> T {
         let (load, value) = try await Load.during("http://127.0.0.1:\(port)/") { load in
-            try await waitUntil("traffic before the deployment") { load.ok > 200 }
+            // A machine busy with the other suites may need a while for the first 200 answers.
+            do {
+                try await waitUntil("traffic before the deployment", seconds: 120) { load.ok > 200 }
+            } catch {
+                Issue.record("only \(load.ok) answers, \(load.failures.count) failed, e.g. \(load.failures.prefix(2))")
+                throw error
+            }
             let value = try await body(load)
             try await waitUntil("\(minimum) requests", seconds: 120) { load.ok >= minimum }
             return value
