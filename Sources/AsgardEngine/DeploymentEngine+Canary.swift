@@ -131,20 +131,7 @@ extension DeploymentEngine {
         try await log(run.id, (reason.map { "\($0); " } ?? "") + "waiting for a decision until \(Self.clock(until)): `asgard deployment proceed \(run.id)` or `asgard deployment rollback \(run.id)`"
             + (seconds != nil ? "; it proceeds by itself then" : "; no decision rolls back"))
         await notify("judgmentNeeded", run, newGroup: state.newGroup, message: reason ?? "the canary pauses for a decision")
-        while now() < until {
-            if let (signal, user) = try await pendingSignal(run.id) {
-                try await tasks.clearSignal(of: run.id)
-                switch signal {
-                case .proceed:
-                    try await tasks.updateTask(run.id, status: .running, checkpoint: nil, at: now())
-                    try await log(run.id, "Judgment: \(user) decided to proceed")
-                    return
-                case .rollback: throw DeploymentInterrupted(order: RollbackOrder(reason: "judgment: \(user) decided to roll back", outcome: .failed))
-                case .cancel: throw DeploymentInterrupted(order: RollbackOrder(reason: "canceled by \(user) during a pause", outcome: .canceled))
-                }
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        if try await awaitDecision(run, until: until, during: "a pause") { return }
         if seconds != nil {
             try await tasks.updateTask(run.id, status: .running, checkpoint: nil, at: now())
             try await log(run.id, "The pause ended; going on")
@@ -219,14 +206,7 @@ extension DeploymentEngine {
 
     /// The cumulative traffic of every group behind `balancers`, summed over them.
     func trafficSnapshot(_ balancers: [LoadBalancerName]) async throws -> TrafficSnapshot {
-        var snapshot = TrafficSnapshot()
-        for name in balancers {
-            guard let traffic = await cloud.loadBalancerState(named: name).traffic else { continue }
-            for group in traffic.groups {
-                snapshot.add(group.name, requests: group.requests.total, errors: group.requests.status5xx, histogram: group.latency.histogram)
-            }
-        }
-        return snapshot
+        await TrafficSnapshot.read(balancers, from: cloud)
     }
 
     /// Before a canary's rollback: its traffic (and a fresh baseline's) goes back to the groups
@@ -265,6 +245,18 @@ struct TrafficSnapshot {
     }
 
     var groups: [String: Series] = [:]
+
+    /// The cumulative traffic of every group behind `balancers`, summed over them.
+    static func read(_ balancers: [LoadBalancerName], from cloud: any CloudProvider) async -> TrafficSnapshot {
+        var snapshot = TrafficSnapshot()
+        for name in balancers {
+            guard let traffic = await cloud.loadBalancerState(named: name).traffic else { continue }
+            for group in traffic.groups {
+                snapshot.add(group.name, requests: group.requests.total, errors: group.requests.status5xx, histogram: group.latency.histogram)
+            }
+        }
+        return snapshot
+    }
 
     mutating func add(_ group: String, requests: Int, errors: Int, histogram: [[UInt64]]) {
         var series = groups[group] ?? Series()

@@ -213,6 +213,14 @@ extension DeploymentEngine {
         if !resumed {
             await notify("judgmentNeeded", run, newGroup: state.newGroup, message: "\(run.request.cluster) waits for a judgment until \(Self.clock(until)): proceed or roll back")
         }
+        if try await awaitDecision(run, until: until, during: "a judgment") { return }
+        let span = seconds % 60 == 0 ? "\(seconds / 60) minute\(seconds == 60 ? "" : "s")" : "\(seconds) seconds"
+        throw DeploymentInterrupted(order: RollbackOrder(reason: "no judgment within \(span)", outcome: .failed))
+    }
+
+    /// Waits for a person's decision until `until`: true once someone proceeds (the task runs
+    /// again), false when the time is up; a rollback or a cancel interrupts the deployment.
+    func awaitDecision(_ run: DeploymentRun, until: Date, during what: String) async throws -> Bool {
         while now() < until {
             if let (signal, user) = try await pendingSignal(run.id) {
                 try await tasks.clearSignal(of: run.id)
@@ -220,17 +228,16 @@ extension DeploymentEngine {
                 case .proceed:
                     try await tasks.updateTask(run.id, status: .running, checkpoint: nil, at: now())
                     try await log(run.id, "Judgment: \(user) decided to proceed")
-                    return
+                    return true
                 case .rollback:
                     throw DeploymentInterrupted(order: RollbackOrder(reason: "judgment: \(user) decided to roll back", outcome: .failed))
                 case .cancel:
-                    throw DeploymentInterrupted(order: RollbackOrder(reason: "canceled by \(user) during a judgment", outcome: .canceled))
+                    throw DeploymentInterrupted(order: RollbackOrder(reason: "canceled by \(user) during \(what)", outcome: .canceled))
                 }
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        let span = seconds % 60 == 0 ? "\(seconds / 60) minute\(seconds == 60 ? "" : "s")" : "\(seconds) seconds"
-        throw DeploymentInterrupted(order: RollbackOrder(reason: "no judgment within \(span)", outcome: .failed))
+        return false
     }
 
     /// The end of the current wait or judgment, fixed and saved the first time so that a restart

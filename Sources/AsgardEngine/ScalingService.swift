@@ -22,7 +22,7 @@ public final class ScalingService: Service, Sendable {
 
     struct CollectorState {
         var window: [String: [MetricDatapoint]] = [:]
-        var traffic: [String: (requests: Int, errors: Int, histogram: [[UInt64]])] = [:]
+        var traffic: [String: TrafficSnapshot.Series] = [:]
         var usage: [InstanceID: (cpu: Double, time: Date)] = [:]
         /// When each policy last changed its group's capacity.
         var lastScaling: [String: Date] = [:]
@@ -106,16 +106,8 @@ public final class ScalingService: Service, Sendable {
     /// The group's metrics since the last collection.
     func collect(_ group: ServerGroupRecord, at time: Date) async throws -> MetricDatapoint {
         let name = group.autoScalingGroupName
-        var requests = 0, errors = 0
-        var histogram: [UInt64: UInt64] = [:]
-        for balancer in group.loadBalancerNames {
-            guard let traffic = await cloud.loadBalancerState(named: LoadBalancerName(rawValue: balancer)).traffic,
-                  let series = traffic.groups.first(where: { $0.name == name }) else { continue }
-            requests += series.requests.total
-            errors += series.requests.status5xx
-            for pair in series.latency.histogram where pair.count > 1 { histogram[pair[0], default: 0] += pair[1] }
-        }
-        let cumulative = (requests: requests, errors: errors, histogram: histogram.sorted { $0.key < $1.key }.map { [$0.key, $0.value] })
+        let snapshot = await TrafficSnapshot.read(group.loadBalancerNames.map(LoadBalancerName.init(rawValue:)), from: cloud)
+        let cumulative = snapshot.merged([name])
         let previous = state.withLock { state in defer { state.traffic[name] = cumulative }; return state.traffic[name] }
         let seconds = Double(intervalSeconds)
         var values: [ScalingMetric: Double] = [:]
@@ -123,14 +115,13 @@ public final class ScalingService: Service, Sendable {
         let inService = instances.filter { $0.lifecycleState == .inService }.count
         values[.inServiceInstances] = Double(inService)
         if let previous {
-            let restarted = cumulative.requests < previous.requests
-            let count = restarted ? cumulative.requests : cumulative.requests - previous.requests
-            let failed = restarted ? cumulative.errors : max(0, cumulative.errors - previous.errors)
-            values[.requestCount] = Double(count)
-            values[.http5xxCount] = Double(failed)
+            // The same difference a canary's analysis takes, a counter that went back counting from zero.
+            let delta = TrafficSnapshot(groups: [name: cumulative]).since(TrafficSnapshot(groups: [name: previous])).merged([name])
+            values[.requestCount] = Double(delta.requests)
+            values[.http5xxCount] = Double(delta.errors)
             // AWS's ALBRequestCountPerTarget is per instance per minute.
-            values[.requestCountPerTarget] = Double(count) / Double(max(1, inService)) * 60 / seconds
-            let slice = CanaryGroupFigures.difference(cumulative.histogram, previous.histogram)
+            values[.requestCountPerTarget] = Double(delta.requests) / Double(max(1, inService)) * 60 / seconds
+            let slice = delta.histogram
             let total = slice.reduce(0) { $0 + $1[1] }
             if total > 0 {
                 values[.targetResponseTime] = Double(slice.reduce(0) { $0 + $1[0] * $1[1] }) / Double(total) / 1000

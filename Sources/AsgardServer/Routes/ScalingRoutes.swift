@@ -195,7 +195,6 @@ extension Console {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = .sortedKeys
-        let groupRecord = try await groups.show(group)
         switch kind {
         case .policy:
             var policy = ScalingPolicyRecord(policyName: f["policyName"] ?? "", autoScalingGroupName: group,
@@ -276,7 +275,6 @@ extension Console {
                                                timeZone: f["timeZone"].flatMap { $0.isEmpty ? nil : $0 }, minSize: int("minSize"), maxSize: int("maxSize"),
                                                desiredCapacity: int("desiredCapacity"))
             problems += action.problems
-            _ = groupRecord
             guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
             return (action.scheduledActionName, String(decoding: try encoder.encode(action), as: UTF8.self))
         }
