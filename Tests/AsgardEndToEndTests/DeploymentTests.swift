@@ -281,23 +281,8 @@ struct DeploymentTests {
         defer { scratch.remove() }
         let server = try await ServerProcess(dataDir: scratch.path + "/data")
         defer { server.stop() }
-        let hookPort = try freePort()
-        let received = scratch.path + "/received.jsonl"
-        let receiver = Process()
-        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        receiver.arguments = ["python3", "-c", """
-            import http.server, sys
-            class Hook(http.server.BaseHTTPRequestHandler):
-                def do_POST(self):
-                    body = self.rfile.read(int(self.headers["Content-Length"]))
-                    with open(sys.argv[1], "ab") as out: out.write(body + b"\\n")
-                    self.send_response(204); self.end_headers()
-                def log_message(self, *args): pass
-            http.server.HTTPServer(("127.0.0.1", int(sys.argv[2])), Hook).serve_forever()
-            """, received, String(hookPort)]
-        try receiver.run()
-        // SIGKILL: a child of the test runner may inherit a blocked SIGTERM.
-        defer { kill(receiver.processIdentifier, SIGKILL); receiver.waitUntilExit() }
+        let hook = try WebhookReceiver(scratch)
+        defer { hook.stop() }
 
         try await registerShop(server)
         let v1 = try await registerVersion(server, "1.0.0")
@@ -311,12 +296,9 @@ struct DeploymentTests {
         #expect(bad.status == 400)
         #expect(bad.text.contains("must be an http:// or https:// URL"))
 
-        let done = try await finish(server, try await startWithHook("http://127.0.0.1:\(hookPort)/deploys"))
-        try await waitUntil("both events at the webhook") {
-            let lines = ((try? String(contentsOfFile: received, encoding: .utf8)) ?? "").split(separator: "\n")
-            return lines.contains { $0.contains("\"event\":\"started\"") } && lines.contains { $0.contains("\"event\":\"succeeded\"") }
-        }
-        let lines = try String(contentsOfFile: received, encoding: .utf8)
+        let done = try await finish(server, try await startWithHook(hook.url))
+        try await waitUntil("both events at the webhook") { hook.events.contains("started") && hook.events.contains("succeeded") }
+        let lines = try String(contentsOfFile: hook.path, encoding: .utf8)
         #expect(lines.contains("\"taskId\":\(done.id.rawValue)"))
         #expect(lines.contains("\"newGroup\":\"shop-prod-v000\""))
 

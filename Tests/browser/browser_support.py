@@ -1,9 +1,11 @@
 """What every browser test shares: headless Chromium from Debian, driven through its chromedriver."""
 import os
+import time
 
 os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium Manager reach for the internet
 
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 
 
@@ -26,6 +28,20 @@ def sign_in(driver, base, user, password):
     driver.find_element(By.ID, "login-password").send_keys(password)
     driver.find_element(By.ID, "login-submit").click()
     WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.ID, "signed-in-as")))
+
+
+def wait_for(what, condition, seconds=30, pause=0.1):
+    """Waits until condition() holds; while a page loads, its elements may be missing or stale."""
+    deadline = time.time() + seconds
+    last = None
+    while True:
+        try:
+            if condition():
+                return
+        except WebDriverException as exc:
+            last = exc
+        assert time.time() < deadline, "timed out waiting for " + what + (" (" + str(last).splitlines()[0] + ")" if last else "")
+        time.sleep(pause)
 
 
 def report_failure(driver, exc):

@@ -5,29 +5,17 @@ Usage: python3 canary.py BASE_URL USER PASSWORD TASK_ID
 Exits 0 and prints PASS lines when every step behaves; exits 1 naming the step that did not.
 """
 import sys
-import time
 
-from browser_support import browser, report_failure, sign_in
-from selenium.common.exceptions import WebDriverException
+from browser_support import browser, report_failure, sign_in, wait_for
 from selenium.webdriver.common.by import By
-
-
-def wait_for(what, condition, seconds=60):
-    """Waits until condition() holds; while a page loads, its elements may be missing or stale."""
-    deadline = time.time() + seconds
-    last = None
-    while True:
-        try:
-            if condition():
-                return
-        except WebDriverException as exc:
-            last = exc
-        assert time.time() < deadline, "timed out waiting for " + what + (" (" + str(last).splitlines()[0] + ")" if last else "")
-        time.sleep(0.1)
 
 
 def judgments(driver):
     return driver.find_elements(By.CSS_SELECTOR, "#canary-intervals tbody tr")
+
+
+def wait_long(what, condition):
+    wait_for(what, condition, seconds=60)
 
 
 def main(base, user, password, task_id):
@@ -35,20 +23,20 @@ def main(base, user, password, task_id):
     try:
         sign_in(driver, base, user, password)
         driver.get(base + "/task/show/" + task_id)
-        wait_for("a first judgment", lambda: len(judgments(driver)) >= 1)
+        wait_long("a first judgment", lambda: len(judgments(driver)) >= 1)
         first = len(judgments(driver))
-        wait_for("more judgments without a reload", lambda: len(judgments(driver)) > first)
+        wait_long("more judgments without a reload", lambda: len(judgments(driver)) > first)
         charts = driver.find_elements(By.CSS_SELECTOR, "#canary-analysis figure.chart svg polyline")
         assert len(charts) == 12, "6 charts with a canary and a baseline line each, found %d" % len(charts)
         captions = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "#canary-analysis figcaption")]
         assert "Error rate (%)" in captions and "Latency p99 (ms)" in captions, captions
         print("PASS the canary's charts and judgments appear and grow live")
 
-        wait_for("the pause", lambda: driver.find_element(By.ID, "proceed").is_displayed())
+        wait_long("the pause", lambda: driver.find_element(By.ID, "proceed").is_displayed())
         verdicts = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "#canary-metrics tbody tr td:nth-child(3)")]
         assert verdicts and all(v.startswith("pass") for v in verdicts), verdicts
         driver.find_element(By.ID, "proceed").click()
-        wait_for("the deployment to succeed", lambda: driver.find_element(By.ID, "task-status").text == "succeeded")
+        wait_long("the deployment to succeed", lambda: driver.find_element(By.ID, "task-status").text == "succeeded")
         print("PASS proceed at the canary's pause and watch it reach all the traffic")
         return 0
     except Exception as exc:

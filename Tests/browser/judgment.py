@@ -5,26 +5,10 @@ Usage: python3 judgment.py BASE_URL USER PASSWORD TASK_ID
 Exits 0 and prints PASS lines when every step behaves; exits 1 naming the step that did not.
 """
 import sys
-import time
 
-from browser_support import browser, report_failure, sign_in
-from selenium.common.exceptions import WebDriverException
+from browser_support import browser, report_failure, sign_in, wait_for
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
-
-
-def wait_for(what, condition, seconds=30):
-    """Waits until condition() holds; while a page loads, its elements may be missing or stale."""
-    deadline = time.time() + seconds
-    last = None
-    while True:
-        try:
-            if condition():
-                return
-        except WebDriverException as exc:
-            last = exc
-        assert time.time() < deadline, "timed out waiting for " + what + (" (" + str(last).splitlines()[0] + ")" if last else "")
-        time.sleep(0.1)
 
 
 def main(base, user, password, task_id):

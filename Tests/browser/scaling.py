@@ -7,25 +7,14 @@ Writes READY_FILE once the policy is saved (the test then starts its load).
 Exits 0 and prints PASS lines when every step behaves; exits 1 naming the step that did not.
 """
 import sys
-import time
 
-from browser_support import browser, report_failure, sign_in
-from selenium.common.exceptions import WebDriverException
+from browser_support import browser, report_failure, sign_in, wait_for
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 
-def wait_for(what, condition, seconds=90):
-    deadline = time.time() + seconds
-    last = None
-    while True:
-        try:
-            if condition():
-                return
-        except WebDriverException as exc:
-            last = exc
-        assert time.time() < deadline, "timed out waiting for " + what + (" (" + str(last).splitlines()[0] + ")" if last else "")
-        time.sleep(0.2)
+def wait_long(what, condition):
+    wait_for(what, condition, seconds=90, pause=0.2)
 
 
 def main(base, user, password, group, ready_file):
@@ -40,13 +29,13 @@ def main(base, user, password, group, ready_file):
             box.clear()
             box.send_keys(value)
         driver.find_element(By.ID, "save-policy").click()
-        wait_for("the policy's page", lambda: "keep ALBRequestCountPerTarget at 600" in driver.find_element(By.TAG_NAME, "main").text)
+        wait_long("the policy's page", lambda: "keep ALBRequestCountPerTarget at 600" in driver.find_element(By.TAG_NAME, "main").text)
         print("PASS attach a target tracking policy from the group page")
         open(ready_file, "w").close()
 
         driver.get(base + "/local/autoScaling/show/" + group)
         assert driver.find_elements(By.ID, "auto-refresh"), "the page should refresh itself"
-        wait_for("the group to grow on the page", lambda: "Changing the desired capacity from 1 to" in driver.find_element(By.ID, "activities").text)
+        wait_long("the group to grow on the page", lambda: "Changing the desired capacity from 1 to" in driver.find_element(By.ID, "activities").text)
         text = driver.find_element(By.ID, "activities").text
         assert "a target tracking policy keep-requests saw RequestCountPerTarget" in text, text
         assert "Launching a new instance" in text, text
