@@ -30,8 +30,10 @@ let package = Package(
             dependencies: [
                 "AsgardCore",
                 "AsgardCloud",
+                "AsgardStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -86,6 +88,7 @@ let package = Package(
                 "AsgardStore",
                 "AsgardAPI",
                 "LocalCloud",
+                "AWSCloud",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),

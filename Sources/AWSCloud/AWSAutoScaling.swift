@@ -20,6 +20,15 @@ public struct AWSAutoScalingGroup: Sendable, Hashable {
     public var suspendedProcesses: [String]
     public var tags: [String: String]
     public var healthCheckType: String?
+    public var healthCheckGracePeriod: Int
+    public var terminationPolicies: [String]
+    /// The launch template's name and version, for groups launched from one.
+    public var launchTemplate: (name: String, version: String)? {
+        launchTemplateName.map { ($0, launchTemplateVersion ?? "$Default") }
+    }
+    public var launchTemplateName: String?
+    public var launchTemplateVersion: String?
+    public var createdTime: Date?
 
     init(_ node: XMLNode) {
         name = node.string("AutoScalingGroupName") ?? ""
@@ -36,6 +45,12 @@ public struct AWSAutoScalingGroup: Sendable, Hashable {
         suspendedProcesses = node.list("SuspendedProcesses").compactMap { $0.string("ProcessName") }
         tags = Dictionary(node.list("Tags").compactMap { tag in tag.string("Key").map { ($0, tag.string("Value") ?? "") } }, uniquingKeysWith: { a, _ in a })
         healthCheckType = node.string("HealthCheckType")
+        healthCheckGracePeriod = Int(node.string("HealthCheckGracePeriod") ?? "") ?? 0
+        terminationPolicies = node.list("TerminationPolicies").compactMap { $0.string() }
+        let template = node.child("LaunchTemplate") ?? node.child("MixedInstancesPolicy")?.find("LaunchTemplateSpecification")
+        launchTemplateName = template?.string("LaunchTemplateName")
+        launchTemplateVersion = template?.string("Version")
+        createdTime = node.string("CreatedTime").flatMap(AWSDate.parse)
     }
 }
 
@@ -74,6 +89,69 @@ public struct AWSAutoScaling: Sendable {
                            ("Tags.member.\(index + 1).ResourceId", name), ("Tags.member.\(index + 1).ResourceType", "auto-scaling-group")]
         }
         _ = try await client.call("CreateAutoScalingGroup", parameters)
+    }
+
+    /// Creates a group launched from a launch template's version.
+    public func createGroup(_ name: String, launchTemplate: String, version: String, minSize: Int, maxSize: Int, desiredCapacity: Int,
+                            zones: [String], loadBalancerNames: [String], healthCheckType: String, healthCheckGracePeriod: Int,
+                            terminationPolicies: [String], tags: [String: String]) async throws {
+        var parameters: [(String, String)] = [("AutoScalingGroupName", name), ("LaunchTemplate.LaunchTemplateName", launchTemplate),
+                                              ("LaunchTemplate.Version", version), ("MinSize", String(minSize)), ("MaxSize", String(maxSize)),
+                                              ("DesiredCapacity", String(desiredCapacity)), ("HealthCheckType", healthCheckType),
+                                              ("HealthCheckGracePeriod", String(healthCheckGracePeriod))]
+        parameters += Self.members("AvailabilityZones", zones) + Self.members("LoadBalancerNames", loadBalancerNames)
+            + Self.members("TerminationPolicies", terminationPolicies)
+        for (index, (key, value)) in tags.sorted(by: { $0.key < $1.key }).enumerated() {
+            parameters += [("Tags.member.\(index + 1).Key", key), ("Tags.member.\(index + 1).Value", value), ("Tags.member.\(index + 1).PropagateAtLaunch", "true"),
+                           ("Tags.member.\(index + 1).ResourceId", name), ("Tags.member.\(index + 1).ResourceType", "auto-scaling-group")]
+        }
+        _ = try await client.call("CreateAutoScalingGroup", parameters)
+    }
+
+    /// Every launch configuration's AMI, by name.
+    public func launchConfigurationImages() async throws -> [String: String] {
+        let pages = try await client.pages("DescribeLaunchConfigurations", [("MaxRecords", "100")])
+        var images: [String: String] = [:]
+        for node in pages.flatMap({ $0.find("LaunchConfigurations")?.children.filter { $0.name == "member" } ?? [] }) {
+            if let name = node.string("LaunchConfigurationName") { images[name] = node.string("ImageId") ?? "" }
+        }
+        return images
+    }
+
+    /// Changes a group's health check and termination policies.
+    public func updateSettings(_ name: String, healthCheckType: String, healthCheckGracePeriod: Int, terminationPolicies: [String]) async throws {
+        _ = try await client.call("UpdateAutoScalingGroup", [("AutoScalingGroupName", name), ("HealthCheckType", healthCheckType),
+                                                             ("HealthCheckGracePeriod", String(healthCheckGracePeriod))]
+            + Self.members("TerminationPolicies", terminationPolicies))
+    }
+
+    /// Sets a tag of a group (not copied to its instances); nil deletes it.
+    public func setTag(_ group: String, _ key: String, _ value: String?) async throws {
+        let tag = [("Tags.member.1.ResourceId", group), ("Tags.member.1.ResourceType", "auto-scaling-group"), ("Tags.member.1.Key", key)]
+        if let value {
+            _ = try await client.call("CreateOrUpdateTags", tag + [("Tags.member.1.Value", value), ("Tags.member.1.PropagateAtLaunch", "false")])
+        } else {
+            _ = try await client.call("DeleteTags", tag)
+        }
+    }
+
+    /// Attaches (or detaches) classic load balancers.
+    public func setLoadBalancers(_ name: String, _ loadBalancers: [String], attached: Bool) async throws {
+        guard !loadBalancers.isEmpty else { return }
+        _ = try await client.call(attached ? "AttachLoadBalancers" : "DetachLoadBalancers",
+                                  [("AutoScalingGroupName", name)] + Self.members("LoadBalancerNames", loadBalancers))
+    }
+
+    /// Ends one instance of a group; with `decrement` the group shrinks by one, else it launches
+    /// a replacement.
+    public func terminateInstance(_ id: String, decrement: Bool) async throws {
+        _ = try await client.call("TerminateInstanceInAutoScalingGroup", [("InstanceId", id), ("ShouldDecrementDesiredCapacity", decrement ? "true" : "false")])
+    }
+
+    /// Protects instances from scale-in, or stops protecting them.
+    public func setProtection(_ group: String, _ ids: [String], protected: Bool) async throws {
+        _ = try await client.call("SetInstanceProtection", [("AutoScalingGroupName", group), ("ProtectedFromScaleIn", protected ? "true" : "false")]
+            + Self.members("InstanceIds", ids))
     }
 
     /// Changes a group's sizes; nil keeps a size.

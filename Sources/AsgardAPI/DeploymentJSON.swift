@@ -11,6 +11,8 @@ public struct DeploymentJSON: Codable, Sendable, Hashable {
     public var capacity: DeploymentCapacity
     public var status: TaskStatus
     public var user: String
+    /// The region it runs in.
+    public var region: String
     public var startTime: Date
     public var updateTime: Date
     /// The group it creates, once named.
@@ -58,6 +60,7 @@ public struct DeploymentJSON: Codable, Sendable, Hashable {
         capacity = request.capacity
         status = task.status
         user = task.user
+        region = task.region ?? "local"
         startTime = task.startTime
         updateTime = task.updateTime
         newGroup = state?.newGroup ?? task.log.lazy.compactMap { DeploymentJSON.createdGroup(in: $0.message) }.first

@@ -12,10 +12,14 @@ public struct ClusterOperations: Sendable {
     let now: @Sendable () -> Date
     /// Where scaling policies, alarms and scheduled actions live, to copy them to a next group.
     let scaling: (any ScalingStore)?
+    /// The region its tasks are recorded under and its messages point to.
+    public let region: String
 
     /// Creates the operations.
-    public init(cloud: any CloudProvider, tasks: any TaskStore, scaling: (any ScalingStore)? = nil, now: @escaping @Sendable () -> Date) {
+    public init(cloud: any CloudProvider, tasks: any TaskStore, scaling: (any ScalingStore)? = nil, region: String = "local",
+                now: @escaping @Sendable () -> Date) {
         self.cloud = cloud
+        self.region = region
         self.tasks = tasks
         self.scaling = scaling
         self.now = now
@@ -43,7 +47,7 @@ public struct ClusterOperations: Sendable {
                 object.removeValue(forKey: "lastRun")
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
                 _ = try await scaling.saveScalingObject(kind, group: next, name: name, json: String(decoding: data, as: UTF8.self), task: TaskDraft(
-                    operation: "Copy \(kind.rawValue) \(name) to \(next)", objectType: .serverGroup, objectId: next, user: user, region: "local",
+                    operation: "Copy \(kind.rawValue) \(name) to \(next)", objectType: .serverGroup, objectId: next, user: user, region: region,
                     status: .succeeded, log: [TaskLogLine(time: now(), message: "Copied from \(previous)")]))
                 copied.append("\(kind.rawValue) \(name)")
             }
@@ -92,7 +96,7 @@ public struct ClusterOperations: Sendable {
                                done: (Int, Int) -> String) async throws -> (ServerGroupRecord, TaskRecord) {
         let started = ContinuousClock.now
         let task = try await cloud.updateServerGroup(group, task: TaskDraft(
-            operation: operation, objectType: .serverGroup, objectId: group.autoScalingGroupName, user: user, region: "local",
+            operation: operation, objectType: .serverGroup, objectId: group.autoScalingGroupName, user: user, region: region,
             status: .running, log: [TaskLogLine(time: now(), message: first)]))
         try await cloud.syncLoadBalancers(of: group)
         let instances = try await cloud.instances(of: group.autoScalingGroupName, includeTerminated: false).count
@@ -104,17 +108,17 @@ public struct ClusterOperations: Sendable {
     /// Deletes a group: its instances leave their load balancers (draining) and end first.
     public func delete(_ name: String, user: String, timeout: Duration = .seconds(60)) async throws -> TaskRecord {
         guard var group = try await cloud.serverGroup(named: name) else {
-            throw CloudError(.notFound, "Server group '\(name)' not found; see /local/autoScaling/list")
+            throw CloudError(.notFound, "Server group '\(name)' not found; see /\(region)/autoScaling/list")
         }
         let instances = try await cloud.instances(of: name, includeTerminated: false)
         if !instances.isEmpty || group.desiredCapacity > 0 {
             group.minSize = 0
             group.desiredCapacity = 0
             _ = try await cloud.updateServerGroup(group, task: TaskDraft(
-                operation: "Delete server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local",
+                operation: "Delete server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: region,
                 status: .running, log: [TaskLogLine(time: now(), message: "Terminating \(instances.count) instances before deleting \(name)")]))
         }
-        let task = TaskDraft(operation: "Delete server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local",
+        let task = TaskDraft(operation: "Delete server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: region,
                              status: .succeeded, log: [TaskLogLine(time: now(), message: "Deleted server group \(name)")])
         // A reconcile pass that read the group before its capacity went to 0 may still launch (or
         // replace) an instance: end whatever is left until the group is empty, then delete it.
@@ -164,11 +168,11 @@ public struct ClusterOperations: Sendable {
                                 timeout: Duration = .seconds(600)) async throws -> (ServerGroupRecord, TaskRecord) {
         let groups = try await cloud.serverGroups().filter { $0.names?.cluster == cluster }
         guard let newest = groups.last else {
-            throw CloudError(.notFound, "Cluster '\(cluster)' has no server group to follow; create its first with /local/autoScaling/save or /local/deployment/start")
+            throw CloudError(.notFound, "Cluster '\(cluster)' has no server group to follow; create its first with /\(region)/autoScaling/save or /local/deployment/start")
         }
         let inherited = noOptionalDefaults ? nil : newest
         guard let image = imageId ?? inherited?.imageId else { throw CloudError(.invalidRequest, "imageId: is required with noOptionalDefaults=true") }
-        guard try await cloud.image(image) != nil else { throw CloudError(.invalidRequest, "imageId: '\(image)' is not a registered image; see /local/image/list") }
+        guard try await cloud.image(image) != nil else { throw CloudError(.invalidRequest, "imageId: '\(image)' is not a registered image; see /\(region)/image/list") }
         let sizes = capacity ?? inherited.map { DeploymentCapacity(min: $0.minSize, desired: $0.desiredCapacity, max: $0.maxSize) }
             ?? DeploymentCapacity(min: 1, desired: 1, max: 1)
         guard 0 <= sizes.min, sizes.min <= sizes.desired, sizes.desired <= sizes.max, sizes.max <= 50 else {
@@ -176,14 +180,14 @@ public struct ClusterOperations: Sendable {
         }
         let known = Set(try await cloud.loadBalancers().map(\.loadBalancerName.rawValue))
         for name in loadBalancers ?? [] where !known.contains(name) {
-            throw CloudError(.invalidRequest, "selectedLoadBalancers: '\(name)' is not a load balancer; see /local/loadBalancer/list")
+            throw CloudError(.invalidRequest, "selectedLoadBalancers: '\(name)' is not a load balancer; see /\(region)/loadBalancer/list")
         }
         let name = GroupNaming.nextGroupName(cluster: cluster, previousGroup: newest.autoScalingGroupName)
         var group = ClusterOperations.nextGroup(named: name, imageId: image, capacity: sizes, loadBalancers: loadBalancers ?? (noOptionalDefaults ? [] : nil),
                                                 inheritingFrom: inherited, now: now())
         if !trafficAllowed { group.suspendedProcesses = [.addToLoadBalancer] }
         let task = try await cloud.createServerGroup(group, task: TaskDraft(
-            operation: "Create next group \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local",
+            operation: "Create next group \(name)", objectType: .serverGroup, objectId: name, user: user, region: region,
             status: checkHealth ? .running : .succeeded,
             log: [TaskLogLine(time: now(), message: "Creating \(name) after \(newest.autoScalingGroupName) from \(image): \(sizes.min)/\(sizes.desired)/\(sizes.max)"
                 + (group.loadBalancerNames.isEmpty ? ", no load balancer" : ", behind \(group.loadBalancerNames.joined(separator: ", "))")

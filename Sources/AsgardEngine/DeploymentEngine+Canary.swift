@@ -45,7 +45,7 @@ extension DeploymentEngine {
             var changed = record
             changed.trafficWeights = weights
             _ = try await cloud.updateLoadBalancer(changed, previous: record, task: TaskDraft(
-                operation: "Set the traffic weights of \(name)", objectType: .loadBalancer, objectId: name.rawValue, user: run.task.user, region: "local",
+                operation: "Set the traffic weights of \(name)", objectType: .loadBalancer, objectId: name.rawValue, user: run.task.user, region: region,
                 status: .succeeded, log: [TaskLogLine(time: now(), message: (weights.isEmpty ? "No weights" : "Weights " + Self.describe(weights)) + " for deployment task \(run.id)")]))
         }
         let applied = try await ClusterOperations.poll(for: .seconds(10), until: {
@@ -83,7 +83,7 @@ extension DeploymentEngine {
                 let group = ClusterOperations.nextGroup(named: name, imageId: template.imageId, capacity: capacity,
                                                         loadBalancers: template.loadBalancerNames, inheritingFrom: template, now: now())
                 _ = try await cloud.createServerGroup(group, task: TaskDraft(
-                    operation: "Create baseline group \(name)", objectType: .serverGroup, objectId: name, user: run.task.user, region: "local",
+                    operation: "Create baseline group \(name)", objectType: .serverGroup, objectId: name, user: run.task.user, region: region,
                     status: .succeeded, log: [TaskLogLine(time: now(), message: "Baseline of \(template.imageId) for canary deployment task \(run.id)")]))
                 try await log(run.id, "Created the baseline \(name) from \(template.imageId) (the image of \(serving)), \(capacity.desired) instances, no traffic yet")
             }

@@ -19,7 +19,7 @@ extension DeploymentEngine {
         let name = group.autoScalingGroupName
         let order = GroupResizeOrder(group: name, from: group.desiredCapacity, to: capacity, batchSize: batchSize)
         let task = try await tasks.createExclusiveTask(TaskDraft(
-            operation: "Resize \(name)", objectType: .cluster, objectId: group.names?.cluster ?? name, user: user, region: "local", status: .running,
+            operation: "Resize \(name)", objectType: .cluster, objectId: group.names?.cluster ?? name, user: user, region: region, status: .running,
             log: [TaskLogLine(time: now(), message: "Resizing \(name) from \(group.minSize)/\(group.desiredCapacity)/\(group.maxSize) to \(c.min)/\(c.desired)/\(c.max) (min/desired/max)"
                 + (order.batches.count > 1 ? " in batches: \(order.batches.map(String.init).joined(separator: ", "))" : ""))],
             input: String(decoding: try Self.encoder.encode(order), as: UTF8.self)),
@@ -57,7 +57,7 @@ extension DeploymentEngine {
                     group.desiredCapacity = target
                     group.maxSize = max(order.capacity.max, target)
                     _ = try await cloud.updateServerGroup(group, task: TaskDraft(
-                        operation: "Resize \(name) to \(target)", objectType: .serverGroup, objectId: name, user: task.user, region: "local", status: .succeeded,
+                        operation: "Resize \(name) to \(target)", objectType: .serverGroup, objectId: name, user: task.user, region: region, status: .succeeded,
                         log: [TaskLogLine(time: now(), message: "Batch \(done + 1) of \(order.batches.count) of resize task \(id): desired capacity \(target)")]))
                 }
                 if target > order.startDesired {
@@ -78,7 +78,7 @@ extension DeploymentEngine {
                 group.minSize = c.min
                 group.maxSize = c.max
                 _ = try await cloud.updateServerGroup(group, task: TaskDraft(
-                    operation: "Set the sizes of \(name)", objectType: .serverGroup, objectId: name, user: task.user, region: "local", status: .succeeded,
+                    operation: "Set the sizes of \(name)", objectType: .serverGroup, objectId: name, user: task.user, region: region, status: .succeeded,
                     log: [TaskLogLine(time: now(), message: "Final sizes of resize task \(id): \(c.min)/\(c.desired)/\(c.max)")]))
             }
             try await log(id, "Resized \(name) to \(c.min)/\(c.desired)/\(c.max)")

@@ -28,7 +28,7 @@ extension DeploymentEngine {
                 group.desiredCapacity = sizes.desired
                 group.maxSize = max(group.maxSize, sizes.max)
                 _ = try await cloud.updateServerGroup(group, task: TaskDraft(
-                    operation: "Resize \(name) back to \(sizes.desired)", objectType: .serverGroup, objectId: name, user: run.task.user, region: "local",
+                    operation: "Resize \(name) back to \(sizes.desired)", objectType: .serverGroup, objectId: name, user: run.task.user, region: region,
                     status: .succeeded, log: [TaskLogLine(time: now(), message: "Rollback of deployment task \(run.id): back to \(sizes.min)/\(sizes.desired)/\(sizes.max)")]))
                 done.append("resized \(name) back to \(sizes.desired)")
             }

@@ -86,7 +86,7 @@ extension DeploymentEngine {
                     group.desiredCapacity = count
                     group.maxSize = max(sizes.max, count)
                     _ = try await cloud.updateServerGroup(group, task: TaskDraft(
-                        operation: "Resize \(name) to \(count)", objectType: .serverGroup, objectId: name, user: run.task.user, region: "local",
+                        operation: "Resize \(name) to \(count)", objectType: .serverGroup, objectId: name, user: run.task.user, region: region,
                         status: .succeeded, log: [TaskLogLine(time: now(), message: "Resized from \(before) to \(group.minSize)/\(count)/\(group.maxSize) by deployment task \(run.id)")]))
                 }
                 try await waitHealthy(name, count: count, run, step: step.type)
@@ -172,7 +172,7 @@ extension DeploymentEngine {
         if !trafficAllowed { group.suspendedProcesses = [.addToLoadBalancer] }
         let balancers = group.loadBalancerNames
         _ = try await cloud.createServerGroup(group, task: TaskDraft(
-            operation: "Create server group \(name)", objectType: .serverGroup, objectId: name, user: run.task.user, region: "local",
+            operation: "Create server group \(name)", objectType: .serverGroup, objectId: name, user: run.task.user, region: region,
             status: .succeeded, log: [TaskLogLine(time: now(), message: "Created \(name) from \(request.imageId) for deployment task \(run.id)")]))
         try await log(run.id, "Created \(name) from \(request.imageId): min \(capacity.min), desired \(capacity.desired), max \(capacity.max)"
             + (balancers.isEmpty ? ", no load balancer" : ", behind \(balancers.joined(separator: ", "))") + (trafficAllowed ? "" : ", disabled"))
@@ -261,7 +261,7 @@ extension DeploymentEngine {
         let old = group.imageId
         changed.imageId = image
         _ = try await cloud.updateServerGroup(changed, task: TaskDraft(
-            operation: "Push \(image) to \(name)", objectType: .serverGroup, objectId: name, user: run.task.user, region: "local",
+            operation: "Push \(image) to \(name)", objectType: .serverGroup, objectId: name, user: run.task.user, region: region,
             status: .succeeded, log: [TaskLogLine(time: now(), message: "New instances of \(name) launch from \(image) (was \(old)); deployment task \(run.id)")]))
         try await log(run.id, "\(name) now launches from \(image) (was \(old))")
     }

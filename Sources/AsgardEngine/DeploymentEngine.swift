@@ -24,6 +24,9 @@ public final class DeploymentEngine: Service, Sendable {
     /// The webhook of an application, looked up for each event.
     let applicationWebhook: @Sendable (String) async -> String?
     let faults: DeploymentFaults
+    /// The regions whose deployments it runs and resumes (the first is where it records them).
+    let regions: Set<String>
+    var region: String { operations.region }
 
     /// Creates the engine.
     ///
@@ -32,8 +35,9 @@ public final class DeploymentEngine: Service, Sendable {
     ///   - faults: failures to inject, for the crash tests.
     public init(cloud: any CloudProvider, tasks: any TaskStore, operations: ClusterOperations, healthyTimeout: Duration = .seconds(600),
                 applicationWebhook: @escaping @Sendable (String) async -> String? = { _ in nil }, faults: DeploymentFaults = DeploymentFaults(),
-                logger: Logger, now: @escaping @Sendable () -> Date) {
+                regions: Set<String>? = nil, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.cloud = cloud
+        self.regions = regions ?? [operations.region]
         self.tasks = tasks
         self.operations = operations
         self.healthyTimeout = healthyTimeout
@@ -78,11 +82,11 @@ public final class DeploymentEngine: Service, Sendable {
         let problems = request.problems
         guard problems.isEmpty else { throw CloudError(.invalidRequest, ValidationFailure(problems).message) }
         guard try await cloud.image(request.imageId) != nil else {
-            throw CloudError(.invalidRequest, "imageId: '\(request.imageId)' is not a registered image; see /local/image/list")
+            throw CloudError(.invalidRequest, "imageId: '\(request.imageId)' is not a registered image; see /\(region)/image/list")
         }
         let known = Set(try await cloud.loadBalancers().map(\.loadBalancerName.rawValue))
         for name in request.loadBalancers ?? [] where !known.contains(name) {
-            throw CloudError(.invalidRequest, "loadBalancers: '\(name)' is not a load balancer; see /local/loadBalancer/list")
+            throw CloudError(.invalidRequest, "loadBalancers: '\(name)' is not a load balancer; see /\(region)/loadBalancer/list")
         }
         let groups = try await cloud.serverGroups().filter { $0.names?.cluster == request.cluster }
         let previous = groups.map(\.autoScalingGroupName)
@@ -113,7 +117,7 @@ public final class DeploymentEngine: Service, Sendable {
         let steps = request.plan.map { $0.summary(desired: request.capacity.desired) }
         let task = try await tasks.createExclusiveTask(TaskDraft(
             operation: "Deploy \(request.imageId) to \(request.cluster) (\(request.strategy.rawValue))", objectType: .cluster,
-            objectId: request.cluster, user: user, region: "local", status: .running,
+            objectId: request.cluster, user: user, region: region, status: .running,
             log: [TaskLogLine(time: now(), message: "Deploying \(request.imageId) to \(request.cluster) with \(request.strategy.rawValue): "
                 + steps.joined(separator: ", ")
                 + (previous.isEmpty ? "; the cluster has no server group yet" : "; previous groups: \(previous.joined(separator: ", "))"))],
@@ -138,9 +142,9 @@ public final class DeploymentEngine: Service, Sendable {
     ///   `StoreError.conflict` while a deployment of the cluster runs.
     public func rollback(cluster: String, user: String) async throws -> TaskRecord {
         let groups = try await cloud.serverGroups().filter { $0.names?.cluster == cluster }
-        guard !groups.isEmpty else { throw CloudError(.notFound, "Cluster '\(cluster)' not found; see /local/cluster/list") }
+        guard !groups.isEmpty else { throw CloudError(.notFound, "Cluster '\(cluster)' not found; see /\(region)/cluster/list") }
         guard let current = groups.last(where: ClusterTraffic.isEnabled) else {
-            throw CloudError(.invalidRequest, "name: no server group of \(cluster) takes traffic; enable one with /local/cluster/activate")
+            throw CloudError(.invalidRequest, "name: no server group of \(cluster) takes traffic; enable one with /\(region)/cluster/activate")
         }
         let older = groups.prefix { $0.autoScalingGroupName != current.autoScalingGroupName }
         guard let previous = older.last(where: { !ClusterTraffic.isEnabled($0) && !$0.loadBalancerNames.isEmpty }) else {
@@ -148,7 +152,7 @@ public final class DeploymentEngine: Service, Sendable {
         }
         let task = try await tasks.createExclusiveTask(TaskDraft(
             operation: "Roll back \(cluster) to \(previous.autoScalingGroupName)", objectType: .cluster, objectId: cluster, user: user,
-            region: "local", status: .running,
+            region: region, status: .running,
             log: [TaskLogLine(time: now(), message: "Rolling back \(cluster): enabling \(previous.autoScalingGroupName), then disabling \(current.autoScalingGroupName)")]),
             checkpoint: nil)
         do {
@@ -235,7 +239,8 @@ public final class DeploymentEngine: Service, Sendable {
         var deployments: [TaskID] = []
         for status in [TaskStatus.running, .waiting] {
             let page = try await tasks.tasks(TaskQuery(status: status, limit: 1000))
-            for task in page.tasks {
+            // Tasks recorded before regions were (nil) belong to the local cloud's engine.
+            for task in page.tasks where regions.contains(task.region ?? "local") {
                 if task.objectType == .cluster, task.input != nil {
                     deployments.append(task.id)
                 } else {

@@ -1,3 +1,4 @@
+import AWSCloud
 import AsgardEngine
 import AsgardCloud
 import AsgardCore
@@ -6,6 +7,7 @@ import Foundation
 import Hummingbird
 import LocalCloud
 import Logging
+import ServiceLifecycle
 
 /// One route as registered with the router, for checks that the API document covers it.
 public struct RegisteredRoute: Sendable, Hashable {
@@ -77,32 +79,72 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
                                      terminationGrace: config.terminationGrace, keepDataPlane: config.keepDataPlane,
                                      proxyExecutable: config.proxyExecutable ?? LoadBalancerFleet.defaultProxyExecutable,
                                      logger: reconcilerLogger, now: now)
-    let cloud: any CloudProvider = LocalCloudProvider(store: store, reconciler: reconciler)
-    let operations = ClusterOperations(cloud: cloud, tasks: store, scaling: store, now: now)
+    let localCloud: any CloudProvider = LocalCloudProvider(store: store, reconciler: reconciler)
+    let webhook: @Sendable (String) async -> String? = { app in try? await store.application(named: AppName(rawValue: app))?.webhookUrl }
     var engineLogger = logger
     engineLogger[metadataKey: "component"] = "deployments"
-    let deployments = DeploymentEngine(cloud: cloud, tasks: store, operations: operations,
-                                       applicationWebhook: { app in try? await store.application(named: AppName(rawValue: app))?.webhookUrl },
-                                       faults: .fromEnvironment(), logger: engineLogger, now: now)
+    var regionals: [Region: Regional] = [:]
+    var services: [any Service] = [reconciler]
+    func regional(_ account: AccountConfig, _ region: Region, cloud: any CloudProvider, engineRegions: Set<String>,
+                  scaling: (any ScalingStore)?) -> Regional {
+        let operations = ClusterOperations(cloud: cloud, tasks: store, scaling: scaling, region: region.rawValue, now: now)
+        let deployments = DeploymentEngine(cloud: cloud, tasks: store, operations: operations, applicationWebhook: webhook,
+                                           faults: .fromEnvironment(), regions: engineRegions, logger: engineLogger, now: now)
+        services.append(deployments)
+        return Regional(
+            account: account, region: region, cloud: cloud, operations: operations, deployments: deployments,
+            images: ImageRegistry(cloud: cloud, region: region.rawValue, now: now, usedBy: { id in
+                try await cloud.serverGroups().filter { $0.imageId == id }.map(\.autoScalingGroupName)
+            }),
+            groups: ServerGroupRegistry(cloud: cloud, applications: store, operations: operations, now: now,
+                                        maxCapacity: account.provider == "local" ? ServerGroupRegistry.localMaxCapacity : 1000),
+            loadBalancers: LoadBalancerRegistry(cloud: cloud, region: region.rawValue, applications: store, consolePort: config.port, now: now))
+    }
+    for account in config.accounts {
+        switch account.provider {
+        case "aws":
+            guard let credentials = config.awsCredentials[account.name] else {
+                throw StoreError(.unavailable, "Account '\(account.name)' has no AWS credentials; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or a profile")
+            }
+            // AWS throttles per account: one budget for all of its regions.
+            let limiter = RequestRateLimiter(rate: config.awsRequestsPerSecond, burst: config.awsRequestsPerSecond * 2)
+            for region in account.regions {
+                var awsLogger = logger
+                awsLogger[metadataKey: "component"] = "aws-\(region)"
+                let cloud = AWSCloudProvider(region: region.rawValue, endpoint: account.endpoint.flatMap(URL.init(string:)), credentials: credentials,
+                                             limiter: limiter, tasks: store, instancePageSize: config.awsInstancePageSize, logger: awsLogger, now: now)
+                services.append(AWSCacheAgent(provider: cloud, interval: config.cacheRefreshInterval))
+                regionals[region] = regional(account, region, cloud: cloud, engineRegions: [region.rawValue], scaling: nil)
+            }
+        default:
+            // The local account's regions share the local cloud and one engine.
+            let names = Set(account.regions.map(\.rawValue))
+            for region in account.regions {
+                regionals[region] = regional(account, region, cloud: localCloud, engineRegions: names, scaling: store)
+            }
+        }
+    }
+    // Pages outside a region use the first local region, or the first region at all.
+    let homeRegion = config.accounts.first { $0.provider == "local" }?.regions.first ?? config.accounts.first?.regions.first ?? Region("local")
+    if regionals[homeRegion] == nil {
+        regionals[homeRegion] = regional(.local, homeRegion, cloud: localCloud, engineRegions: [homeRegion.rawValue], scaling: store)
+    }
+    let home = regionals[homeRegion]!
     var scalingLogger = logger
     scalingLogger[metadataKey: "component"] = "scaling"
-    let scaling = ScalingService(cloud: cloud, store: store, interval: config.metricsInterval, logger: scalingLogger, now: now)
+    let scaling = ScalingService(cloud: localCloud, store: store, interval: config.metricsInterval, logger: scalingLogger, now: now)
+    services.append(scaling)
     let console = Console(
-        applications: ApplicationRegistry(store: store, resources: CloudResourceLookup(cloud: cloud), now: now),
+        applications: ApplicationRegistry(store: store, resources: CloudResourceLookup(cloud: localCloud), now: now),
         tasks: store, accounts: config.accounts, layout: PageLayout(accounts: config.accounts), readiness: readiness,
-        users: users,
-        images: ImageRegistry(cloud: cloud, now: now, usedBy: { id in
-            try await cloud.serverGroups().filter { $0.imageId == id }.map(\.autoScalingGroupName)
-        }),
-        groups: ServerGroupRegistry(cloud: cloud, applications: store, operations: operations, now: now),
-        loadBalancers: LoadBalancerRegistry(cloud: cloud, applications: store, consolePort: config.port, now: now),
-        deployments: deployments, scaling: scaling, scalingStore: store,
+        users: users, regionals: regionals, home: home, scaling: scaling, scalingStore: store,
         authenticator: authenticator, now: now)
 
     let router = Router(context: ConsoleRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: NotFoundMiddleware(console: console))
+    router.add(middleware: RegionScopeMiddleware(regionals: regionals))
     let security = RequestSecurity(authenticator: authenticator, audit: store, now: now)
     let table = RouteTable(router: router, security: security) { error, input in console.errorPage(error, input: input) }
     console.addServerRoutes(to: table)
@@ -142,7 +184,7 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
     let application = Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "asgard"),
-        services: [reconciler, deployments, scaling],
+        services: services,
         onServerRunning: { channel in
             readiness.markReady()
             onListening(channel.localAddress?.port ?? config.port)
@@ -159,5 +201,18 @@ private struct APIDocumentData: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         text = String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+/// The background agent of one AWS region: reads the whole region into the cache every
+/// `interval`.
+struct AWSCacheAgent: Service {
+    let provider: AWSCloudProvider
+    let interval: Duration
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await provider.runAgent(every: interval)
+        }
     }
 }

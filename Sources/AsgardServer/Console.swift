@@ -13,10 +13,9 @@ struct Console: Sendable {
     let readiness: Readiness
 
     let users: UserRegistry
-    let images: ImageRegistry
-    let groups: ServerGroupRegistry
-    let loadBalancers: LoadBalancerRegistry
-    let deployments: DeploymentEngine
+    /// Every region the console manages, and the one pages outside a region use.
+    let regionals: [Region: Regional]
+    let home: Regional
     let scaling: ScalingService
     let scalingStore: any ScalingStore
     let authenticator: Authenticator

@@ -16,9 +16,11 @@ public struct ImageID: StringIdentifier, Comparable {
         return ImageID(rawValue: "img-" + String(repeating: "0", count: 8 - hex.count) + hex)
     }
 
-    /// True for `img-` and eight lower-case hexadecimal digits.
+    /// True for `img-` and eight lower-case hexadecimal digits (a local image), or `ami-` and 8
+    /// or 17 (an AMI).
     public static func isWellFormed(_ text: String) -> Bool {
-        guard text.hasPrefix("img-"), text.count == 12 else { return false }
+        let digits: Set<Int> = text.hasPrefix("img-") ? [8] : text.hasPrefix("ami-") ? [8, 17] : []
+        guard digits.contains(text.count - 4) else { return false }
         return text.dropFirst(4).allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
     }
 

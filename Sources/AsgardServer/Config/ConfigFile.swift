@@ -1,3 +1,4 @@
+import AWSCloud
 import AsgardCore
 import Foundation
 import Logging
@@ -32,23 +33,33 @@ public struct ConfigFileError: Error, Sendable, CustomStringConvertible {
 ///   - name: local
 ///     provider: local
 ///     regions: [local]
+///   - name: test
+///     provider: aws
+///     regions: [us-east-1]
+///     endpoint: http://127.0.0.1:5000   # optional: moto, LocalStack, a VPC endpoint
+///     profile: test                     # optional: else AWS_PROFILE, else default
 /// ```
+///
+/// An `aws` account's credentials come from the standard chain (`AWSCredentialChain`) when the
+/// file is read, so that a missing key stops the start with the account named.
 public enum ConfigFile {
     /// Applies the file at `path` over `base`.
     ///
     /// - Throws: `ConfigFileError` naming the line and key of the first problem.
-    public static func load(_ path: String, over base: ServerConfig) throws(ConfigFileError) -> ServerConfig {
+    public static func load(_ path: String, over base: ServerConfig,
+                            credentials: AWSCredentialChain = AWSCredentialChain()) throws(ConfigFileError) -> ServerConfig {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw ConfigFileError(path: path, line: nil, key: nil, message: "cannot be read; check the path and its permissions")
         }
-        return try parse(text, path: path, over: base)
+        return try parse(text, path: path, over: base, credentials: credentials)
     }
 
     /// Applies YAML `text` over `base`; `path` names it in errors.
-    public static func parse(_ text: String, path: String, over base: ServerConfig) throws(ConfigFileError) -> ServerConfig {
+    public static func parse(_ text: String, path: String, over base: ServerConfig,
+                             credentials: AWSCredentialChain = AWSCredentialChain()) throws(ConfigFileError) -> ServerConfig {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -84,6 +95,15 @@ public enum ConfigFile {
                 config.logLevel = level
             case "accounts":
                 config.accounts = try accounts(value, path: path)
+                config.awsCredentials = [:]
+                for (index, account) in config.accounts.enumerated() where account.provider == "aws" {
+                    do {
+                        config.awsCredentials[account.name] = try credentials.resolve(profile: account.profile)
+                    } catch {
+                        let item = value.sequence?[index]
+                        throw ConfigFileError(path: path, line: item.flatMap(lineOf), key: "accounts[\(index)]", message: "(\(account.name)) \(error.message)")
+                    }
+                }
             case "metricsIntervalSeconds":
                 guard let seconds = value.int, (1...300).contains(seconds) else { throw fail("must be a number of seconds from 1 to 300") }
                 config.metricsInterval = .seconds(seconds)
@@ -127,6 +147,9 @@ public enum ConfigFile {
             var name: String?
             var provider = "local"
             var regions: [Region] = []
+            var endpoint: String?
+            var profile: String?
+            var providerLine: Int?
             for (keyNode, value) in mapping {
                 let key = keyNode.string ?? ""
                 let fail = { (message: String) in
@@ -137,20 +160,44 @@ public enum ConfigFile {
                     guard let text = value.string, !text.isEmpty else { throw fail("must be a name such as local or prod") }
                     name = text
                 case "provider":
-                    guard let text = value.string, text == "local" else {
-                        throw fail("must be 'local'; the 'aws' provider is not available yet")
+                    guard let text = value.string, text == "local" || text == "aws" else {
+                        throw fail("must be 'local' or 'aws'")
                     }
                     provider = text
+                    providerLine = lineOf(value)
+                case "endpoint":
+                    guard let text = value.string, let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                        throw fail("must be an http(s) URL such as http://127.0.0.1:5000")
+                    }
+                    endpoint = text
+                case "profile":
+                    guard let text = value.string, !text.isEmpty else { throw fail("must be the name of a profile in ~/.aws/credentials or ~/.aws/config") }
+                    profile = text
                 case "regions":
                     guard let list = value.sequence, !list.isEmpty else { throw fail("must be a list of region names") }
                     for regionNode in list {
                         guard let text = regionNode.string, !text.isEmpty else { throw fail("must be a list of region names") }
+                        if let other = result.first(where: { $0.regions.contains(Region(text)) }) {
+                            throw fail("region '\(text)' is already managed by account '\(other.name)'; each region belongs to one account")
+                        }
                         regions.append(Region(text))
                     }
                 default:
                     throw ConfigFileError(path: path, line: lineOf(keyNode), key: "\(prefix).\(key)",
-                                          message: "is not a known key; accounts take name, provider and regions")
+                                          message: "is not a known key; accounts take name, provider, regions, endpoint and profile")
                 }
+            }
+            if provider == "aws" {
+                guard !regions.isEmpty else {
+                    throw ConfigFileError(path: path, line: providerLine ?? lineOf(item), key: "\(prefix).regions", message: "is required for an aws account, e.g. [us-east-1]")
+                }
+                for region in regions where !isAWSRegion(region.rawValue) {
+                    throw ConfigFileError(path: path, line: lineOf(item), key: "\(prefix).regions",
+                                          message: "'\(region)' is not an AWS region name such as us-east-1")
+                }
+            } else if endpoint != nil || profile != nil {
+                throw ConfigFileError(path: path, line: lineOf(item), key: "\(prefix).\(endpoint != nil ? "endpoint" : "profile")",
+                                      message: "applies to aws accounts only")
             }
             guard let name else {
                 throw ConfigFileError(path: path, line: lineOf(item), key: "\(prefix).name", message: "is required")
@@ -159,9 +206,16 @@ public enum ConfigFile {
             if result.contains(where: { $0.name.rawValue == name }) {
                 throw ConfigFileError(path: path, line: lineOf(item), key: "\(prefix).name", message: "'\(name)' is configured twice")
             }
-            result.append(AccountConfig(name: AccountName(name), provider: provider, regions: regions))
+            result.append(AccountConfig(name: AccountName(name), provider: provider, regions: regions, endpoint: endpoint, profile: profile))
         }
         return result
+    }
+
+    /// `us-east-1`, `eu-central-2`, `us-gov-west-1`: lower-case words and a number.
+    static func isAWSRegion(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count >= 3, let last = parts.last, !last.isEmpty, last.allSatisfy(\.isNumber) else { return false }
+        return parts.dropLast().allSatisfy { !$0.isEmpty && $0.allSatisfy { ("a"..."z").contains($0) } }
     }
 
     private static func lineOf(_ node: Node) -> Int? {

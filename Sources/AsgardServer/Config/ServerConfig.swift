@@ -1,3 +1,4 @@
+import AWSCloud
 import AsgardCore
 import Foundation
 import Logging
@@ -13,6 +14,15 @@ public struct ServerConfig: Sendable {
     public var dataDir: String
     /// The accounts and regions the console manages.
     public var accounts: [AccountConfig]
+    /// The credentials of each `aws` account, found when the configuration was read; never
+    /// shown.
+    public var awsCredentials: [AccountName: AWSCredentials] = [:]
+    /// How often the background agents of `aws` accounts read a whole region into the cache.
+    public var cacheRefreshInterval: Duration = .seconds(30)
+    /// The most AWS API calls per second per account (a token bucket with twice as many in a burst).
+    public var awsRequestsPerSecond: Double = 20
+    /// Reservations per DescribeInstances page (AWS allows up to 1000).
+    public var awsInstancePageSize = 1000
     /// How much the server logs.
     public var logLevel: Logger.Level
     /// Whether pages and JSON reads are open without signing in (`auth.anonymousRead`).

@@ -6,13 +6,14 @@ import Foundation
 /// Registers and removes local images.
 struct ImageRegistry: Sendable {
     let cloud: any CloudProvider
+    let region: String
     let now: @Sendable () -> Date
     /// The server groups that use an image; none until the local cloud runs server groups.
     let usedBy: @Sendable (ImageID) async throws -> [String]
 
     func show(_ text: String) async throws -> ImageRecord {
         guard ImageID.isWellFormed(text), let image = try await cloud.image(ImageID(rawValue: text)) else {
-            throw ConsoleError.notFound("Image '\(text)' not found; see /local/image/list")
+            throw ConsoleError.notFound("Image '\(text)' not found; see /\(region)/image/list")
         }
         return image
     }

@@ -8,6 +8,7 @@ import LocalCloud
 /// Creates, changes and deletes local load balancers; the reconciler runs their processes.
 struct LoadBalancerRegistry: Sendable {
     let cloud: any CloudProvider
+    let region: String
     let applications: any ApplicationStore
     /// The console's own port, which no load balancer may take.
     let consolePort: Int
@@ -15,7 +16,7 @@ struct LoadBalancerRegistry: Sendable {
 
     func show(_ text: String) async throws -> LoadBalancerRecord {
         guard let name = try? LoadBalancerName(validating: text), let record = try await cloud.loadBalancer(named: name) else {
-            throw ConsoleError.notFound("Load balancer '\(text)' not found; see /local/loadBalancer/list")
+            throw ConsoleError.notFound("Load balancer '\(text)' not found; see /\(region)/loadBalancer/list")
         }
         return record
     }
@@ -83,7 +84,7 @@ struct LoadBalancerRegistry: Sendable {
                 throw FieldError(field: "trafficWeights", message: "'\(entry)' must be serverGroup=weight with a weight from 0 to 1000, e.g. shop-v001=95")
             }
             guard groups.contains(parts[0]) else {
-                throw FieldError(field: "trafficWeights", message: "'\(parts[0])' is not a server group; see /local/autoScaling/list")
+                throw FieldError(field: "trafficWeights", message: "'\(parts[0])' is not a server group; see /\(region)/autoScaling/list")
             }
             weights[parts[0]] = weight
         }
@@ -110,7 +111,7 @@ struct LoadBalancerRegistry: Sendable {
         let record = try await settings(fields, over: LoadBalancerRecord(loadBalancerName: name, listenerPort: 0, createdTime: time), creating: true)
         let check = record.healthCheck
         let task = TaskDraft(operation: "Create load balancer \(name)", objectType: .loadBalancer, objectId: name.rawValue, user: user,
-                             region: "local", status: .succeeded,
+                             region: region, status: .succeeded,
                              log: [TaskLogLine(time: time, message: "Creating load balancer \(name) on 127.0.0.1:\(record.listenerPort), \(record.algorithm.rawValue), health check GET \(check.target) every \(check.interval) s"),
                                    TaskLogLine(time: time, message: "Created load balancer \(name); its process starts within a second")])
         return (record, try await cloud.createLoadBalancer(record, task: task))
@@ -133,7 +134,7 @@ struct LoadBalancerRegistry: Sendable {
         }
         let time = now()
         let task = TaskDraft(operation: "Update load balancer \(record.loadBalancerName)", objectType: .loadBalancer,
-                             objectId: record.loadBalancerName.rawValue, user: user, region: "local", status: .succeeded,
+                             objectId: record.loadBalancerName.rawValue, user: user, region: region, status: .succeeded,
                              log: [TaskLogLine(time: time, message: "Updating load balancer \(record.loadBalancerName): \(changes.isEmpty ? "nothing changed" : changes.joined(separator: "; "))")])
         return (record, try await cloud.updateLoadBalancer(record, previous: existing, task: task))
     }
@@ -146,7 +147,7 @@ struct LoadBalancerRegistry: Sendable {
         }
         let time = now()
         let task = TaskDraft(operation: "Delete load balancer \(record.loadBalancerName)", objectType: .loadBalancer,
-                             objectId: record.loadBalancerName.rawValue, user: user, region: "local", status: .succeeded,
+                             objectId: record.loadBalancerName.rawValue, user: user, region: region, status: .succeeded,
                              log: [TaskLogLine(time: time, message: "Stopping load balancer \(record.loadBalancerName) on port \(record.listenerPort)"),
                                    TaskLogLine(time: time, message: "Deleted load balancer \(record.loadBalancerName)")])
         return try await cloud.deleteLoadBalancer(named: record.loadBalancerName, task: task)

@@ -12,13 +12,15 @@ struct ServerGroupRegistry: Sendable {
     let applications: any ApplicationStore
     let operations: ClusterOperations
     let now: @Sendable () -> Date
+    var region: String { operations.region }
 
-    /// The most instances one local group may have.
-    static let maxCapacity = 50
+    /// The most instances one group may have: 50 processes on this machine for the local cloud.
+    let maxCapacity: Int
+    static let localMaxCapacity = 50
 
     func show(_ name: String) async throws -> ServerGroupRecord {
         guard let group = try await cloud.serverGroup(named: name) else {
-            throw ConsoleError.notFound("Server group '\(name)' not found; see /local/autoScaling/list")
+            throw ConsoleError.notFound("Server group '\(name)' not found; see /\(region)/autoScaling/list")
         }
         return group
     }
@@ -28,7 +30,8 @@ struct ServerGroupRegistry: Sendable {
     }
 
     /// The sizes, grace period and policies in `fields`, over `base`.
-    static func settings(_ fields: FormFields, over base: ServerGroupRecord, loadBalancers known: Set<String>) throws -> ServerGroupRecord {
+    static func settings(_ fields: FormFields, over base: ServerGroupRecord, loadBalancers known: Set<String>, region: String,
+                         maxCapacity: Int) throws -> ServerGroupRecord {
         var group = base
         var problems: [FieldError] = []
         func number(_ key: String, _ current: Int, range: ClosedRange<Int>) -> Int {
@@ -60,7 +63,7 @@ struct ServerGroupRegistry: Sendable {
             var names: [String] = []
             for text in fields.list("selectedLoadBalancers") {
                 guard let name = try? LoadBalancerName(validating: text), known.contains(name.rawValue) else {
-                    problems.append(FieldError(field: "selectedLoadBalancers", message: "'\(text)' is not a load balancer; see /local/loadBalancer/list"))
+                    problems.append(FieldError(field: "selectedLoadBalancers", message: "'\(text)' is not a load balancer; see /\(region)/loadBalancer/list"))
                     continue
                 }
                 if !names.contains(name.rawValue) { names.append(name.rawValue) }
@@ -100,18 +103,18 @@ struct ServerGroupRegistry: Sendable {
         }
         guard let imageText = fields["imageId"], !imageText.isEmpty else { throw ConsoleError.invalid("imageId", "is required: the image to run") }
         guard ImageID.isWellFormed(imageText), try await cloud.image(ImageID(rawValue: imageText)) != nil else {
-            throw ConsoleError.invalid("imageId", "'\(imageText)' is not a registered image; see /local/image/list")
+            throw ConsoleError.invalid("imageId", "'\(imageText)' is not a registered image; see /\(region)/image/list")
         }
         let existing = try await cloud.serverGroups().filter { Names(parsing: $0.autoScalingGroupName)?.cluster == cluster }
         let name = GroupNaming.nextGroupName(cluster: cluster, previousGroup: existing.last?.autoScalingGroupName)
         let base = ServerGroupRecord(autoScalingGroupName: name, imageId: ImageID(rawValue: imageText), minSize: 1, desiredCapacity: 1,
                                      maxSize: 1, healthCheckType: .ec2, healthCheckGracePeriod: 0, terminationPolicies: [.default],
                                      suspendedProcesses: [], loadBalancerNames: [], createdTime: now())
-        var group = try ServerGroupRegistry.settings(fields, over: base, loadBalancers: try await loadBalancerNames())
+        var group = try ServerGroupRegistry.settings(fields, over: base, loadBalancers: try await loadBalancerNames(), region: region, maxCapacity: maxCapacity)
         if fields["maxSize"] == nil || fields["maxSize"] == "" { group.maxSize = max(group.maxSize, group.desiredCapacity) }
         if fields["minSize"] == nil || fields["minSize"] == "" { group.minSize = min(group.minSize, group.desiredCapacity) }
         let time = now()
-        let task = TaskDraft(operation: "Create server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local",
+        let task = TaskDraft(operation: "Create server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: region,
                              status: .succeeded,
                              log: [TaskLogLine(time: time, message: "Creating server group \(name) from image \(group.imageId): min \(group.minSize), desired \(group.desiredCapacity), max \(group.maxSize)"),
                                    TaskLogLine(time: time, message: "Created server group \(name); instances launch within a second")])
@@ -122,7 +125,7 @@ struct ServerGroupRegistry: Sendable {
     func update(_ fields: FormFields, user: String) async throws -> (ServerGroupRecord, TaskRecord) {
         guard let name = fields["name"], !name.isEmpty else { throw ConsoleError.invalid("name", "is required: the server group") }
         let existing = try await show(name)
-        let group = try ServerGroupRegistry.settings(fields, over: existing, loadBalancers: try await loadBalancerNames())
+        let group = try ServerGroupRegistry.settings(fields, over: existing, loadBalancers: try await loadBalancerNames(), region: region, maxCapacity: maxCapacity)
         let time = now()
         var changes: [String] = []
         if (group.minSize, group.desiredCapacity, group.maxSize) != (existing.minSize, existing.desiredCapacity, existing.maxSize) {
@@ -139,7 +142,7 @@ struct ServerGroupRegistry: Sendable {
         if group.loadBalancerNames != existing.loadBalancerNames {
             changes.append("load balancers [\(group.loadBalancerNames.joined(separator: ", "))]")
         }
-        let task = TaskDraft(operation: "Update server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: "local",
+        let task = TaskDraft(operation: "Update server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: region,
                              status: .succeeded,
                              log: [TaskLogLine(time: time, message: "Updating server group \(name): \(changes.isEmpty ? "nothing changed" : changes.joined(separator: "; "))")])
         let record = try await cloud.updateServerGroup(group, task: task)

@@ -38,7 +38,7 @@ extension Console {
             answers: [EndpointDoc.Answer(status: 202, description: "Started; follow taskUrl", schema: "TaskAccepted"),
                       .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
-            _ = try localRegion(input)
+            _ = try regionName(input)
             let request = try deploymentRequest(input)
             let app = Names(parsing: request.cluster)?.app ?? request.cluster
             input.audit.object("cluster", request.cluster, application: app)
@@ -57,7 +57,7 @@ extension Console {
             parameters: [.path("region", "A region of a local account, e.g. local"), .field("name", "The cluster, e.g. shop-prod", required: true)],
             answers: [.ok("Task"), .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             guard let cluster = input.fields["name"], !cluster.isEmpty else { throw ConsoleError.invalid("name", "is required: the cluster, e.g. shop-prod") }
             let app = Names(parsing: cluster)?.app ?? cluster
             input.audit.object("cluster", cluster, application: app)
@@ -80,7 +80,7 @@ extension Console {
             let app = Names(parsing: task.objectId)?.app ?? task.objectId
             input.audit.object("task", text, application: app)
             try input.require(.deployApplication(AppName(rawValue: app)))
-            let canceled = try await deployments.cancel(id, user: input.userName)
+            let canceled = try await inRegionOf(task: id) { try await deployments.cancel(id, user: input.userName) }
             input.audit.task(canceled.id.rawValue)
             if input.wantsJSON { return try Responses.json(TaskJSON(canceled, includeLog: true)) }
             return Responses.seeOther("/task/show/\(id)")
@@ -98,7 +98,7 @@ extension Console {
                 let app = Names(parsing: task.objectId)?.app ?? task.objectId
                 input.audit.object("task", text, application: app)
                 try input.require(.deployApplication(AppName(rawValue: app)))
-                let answered = try await deployments.decide(signal, id, user: input.userName)
+                let answered = try await inRegionOf(task: id) { try await deployments.decide(signal, id, user: input.userName) }
                 input.audit.task(answered.id.rawValue)
                 if input.wantsJSON, let deployment = DeploymentJSON(answered, includeLog: true) { return try Responses.json(deployment) }
                 return Responses.seeOther("/task/show/\(id)")
@@ -119,7 +119,7 @@ extension Console {
             answers: [EndpointDoc.Answer(status: 202, description: "Started; follow taskUrl", schema: "TaskAccepted"),
                       .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
-            _ = try localRegion(input)
+            _ = try regionName(input)
             let name = try await authorizeGroup(input, field: "name")
             guard let image = input.fields["imageId"], ImageID.isWellFormed(image) else {
                 throw ConsoleError.invalid("imageId", "is required: an image id such as img-1a2b3c4d")
@@ -315,9 +315,9 @@ extension Console {
     private func rollingOptions(_ input: RouteInput) throws -> RollingOptions {
         var problems: [FieldError] = []
         let fields = input.fields
-        let count = fields.has("relaunchCount") ? fields.wholeNumber("relaunchCount", 0, in: 0...ServerGroupRegistry.maxCapacity, problems: &problems) : nil
+        let count = fields.has("relaunchCount") ? fields.wholeNumber("relaunchCount", 0, in: 0...groups.maxCapacity, problems: &problems) : nil
         let options = RollingOptions(relaunchCount: count,
-                                     concurrentRelaunches: fields.wholeNumber("concurrentRelaunches", 1, in: 1...ServerGroupRegistry.maxCapacity, problems: &problems),
+                                     concurrentRelaunches: fields.wholeNumber("concurrentRelaunches", 1, in: 1...groups.maxCapacity, problems: &problems),
                                      newestFirst: fields["newestFirst"] == "true", rudeShutdown: fields["rudeShutdown"] == "true",
                                      afterBootWait: fields.wholeNumber("afterBootWait", 0, in: 0...3600, problems: &problems))
         guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }

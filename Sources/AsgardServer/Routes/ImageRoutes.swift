@@ -13,7 +13,7 @@ extension Console {
             parameters: [.path("region", "A region of a local account, e.g. local"), .query("account", "The account, where ambiguous")],
             answers: [.ok("[Image]"), .unauthorized, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let all = try await images.cloud.images()
             if input.wantsJSON { return try Responses.json(all) }
             return page(input, title: "Images", section: .image, region: region,
@@ -25,7 +25,7 @@ extension Console {
             parameters: [.path("region", "A region of a local account"), .path("imageId", "The image's id, e.g. img-1a2b3c4d")],
             answers: [.ok("Image"), .unauthorized, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let image = try await images.show(input.path("imageId"))
             if input.wantsJSON { return try Responses.json(image) }
             return page(input, title: image.imageId.rawValue, section: .image, region: region,
@@ -33,7 +33,7 @@ extension Console {
         }
 
         table.htmlOnly("/{region}/image/register") { input in
-            let region = try localRegion(input)
+            let region = try localRegion(input, for: "Images registered through the console")
             try input.require(.admin)
             return page(input, title: "Register image", section: .image, region: region,
                         body: ImagePages.form(region: region, values: input.fields, errors: [], csrf: Console.csrfField(input)))
@@ -51,7 +51,7 @@ extension Console {
             answers: [EndpointDoc.Answer(status: 201, description: "Registered; X-Task-Id names the task", schema: "Image"),
                       .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
-            let region = try localRegion(input)
+            let region = try localRegion(input, for: "Images registered through the console")
             try input.require(.admin)
             do {
                 let draft = try imageDraft(input)
@@ -77,7 +77,7 @@ extension Console {
             parameters: [.path("region", "A region of a local account"), .field("imageId", "The image's id", required: true)],
             answers: [.ok("Deleted"), .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             guard let id = input.fields["imageId"], !id.isEmpty else {
                 throw ConsoleError.invalid("imageId", "is required: the image to delete, e.g. img-1a2b3c4d")
             }
@@ -102,11 +102,16 @@ extension Console {
         }
     }
 
-    /// The region named in the path, which must belong to a local account.
-    func localRegion(_ input: RouteInput) throws -> String {
+    /// The region named in the path, of any account.
+    func regionName(_ input: RouteInput) throws -> String {
+        try region(named: input.context.parameters.get("region") ?? "", account: input.fields["account"]).1.rawValue
+    }
+
+    /// The region named in the path, which must belong to a local account for `what`.
+    func localRegion(_ input: RouteInput, for what: String) throws -> String {
         let (account, region) = try region(named: input.context.parameters.get("region") ?? "", account: input.fields["account"])
         guard account.provider == "local" else {
-            throw ConsoleError.notFound("Local images exist only in regions of local accounts; '\(region)' belongs to \(account.provider) account '\(account.name)'")
+            throw ConsoleError.notFound("\(what) exist only in regions of local accounts; '\(region)' belongs to \(account.provider) account '\(account.name)'")
         }
         return region.rawValue
     }

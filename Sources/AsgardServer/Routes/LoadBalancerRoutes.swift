@@ -13,7 +13,7 @@ extension Console {
             summary: "List load balancers with their health and traffic", tag: "Load balancer", parameters: [regionParameter],
             answers: [.ok("[LoadBalancer]"), .unauthorized, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             var all: [LoadBalancerJSON] = []
             for record in try await loadBalancers.cloud.loadBalancers() { all.append(try await loadBalancers.json(record)) }
             if input.wantsJSON { return try Responses.json(all) }
@@ -25,7 +25,7 @@ extension Console {
             tag: "Load balancer", parameters: [regionParameter, .path("name", "The load balancer, e.g. shop-prod")],
             answers: [.ok("LoadBalancer"), .unauthorized, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let balancer = try await loadBalancers.json(try await loadBalancers.show(input.path("name")))
             if input.wantsJSON { return try Responses.json(balancer) }
             return page(input, title: balancer.loadBalancerName, section: .loadBalancer, region: region,
@@ -33,7 +33,7 @@ extension Console {
         }
 
         table.htmlOnly("/{region}/loadBalancer/create") { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             return page(input, title: "Create load balancer", section: .loadBalancer, region: region,
                         body: LoadBalancerPages.form(region: region, values: input.fields, errors: [], csrf: Console.csrfField(input)))
         }
@@ -55,7 +55,7 @@ extension Console {
             answers: [EndpointDoc.Answer(status: 201, description: "Created; X-Task-Id names the task", schema: "LoadBalancer"),
                       .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let name = (input.fields["name"] ?? "").lowercased()
             let app = LoadBalancerName(rawValue: name).appName
             input.audit.object("loadBalancer", name, application: app)
@@ -84,7 +84,7 @@ extension Console {
                          .field("listenerPort", "A new port on 127.0.0.1 (the process restarts)", type: "integer")] + settingFields,
             answers: [.ok("LoadBalancer"), .badRequest, .unauthorized, .forbidden, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             try await authorizeLoadBalancer(input)
             let (record, task) = try await loadBalancers.update(input.fields, user: input.userName)
             input.audit.task(task.id.rawValue)
@@ -97,7 +97,7 @@ extension Console {
             parameters: [regionParameter, .field("name", "The load balancer", required: true)],
             answers: [.ok("Deleted"), .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let name = try await authorizeLoadBalancer(input)
             if !input.wantsJSON, input.fields["confirm"] != name {
                 throw ConsoleError.invalid("confirm", "type the load balancer's name '\(name)' to confirm the deletion")

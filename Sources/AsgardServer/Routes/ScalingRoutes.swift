@@ -54,7 +54,7 @@ extension Console {
                 summary: "List \(path)s, of one group with ?autoScalingGroupName=", tag: "Scaling", parameters: [region],
                 answers: [.ok("[Object]"), .unauthorized]
             )) { input in
-                _ = try localRegion(input)
+                _ = try localRegion(input, for: "Scaling policies, alarms and scheduled actions managed by the console")
                 let group = input.fields["autoScalingGroupName"].flatMap { $0.isEmpty ? nil : $0 }
                 let all = try await scalingStore.scalingObjects(kind, group: group)
                 if input.wantsJSON { return Responses.jsonText("[" + all.joined(separator: ",") + "]") }
@@ -65,7 +65,7 @@ extension Console {
                 summary: "Show a \(path) (?autoScalingGroupName= when the name is used in several groups)", tag: "Scaling",
                 parameters: [region, .path("name", "Its name")], answers: [.ok("Object"), .unauthorized, .notFound]
             )) { input in
-                _ = try localRegion(input)
+                _ = try localRegion(input, for: "Scaling policies, alarms and scheduled actions managed by the console")
                 let (json, group) = try await scalingObject(kind, input.path("name"), group: input.fields["autoScalingGroupName"], nameField: nameField)
                 if input.wantsJSON { return Responses.jsonText(json) }
                 let datapoints = scaling.datapoints(of: group)
@@ -77,7 +77,7 @@ extension Console {
                 summary: "Create or replace a \(path), with AWS's field names", tag: "Scaling", parameters: [region] + parameters,
                 answers: [.ok("Object"), .badRequest, .unauthorized, .forbidden, .notFound]
             )) { input in
-                _ = try localRegion(input)
+                _ = try localRegion(input, for: "Scaling policies, alarms and scheduled actions managed by the console")
                 let groupName = try await authorizeGroup(input, field: "autoScalingGroupName")
                 let (name, json) = try await scalingDefinition(kind, input, group: groupName)
                 let task = try await scalingStore.saveScalingObject(kind, group: groupName, name: name, json: json, task: TaskDraft(
@@ -93,7 +93,7 @@ extension Console {
                 parameters: [region, .field(nameField, "Its name", required: true), .field("autoScalingGroupName", "The server group", required: true)],
                 answers: [.ok("Deleted"), .badRequest, .unauthorized, .forbidden, .notFound]
             )) { input in
-                _ = try localRegion(input)
+                _ = try localRegion(input, for: "Scaling policies, alarms and scheduled actions managed by the console")
                 let groupName = try await authorizeGroup(input, field: "autoScalingGroupName")
                 guard let name = input.fields[nameField], !name.isEmpty else { throw ConsoleError.invalid(nameField, "is required") }
                 let task: TaskRecord
@@ -119,7 +119,7 @@ extension Console {
             tag: "Scaling", parameters: [region, .path("name", "The server group"), .query("hours", "Hours of one-minute aggregates (default 24, at most 168)")],
             answers: [.ok("Object"), .unauthorized, .notFound]
         )) { input in
-            _ = try localRegion(input)
+            _ = try localRegion(input, for: "Scaling policies, alarms and scheduled actions managed by the console")
             let name = input.path("name").replacingOccurrences(of: ".json", with: "")
             _ = try await groups.show(name)
             let hours = min(168, max(1, Int(input.fields["hours"] ?? "") ?? 24))
@@ -139,7 +139,7 @@ extension Console {
             summary: "A server group's activity history, newest first: every launch, termination and change of capacity with its cause",
             tag: "Scaling", parameters: [region, .path("name", "The server group")], answers: [.ok("[Object]"), .unauthorized, .notFound]
         )) { input in
-            _ = try localRegion(input)
+            _ = try localRegion(input, for: "Scaling policies, alarms and scheduled actions managed by the console")
             let name = input.path("name")
             let activities = try await scalingStore.activities(of: name, limit: min(1000, Int(input.fields["limit"] ?? "") ?? 100))
             if activities.isEmpty { _ = try await groups.show(name) }

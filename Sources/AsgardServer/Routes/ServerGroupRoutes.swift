@@ -15,7 +15,7 @@ extension Console {
             summary: "List server groups", tag: "Server group", parameters: [regionParameter],
             answers: [.ok("[ServerGroup]"), .unauthorized, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             var all: [ServerGroupJSON] = []
             for group in try await groups.cloud.serverGroups() { all.append(try await groups.json(group)) }
             if input.wantsJSON { return try Responses.json(all) }
@@ -27,11 +27,12 @@ extension Console {
             parameters: [regionParameter, .path("name", "The server group, e.g. shop-prod-v001")],
             answers: [.ok("ServerGroup"), .unauthorized, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let group = try await groups.json(try await groups.show(input.path("name")))
             if input.wantsJSON { return try Responses.json(group) }
             let name = group.autoScalingGroupName
-            let scalingSection = ScalingPages.groupSection(
+            // AWS runs its groups' scaling itself; the console's own policies are the local cloud's.
+            let scalingSection = !current.isLocal ? "" : ScalingPages.groupSection(
                 group: name, policies: try await scalingStore.scalingObjects(.policy, group: name),
                 alarms: try await scalingStore.scalingObjects(.alarm, group: name),
                 schedules: try await scalingStore.scalingObjects(.scheduledAction, group: name),
@@ -42,7 +43,7 @@ extension Console {
         }
 
         table.htmlOnly("/{region}/autoScaling/create") { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let images = try await images.cloud.images()
             return page(input, title: "Create server group", section: .cluster, region: region,
                         body: LocalCloudPages.groupForm(region: region, images: images, loadBalancers: try await loadBalancerNames(), values: input.fields, errors: [], csrf: Console.csrfField(input)))
@@ -64,7 +65,7 @@ extension Console {
             answers: [EndpointDoc.Answer(status: 201, description: "Created; X-Task-Id names the task", schema: "ServerGroup"),
                       .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let app = (input.fields["appName"] ?? "").lowercased()
             input.audit.object("serverGroup", app, application: app)
             try input.require(.read)
@@ -95,7 +96,7 @@ extension Console {
                    .field("suspendedProcesses", "The processes to suspend, all others resume: Launch, Terminate, HealthCheck, ReplaceUnhealthy, AddToLoadBalancer", type: "array")],
             answers: [.ok("ServerGroup"), .badRequest, .unauthorized, .forbidden, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             try await authorizeGroup(input, field: "name")
             let (group, task) = try await groups.update(input.fields, user: input.userName)
             input.audit.task(task.id.rawValue)
@@ -109,7 +110,7 @@ extension Console {
                          .field("force", "true to terminate its instances first", type: "boolean")],
             answers: [.ok("Deleted"), .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let name = try await authorizeGroup(input, field: "name")
             if !input.wantsJSON, input.fields["confirm"] != name {
                 throw ConsoleError.invalid("confirm", "type the server group's name '\(name)' to confirm the deletion")
@@ -125,7 +126,7 @@ extension Console {
             parameters: [regionParameter, .query("includeTerminated", "true to list terminated instances too, oldest first", type: "boolean")],
             answers: [.ok("[Instance]"), .unauthorized, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let all = try await groups.cloud.instances(of: nil, includeTerminated: input.fields["includeTerminated"] == "true")
             if input.wantsJSON { return try Responses.json(all) }
             return page(input, title: "Instances", section: .instance, region: region, body: LocalCloudPages.instanceList(all, region: region))
@@ -135,7 +136,7 @@ extension Console {
             summary: "List an application's instances", tag: "Instance",
             parameters: [regionParameter, .path("app", "The application")], answers: [.ok("[Instance]"), .unauthorized, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let app = input.path("app").lowercased()
             let all = try await groups.cloud.instances(of: nil, includeTerminated: false)
                 .filter { Names(parsing: $0.autoScalingGroupName)?.app == app }
@@ -148,7 +149,7 @@ extension Console {
             parameters: [regionParameter, .path("instanceId", "The instance, e.g. i-0123456789abcdef0")],
             answers: [.ok("Instance"), .unauthorized, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let instance = try await instance(input.path("instanceId"))
             if input.wantsJSON { return try Responses.json(instance) }
             return page(input, title: instance.instanceId.rawValue, section: .instance, region: region,
@@ -161,7 +162,7 @@ extension Console {
             parameters: [regionParameter, .path("instanceId", "The instance")],
             answers: [EndpointDoc.Answer(status: 200, description: "The console output", schema: nil, plainText: true), .unauthorized, .notFound]
         )) { input in
-            _ = try localRegion(input)
+            _ = try regionName(input)
             let instance = try await instance(input.path("instanceId"))
             return Responses.text(try await groups.cloud.consoleOutput(instance.instanceId))
         }
@@ -172,7 +173,7 @@ extension Console {
                          .field("shrink", "true to also lower the desired capacity by one", type: "boolean")],
             answers: [.ok("Instance"), .badRequest, .unauthorized, .forbidden, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let record = try await authorizeInstance(input)
             if input.fields["shrink"] == "true" {
                 var fields = FormFields(pairs: ["name": record.autoScalingGroupName])
@@ -193,7 +194,7 @@ extension Console {
                          .field("protectedFromScaleIn", "true (default) or false", type: "boolean")],
             answers: [.ok("[Instance]"), .badRequest, .unauthorized, .forbidden, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let ids = input.fields.list("instanceIds").flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
             guard !ids.isEmpty else { throw ConsoleError.invalid("instanceIds", "is required: one or more instances of one group") }
             let flag = input.fields["protectedFromScaleIn"].flatMap { $0.isEmpty ? nil : $0 } ?? "true"
@@ -227,7 +228,7 @@ extension Console {
             parameters: [regionParameter, .field("instanceId", "The instance", required: true)],
             answers: [.ok("Instance"), .badRequest, .unauthorized, .forbidden, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let record = try await authorizeInstance(input)
             try await groups.cloud.rebootInstance(record)
             let rebooted = try await groups.cloud.instance(record.instanceId) ?? record
@@ -239,7 +240,7 @@ extension Console {
             summary: "List clusters and their server groups", tag: "Cluster", parameters: [regionParameter],
             answers: [.ok("[Cluster]"), .unauthorized, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let clusters = try await clusterList()
             if input.wantsJSON { return try Responses.json(clusters) }
             return page(input, title: "Clusters", section: .cluster, region: region, body: LocalCloudPages.clusterList(clusters, region: region))
@@ -249,7 +250,7 @@ extension Console {
             summary: "Show a cluster: every server group with sizes, image and instances", tag: "Cluster",
             parameters: [regionParameter, .path("cluster", "The cluster, e.g. shop-prod")], answers: [.ok("Cluster"), .unauthorized, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let name = input.path("cluster")
             guard let cluster = try await clusterList().first(where: { $0.cluster == name }) else {
                 throw ConsoleError.notFound("Cluster '\(name)' not found; see /\(region)/cluster/list")
@@ -270,7 +271,7 @@ extension Console {
                          .field("force", "true to disable the last enabled group of the cluster", type: "boolean")],
             answers: [.ok("ServerGroup"), .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let name = try await authorizeGroup(input, field: "name")
             let (group, task) = try await groups.deactivate(name, force: input.fields["force"] == "true", user: input.userName)
             input.audit.task(task.id.rawValue)
@@ -282,7 +283,7 @@ extension Console {
             tag: "Cluster", parameters: [regionParameter, .field("name", "The server group", required: true)],
             answers: [.ok("ServerGroup"), .badRequest, .unauthorized, .forbidden, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let name = try await authorizeGroup(input, field: "name")
             let (group, task) = try await groups.activate(name, user: input.userName)
             input.audit.task(task.id.rawValue)
@@ -306,7 +307,7 @@ extension Console {
             answers: [EndpointDoc.Answer(status: 201, description: "Created; X-Task-Id names the task", schema: "ServerGroup"),
                       .badRequest, .unauthorized, .forbidden, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             guard let cluster = input.fields["name"], !cluster.isEmpty else { throw ConsoleError.invalid("name", "is required: the cluster, e.g. shop-prod") }
             let app = Names(parsing: cluster)?.app ?? cluster
             input.audit.object("cluster", cluster, application: app)
@@ -335,14 +336,14 @@ extension Console {
                          .field("maxSize", "Most instances", type: "integer"), .field("batchSize", "Instances added per batch (default: all at once)", type: "integer")],
             answers: [.ok("ServerGroup"), .badRequest, .unauthorized, .forbidden, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let name = try await authorizeGroup(input, field: "name")
             let group = try await groups.show(name)
             var problems: [FieldError] = []
-            let desired = input.fields.wholeNumber("desiredCapacity", group.desiredCapacity, in: 0...ServerGroupRegistry.maxCapacity, problems: &problems)
-            let minSize = input.fields.wholeNumber("minSize", min(group.minSize, desired), in: 0...ServerGroupRegistry.maxCapacity, problems: &problems)
-            let maxSize = input.fields.wholeNumber("maxSize", max(group.maxSize, desired), in: 0...ServerGroupRegistry.maxCapacity, problems: &problems)
-            let batch = input.fields["batchSize"]?.isEmpty == false ? input.fields.wholeNumber("batchSize", 1, in: 1...ServerGroupRegistry.maxCapacity, problems: &problems) : nil
+            let desired = input.fields.wholeNumber("desiredCapacity", group.desiredCapacity, in: 0...groups.maxCapacity, problems: &problems)
+            let minSize = input.fields.wholeNumber("minSize", min(group.minSize, desired), in: 0...groups.maxCapacity, problems: &problems)
+            let maxSize = input.fields.wholeNumber("maxSize", max(group.maxSize, desired), in: 0...groups.maxCapacity, problems: &problems)
+            let batch = input.fields["batchSize"]?.isEmpty == false ? input.fields.wholeNumber("batchSize", 1, in: 1...groups.maxCapacity, problems: &problems) : nil
             guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
             // A durable task of the engine: it resumes after a restart; the answer waits for its end.
             let task = try await deployments.resize(group, to: DeploymentCapacity(min: minSize, desired: desired, max: maxSize),
@@ -362,7 +363,7 @@ extension Console {
             parameters: [regionParameter, .field("name", "The server group", required: true)],
             answers: [.ok("Deleted"), .badRequest, .unauthorized, .forbidden, .notFound]
         )) { input in
-            let region = try localRegion(input)
+            let region = try regionName(input)
             let name = try await authorizeGroup(input, field: "name")
             let task = try await groups.operations.delete(name, user: input.userName)
             input.audit.task(task.id.rawValue)

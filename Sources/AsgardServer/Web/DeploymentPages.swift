@@ -42,9 +42,9 @@ enum DeploymentPages {
         var body = "<h1>Deployment \(d.id): \(HTML.escape(d.cluster))</h1>"
         body += HTML.properties(id: "deployment", [
             ("Status", "<span id=\"deployment-status\" class=\"status-\(d.status.rawValue)\">\(d.status.rawValue)</span>"),
-            ("Strategy", d.strategy.rawValue), ("Image", "<a href=\"/local/image/show/\(d.imageId)\">\(d.imageId)</a>"),
+            ("Strategy", d.strategy.rawValue), ("Image", "<a href=\"/\(HTML.pathSegment(d.region))/image/show/\(d.imageId)\">\(d.imageId)</a>"),
             ("Capacity", "min \(d.capacity.min), desired \(d.capacity.desired), max \(d.capacity.max)"),
-            ("New group", d.newGroup.map { "<a href=\"/local/autoScaling/show/\(HTML.pathSegment($0))\">\(HTML.escape($0))</a>" } ?? "not yet named"),
+            ("New group", d.newGroup.map { "<a href=\"/\(HTML.pathSegment(d.region))/autoScaling/show/\(HTML.pathSegment($0))\">\(HTML.escape($0))</a>" } ?? "not yet named"),
             ("Previous groups", d.previousGroups.isEmpty ? "none" : d.previousGroups.map { HTML.escape($0) }.joined(separator: ", ")),
             ("User", HTML.escape(d.user)), ("Started", HTML.date(d.startTime)), ("Task", "<a href=\"/task/show/\(d.id)\">\(d.id)</a>"),
         ])

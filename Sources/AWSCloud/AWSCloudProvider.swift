@@ -1,0 +1,560 @@
+import AsgardCloud
+import AsgardCore
+import AsgardStore
+import AsyncHTTPClient
+import Foundation
+import Logging
+
+/// One account's region of AWS behind the `CloudProvider` protocol: server groups are Auto
+/// Scaling groups launched from launch templates, load balancers classic ELBs, images the
+/// account's AMIs, instances EC2's. Reads come from `AWSRegionCache`; every change goes to AWS,
+/// then refreshes what it touched and records its task.
+public final class AWSCloudProvider: CloudProvider {
+    public let region: String
+    let ec2: AWSEC2
+    let autoScaling: AWSAutoScaling
+    let elb: AWSClassicELB
+    let tasks: any TaskStore
+    let cache = AWSRegionCache()
+    /// How old a single group or load balancer may be before a read of it asks AWS again.
+    let freshness: Duration
+    /// The instance type of new launch templates.
+    public let instanceType = "t3.micro"
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    /// Creates the provider of `region` at `endpoint` (AWS's own endpoints when nil).
+    public init(region: String, endpoint: URL?, credentials: AWSCredentials, limiter: RequestRateLimiter? = nil, tasks: any TaskStore,
+                freshness: Duration = .seconds(1), instancePageSize: Int = 1000, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        func client(_ service: String, _ host: String, _ version: String) -> AWSQueryClient {
+            let url = endpoint ?? URL(string: "https://\(host).\(region).amazonaws.com/")!
+            return AWSQueryClient(endpoint: url, service: service, version: version, region: region, credentials: credentials, limiter: limiter)
+        }
+        self.region = region
+        ec2 = AWSEC2(client: client("ec2", "ec2", "2016-11-15"), instancePageSize: instancePageSize)
+        autoScaling = AWSAutoScaling(client: client("autoscaling", "autoscaling", "2011-01-01"))
+        elb = AWSClassicELB(client: client("elasticloadbalancing", "elasticloadbalancing", "2012-06-01"))
+        self.tasks = tasks
+        self.freshness = freshness
+        self.logger = logger
+        self.now = now
+    }
+
+    public var capabilities: CloudCapabilities { [] }
+
+    // MARK: The cache
+
+    /// Reads the whole region into the cache.
+    public func refreshAll() async throws {
+        try await cache.fill { [self] in try await readRegion() }
+    }
+
+    /// Refreshes the whole region every `interval` until cancelled; a failed read is logged and
+    /// tried again at the next turn.
+    public func runAgent(every interval: Duration) async {
+        while !Task.isCancelled {
+            do {
+                try await refreshAll()
+            } catch {
+                logger.warning("Cannot read AWS region \(region): \(error)")
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    private func readRegion() async throws -> RegionSnapshot {
+        async let groups = autoScaling.groups()
+        async let instances = ec2.instances()
+        async let balancers = elb.loadBalancers()
+        async let images = ec2.images()
+        async let configurations = autoScaling.launchConfigurationImages()
+        let (readGroups, readBalancers) = try await (groups, balancers)
+        var health: [String: [AWSInstanceHealth]] = [:]
+        var draining: [String: Int] = [:]
+        for balancer in readBalancers {
+            health[balancer.name] = try await elb.instanceHealth(balancer.name)
+            draining[balancer.name] = try await elb.drainingTimeout(balancer.name)
+        }
+        var templateImages: [String: String] = [:]
+        let known = await cache.templateImages
+        for group in readGroups {
+            guard let name = group.launchTemplateName, let version = group.launchTemplateVersion else { continue }
+            let key = "\(name):\(version)"
+            if known[key] == nil, let image = try await ec2.launchTemplateImage(name: name, version: version) { templateImages[key] = image }
+        }
+        return RegionSnapshot(groups: readGroups, instances: try await instances, loadBalancers: readBalancers, health: health, draining: draining,
+                              images: try await images, configurationImages: try await configurations, templateImages: templateImages)
+    }
+
+    private func filled() async throws {
+        try await cache.ensureFilled { [self] in try await readRegion() }
+    }
+
+    /// Reads one group and its instances again.
+    @discardableResult
+    func refresh(group name: String) async throws -> AWSAutoScalingGroup? {
+        let group = try await autoScaling.groups(named: [name]).first
+        let ids = group?.instances.map(\.instanceId) ?? []
+        let instances = ids.isEmpty ? [] : try await ec2.instances(ids: ids)
+        if let group, let template = group.launchTemplateName, let version = group.launchTemplateVersion,
+           await cache.templateImages["\(template):\(version)"] == nil,
+           let image = try await ec2.launchTemplateImage(name: template, version: version) {
+            await cache.put(templateImage: "\(template):\(version)", image)
+        }
+        await cache.put(group: name, group, instances: instances)
+        return group
+    }
+
+    private func freshGroup(_ name: String) async throws -> AWSAutoScalingGroup? {
+        try await filled()
+        if await cache.isFresh(group: name, within: freshness) { return await cache.groups[name] }
+        return try await refresh(group: name)
+    }
+
+    @discardableResult
+    func refresh(loadBalancer name: String) async throws -> AWSClassicLoadBalancer? {
+        let balancer = try await elb.loadBalancers(named: [name]).first
+        await cache.put(loadBalancer: name, balancer, draining: balancer == nil ? nil : try await elb.drainingTimeout(name))
+        if balancer != nil { await cache.put(health: name, try await elb.instanceHealth(name)) }
+        return balancer
+    }
+
+    // MARK: Mapping
+
+    private func imageId(of group: AWSAutoScalingGroup) async -> ImageID {
+        if let template = group.launchTemplateName, let version = group.launchTemplateVersion,
+           let image = await cache.templateImages["\(template):\(version)"] { return ImageID(rawValue: image) }
+        if let configuration = group.launchConfigurationName, let image = await cache.configurationImages[configuration] { return ImageID(rawValue: image) }
+        return ImageID(rawValue: "unknown")
+    }
+
+    private func record(_ group: AWSAutoScalingGroup) async -> ServerGroupRecord {
+        ServerGroupRecord(
+            autoScalingGroupName: group.name, imageId: await imageId(of: group), minSize: group.minSize, desiredCapacity: group.desiredCapacity,
+            maxSize: group.maxSize, healthCheckType: HealthCheckType(rawValue: group.healthCheckType ?? "EC2") ?? .ec2,
+            healthCheckGracePeriod: group.healthCheckGracePeriod,
+            terminationPolicies: group.terminationPolicies.compactMap(TerminationPolicy.init(rawValue:)).nonEmpty ?? [.default],
+            suspendedProcesses: group.suspendedProcesses.compactMap(ScalingProcess.init(rawValue:)),
+            loadBalancerNames: Self.loadBalancerNames(of: group), createdTime: group.createdTime ?? Date(timeIntervalSince1970: 0))
+    }
+
+    /// The tag that names a group's load balancers while it is disabled (detached from them).
+    static let loadBalancersTag = "asgard:loadBalancers"
+
+    /// A group's load balancers: those attached, and those it was detached from when disabled.
+    static func loadBalancerNames(of group: AWSAutoScalingGroup) -> [String] {
+        let tagged = (group.tags[loadBalancersTag] ?? "").split(separator: ",").map(String.init)
+        return tagged + group.loadBalancerNames.filter { !tagged.contains($0) }
+    }
+
+    private func record(_ member: AWSAutoScalingGroup.Instance, of group: AWSAutoScalingGroup, ec2 instance: AWSInstance?) -> InstanceRecord {
+        let lifecycle: LifecycleState = switch (member.lifecycleState, instance?.state) {
+        case (_, "terminated"?): .terminated
+        case (_, "shutting-down"?): .terminating
+        case ("InService", _): .inService
+        case (let state, _) where state.hasPrefix("Terminat"): .terminating
+        default: .pending
+        }
+        return InstanceRecord(instanceId: InstanceID(rawValue: member.instanceId), autoScalingGroupName: group.name,
+                              imageId: ImageID(rawValue: instance?.imageId ?? ""), lifecycleState: lifecycle,
+                              healthStatus: member.healthStatus == "Unhealthy" ? .unhealthy : .healthy,
+                              launchTime: instance?.launchTime ?? Date(timeIntervalSince1970: 0), port: 0, pid: nil, startTicks: nil,
+                              statusReason: instance?.stateReason, protectedFromScaleIn: member.protectedFromScaleIn)
+    }
+
+    private func record(_ instance: AWSInstance) -> InstanceRecord {
+        let lifecycle: LifecycleState = switch instance.state {
+        case "running": .inService
+        case "pending": .pending
+        case "terminated": .terminated
+        default: .terminating
+        }
+        return InstanceRecord(instanceId: InstanceID(rawValue: instance.instanceId), autoScalingGroupName: instance.autoScalingGroupName ?? "",
+                              imageId: ImageID(rawValue: instance.imageId), lifecycleState: lifecycle, healthStatus: .healthy,
+                              launchTime: instance.launchTime ?? Date(timeIntervalSince1970: 0), port: 0, pid: nil, startTicks: nil,
+                              statusReason: instance.stateReason)
+    }
+
+    private func record(_ image: AWSImage) -> ImageRecord {
+        // Asgard's convention: the tag appversion is `app-version-build…`; else the AMI's name.
+        let label = image.tags["appversion"] ?? image.name
+        let parts = label.split(separator: "-", maxSplits: 1).map(String.init)
+        return ImageRecord(imageId: ImageID(rawValue: image.imageId), name: (parts.first ?? label).lowercased(),
+                           version: parts.count > 1 ? parts[1] : image.state, command: [], env: image.tags,
+                           workingDirectory: nil, createTime: image.creationDate ?? Date(timeIntervalSince1970: 0))
+    }
+
+    private func record(_ balancer: AWSClassicLoadBalancer, draining: Int) -> LoadBalancerRecord {
+        let check = balancer.healthCheck
+        // HTTP:7001/health → /health; TCP:7001 → /
+        let target = check.map { text -> String in
+            guard let slash = text.target.firstIndex(of: "/") else { return "/" }
+            return String(text.target[slash...])
+        } ?? "/"
+        return LoadBalancerRecord(
+            loadBalancerName: LoadBalancerName(rawValue: balancer.name), listenerPort: balancer.listeners.first?.loadBalancerPort ?? 80,
+            healthCheck: HealthCheckSettings(target: target, interval: check?.interval ?? 30, timeout: check?.timeout ?? 5,
+                                             healthyThreshold: check?.healthyThreshold ?? 10, unhealthyThreshold: check?.unhealthyThreshold ?? 2),
+            algorithm: .roundRobin, drainingTimeout: draining, trafficWeights: [:], createdTime: balancer.createdTime ?? Date(timeIntervalSince1970: 0))
+    }
+
+    /// Runs an AWS call, its errors as `CloudError` with AWS's code in the message.
+    func aws<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as AWSError {
+            throw Self.cloudError(error)
+        }
+    }
+
+    static func cloudError(_ error: AWSError) -> CloudError {
+        let code: CloudError.Code
+        if error.isAuthentication || ["AccessDenied", "UnauthorizedOperation", "AccessDeniedException"].contains(error.code) {
+            code = .permissionDenied
+        } else if ["Throttling", "ThrottlingException", "RequestLimitExceeded"].contains(error.code) {
+            code = .throttled
+        } else if error.status >= 500 {
+            code = .unavailable
+        } else if error.code.contains("NotFound") {
+            code = .notFound
+        } else if error.code.contains("AlreadyExists") || error.code.contains("Duplicate") || error.code == "ResourceInUse" {
+            code = .conflict
+        } else {
+            code = .invalidRequest
+        }
+        return CloudError(code, "AWS answered \(error)", cause: error)
+    }
+
+    private func recordTask(_ task: TaskDraft) async throws -> TaskRecord {
+        var draft = task
+        draft.region = region
+        return try await tasks.createTask(draft)
+    }
+
+    // MARK: Images
+
+    public func images() async throws -> [ImageRecord] {
+        try await aws { try await filled() }
+        return await cache.images.values.map(record).sorted { ($0.name, $0.createTime) < ($1.name, $1.createTime) }
+    }
+
+    public func image(_ id: ImageID) async throws -> ImageRecord? {
+        try await aws { try await filled() }
+        if let image = await cache.images[id.rawValue] { return record(image) }
+        guard id.rawValue.hasPrefix("ami-") else { return nil }
+        let found = try? await ec2.images(ids: [id.rawValue]).first
+        if let found { await cache.put(image: found) }
+        return found.map(record)
+    }
+
+    public func registerImage(_ image: ImageRecord, task: TaskDraft) async throws -> TaskRecord {
+        throw CloudError(.invalidRequest, "AMIs are baked and registered outside the console (e.g. with Packer or aws ec2 register-image); they appear here once registered")
+    }
+
+    public func deregisterImage(_ id: ImageID, task: TaskDraft) async throws -> TaskRecord {
+        try await aws { try await ec2.deregisterImage(id.rawValue) }
+        await cache.remove(image: id.rawValue)
+        return try await recordTask(task)
+    }
+
+    // MARK: Server groups and instances
+
+    public func serverGroups() async throws -> [ServerGroupRecord] {
+        try await aws { try await filled() }
+        var records: [ServerGroupRecord] = []
+        for group in await cache.groups.values { records.append(await record(group)) }
+        return records.sorted { ($0.createdTime, $0.autoScalingGroupName) < ($1.createdTime, $1.autoScalingGroupName) }
+    }
+
+    public func serverGroup(named name: String) async throws -> ServerGroupRecord? {
+        guard let group = try await aws({ try await freshGroup(name) }) else { return nil }
+        return await record(group)
+    }
+
+    public func createServerGroup(_ group: ServerGroupRecord, task: TaskDraft) async throws -> TaskRecord {
+        let name = group.autoScalingGroupName
+        try await aws {
+            let zones = try await ec2.availabilityZones()
+            // The token is the group's name: a retry of a create whose answer was lost gets the
+            // same template back, not a second one.
+            _ = try await ec2.createLaunchTemplate(name, imageId: group.imageId.rawValue, instanceType: instanceType, clientToken: "asgard-\(name)")
+            do {
+                try await createGroupOnce(group, zones: zones)
+                if !group.suspendedProcesses.isEmpty {
+                    try await autoScaling.setProcesses(name, group.suspendedProcesses.map(\.rawValue), suspended: true)
+                }
+            } catch {
+                // Nothing half-created: a group that could not be made takes its template along.
+                if (try? await autoScaling.groups(named: [name]).first) == nil {
+                    try? await ec2.deleteLaunchTemplate(name)
+                }
+                throw error
+            }
+            try await refresh(group: name)
+        }
+        return try await recordTask(task)
+    }
+
+    /// Creates the Auto Scaling group unless a try whose answer was lost created it already.
+    private func createGroupOnce(_ group: ServerGroupRecord, zones: [String]) async throws {
+        let name = group.autoScalingGroupName
+        var tags = ["asgard:imageId": group.imageId.rawValue]
+        if let names = group.names { tags["asgard:cluster"] = names.cluster }
+        if !group.loadBalancerNames.isEmpty { tags[Self.loadBalancersTag] = group.loadBalancerNames.joined(separator: ",") }
+        // A group created without traffic is not attached: its instances never take a request.
+        let attached = ClusterTraffic.isEnabled(group) ? group.loadBalancerNames : []
+        do {
+            try await autoScaling.createGroup(name, launchTemplate: name, version: "$Latest", minSize: group.minSize, maxSize: group.maxSize,
+                                              desiredCapacity: group.desiredCapacity, zones: zones, loadBalancerNames: attached,
+                                              healthCheckType: group.healthCheckType.rawValue, healthCheckGracePeriod: group.healthCheckGracePeriod,
+                                              terminationPolicies: group.terminationPolicies.map(\.rawValue), tags: tags)
+        } catch let error as AWSError where error.code == "AlreadyExists" {
+            // Our earlier try went through; AWS refuses the repeat. Nothing was created twice.
+            guard try await autoScaling.groups(named: [name]).first != nil else { throw error }
+        }
+    }
+
+    public func updateServerGroup(_ group: ServerGroupRecord, task: TaskDraft) async throws -> TaskRecord {
+        let name = group.autoScalingGroupName
+        try await aws {
+            guard let current = try await refresh(group: name) else {
+                throw AWSError(status: 400, code: "ValidationError", message: "AutoScalingGroup name not found - \(name)")
+            }
+            let suspend = group.suspendedProcesses.map(\.rawValue).filter { !current.suspendedProcesses.contains($0) }
+            let resume = current.suspendedProcesses.filter { text in !group.suspendedProcesses.contains { $0.rawValue == text } }
+            // Suspend first, so that a shrink that follows is not fought by a process being resumed.
+            if !suspend.isEmpty { try await autoScaling.setProcesses(name, suspend, suspended: true) }
+            if (group.minSize, group.desiredCapacity, group.maxSize) != (current.minSize, current.desiredCapacity, current.maxSize) {
+                try await autoScaling.updateGroup(name, minSize: group.minSize, maxSize: group.maxSize, desiredCapacity: group.desiredCapacity)
+            }
+            if group.healthCheckType.rawValue != current.healthCheckType || group.healthCheckGracePeriod != current.healthCheckGracePeriod
+                || group.terminationPolicies.map(\.rawValue) != (current.terminationPolicies.isEmpty ? ["Default"] : current.terminationPolicies) {
+                try await autoScaling.updateSettings(name, healthCheckType: group.healthCheckType.rawValue, healthCheckGracePeriod: group.healthCheckGracePeriod,
+                                                     terminationPolicies: group.terminationPolicies.map(\.rawValue))
+            }
+            // Asgard disables a group by taking its instances out of its load balancers; here the
+            // group is detached from them (AWS deregisters its instances, with connection
+            // draining) and a tag remembers them for the enable that attaches it again.
+            let tagged = group.loadBalancerNames.isEmpty ? nil : group.loadBalancerNames.joined(separator: ",")
+            if current.tags[Self.loadBalancersTag] != tagged {
+                try await autoScaling.setTag(name, Self.loadBalancersTag, tagged)
+            }
+            let wanted = ClusterTraffic.isEnabled(group) ? group.loadBalancerNames : []
+            try await autoScaling.setLoadBalancers(name, wanted.filter { !current.loadBalancerNames.contains($0) }, attached: true)
+            try await autoScaling.setLoadBalancers(name, current.loadBalancerNames.filter { !wanted.contains($0) }, attached: false)
+            if !resume.isEmpty { try await autoScaling.setProcesses(name, resume, suspended: false) }
+            try await refresh(group: name)
+        }
+        return try await recordTask(task)
+    }
+
+    public func deleteServerGroup(named name: String, task: TaskDraft) async throws -> TaskRecord {
+        try await aws {
+            if try await autoScaling.groups(named: [name]).first != nil {
+                try await autoScaling.deleteGroup(name, force: true)
+            }
+            try await ec2.deleteLaunchTemplate(name)
+            try await refresh(group: name)
+        }
+        return try await recordTask(task)
+    }
+
+    /// Attachment follows the group's settings at each update; this waits until a disabled
+    /// group's instances have left its load balancers (AWS drains them first), up to the longest
+    /// draining timeout.
+    public func syncLoadBalancers(of group: ServerGroupRecord) async throws {
+        guard !ClusterTraffic.isEnabled(group), !group.loadBalancerNames.isEmpty else { return }
+        let draining = await cache.draining
+        let limit = Duration.seconds(group.loadBalancerNames.map { draining[$0] ?? 300 }.max() ?? 300) + .seconds(5)
+        let deadline = ContinuousClock.now + limit
+        try await aws {
+            let members = Set((try await refresh(group: group.autoScalingGroupName))?.instances.map(\.instanceId) ?? [])
+            for name in group.loadBalancerNames {
+                while try await elb.instanceHealth(name).contains(where: { members.contains($0.instanceId) }) {
+                    guard ContinuousClock.now < deadline else {
+                        throw AWSError(status: 504, code: "DrainTimeout", message: "instances of \(group.autoScalingGroupName) are still in \(name) after \(limit)")
+                    }
+                    try await Task.sleep(for: .milliseconds(250))
+                }
+                try await refresh(loadBalancer: name)
+            }
+        }
+    }
+
+    public func instances(of group: String?, includeTerminated: Bool) async throws -> [InstanceRecord] {
+        if let group {
+            guard let found = try await aws({ try await freshGroup(group) }) else { return [] }
+            var records: [InstanceRecord] = []
+            for member in found.instances {
+                records.append(record(member, of: found, ec2: await cache.instances[member.instanceId]))
+            }
+            return records.filter { includeTerminated || $0.lifecycleState != .terminated }
+        }
+        try await aws { try await filled() }
+        var records: [InstanceRecord] = []
+        let groups = await cache.groups
+        for instance in await cache.instances.values where includeTerminated || instance.state != "terminated" {
+            if let name = instance.autoScalingGroupName, let owner = groups[name], let member = owner.instances.first(where: { $0.instanceId == instance.instanceId }) {
+                records.append(record(member, of: owner, ec2: instance))
+            } else {
+                records.append(record(instance))
+            }
+        }
+        return records.sorted { ($0.launchTime, $0.instanceId) < ($1.launchTime, $1.instanceId) }
+    }
+
+    public func instance(_ id: InstanceID) async throws -> InstanceRecord? {
+        try await aws { try await filled() }
+        var found = await cache.instances[id.rawValue]
+        if found == nil {
+            do {
+                found = try await ec2.instances(ids: [id.rawValue]).first
+            } catch let error as AWSError where error.code.hasPrefix("InvalidInstanceID") {
+                return nil
+            } catch let error as AWSError {
+                throw Self.cloudError(error)
+            }
+            if let found { await cache.put(instance: found) }
+        }
+        guard let found else { return nil }
+        if let name = found.autoScalingGroupName, let group = try await aws({ try await freshGroup(name) }),
+           let member = group.instances.first(where: { $0.instanceId == id.rawValue }) {
+            return record(member, of: group, ec2: await cache.instances[id.rawValue] ?? found)
+        }
+        return record(found)
+    }
+
+    public func terminateInstance(_ instance: InstanceRecord, reason: String) async throws {
+        try await aws {
+            if instance.autoScalingGroupName.isEmpty {
+                try await ec2.terminate([instance.instanceId.rawValue])
+            } else {
+                // As the local cloud: the group launches a replacement while below its capacity.
+                try await autoScaling.terminateInstance(instance.instanceId.rawValue, decrement: false)
+                try await refresh(group: instance.autoScalingGroupName)
+            }
+        }
+        logger.info("Terminated \(instance.instanceId): \(reason)")
+    }
+
+    public func rebootInstance(_ instance: InstanceRecord) async throws {
+        try await aws { try await ec2.reboot([instance.instanceId.rawValue]) }
+    }
+
+    public func setInstanceProtection(_ ids: [InstanceID], protected: Bool, task: TaskDraft) async throws -> TaskRecord {
+        guard let first = ids.first, let group = try await instance(first)?.autoScalingGroupName, !group.isEmpty else {
+            throw CloudError(.invalidRequest, "instanceIds: give instances of one server group")
+        }
+        try await aws {
+            try await autoScaling.setProtection(group, ids.map(\.rawValue), protected: protected)
+            try await refresh(group: group)
+        }
+        return try await recordTask(task)
+    }
+
+    public func consoleOutput(_ id: InstanceID) async throws -> String {
+        let text = try await aws { try await ec2.consoleOutput(id.rawValue) }
+        return String(text.suffix(64 * 1024))
+    }
+
+    /// CPU and memory of AWS instances come from CloudWatch, which the analysis reads elsewhere.
+    public func instanceUsage(of group: String) async throws -> [InstanceUsage] { [] }
+
+    // MARK: Load balancers
+
+    public func loadBalancers() async throws -> [LoadBalancerRecord] {
+        try await aws { try await filled() }
+        let draining = await cache.draining
+        return await cache.loadBalancers.values.map { record($0, draining: draining[$0.name] ?? 0) }.sorted { $0.loadBalancerName < $1.loadBalancerName }
+    }
+
+    public func loadBalancer(named name: LoadBalancerName) async throws -> LoadBalancerRecord? {
+        try await aws { try await filled() }
+        guard let balancer = await cache.loadBalancers[name.rawValue] else { return nil }
+        return record(balancer, draining: await cache.draining[name.rawValue] ?? 0)
+    }
+
+    public func loadBalancerState(named name: LoadBalancerName) async -> LoadBalancerState {
+        do {
+            try await filled()
+            if !(await cache.isFresh(health: name.rawValue, within: freshness)) {
+                guard try await refresh(loadBalancer: name.rawValue) != nil else {
+                    return LoadBalancerState(status: "not found in AWS", traffic: nil)
+                }
+            }
+        } catch {
+            return LoadBalancerState(status: "cannot read it from AWS: \(error)", traffic: nil)
+        }
+        let states = await cache.health[name.rawValue] ?? []
+        let instances = await cache.instances
+        var byGroup: [String: [InstanceTraffic]] = [:]
+        for state in states {
+            let group = instances[state.instanceId]?.autoScalingGroupName ?? ""
+            let health: TargetHealth = state.state == "InService" ? .healthy : state.state == "OutOfService" ? .unhealthy : .initial
+            byGroup[group, default: []].append(InstanceTraffic(instanceId: InstanceID(rawValue: state.instanceId), port: 0, health: health,
+                                                               healthReason: state.description, inFlight: 0, requests: StatusCounts(),
+                                                               latency: LatencySummary()))
+        }
+        let groups = byGroup.sorted { $0.key < $1.key }.map {
+            GroupTraffic(name: $0.key, weight: nil, requests: StatusCounts(), latency: LatencySummary(), instances: $0.value)
+        }
+        return LoadBalancerState(status: "running", traffic: LoadBalancerTraffic(routing: nil, startedAt: Date(timeIntervalSince1970: 0), groups: groups,
+                                                                                 draining: [], unrouted: StatusCounts()))
+    }
+
+    public func createLoadBalancer(_ balancer: LoadBalancerRecord, task: TaskDraft) async throws -> TaskRecord {
+        let name = balancer.loadBalancerName.rawValue
+        try await aws {
+            let zones = try await ec2.availabilityZones()
+            try await elb.create(name, port: balancer.listenerPort, instancePort: balancer.listenerPort, zones: zones)
+            do {
+                try await configure(balancer)
+            } catch {
+                // Nothing half-created.
+                try? await elb.delete(name)
+                throw error
+            }
+            try await refresh(loadBalancer: name)
+        }
+        return try await recordTask(task)
+    }
+
+    private func configure(_ balancer: LoadBalancerRecord) async throws {
+        let check = balancer.healthCheck
+        try await elb.configureHealthCheck(balancer.loadBalancerName.rawValue, AWSClassicLoadBalancer.HealthCheck(
+            target: "HTTP:\(balancer.listenerPort)\(check.target)", interval: check.interval, timeout: check.timeout,
+            healthyThreshold: check.healthyThreshold, unhealthyThreshold: check.unhealthyThreshold))
+        try await elb.setDraining(balancer.loadBalancerName.rawValue, timeout: balancer.drainingTimeout)
+    }
+
+    public func updateLoadBalancer(_ balancer: LoadBalancerRecord, previous: LoadBalancerRecord, task: TaskDraft) async throws -> TaskRecord {
+        guard balancer.listenerPort == previous.listenerPort else {
+            throw CloudError(.invalidRequest, "listenerPort: a classic load balancer's listener is changed by creating a new load balancer; keep \(previous.listenerPort)")
+        }
+        guard balancer.trafficWeights.isEmpty else {
+            throw CloudError(.invalidRequest, "trafficWeights: classic load balancers do not weigh traffic; use an application load balancer")
+        }
+        try await aws {
+            try await configure(balancer)
+            try await refresh(loadBalancer: balancer.loadBalancerName.rawValue)
+        }
+        return try await recordTask(task)
+    }
+
+    public func deleteLoadBalancer(named name: LoadBalancerName, task: TaskDraft) async throws -> TaskRecord {
+        let users = try await serverGroups().filter { $0.loadBalancerNames.contains(name.rawValue) }
+        guard users.isEmpty else {
+            throw CloudError(.conflict, "Load balancer \(name) is used by server group\(users.count == 1 ? "" : "s") \(users.map(\.autoScalingGroupName).joined(separator: ", ")); remove it from them (or delete them) first")
+        }
+        try await aws {
+            try await elb.delete(name.rawValue)
+            try await refresh(loadBalancer: name.rawValue)
+        }
+        return try await recordTask(task)
+    }
+}
+
+extension Array {
+    /// Nil when empty.
+    var nonEmpty: Self? { isEmpty ? nil : self }
+}

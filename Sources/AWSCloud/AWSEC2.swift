@@ -1,0 +1,162 @@
+import Foundation
+
+/// An AMI as EC2 describes it.
+public struct AWSImage: Sendable, Hashable {
+    public var imageId: String
+    public var name: String
+    public var state: String
+    public var description: String?
+    public var creationDate: Date?
+    public var tags: [String: String]
+
+    init(_ node: XMLNode) {
+        imageId = node.string("imageId") ?? ""
+        name = node.string("name") ?? ""
+        state = node.string("imageState") ?? ""
+        description = node.string("description")
+        creationDate = node.string("creationDate").flatMap(AWSDate.parse)
+        tags = AWSEC2.tags(node)
+    }
+}
+
+/// An EC2 instance as EC2 describes it.
+public struct AWSInstance: Sendable, Hashable {
+    public var instanceId: String
+    public var imageId: String
+    /// pending, running, shutting-down, terminated, stopping, stopped.
+    public var state: String
+    public var stateReason: String?
+    public var launchTime: Date?
+    public var privateIpAddress: String?
+    public var tags: [String: String]
+
+    init(_ node: XMLNode) {
+        instanceId = node.string("instanceId") ?? ""
+        imageId = node.string("imageId") ?? ""
+        state = node.string("instanceState", "name") ?? ""
+        stateReason = node.string("reason").flatMap { $0.isEmpty ? nil : $0 }
+        launchTime = node.string("launchTime").flatMap(AWSDate.parse)
+        privateIpAddress = node.string("privateIpAddress")
+        tags = AWSEC2.tags(node)
+    }
+
+    /// The Auto Scaling group that launched it, from the tag AWS puts on it.
+    public var autoScalingGroupName: String? { tags["aws:autoscaling:groupName"] }
+}
+
+/// The EC2 API (2016-11-15) calls the provider needs, in AWS's names.
+public struct AWSEC2: Sendable {
+    public let client: AWSQueryClient
+    /// The most reservations per DescribeInstances page (EC2 counts pages in reservations).
+    public var instancePageSize: Int
+
+    /// Wraps a client of the `ec2` service.
+    public init(client: AWSQueryClient, instancePageSize: Int = 1000) {
+        self.client = client
+        self.instancePageSize = instancePageSize
+    }
+
+    /// The account's own AMIs, or those named.
+    public func images(ids: [String] = []) async throws -> [AWSImage] {
+        let parameters = ids.isEmpty ? [("Owner.1", "self")] : Self.numbered("ImageId", ids)
+        return try await client.call("DescribeImages", parameters).list("imagesSet").map(AWSImage.init)
+    }
+
+    /// Deregisters an AMI.
+    public func deregisterImage(_ id: String) async throws {
+        _ = try await client.call("DeregisterImage", [("ImageId", id)])
+    }
+
+    /// Instances that are not terminated (or those named, in any state), all pages.
+    public func instances(ids: [String] = [], includeTerminated: Bool = false) async throws -> [AWSInstance] {
+        var parameters: [(String, String)]
+        if ids.isEmpty {
+            parameters = [("MaxResults", String(instancePageSize))]
+            if !includeTerminated {
+                parameters += [("Filter.1.Name", "instance-state-name")]
+                    + Self.numbered("Filter.1.Value", ["pending", "running", "shutting-down", "stopping", "stopped"])
+            }
+        } else {
+            parameters = Self.numbered("InstanceId", ids)
+        }
+        let pages = try await client.pages("DescribeInstances", parameters, requestToken: "NextToken", responseToken: "nextToken")
+        return pages.flatMap { page in
+            page.list("reservationSet").flatMap { $0.list("instancesSet") }.map(AWSInstance.init)
+        }
+    }
+
+    /// Ends instances.
+    public func terminate(_ ids: [String]) async throws {
+        _ = try await client.call("TerminateInstances", Self.numbered("InstanceId", ids))
+    }
+
+    /// Reboots instances.
+    public func reboot(_ ids: [String]) async throws {
+        _ = try await client.call("RebootInstances", Self.numbered("InstanceId", ids))
+    }
+
+    /// The instance's console output, decoded.
+    public func consoleOutput(_ id: String) async throws -> String {
+        let encoded = try await client.call("GetConsoleOutput", [("InstanceId", id)]).find("output")?.string() ?? ""
+        return Data(base64Encoded: encoded, options: .ignoreUnknownCharacters).map { String(decoding: $0, as: UTF8.self) } ?? encoded
+    }
+
+    /// The region's availability zones that are available.
+    public func availabilityZones() async throws -> [String] {
+        try await client.call("DescribeAvailabilityZones").list("availabilityZoneInfo")
+            .filter { ($0.string("zoneState") ?? "available") == "available" }
+            .compactMap { $0.string("zoneName") }.sorted()
+    }
+
+    /// Creates a launch template whose first version runs `imageId`; answers its id. The client
+    /// token makes a retried create return the same template instead of a second one.
+    public func createLaunchTemplate(_ name: String, imageId: String, instanceType: String, securityGroupIds: [String] = [],
+                                     clientToken: String) async throws -> String {
+        let parameters = [("LaunchTemplateName", name), ("ClientToken", clientToken),
+                          ("LaunchTemplateData.ImageId", imageId), ("LaunchTemplateData.InstanceType", instanceType)]
+            + Self.numbered("LaunchTemplateData.SecurityGroupId", securityGroupIds)
+        let answer = try await client.call("CreateLaunchTemplate", parameters)
+        return answer.find("launchTemplateId")?.string() ?? ""
+    }
+
+    /// The AMI of a launch template's version (`$Latest`, `$Default` or a number); nil when the
+    /// template is gone.
+    public func launchTemplateImage(name: String, version: String) async throws -> String? {
+        do {
+            let answer = try await client.call("DescribeLaunchTemplateVersions", [("LaunchTemplateName", name), ("LaunchTemplateVersion.1", version)])
+            return answer.list("launchTemplateVersionSet").first?.string("launchTemplateData", "imageId")
+        } catch let error as AWSError where error.code.hasPrefix("InvalidLaunchTemplateName") || error.code.hasPrefix("InvalidLaunchTemplateId") {
+            return nil
+        }
+    }
+
+    /// Deletes a launch template; one already gone is not an error.
+    public func deleteLaunchTemplate(_ name: String) async throws {
+        do {
+            _ = try await client.call("DeleteLaunchTemplate", [("LaunchTemplateName", name)])
+        } catch let error as AWSError where error.code.hasPrefix("InvalidLaunchTemplateName") || error.code.hasPrefix("InvalidLaunchTemplateId") {
+        }
+    }
+
+    /// An EC2 list: `Name.1`, `Name.2`, ….
+    static func numbered(_ name: String, _ values: [String]) -> [(String, String)] {
+        values.enumerated().map { ("\(name).\($0.offset + 1)", $0.element) }
+    }
+
+    static func tags(_ node: XMLNode) -> [String: String] {
+        Dictionary(node.list("tagSet").compactMap { tag in tag.string("key").map { ($0, tag.string("value") ?? "") } },
+                   uniquingKeysWith: { first, _ in first })
+    }
+}
+
+/// AWS's timestamps: ISO 8601 with or without fractional seconds.
+enum AWSDate {
+    static func parse(_ text: String) -> Date? {
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        if let date = try? withFraction.parse(text) { return date }
+        // moto's ELB writes microseconds and no zone sometimes; take the seconds.
+        let trimmed = String(text.prefix(19)) + "Z"
+        return try? Date(trimmed, strategy: .iso8601)
+    }
+}

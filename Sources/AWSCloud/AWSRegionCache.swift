@@ -1,0 +1,112 @@
+import Foundation
+
+/// What the console knows of one account's region: the last answers of AWS, kept so that pages
+/// read memory instead of AWS (Asgard's cache). A background agent reads the whole region every
+/// so often; each change refreshes the objects it touched at once; a single object older than
+/// `freshness` is read again when asked for.
+actor AWSRegionCache {
+    private(set) var groups: [String: AWSAutoScalingGroup] = [:]
+    private(set) var instances: [String: AWSInstance] = [:]
+    private(set) var loadBalancers: [String: AWSClassicLoadBalancer] = [:]
+    private(set) var health: [String: [AWSInstanceHealth]] = [:]
+    private(set) var draining: [String: Int] = [:]
+    private(set) var images: [String: AWSImage] = [:]
+    /// Launch template `name:version` (numbered versions only, which never change) → AMI.
+    private(set) var templateImages: [String: String] = [:]
+    /// Launch configuration name → AMI.
+    private(set) var configurationImages: [String: String] = [:]
+    private var groupReadAt: [String: ContinuousClock.Instant] = [:]
+    private var healthReadAt: [String: ContinuousClock.Instant] = [:]
+    private(set) var lastFullRead: Date?
+    private var filling: Task<Void, any Error>?
+
+    // MARK: Whole region
+
+    /// Reads the whole region unless it was read already; concurrent callers share one read.
+    func ensureFilled(_ read: @escaping @Sendable () async throws -> RegionSnapshot) async throws {
+        if lastFullRead != nil { return }
+        try await fill(read)
+    }
+
+    /// Reads the whole region now (one read at a time; a caller during a read waits for it).
+    func fill(_ read: @escaping @Sendable () async throws -> RegionSnapshot) async throws {
+        if let filling { return try await filling.value }
+        let task = Task { [self] in
+            let snapshot = try await read()
+            self.apply(snapshot)
+        }
+        filling = task
+        defer { filling = nil }
+        try await task.value
+    }
+
+    private func apply(_ snapshot: RegionSnapshot) {
+        let now = ContinuousClock.now
+        groups = Dictionary(snapshot.groups.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        instances = Dictionary(snapshot.instances.map { ($0.instanceId, $0) }, uniquingKeysWith: { a, _ in a })
+        loadBalancers = Dictionary(snapshot.loadBalancers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        health = snapshot.health
+        draining.merge(snapshot.draining) { _, new in new }
+        images = Dictionary(snapshot.images.map { ($0.imageId, $0) }, uniquingKeysWith: { a, _ in a })
+        configurationImages = snapshot.configurationImages
+        templateImages.merge(snapshot.templateImages) { _, new in new }
+        for name in groups.keys { groupReadAt[name] = now }
+        for name in loadBalancers.keys { healthReadAt[name] = now }
+        lastFullRead = Date()
+    }
+
+    // MARK: One object
+
+    /// Whether `group` was read within `freshness`.
+    func isFresh(group name: String, within freshness: Duration) -> Bool {
+        groupReadAt[name].map { ContinuousClock.now - $0 < freshness } ?? false
+    }
+
+    /// Whether `balancer`'s health was read within `freshness`.
+    func isFresh(health name: String, within freshness: Duration) -> Bool {
+        healthReadAt[name].map { ContinuousClock.now - $0 < freshness } ?? false
+    }
+
+    /// Stores a group as just read, with its instances; nil removes it.
+    func put(group name: String, _ group: AWSAutoScalingGroup?, instances read: [AWSInstance]) {
+        groups[name] = group
+        groupReadAt[name] = ContinuousClock.now
+        for instance in read { instances[instance.instanceId] = instance }
+        // Instances of the group that AWS no longer lists in it have left it.
+        let members = Set(group?.instances.map(\.instanceId) ?? [])
+        for (id, instance) in instances where instance.autoScalingGroupName == name && !members.contains(id) && instance.state != "terminated" {
+            if !read.contains(where: { $0.instanceId == id }) { instances[id]?.state = "shutting-down" }
+        }
+    }
+
+    func put(instance: AWSInstance) { instances[instance.instanceId] = instance }
+
+    func put(loadBalancer name: String, _ balancer: AWSClassicLoadBalancer?, draining timeout: Int?) {
+        loadBalancers[name] = balancer
+        if let timeout { draining[name] = timeout }
+        if balancer == nil { health[name] = nil }
+    }
+
+    func put(health name: String, _ states: [AWSInstanceHealth]) {
+        health[name] = states
+        healthReadAt[name] = ContinuousClock.now
+    }
+
+    func put(image: AWSImage) { images[image.imageId] = image }
+
+    func remove(image id: String) { images[id] = nil }
+
+    func put(templateImage key: String, _ image: String) { templateImages[key] = image }
+}
+
+/// One read of a whole region.
+struct RegionSnapshot: Sendable {
+    var groups: [AWSAutoScalingGroup]
+    var instances: [AWSInstance]
+    var loadBalancers: [AWSClassicLoadBalancer]
+    var health: [String: [AWSInstanceHealth]]
+    var draining: [String: Int]
+    var images: [AWSImage]
+    var configurationImages: [String: String]
+    var templateImages: [String: String]
+}
