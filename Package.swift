@@ -122,7 +122,9 @@ let package = Package(
         // The canary judge's throughput, for scripts/bench.
         .executableTarget(name: "asgard-judge-bench", dependencies: ["AsgardCore"]),
         .testTarget(name: "AsgardCoreTests", dependencies: ["AsgardCore"]),
-        .testTarget(name: "AWSCloudTests", dependencies: ["AWSCloud"]),
+        // What the test targets share: a moto server on a free port.
+        .target(name: "AsgardTestSupport", path: "Tests/AsgardTestSupport"),
+        .testTarget(name: "AWSCloudTests", dependencies: ["AWSCloud", "AsgardTestSupport"]),
         .testTarget(name: "LocalCloudTests", dependencies: ["LocalCloud"]),
         .testTarget(
             name: "LoadBalancerProxyTests",
@@ -148,6 +150,7 @@ let package = Package(
                 "asgard-sample-app",
                 "AsgardCore",
                 "AsgardAPI",
+                "AsgardTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]

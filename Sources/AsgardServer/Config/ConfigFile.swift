@@ -126,9 +126,31 @@ public enum ConfigFile {
                                               message: "is not a known key; auth takes anonymousRead and sessionIdleMinutes")
                     }
                 }
+            case "aws":
+                guard let aws = value.mapping else { throw fail("must be a mapping with cacheRefreshSeconds, requestsPerSecond and instancePageSize") }
+                for (awsKey, awsValue) in aws {
+                    let name = awsKey.string ?? ""
+                    let failAWS = { (message: String) in
+                        ConfigFileError(path: path, line: lineOf(awsValue) ?? lineOf(awsKey), key: "aws.\(name)", message: message)
+                    }
+                    switch name {
+                    case "cacheRefreshSeconds":
+                        guard let seconds = awsValue.int, (1...3600).contains(seconds) else { throw failAWS("must be a number of seconds from 1 to 3600") }
+                        config.cacheRefreshInterval = .seconds(seconds)
+                    case "requestsPerSecond":
+                        guard let rate = awsValue.float, rate >= 1, rate <= 10_000 else { throw failAWS("must be a number of calls per second from 1 to 10000") }
+                        config.awsRequestsPerSecond = rate
+                    case "instancePageSize":
+                        guard let size = awsValue.int, (5...1000).contains(size) else { throw failAWS("must be a whole number from 5 to 1000 (AWS's limits)") }
+                        config.awsInstancePageSize = size
+                    default:
+                        throw ConfigFileError(path: path, line: lineOf(awsKey), key: "aws.\(name)",
+                                              message: "is not a known key; aws takes cacheRefreshSeconds, requestsPerSecond and instancePageSize")
+                    }
+                }
             default:
                 throw ConfigFileError(path: path, line: lineOf(keyNode), key: key,
-                                      message: "is not a known key; known keys are host, port, dataDir, logLevel, accounts, auth")
+                                      message: "is not a known key; known keys are host, port, dataDir, logLevel, metricsIntervalSeconds, accounts, auth, aws")
             }
         }
         return config
@@ -150,6 +172,7 @@ public enum ConfigFile {
             var endpoint: String?
             var profile: String?
             var providerLine: Int?
+            var regionsLine: Int?
             for (keyNode, value) in mapping {
                 let key = keyNode.string ?? ""
                 let fail = { (message: String) in
@@ -175,6 +198,7 @@ public enum ConfigFile {
                     profile = text
                 case "regions":
                     guard let list = value.sequence, !list.isEmpty else { throw fail("must be a list of region names") }
+                    regionsLine = lineOf(value)
                     for regionNode in list {
                         guard let text = regionNode.string, !text.isEmpty else { throw fail("must be a list of region names") }
                         if let other = result.first(where: { $0.regions.contains(Region(text)) }) {
@@ -192,7 +216,7 @@ public enum ConfigFile {
                     throw ConfigFileError(path: path, line: providerLine ?? lineOf(item), key: "\(prefix).regions", message: "is required for an aws account, e.g. [us-east-1]")
                 }
                 for region in regions where !isAWSRegion(region.rawValue) {
-                    throw ConfigFileError(path: path, line: lineOf(item), key: "\(prefix).regions",
+                    throw ConfigFileError(path: path, line: regionsLine ?? lineOf(item), key: "\(prefix).regions",
                                           message: "'\(region)' is not an AWS region name such as us-east-1")
                 }
             } else if endpoint != nil || profile != nil {

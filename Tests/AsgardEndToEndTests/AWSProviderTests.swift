@@ -1,0 +1,140 @@
+import AsgardTestSupport
+import Foundation
+import Testing
+
+/// The AWS provider through the real server, CLI and a real moto server; what AWS holds is
+/// checked with boto3 (`Tests/aws/moto_state.py`).
+@Suite("The AWS provider against moto", .serialized)
+struct AWSProviderTests {
+    static let secret = "moto-secret-never-shown-4711"
+
+    /// What boto3 sees in `moto` after `command`.
+    static func boto3(_ moto: MotoServer, _ command: String, _ args: String...) throws -> Any {
+        let script = Binaries.packageRoot.appendingPathComponent("Tests/aws/moto_state.py").path
+        let result = try run("/usr/bin/env", ["python3", script, moto.url.absoluteString, command] + args)
+        guard result.status == 0 else { throw E2EError("moto_state.py \(command) failed: \(result.stderr)") }
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+    }
+
+    static func state(_ moto: MotoServer) throws -> (groups: [String: [String: Any]], balancers: [String: [String]], templates: [String: [String: Any]], running: Int) {
+        let state = try boto3(moto, "state") as? [String: Any] ?? [:]
+        return (state["groups"] as? [String: [String: Any]] ?? [:], state["loadBalancers"] as? [String: [String]] ?? [:],
+                state["launchTemplates"] as? [String: [String: Any]] ?? [:], state["runningInstances"] as? Int ?? -1)
+    }
+
+    /// A server whose account `test` is `moto`'s us-east-1, next to the local account.
+    static func server(_ moto: MotoServer, _ scratch: Scratch, extra: String = "") async throws -> ServerProcess {
+        let config = scratch.path + "/asgard.yaml"
+        try """
+            accounts:
+              - name: local
+                provider: local
+                regions: [local]
+              - name: test
+                provider: aws
+                regions: [us-east-1]
+                endpoint: \(moto.url.absoluteString)
+            \(extra)
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        return try await ServerProcess(dataDir: scratch.path + "/data", extraArguments: ["--config", config],
+                                       environment: ["AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": secret, "AWS_PROFILE": ""])
+    }
+
+    @Test func aGroupCreatedThroughTheConsoleExistsInAWSAndRedBlackAndRollbackMoveTheLoadBalancer() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let scratch = try Scratch("aws-redblack")
+        defer { scratch.remove() }
+        let images = try Self.boto3(moto, "images", "shop-1.0.0-h1", "shop-1.1.0-h2") as? [String] ?? []
+        try #require(images.count == 2)
+        let server = try await Self.server(moto, scratch)
+        defer { server.stop() }
+        let asgard = CLI(server)
+        #expect(try asgard("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
+
+        // The account's AMIs are its images, named by their appversion tag.
+        let listed = try asgard("image", "list", "--region", "us-east-1")
+        #expect(listed.status == 0 && listed.stdout.contains(images[0]) && listed.stdout.contains("1.1.0-h2"), "\(listed)")
+
+        let balancer = try asgard("lb", "create", "shop-prod", "--port", "7001", "--region", "us-east-1")
+        #expect(balancer.status == 0, "\(balancer)")
+        let created = try asgard("asg", "create", "shop", "--stack", "prod", "--image", images[0], "--desired", "2",
+                                 "--load-balancer", "shop-prod", "--region", "us-east-1")
+        #expect(created.status == 0, "\(created)")
+        var aws = try Self.state(moto)
+        let first = try #require(aws.groups["shop-prod-v000"])
+        #expect(first["inService"] as? Int == 2 && first["launchTemplate"] as? String == "shop-prod-v000")
+        #expect(aws.templates["shop-prod-v000"]?["imageId"] as? String == images[0])
+        #expect(aws.balancers["shop-prod"] == first["instances"] as? [String])
+        // The console shows what AWS holds, at once.
+        let shown = try await HTTP.get(server.url + "/us-east-1/autoScaling/show/shop-prod-v000.json")
+        #expect(shown.status == 200 && shown.text.contains(images[0]), "\(shown.text)")
+        #expect(((try JSONSerialization.jsonObject(with: shown.body) as? [String: Any])?["instances"] as? [Any])?.count == 2)
+
+        let deployed = try asgard("deploy", "shop-prod", "--image", images[1], "--desired", "2", "--region", "us-east-1", "--wait")
+        #expect(deployed.status == 0 && deployed.stdout.contains("succeeded"), "\(deployed)")
+        aws = try Self.state(moto)
+        let second = try #require(aws.groups["shop-prod-v001"])
+        #expect(aws.templates["shop-prod-v001"]?["imageId"] as? String == images[1])
+        #expect(aws.balancers["shop-prod"] == second["instances"] as? [String], "the new group alone serves: \(aws.balancers)")
+        #expect((aws.groups["shop-prod-v000"]?["suspended"] as? [String])?.contains("AddToLoadBalancer") == true)
+        #expect((aws.groups["shop-prod-v000"]?["loadBalancers"] as? [String]) == [])
+
+        let rolledBack = try asgard("cluster", "rollback", "shop-prod", "--region", "us-east-1")
+        #expect(rolledBack.status == 0, "\(rolledBack)")
+        aws = try Self.state(moto)
+        #expect(aws.balancers["shop-prod"] == aws.groups["shop-prod-v000"]?["instances"] as? [String], "the old group serves again: \(aws.balancers)")
+        #expect((aws.groups["shop-prod-v001"]?["suspended"] as? [String])?.contains("AddToLoadBalancer") == true)
+        let cluster = try asgard("cluster", "show", "shop-prod", "--region", "us-east-1")
+        #expect(cluster.stdout.contains("Traffic         disabled") && cluster.stdout.contains("Traffic         enabled"), "\(cluster)")
+
+        // Deleting a group removes its launch template too; nothing is left behind.
+        let deleted = try await HTTP.postForm(server.url + "/us-east-1/autoScaling/delete", [("name", "shop-prod-v001"), ("force", "true")])
+        #expect(deleted.status == 200, "\(deleted.text)")
+        aws = try Self.state(moto)
+        #expect(aws.groups["shop-prod-v001"] == nil && aws.templates["shop-prod-v001"] == nil)
+        #expect(aws.running == 2, "only shop-prod-v000's instances run")
+
+        // The secret never shows: not in the log, the pages or the JSON.
+        for path in ["/us-east-1/autoScaling/list.json", "/us-east-1/cluster/show/shop-prod", "/task/list.json", "/"] {
+            let page = try await HTTP.get(server.url + path, accept: path.hasSuffix(".json") ? "application/json" : "text/html")
+            #expect(page.status == 200 && !page.text.contains(Self.secret), "\(path)")
+        }
+        #expect(!server.log.contains(Self.secret))
+    }
+
+    @Test func aBadAccountStopsTheStartWithTheFileLineAndKey() async throws {
+        let scratch = try Scratch("aws-config")
+        defer { scratch.remove() }
+        let config = scratch.path + "/asgard.yaml"
+        let cases: [(String, [String: String], String)] = [
+            ("accounts:\n  - name: prod\n    provider: gcp\n    regions: [us-east-1]\n", [:], ":3: accounts[0].provider: must be 'local' or 'aws'"),
+            ("accounts:\n  - name: prod\n    provider: aws\n    regions: [Virginia]\n", ["AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"],
+             ":4: accounts[0].regions: 'Virginia' is not an AWS region name"),
+            ("accounts:\n  - name: prod\n    provider: aws\n    regions: [us-east-1]\n    endpoint: ftp://x\n", [:], ":5: accounts[0].endpoint: must be an http(s) URL"),
+            ("accounts:\n  - name: prod\n    provider: aws\n    regions: [us-east-1]\n    profile: nobody\n",
+             ["AWS_SHARED_CREDENTIALS_FILE": scratch.path + "/none", "AWS_CONFIG_FILE": scratch.path + "/none"],
+             ":2: accounts[0]: (prod) no credentials for profile 'nobody'"),
+        ]
+        for (text, environment, expected) in cases {
+            try text.write(toFile: config, atomically: true, encoding: .utf8)
+            var env = environment
+            for key in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"] where env[key] == nil { env[key] = "" }
+            let result = try run(Binaries.asgard, ["serve", "--config", config, "--port", "0", "--data-dir", scratch.path + "/data"], environment: env)
+            #expect(result.status != 0, "\(text)")
+            #expect(result.stderr.contains(config + expected), "\(result.stderr)")
+        }
+        // A profile in the shared credentials file is found.
+        try "[ci]\naws_access_key_id = AKIDCI\naws_secret_access_key = \(Self.secret)\n".write(toFile: scratch.path + "/credentials", atomically: true, encoding: .utf8)
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        try "accounts:\n  - name: ci\n    provider: aws\n    regions: [us-east-1]\n    endpoint: \(moto.url.absoluteString)\n    profile: ci\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let server = try await ServerProcess(dataDir: scratch.path + "/data", extraArguments: ["--config", config],
+                                             environment: ["AWS_SHARED_CREDENTIALS_FILE": scratch.path + "/credentials", "AWS_ACCESS_KEY_ID": ""])
+        defer { server.stop() }
+        let groups = try await HTTP.get(server.url + "/us-east-1/autoScaling/list.json")
+        #expect(groups.status == 200 && (try JSONSerialization.jsonObject(with: groups.body) as? [Any])?.isEmpty == true, "\(groups.text)")
+        #expect(!server.log.contains(Self.secret))
+    }
+}
