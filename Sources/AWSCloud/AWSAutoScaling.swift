@@ -91,7 +91,8 @@ public struct AWSAutoScaling: Sendable {
         _ = try await client.call("CreateAutoScalingGroup", parameters)
     }
 
-    /// Creates a group launched from a launch template's version.
+    /// Creates a group launched from a launch template's version, in one try (AWS has no
+    /// idempotency token for it: see `AWSCloudProvider.createOnce`).
     public func createGroup(_ name: String, launchTemplate: String, version: String, minSize: Int, maxSize: Int, desiredCapacity: Int,
                             zones: [String], loadBalancerNames: [String], healthCheckType: String, healthCheckGracePeriod: Int,
                             terminationPolicies: [String], tags: [String: String]) async throws {
@@ -105,7 +106,7 @@ public struct AWSAutoScaling: Sendable {
             parameters += [("Tags.member.\(index + 1).Key", key), ("Tags.member.\(index + 1).Value", value), ("Tags.member.\(index + 1).PropagateAtLaunch", "true"),
                            ("Tags.member.\(index + 1).ResourceId", name), ("Tags.member.\(index + 1).ResourceType", "auto-scaling-group")]
         }
-        _ = try await client.call("CreateAutoScalingGroup", parameters)
+        _ = try await client.callOnce("CreateAutoScalingGroup", parameters)
     }
 
     /// Every launch configuration's AMI, by name.

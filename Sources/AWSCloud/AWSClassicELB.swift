@@ -72,9 +72,9 @@ public struct AWSClassicELB: Sendable {
         }
     }
 
-    /// Creates a load balancer with one HTTP listener in `zones`.
+    /// Creates a load balancer with one HTTP listener in `zones`, in one try.
     public func create(_ name: String, port: Int, instancePort: Int, zones: [String]) async throws {
-        _ = try await client.call("CreateLoadBalancer", [("LoadBalancerName", name),
+        _ = try await client.callOnce("CreateLoadBalancer", [("LoadBalancerName", name),
                                                          ("Listeners.member.1.Protocol", "HTTP"), ("Listeners.member.1.LoadBalancerPort", String(port)),
                                                          ("Listeners.member.1.InstanceProtocol", "HTTP"), ("Listeners.member.1.InstancePort", String(instancePort))]
             + AWSAutoScaling.members("AvailabilityZones", zones))

@@ -275,11 +275,14 @@ public final class AWSCloudProvider: CloudProvider {
         let name = group.autoScalingGroupName
         try await aws {
             let zones = try await ec2.availabilityZones()
-            // The token is the group's name: a retry of a create whose answer was lost gets the
-            // same template back, not a second one.
-            _ = try await ec2.createLaunchTemplate(name, imageId: group.imageId.rawValue, instanceType: instanceType, clientToken: "asgard-\(name)")
+            try await createOnce(ec2.client, exists: { try await self.ec2.launchTemplateImage(name: name, version: "1") != nil }) {
+                _ = try await self.ec2.createLaunchTemplate(name, imageId: group.imageId.rawValue, instanceType: self.instanceType,
+                                                            clientToken: "asgard-\(name)")
+            }
             do {
-                try await createGroupOnce(group, zones: zones)
+                try await createOnce(autoScaling.client, exists: { try await self.autoScaling.groups(named: [name]).first != nil }) {
+                    try await self.createGroup(group, zones: zones)
+                }
                 if !group.suspendedProcesses.isEmpty {
                     try await autoScaling.setProcesses(name, group.suspendedProcesses.map(\.rawValue), suspended: true)
                 }
@@ -295,23 +298,38 @@ public final class AWSCloudProvider: CloudProvider {
         return try await recordTask(task)
     }
 
-    /// Creates the Auto Scaling group unless a try whose answer was lost created it already.
-    private func createGroupOnce(_ group: ServerGroupRecord, zones: [String]) async throws {
+    /// Runs a create that AWS does not make idempotent: after a failure worth another try (a
+    /// throttle, a 5xx, a lost answer) it first asks whether the try went through, so nothing is
+    /// created twice; a create refused as existing after such a try counts as done.
+    func createOnce(_ client: AWSQueryClient, exists: () async throws -> Bool, create: () async throws -> Void) async throws {
+        var attempt = 1
+        var uncertain = false
+        while true {
+            do {
+                if uncertain, try await exists() { return }
+                try await create()
+                return
+            } catch let error as AWSError where error.isRetryable && attempt < client.attempts {
+                attempt += 1
+                uncertain = true
+                try await client.backoff(before: attempt)
+            } catch let error as AWSError where uncertain && (error.code.contains("AlreadyExists") || error.code.contains("Duplicate")) {
+                return
+            }
+        }
+    }
+
+    private func createGroup(_ group: ServerGroupRecord, zones: [String]) async throws {
         let name = group.autoScalingGroupName
         var tags = ["asgard:imageId": group.imageId.rawValue]
         if let names = group.names { tags["asgard:cluster"] = names.cluster }
         if !group.loadBalancerNames.isEmpty { tags[Self.loadBalancersTag] = group.loadBalancerNames.joined(separator: ",") }
         // A group created without traffic is not attached: its instances never take a request.
         let attached = ClusterTraffic.isEnabled(group) ? group.loadBalancerNames : []
-        do {
-            try await autoScaling.createGroup(name, launchTemplate: name, version: "$Latest", minSize: group.minSize, maxSize: group.maxSize,
-                                              desiredCapacity: group.desiredCapacity, zones: zones, loadBalancerNames: attached,
-                                              healthCheckType: group.healthCheckType.rawValue, healthCheckGracePeriod: group.healthCheckGracePeriod,
-                                              terminationPolicies: group.terminationPolicies.map(\.rawValue), tags: tags)
-        } catch let error as AWSError where error.code == "AlreadyExists" {
-            // Our earlier try went through; AWS refuses the repeat. Nothing was created twice.
-            guard try await autoScaling.groups(named: [name]).first != nil else { throw error }
-        }
+        try await autoScaling.createGroup(name, launchTemplate: name, version: "$Latest", minSize: group.minSize, maxSize: group.maxSize,
+                                          desiredCapacity: group.desiredCapacity, zones: zones, loadBalancerNames: attached,
+                                          healthCheckType: group.healthCheckType.rawValue, healthCheckGracePeriod: group.healthCheckGracePeriod,
+                                          terminationPolicies: group.terminationPolicies.map(\.rawValue), tags: tags)
     }
 
     public func updateServerGroup(_ group: ServerGroupRecord, task: TaskDraft) async throws -> TaskRecord {
@@ -351,7 +369,11 @@ public final class AWSCloudProvider: CloudProvider {
     public func deleteServerGroup(named name: String, task: TaskDraft) async throws -> TaskRecord {
         try await aws {
             if try await autoScaling.groups(named: [name]).first != nil {
-                try await autoScaling.deleteGroup(name, force: true)
+                do {
+                    try await autoScaling.deleteGroup(name, force: true)
+                } catch let error as AWSError where error.code == "ValidationError" && error.message.contains("not found") {
+                    // A retry of a delete whose first answer was lost: it is gone, as asked.
+                }
             }
             try await ec2.deleteLaunchTemplate(name)
             try await refresh(group: name)
@@ -506,7 +528,9 @@ public final class AWSCloudProvider: CloudProvider {
         let name = balancer.loadBalancerName.rawValue
         try await aws {
             let zones = try await ec2.availabilityZones()
-            try await elb.create(name, port: balancer.listenerPort, instancePort: balancer.listenerPort, zones: zones)
+            try await createOnce(elb.client, exists: { try await !self.elb.loadBalancers(named: [name]).isEmpty }) {
+                try await self.elb.create(name, port: balancer.listenerPort, instancePort: balancer.listenerPort, zones: zones)
+            }
             do {
                 try await configure(balancer)
             } catch {

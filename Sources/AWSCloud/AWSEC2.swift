@@ -108,14 +108,14 @@ public struct AWSEC2: Sendable {
             .compactMap { $0.string("zoneName") }.sorted()
     }
 
-    /// Creates a launch template whose first version runs `imageId`; answers its id. The client
-    /// token makes a retried create return the same template instead of a second one.
+    /// Creates a launch template whose first version runs `imageId`, in one try; the client token
+    /// also lets AWS answer a repeat with the same template.
     public func createLaunchTemplate(_ name: String, imageId: String, instanceType: String, securityGroupIds: [String] = [],
                                      clientToken: String) async throws -> String {
         let parameters = [("LaunchTemplateName", name), ("ClientToken", clientToken),
                           ("LaunchTemplateData.ImageId", imageId), ("LaunchTemplateData.InstanceType", instanceType)]
             + Self.numbered("LaunchTemplateData.SecurityGroupId", securityGroupIds)
-        let answer = try await client.call("CreateLaunchTemplate", parameters)
+        let answer = try await client.callOnce("CreateLaunchTemplate", parameters)
         return answer.find("launchTemplateId")?.string() ?? ""
     }
 

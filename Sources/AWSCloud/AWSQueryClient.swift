@@ -49,6 +49,19 @@ public struct AWSQueryClient: Sendable {
         }
     }
 
+    /// Calls `action` once, without retries: for creates that AWS does not make idempotent,
+    /// whose caller asks whether a failed try went through before it tries again.
+    public func callOnce(_ action: String, _ parameters: [(String, String)] = []) async throws -> XMLNode {
+        try await send(action, parameters)
+    }
+
+    /// The pause before try `attempt` (2, 3, …): full jitter under a cap that doubles each time.
+    public func backoff(before attempt: Int) async throws {
+        let cap = baseDelay * (1 << min(attempt - 2, 16))
+        let seconds = Double(cap.components.seconds) + Double(cap.components.attoseconds) / 1e18
+        try await Task.sleep(for: .seconds(Double.random(in: 0...seconds)))
+    }
+
     /// Calls a paginated `action` until its last page, passing each page's `responseToken`
     /// (`NextToken`, EC2's `nextToken`, ELB's `NextMarker`) back as `requestToken` (`NextToken`,
     /// `Marker`); answers every page, in order.

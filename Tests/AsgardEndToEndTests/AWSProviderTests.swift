@@ -4,6 +4,18 @@ import Testing
 
 /// The AWS provider through the real server, CLI and a real moto server; what AWS holds is
 /// checked with boto3 (`Tests/aws/moto_state.py`).
+/// Where the console's AWS calls go.
+protocol AWSEndpoint {
+    var url: URL { get }
+}
+
+extension MotoServer: AWSEndpoint {}
+
+/// Another address of moto, such as a proxy before it.
+struct MotoAddress: AWSEndpoint {
+    let url: URL
+}
+
 @Suite("The AWS provider against moto", .serialized)
 struct AWSProviderTests {
     static let secret = "moto-secret-never-shown-4711"
@@ -22,8 +34,9 @@ struct AWSProviderTests {
                 state["launchTemplates"] as? [String: [String: Any]] ?? [:], state["runningInstances"] as? Int ?? -1)
     }
 
-    /// A server whose account `test` is `moto`'s us-east-1, next to the local account.
-    static func server(_ moto: MotoServer, _ scratch: Scratch, extra: String = "") async throws -> ServerProcess {
+    /// A server whose account `test` is `moto`'s us-east-1 (or what stands in front of it),
+    /// next to the local account.
+    static func server(_ moto: some AWSEndpoint, _ scratch: Scratch, extra: String = "") async throws -> ServerProcess {
         let config = scratch.path + "/asgard.yaml"
         try """
             accounts:
@@ -134,7 +147,77 @@ struct AWSProviderTests {
                                              environment: ["AWS_SHARED_CREDENTIALS_FILE": scratch.path + "/credentials", "AWS_ACCESS_KEY_ID": ""])
         defer { server.stop() }
         let groups = try await HTTP.get(server.url + "/us-east-1/autoScaling/list.json")
-        #expect(groups.status == 200 && (try JSONSerialization.jsonObject(with: groups.body) as? [Any])?.isEmpty == true, "\(groups.text)")
+        #expect(try groups.status == 200 && (JSONSerialization.jsonObject(with: groups.body) as? [Any])?.isEmpty == true, "\(groups.text)")
         #expect(!server.log.contains(Self.secret))
+    }
+
+    @Test func threeHundredInstancesInOneHundredAndThirtyGroupsComeBackThroughEveryPage() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let scratch = try Scratch("aws-pages")
+        defer { scratch.remove() }
+        _ = try Self.boto3(moto, "fleet", "30", "10", "fleet")
+        let empty = try Self.boto3(moto, "fleet", "100", "0", "spare") as? [String: Any]
+        // Five reservations a page: moto counts EC2's pages in reservations, one per group here.
+        let server = try await Self.server(moto, scratch, extra: "aws:\n  instancePageSize: 5")
+        defer { server.stop() }
+        let groups = try await HTTP.get(server.url + "/us-east-1/autoScaling/list.json")
+        let listed = try JSONSerialization.jsonObject(with: groups.body) as? [[String: Any]] ?? []
+        #expect(listed.count == 130, "\(groups.text.prefix(300))")
+        #expect(Set(listed.compactMap { $0["autoScalingGroupName"] as? String }).count == 130)
+        let instances = try await HTTP.get(server.url + "/us-east-1/instance/list.json")
+        let all = try JSONSerialization.jsonObject(with: instances.body) as? [[String: Any]] ?? []
+        #expect(all.count == 300 && Set(all.compactMap { $0["instanceId"] as? String }).count == 300)
+        // Groups launched from a launch configuration show its AMI.
+        let spare = listed.first { $0["autoScalingGroupName"] as? String == "spare-v099" }
+        #expect(spare?["imageId"] as? String == empty?["image"] as? String)
+        let cluster = try await HTTP.get(server.url + "/us-east-1/cluster/show/fleet", accept: "text/html")
+        #expect(cluster.status == 200 && cluster.text.contains("fleet-v029"))
+    }
+
+    @Test func throttlingAndLostAnswersMidDeploymentCreateNothingTwice() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let scratch = try Scratch("aws-faults")
+        defer { scratch.remove() }
+        let images = try Self.boto3(moto, "images", "shop-1.0.0-h1", "shop-1.1.0-h2") as? [String] ?? []
+        let proxyPort = try FreePort().port
+        let proxy = Process()
+        proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        proxy.arguments = ["python3", Binaries.packageRoot.appendingPathComponent("Tests/aws/fault_proxy.py").path, String(proxyPort),
+                           moto.url.absoluteString, "0.3", "7"]
+        proxy.standardOutput = FileHandle.nullDevice
+        try proxy.run()
+        defer { kill(proxy.processIdentifier, SIGKILL); proxy.waitUntilExit() }
+        try await waitUntil("the fault proxy to listen") { FreePort.isOpen(proxyPort) }
+        let faulty = MotoAddress(url: URL(string: "http://127.0.0.1:\(proxyPort)/")!)
+        let server = try await Self.server(faulty, scratch, extra: "aws:\n  cacheRefreshSeconds: 2")
+        defer { server.stop() }
+        let asgard = CLI(server)
+        #expect(try asgard("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
+        let balancer = try asgard("lb", "create", "shop-prod", "--port", "7001", "--region", "us-east-1")
+        #expect(balancer.status == 0, "\(balancer)")
+        let created = try asgard("asg", "create", "shop", "--stack", "prod", "--image", images[0], "--desired", "2",
+                                 "--load-balancer", "shop-prod", "--region", "us-east-1")
+        #expect(created.status == 0, "\(created)")
+        let deployed = try asgard("deploy", "shop-prod", "--image", images[1], "--desired", "2", "--region", "us-east-1", "--wait")
+        #expect(deployed.status == 0 && deployed.stdout.contains("succeeded"), "\(deployed)")
+        let rolledBack = try asgard("cluster", "rollback", "shop-prod", "--region", "us-east-1")
+        #expect(rolledBack.status == 0, "\(rolledBack)")
+
+        let aws = try Self.state(moto)
+        #expect(Set(aws.groups.keys) == ["shop-prod-v000", "shop-prod-v001"])
+        #expect(Set(aws.templates.keys) == ["shop-prod-v000", "shop-prod-v001"] && aws.templates.values.allSatisfy { $0["versions"] as? Int == 1 })
+        #expect(Array(aws.balancers.keys) == ["shop-prod"])
+        #expect(aws.running == 4, "no instance of a group created twice: \(aws.running) running")
+        #expect(aws.balancers["shop-prod"] == aws.groups["shop-prod-v000"]?["instances"] as? [String])
+
+        let log = try await HTTP.get("http://127.0.0.1:\(proxyPort)/faults", token: nil).text.split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] }
+        let outcomes = Set(log.map { $0[1] })
+        #expect(outcomes.isSuperset(of: ["throttle", "unavailable", "lost", "pass"]), "\(outcomes)")
+        for create in ["CreateLaunchTemplate", "CreateAutoScalingGroup", "CreateLoadBalancer"] {
+            #expect(log.contains([create, "lost"]), "\(create)'s first answer was lost")
+        }
     }
 }

@@ -2,7 +2,7 @@
 
     moto_state.py URL images NAME...          register AMIs; print their ids (JSON list)
     moto_state.py URL state                   print groups, load balancers and launch templates (JSON)
-    moto_state.py URL fleet GROUPS SIZE       create GROUPS groups of SIZE instances (prefix fleet-)
+    moto_state.py URL fleet GROUPS SIZE NAME  create GROUPS groups NAME-vNNN of SIZE instances
 """
 import json
 import sys
@@ -46,11 +46,11 @@ elif command == "state":
     count = sum(len(r["Instances"]) for r in running["Reservations"])
     print(json.dumps({"groups": groups, "loadBalancers": balancers, "launchTemplates": templates, "runningInstances": count}))
 elif command == "fleet":
-    groups, size = int(args[0]), int(args[1])
-    image = ec2.register_image(Name="fleet-1.0.0")["ImageId"]
-    autoscaling.create_launch_configuration(LaunchConfigurationName="fleet", ImageId=image, InstanceType="t3.micro")
+    groups, size, name = int(args[0]), int(args[1]), args[2]
+    image = ec2.register_image(Name=name + "-1.0.0")["ImageId"]
+    autoscaling.create_launch_configuration(LaunchConfigurationName=name, ImageId=image, InstanceType="t3.micro")
     for index in range(groups):
-        autoscaling.create_auto_scaling_group(AutoScalingGroupName="fleet-v%03d" % index, LaunchConfigurationName="fleet",
+        autoscaling.create_auto_scaling_group(AutoScalingGroupName="%s-v%03d" % (name, index), LaunchConfigurationName=name,
                                               MinSize=0, MaxSize=size, DesiredCapacity=size, AvailabilityZones=["us-east-1a"])
     print(json.dumps({"image": image}))
 else:
