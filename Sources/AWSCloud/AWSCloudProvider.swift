@@ -155,11 +155,13 @@ public final class AWSCloudProvider: CloudProvider {
         case (let state, _) where state.hasPrefix("Terminat"): .terminating
         default: .pending
         }
-        return InstanceRecord(instanceId: InstanceID(rawValue: member.instanceId), autoScalingGroupName: group.name,
+        var record = InstanceRecord(instanceId: InstanceID(rawValue: member.instanceId), autoScalingGroupName: group.name,
                               imageId: ImageID(rawValue: instance?.imageId ?? ""), lifecycleState: lifecycle,
                               healthStatus: member.healthStatus == "Unhealthy" ? .unhealthy : .healthy,
                               launchTime: instance?.launchTime ?? Date(timeIntervalSince1970: 0), port: 0, pid: nil, startTicks: nil,
                               statusReason: instance?.stateReason, protectedFromScaleIn: member.protectedFromScaleIn)
+        record.privateAddress = instance?.privateIpAddress
+        return record
     }
 
     private func record(_ instance: AWSInstance) -> InstanceRecord {
@@ -169,10 +171,12 @@ public final class AWSCloudProvider: CloudProvider {
         case "terminated": .terminated
         default: .terminating
         }
-        return InstanceRecord(instanceId: InstanceID(rawValue: instance.instanceId), autoScalingGroupName: instance.autoScalingGroupName ?? "",
-                              imageId: ImageID(rawValue: instance.imageId), lifecycleState: lifecycle, healthStatus: .healthy,
-                              launchTime: instance.launchTime ?? Date(timeIntervalSince1970: 0), port: 0, pid: nil, startTicks: nil,
-                              statusReason: instance.stateReason)
+        var record = InstanceRecord(instanceId: InstanceID(rawValue: instance.instanceId), autoScalingGroupName: instance.autoScalingGroupName ?? "",
+                                    imageId: ImageID(rawValue: instance.imageId), lifecycleState: lifecycle, healthStatus: .healthy,
+                                    launchTime: instance.launchTime ?? Date(timeIntervalSince1970: 0), port: 0, pid: nil, startTicks: nil,
+                                    statusReason: instance.stateReason)
+        record.privateAddress = instance.privateIpAddress
+        return record
     }
 
     private func record(_ image: AWSImage) -> ImageRecord {
@@ -191,11 +195,13 @@ public final class AWSCloudProvider: CloudProvider {
             guard let slash = text.target.firstIndex(of: "/") else { return "/" }
             return String(text.target[slash...])
         } ?? "/"
-        return LoadBalancerRecord(
+        var record = LoadBalancerRecord(
             loadBalancerName: LoadBalancerName(rawValue: balancer.name), listenerPort: balancer.listeners.first?.loadBalancerPort ?? 80,
             healthCheck: HealthCheckSettings(target: target, interval: check?.interval ?? 30, timeout: check?.timeout ?? 5,
                                              healthyThreshold: check?.healthyThreshold ?? 10, unhealthyThreshold: check?.unhealthyThreshold ?? 2),
             algorithm: .roundRobin, drainingTimeout: draining, trafficWeights: [:], createdTime: balancer.createdTime ?? Date(timeIntervalSince1970: 0))
+        record.dnsName = balancer.dnsName.isEmpty ? nil : balancer.dnsName
+        return record
     }
 
     /// Runs an AWS call, its errors as `CloudError` with AWS's code in the message.

@@ -24,7 +24,7 @@ public struct LoadBalancerJSON: Codable, Sendable, Hashable {
     /// Creates the API view.
     public init(_ record: LoadBalancerRecord, serverGroups: [String], status: String, traffic: LoadBalancerTraffic?) {
         loadBalancerName = record.loadBalancerName.rawValue
-        url = "http://127.0.0.1:\(record.listenerPort)/"
+        url = record.url
         listenerPort = record.listenerPort
         healthCheck = record.healthCheck
         algorithm = record.algorithm

@@ -95,6 +95,9 @@ public final class DeploymentEngine: Service, Sendable {
             ($0.autoScalingGroupName, DeploymentCapacity(min: $0.minSize, desired: $0.desiredCapacity, max: $0.maxSize))
         })
         if request.strategy == .canary {
+            guard cloud.capabilities.contains(.weightsTraffic) else {
+                throw CloudError(.invalidRequest, "strategy: a canary needs load balancers that split traffic by weight; the load balancers of region \(region) do not (yet), so deploy with redBlack or custom with judgments")
+            }
             guard state.serving?.isEmpty == false else {
                 throw CloudError(.invalidRequest, "cluster: \(request.cluster) has no enabled server group to compare a canary with; deploy with redBlack first")
             }

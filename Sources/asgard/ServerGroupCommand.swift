@@ -187,7 +187,7 @@ struct InstanceCommand: AsyncParsableCommand {
     static func table(_ instances: [InstanceRecord]) {
         print(TableOutput.render(headers: ["INSTANCE", "SERVER GROUP", "STATE", "HEALTH", "ADDRESS", "PID"], rows: instances.map {
             [$0.instanceId.rawValue, $0.autoScalingGroupName, $0.lifecycleState.rawValue, $0.healthStatus.rawValue,
-             "127.0.0.1:\($0.port)", $0.pid.map(String.init) ?? ""]
+             $0.address, $0.pid.map(String.init) ?? ""]
         }))
     }
 

@@ -220,4 +220,33 @@ struct AWSProviderTests {
             #expect(log.contains([create, "lost"]), "\(create)'s first answer was lost")
         }
     }
+
+    @Test func aPersonSwitchesToTheAWSRegionDeploysAndRollsBackInTheBrowser() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let scratch = try Scratch("aws-browser")
+        defer { scratch.remove() }
+        let images = try Self.boto3(moto, "images", "shop-1.0.0-h1", "shop-1.1.0-h2") as? [String] ?? []
+        let server = try await Self.server(moto, scratch)
+        defer { server.stop() }
+        let asgard = CLI(server)
+        #expect(try asgard("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
+        #expect(try asgard("lb", "create", "shop-prod", "--port", "7001", "--region", "us-east-1").status == 0)
+        #expect(try asgard("asg", "create", "shop", "--stack", "prod", "--image", images[0], "--desired", "2",
+                           "--load-balancer", "shop-prod", "--region", "us-east-1").status == 0)
+        let user = try await HTTP.postForm(server.url + "/user/save", [("name", "deployer"), ("password", "correct horse battery"),
+                                                                      ("roles", "viewer"), ("applications", "shop:deployer")])
+        #expect(user.status == 201)
+        let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/aws_cluster.py").path
+        let result = try await runWithoutBlocking("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery", images[1]])
+        #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("PASS roll back on AWS from the cluster page"))
+        // What the browser did is what AWS holds: the first group serves again, the second is kept disabled.
+        let aws = try Self.state(moto)
+        #expect(aws.balancers["shop-prod"] == aws.groups["shop-prod-v000"]?["instances"] as? [String])
+        #expect((aws.groups["shop-prod-v001"]?["suspended"] as? [String])?.contains("AddToLoadBalancer") == true)
+        // A canary needs weighted load balancers, which this region does not have: refused up front.
+        let canary = try asgard("deploy", "shop-prod", "--image", images[1], "--desired", "2", "--strategy", "canary", "--steps", "50,100", "--region", "us-east-1")
+        #expect(canary.status != 0 && canary.stderr.contains("split traffic by weight"), "\(canary)")
+    }
 }

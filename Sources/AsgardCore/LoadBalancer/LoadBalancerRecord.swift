@@ -12,6 +12,11 @@ public struct LoadBalancerRecord: Sendable, Hashable, Codable {
     /// The share of requests per server group, when set: a group left out gets none.
     public var trafficWeights: [String: Int]
     public var createdTime: Date
+    /// The DNS name AWS gave it; nil for a local one, which listens on 127.0.0.1.
+    public var dnsName: String?
+
+    /// Where it answers.
+    public var url: String { "http://\(dnsName ?? "127.0.0.1"):\(listenerPort)/" }
 
     /// Creates a record.
     public init(loadBalancerName: LoadBalancerName, listenerPort: Int, healthCheck: HealthCheckSettings = HealthCheckSettings(),

@@ -58,6 +58,12 @@ public struct InstanceRecord: Sendable, Hashable, Codable {
     /// Protected from scale-in: a group that shrinks ends other instances (AWS's
     /// ProtectedFromScaleIn); nil is false.
     public var protectedFromScaleIn: Bool?
+    /// The address other machines reach it at (an EC2 private IP); nil for a local instance,
+    /// which listens on 127.0.0.1:`port`.
+    public var privateAddress: String?
+
+    /// Where it can be reached: its private address, or 127.0.0.1 and its port.
+    public var address: String { privateAddress ?? "127.0.0.1:\(port)" }
 
     /// True when the instance is protected from scale-in.
     public var isProtected: Bool { protectedFromScaleIn == true }

@@ -112,9 +112,11 @@ struct LoadBalancerRegistry: Sendable {
         let check = record.healthCheck
         let task = TaskDraft(operation: "Create load balancer \(name)", objectType: .loadBalancer, objectId: name.rawValue, user: user,
                              region: region, status: .succeeded,
-                             log: [TaskLogLine(time: time, message: "Creating load balancer \(name) on 127.0.0.1:\(record.listenerPort), \(record.algorithm.rawValue), health check GET \(check.target) every \(check.interval) s"),
-                                   TaskLogLine(time: time, message: "Created load balancer \(name); its process starts within a second")])
-        return (record, try await cloud.createLoadBalancer(record, task: task))
+                             log: [TaskLogLine(time: time, message: "Creating load balancer \(name) on port \(record.listenerPort), \(record.algorithm.rawValue), health check GET \(check.target) every \(check.interval) s"),
+                                   TaskLogLine(time: time, message: "Created load balancer \(name); it serves within a second")])
+        let recorded = try await cloud.createLoadBalancer(record, task: task)
+        // As the cloud made it: AWS gives it a DNS name.
+        return (try await cloud.loadBalancer(named: name) ?? record, recorded)
     }
 
     func update(_ fields: FormFields, user: String) async throws -> (LoadBalancerRecord, TaskRecord) {

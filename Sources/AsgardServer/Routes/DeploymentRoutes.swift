@@ -12,7 +12,7 @@ extension Console {
         table.post("/{region}/deployment/start", doc: EndpointDoc(
             summary: "Start a deployment: JSON {cluster, imageId, strategy (redBlack, highlander, rolling or custom), capacity {min, desired, max}, loadBalancers?, keepDisabledGroups?, steps? (custom), notification?, and for rolling relaunchCount?, concurrentRelaunches?, newestFirst?, afterBootWait?}; one per cluster at a time; a failure rolls it back",
             tag: "Deployment",
-            parameters: [.path("region", "A region of a local account, e.g. local"),
+            parameters: [.path("region", "A region, e.g. local or us-east-1"),
                          .field("cluster", "The cluster, e.g. shop-prod", required: true),
                          .field("imageId", "The image to deploy", required: true),
                          .field("strategy", "redBlack, highlander, rolling or custom", required: true),
@@ -54,7 +54,7 @@ extension Console {
         table.post("/{region}/cluster/rollback", doc: EndpointDoc(
             summary: "Put traffic back on the cluster's previous (disabled) group: enable it, wait until it is healthy, disable the newer one",
             tag: "Cluster",
-            parameters: [.path("region", "A region of a local account, e.g. local"), .field("name", "The cluster, e.g. shop-prod", required: true)],
+            parameters: [.path("region", "A region, e.g. local or us-east-1"), .field("name", "The cluster, e.g. shop-prod", required: true)],
             answers: [.ok("Task"), .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
             let region = try regionName(input)
@@ -108,7 +108,7 @@ extension Console {
         table.post("/{region}/push/startRolling", doc: EndpointDoc(
             summary: "Asgard's rolling push: the group launches from the new image and its instances are replaced a few at a time, each drained first",
             tag: "Deployment",
-            parameters: [.path("region", "A region of a local account, e.g. local"), .field("name", "The server group", required: true),
+            parameters: [.path("region", "A region, e.g. local or us-east-1"), .field("name", "The server group", required: true),
                          .field("imageId", "The image to push", required: true),
                          .field("relaunchCount", "How many instances to replace (default: all)", type: "integer"),
                          .field("concurrentRelaunches", "How many at a time (default 1)", type: "integer"),

@@ -10,7 +10,7 @@ extension Console {
     func addImageRoutes(to table: RouteTable) {
         table.page("/{region}/image/list", doc: EndpointDoc(
             summary: "List local images", tag: "Image",
-            parameters: [.path("region", "A region of a local account, e.g. local"), .query("account", "The account, where ambiguous")],
+            parameters: [.path("region", "A region, e.g. local or us-east-1"), .query("account", "The account, where ambiguous")],
             answers: [.ok("[Image]"), .unauthorized, .notFound]
         )) { input in
             let region = try regionName(input)

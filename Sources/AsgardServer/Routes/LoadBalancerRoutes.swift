@@ -7,7 +7,7 @@ import Hummingbird
 extension Console {
     /// `/{region}/loadBalancer/…` of the local cloud.
     func addLoadBalancerRoutes(to table: RouteTable) {
-        let regionParameter = EndpointDoc.Parameter.path("region", "A region of a local account, e.g. local")
+        let regionParameter = EndpointDoc.Parameter.path("region", "A region, e.g. local or us-east-1")
 
         table.page("/{region}/loadBalancer/list", doc: EndpointDoc(
             summary: "List load balancers with their health and traffic", tag: "Load balancer", parameters: [regionParameter],

@@ -11,7 +11,7 @@ extension Console {
     /// `/{region}/scalingPolicy/…`, `/{region}/alarm/…`, `/{region}/scheduledAction/…` and
     /// `/{region}/autoScaling/activities/{name}`: expanding and contracting groups on their own.
     func addScalingRoutes(to table: RouteTable) {
-        let region = EndpointDoc.Parameter.path("region", "A region of a local account, e.g. local")
+        let region = EndpointDoc.Parameter.path("region", "A region, e.g. local or us-east-1")
         let kinds: [(ScalingObjectKind, String, String, [EndpointDoc.Parameter])] = [
             (.policy, "scalingPolicy", "policyName", [
                 .field("policyName", "The policy's name, unique in its group", required: true),

@@ -9,7 +9,7 @@ import Hummingbird
 extension Console {
     /// `/{region}/autoScaling/…`, `/{region}/instance/…` and `/{region}/cluster/…` of the local cloud.
     func addServerGroupRoutes(to table: RouteTable) {
-        let regionParameter = EndpointDoc.Parameter.path("region", "A region of a local account, e.g. local")
+        let regionParameter = EndpointDoc.Parameter.path("region", "A region, e.g. local or us-east-1")
 
         table.page("/{region}/autoScaling/list", doc: EndpointDoc(
             summary: "List server groups", tag: "Server group", parameters: [regionParameter],
@@ -263,7 +263,7 @@ extension Console {
 
     /// `/{region}/cluster/deactivate` and `/activate`: Asgard's disable and enable of a group.
     func addTrafficRoutes(to table: RouteTable) {
-        let regionParameter = EndpointDoc.Parameter.path("region", "A region of a local account, e.g. local")
+        let regionParameter = EndpointDoc.Parameter.path("region", "A region, e.g. local or us-east-1")
         table.post("/{region}/cluster/deactivate", doc: EndpointDoc(
             summary: "Disable traffic to a server group: suspend Launch, Terminate and AddToLoadBalancer and drain it from its load balancers; refused for the cluster's last enabled group unless force=true",
             tag: "Cluster",
@@ -294,7 +294,7 @@ extension Console {
 
     /// `/{region}/cluster/createNextGroup`, `/resize` and `/delete`: Asgard's primitives.
     func addClusterPrimitiveRoutes(to table: RouteTable) {
-        let regionParameter = EndpointDoc.Parameter.path("region", "A region of a local account, e.g. local")
+        let regionParameter = EndpointDoc.Parameter.path("region", "A region, e.g. local or us-east-1")
         table.post("/{region}/cluster/createNextGroup", doc: EndpointDoc(
             summary: "Create the cluster's next server group, inheriting the newest group's settings unless given", tag: "Cluster",
             parameters: [regionParameter, .field("name", "The cluster, e.g. shop-prod", required: true), .field("imageId", "The image (default: the newest group's)"),

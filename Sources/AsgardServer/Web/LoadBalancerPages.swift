@@ -44,7 +44,7 @@ enum LoadBalancerPages {
             empty: "No server group takes traffic from this load balancer yet.")
         let instances = groups.flatMap { g in g.instances.map { (g.name, $0) } } + (b.traffic?.draining ?? []).map { ("", $0) }
         let instanceRows = instances.map { group, i -> [String] in
-            ["<a href=\"/\(region)/instance/show/\(i.instanceId)\">\(i.instanceId)</a>", HTML.escape(group), "127.0.0.1:\(i.port)",
+            ["<a href=\"/\(region)/instance/show/\(i.instanceId)\">\(i.instanceId)</a>", HTML.escape(group), i.port == 0 ? "" : "127.0.0.1:\(i.port)",
              "<span class=\"health-\(i.health.rawValue)\">\(i.health.rawValue)</span>", HTML.escape(i.healthReason ?? ""), String(i.inFlight),
              String(i.requests.total), String(i.requests.status5xx), ms(i.latency.p99)]
         }

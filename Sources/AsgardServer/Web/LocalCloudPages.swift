@@ -8,7 +8,7 @@ enum LocalCloudPages {
             ["<a href=\"/\(region)/instance/show/\(i.instanceId)\">\(i.instanceId)</a>",
              "<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(i.autoScalingGroupName))\">\(HTML.escape(i.autoScalingGroupName))</a>",
              "<span class=\"state-\(i.lifecycleState.rawValue)\">\(i.lifecycleState.rawValue)</span>", i.healthStatus.rawValue,
-             "127.0.0.1:\(i.port)", i.pid.map(String.init) ?? "", i.isProtected ? "yes" : "", HTML.date(i.launchTime), HTML.escape(i.statusReason ?? "")]
+             HTML.escape(i.address), i.pid.map(String.init) ?? "", i.isProtected ? "yes" : "", HTML.date(i.launchTime), HTML.escape(i.statusReason ?? "")]
         }
         return HTML.table(id: "instances", headers: ["Instance", "Server group", "State", "Health", "Address", "Pid", "Protected", "Launched", "Reason"],
                           rows: rows, empty: "No instances.")
@@ -138,7 +138,7 @@ enum LocalCloudPages {
         body += HTML.properties(id: "instance", [
             ("Server group", "<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(i.autoScalingGroupName))\">\(HTML.escape(i.autoScalingGroupName))</a>"),
             ("Image", "<a href=\"/\(region)/image/show/\(i.imageId)\">\(i.imageId)</a>"),
-            ("State", i.lifecycleState.rawValue), ("Health", i.healthStatus.rawValue), ("Address", "127.0.0.1:\(i.port)"),
+            ("State", i.lifecycleState.rawValue), ("Health", i.healthStatus.rawValue), ("Address", HTML.escape(i.address)),
             ("Pid", i.pid.map(String.init) ?? "none"), ("Launched", HTML.date(i.launchTime)), ("Reason", HTML.escape(i.statusReason ?? "")),
         ])
         body += """

@@ -1,0 +1,57 @@
+"""In an AWS region (moto): switch to it, deploy red/black from the cluster page, then roll back.
+
+    aws_cluster.py BASE USER PASSWORD IMAGE_ID
+"""
+import sys
+import time
+
+from browser_support import browser, report_failure, sign_in, wait_for
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+
+def status(driver):
+    return driver.find_element(By.ID, "deployment-status").text
+
+
+def main(base, user, password, image_id):
+    driver = browser()
+    try:
+        sign_in(driver, base, user, password)
+        driver.get(base + "/local/cluster/list")
+        Select(driver.find_element(By.ID, "region-select")).select_by_value("test/us-east-1")
+        driver.find_element(By.ID, "region-switcher").submit()
+        wait_for("the AWS region's cluster list", lambda: "/us-east-1/cluster/list" in driver.current_url and "shop-prod" in driver.page_source)
+        driver.find_element(By.LINK_TEXT, "shop-prod").click()
+        wait_for("the cluster page", lambda: driver.find_elements(By.ID, "deploy-form"))
+        print("PASS switch to the AWS region and open its cluster")
+
+        image = driver.find_element(By.ID, "deploy-image")
+        image.clear()
+        image.send_keys(image_id)
+        Select(driver.find_element(By.ID, "deploy-strategy")).select_by_value("redBlack")
+        driver.find_element(By.ID, "deploy").click()
+        wait_for("the deployment page", lambda: "/deployment/show/" in driver.current_url)
+        deadline = time.time() + 60
+        while status(driver) != "succeeded":
+            assert time.time() < deadline and status(driver) in ("running", "waiting"), driver.find_element(By.ID, "deployment-log").text
+            time.sleep(0.3)
+            driver.refresh()
+        assert "shop-prod-v001" in driver.find_element(By.ID, "deployment").text
+        print("PASS deploy red/black to AWS from the cluster page")
+
+        driver.get(base + "/us-east-1/cluster/show/shop-prod")
+        driver.find_element(By.ID, "rollback").click()
+        # The rollback answers when it is done, back on the cluster page.
+        wait_for("the previous group to serve again",
+                 lambda: "shop-prod-v000 (enabled" in driver.page_source and "shop-prod-v001 (disabled" in driver.page_source, seconds=60)
+        print("PASS roll back on AWS from the cluster page")
+        return 0
+    except Exception as exc:
+        return report_failure(driver, exc)
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3], sys.argv[4]))
