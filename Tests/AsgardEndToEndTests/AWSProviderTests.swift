@@ -21,15 +21,15 @@ struct AWSProviderTests {
     static let secret = "moto-secret-never-shown-4711"
 
     /// What boto3 sees in `moto` after `command`.
-    static func boto3(_ moto: MotoServer, _ command: String, _ args: String...) throws -> Any {
+    static func boto3(_ moto: MotoServer, _ command: String, _ args: String...) async throws -> Any {
         let script = Binaries.packageRoot.appendingPathComponent("Tests/aws/moto_state.py").path
-        let result = try run("/usr/bin/env", ["python3", script, moto.url.absoluteString, command] + args)
+        let result = try await runWithoutBlocking("/usr/bin/env", ["python3", script, moto.url.absoluteString, command] + args)
         guard result.status == 0 else { throw E2EError("moto_state.py \(command) failed: \(result.stderr)") }
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
     }
 
-    static func state(_ moto: MotoServer) throws -> (groups: [String: [String: Any]], balancers: [String: [String]], templates: [String: [String: Any]], running: Int) {
-        let state = try boto3(moto, "state") as? [String: Any] ?? [:]
+    static func state(_ moto: MotoServer) async throws -> (groups: [String: [String: Any]], balancers: [String: [String]], templates: [String: [String: Any]], running: Int) {
+        let state = try await boto3(moto, "state") as? [String: Any] ?? [:]
         return (state["groups"] as? [String: [String: Any]] ?? [:], state["loadBalancers"] as? [String: [String]] ?? [:],
                 state["launchTemplates"] as? [String: [String: Any]] ?? [:], state["runningInstances"] as? Int ?? -1)
     }
@@ -58,23 +58,23 @@ struct AWSProviderTests {
         defer { moto.stop() }
         let scratch = try Scratch("aws-redblack")
         defer { scratch.remove() }
-        let images = try Self.boto3(moto, "images", "shop-1.0.0-h1", "shop-1.1.0-h2") as? [String] ?? []
+        let images = try await Self.boto3(moto, "images", "shop-1.0.0-h1", "shop-1.1.0-h2") as? [String] ?? []
         try #require(images.count == 2)
         let server = try await Self.server(moto, scratch)
         defer { server.stop() }
         let asgard = CLI(server)
-        #expect(try asgard("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
+        #expect(try await asgard.nonBlocking("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
 
         // The account's AMIs are its images, named by their appversion tag.
-        let listed = try asgard("image", "list", "--region", "us-east-1")
+        let listed = try await asgard.nonBlocking("image", "list", "--region", "us-east-1")
         #expect(listed.status == 0 && listed.stdout.contains(images[0]) && listed.stdout.contains("1.1.0-h2"), "\(listed)")
 
-        let balancer = try asgard("lb", "create", "shop-prod", "--port", "7001", "--region", "us-east-1")
+        let balancer = try await asgard.nonBlocking("lb", "create", "shop-prod", "--port", "7001", "--region", "us-east-1")
         #expect(balancer.status == 0, "\(balancer)")
-        let created = try asgard("asg", "create", "shop", "--stack", "prod", "--image", images[0], "--desired", "2",
+        let created = try await asgard.nonBlocking("asg", "create", "shop", "--stack", "prod", "--image", images[0], "--desired", "2",
                                  "--load-balancer", "shop-prod", "--region", "us-east-1")
         #expect(created.status == 0, "\(created)")
-        var aws = try Self.state(moto)
+        var aws = try await Self.state(moto)
         let first = try #require(aws.groups["shop-prod-v000"])
         #expect(first["inService"] as? Int == 2 && first["launchTemplate"] as? String == "shop-prod-v000")
         #expect(aws.templates["shop-prod-v000"]?["imageId"] as? String == images[0])
@@ -84,27 +84,27 @@ struct AWSProviderTests {
         #expect(shown.status == 200 && shown.text.contains(images[0]), "\(shown.text)")
         #expect(((try JSONSerialization.jsonObject(with: shown.body) as? [String: Any])?["instances"] as? [Any])?.count == 2)
 
-        let deployed = try asgard("deploy", "shop-prod", "--image", images[1], "--desired", "2", "--region", "us-east-1", "--wait")
+        let deployed = try await asgard.nonBlocking("deploy", "shop-prod", "--image", images[1], "--desired", "2", "--region", "us-east-1", "--wait")
         #expect(deployed.status == 0 && deployed.stdout.contains("succeeded"), "\(deployed)")
-        aws = try Self.state(moto)
+        aws = try await Self.state(moto)
         let second = try #require(aws.groups["shop-prod-v001"])
         #expect(aws.templates["shop-prod-v001"]?["imageId"] as? String == images[1])
         #expect(aws.balancers["shop-prod"] == second["instances"] as? [String], "the new group alone serves: \(aws.balancers)")
         #expect((aws.groups["shop-prod-v000"]?["suspended"] as? [String])?.contains("AddToLoadBalancer") == true)
         #expect((aws.groups["shop-prod-v000"]?["loadBalancers"] as? [String]) == [])
 
-        let rolledBack = try asgard("cluster", "rollback", "shop-prod", "--region", "us-east-1")
+        let rolledBack = try await asgard.nonBlocking("cluster", "rollback", "shop-prod", "--region", "us-east-1")
         #expect(rolledBack.status == 0, "\(rolledBack)")
-        aws = try Self.state(moto)
+        aws = try await Self.state(moto)
         #expect(aws.balancers["shop-prod"] == aws.groups["shop-prod-v000"]?["instances"] as? [String], "the old group serves again: \(aws.balancers)")
         #expect((aws.groups["shop-prod-v001"]?["suspended"] as? [String])?.contains("AddToLoadBalancer") == true)
-        let cluster = try asgard("cluster", "show", "shop-prod", "--region", "us-east-1")
+        let cluster = try await asgard.nonBlocking("cluster", "show", "shop-prod", "--region", "us-east-1")
         #expect(cluster.stdout.contains("Traffic         disabled") && cluster.stdout.contains("Traffic         enabled"), "\(cluster)")
 
         // Deleting a group removes its launch template too; nothing is left behind.
         let deleted = try await HTTP.postForm(server.url + "/us-east-1/autoScaling/delete", [("name", "shop-prod-v001"), ("force", "true")])
         #expect(deleted.status == 200, "\(deleted.text)")
-        aws = try Self.state(moto)
+        aws = try await Self.state(moto)
         #expect(aws.groups["shop-prod-v001"] == nil && aws.templates["shop-prod-v001"] == nil)
         #expect(aws.running == 2, "only shop-prod-v000's instances run")
 
@@ -133,7 +133,8 @@ struct AWSProviderTests {
             try text.write(toFile: config, atomically: true, encoding: .utf8)
             var env = environment
             for key in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"] where env[key] == nil { env[key] = "" }
-            let result = try run(Binaries.asgard, ["serve", "--config", config, "--port", "0", "--data-dir", scratch.path + "/data"], environment: env)
+            let result = try await runWithoutBlocking(Binaries.asgard, ["serve", "--config", config, "--port", "0", "--data-dir", scratch.path + "/data"],
+                                                      environment: env)
             #expect(result.status != 0, "\(text)")
             #expect(result.stderr.contains(config + expected), "\(result.stderr)")
         }
@@ -156,8 +157,8 @@ struct AWSProviderTests {
         defer { moto.stop() }
         let scratch = try Scratch("aws-pages")
         defer { scratch.remove() }
-        _ = try Self.boto3(moto, "fleet", "30", "10", "fleet")
-        let empty = try Self.boto3(moto, "fleet", "100", "0", "spare") as? [String: Any]
+        _ = try await Self.boto3(moto, "fleet", "30", "10", "fleet")
+        let empty = try await Self.boto3(moto, "fleet", "100", "0", "spare") as? [String: Any]
         // Five reservations a page: moto counts EC2's pages in reservations, one per group here.
         let server = try await Self.server(moto, scratch, extra: "aws:\n  instancePageSize: 5")
         defer { server.stop() }
@@ -180,7 +181,7 @@ struct AWSProviderTests {
         defer { moto.stop() }
         let scratch = try Scratch("aws-faults")
         defer { scratch.remove() }
-        let images = try Self.boto3(moto, "images", "shop-1.0.0-h1", "shop-1.1.0-h2") as? [String] ?? []
+        let images = try await Self.boto3(moto, "images", "shop-1.0.0-h1", "shop-1.1.0-h2") as? [String] ?? []
         let proxyPort = try FreePort().port
         let proxy = Process()
         proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -194,18 +195,18 @@ struct AWSProviderTests {
         let server = try await Self.server(faulty, scratch, extra: "aws:\n  cacheRefreshSeconds: 2")
         defer { server.stop() }
         let asgard = CLI(server)
-        #expect(try asgard("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
-        let balancer = try asgard("lb", "create", "shop-prod", "--port", "7001", "--region", "us-east-1")
+        #expect(try await asgard.nonBlocking("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
+        let balancer = try await asgard.nonBlocking("lb", "create", "shop-prod", "--port", "7001", "--region", "us-east-1")
         #expect(balancer.status == 0, "\(balancer)")
-        let created = try asgard("asg", "create", "shop", "--stack", "prod", "--image", images[0], "--desired", "2",
+        let created = try await asgard.nonBlocking("asg", "create", "shop", "--stack", "prod", "--image", images[0], "--desired", "2",
                                  "--load-balancer", "shop-prod", "--region", "us-east-1")
         #expect(created.status == 0, "\(created)")
-        let deployed = try asgard("deploy", "shop-prod", "--image", images[1], "--desired", "2", "--region", "us-east-1", "--wait")
+        let deployed = try await asgard.nonBlocking("deploy", "shop-prod", "--image", images[1], "--desired", "2", "--region", "us-east-1", "--wait")
         #expect(deployed.status == 0 && deployed.stdout.contains("succeeded"), "\(deployed)")
-        let rolledBack = try asgard("cluster", "rollback", "shop-prod", "--region", "us-east-1")
+        let rolledBack = try await asgard.nonBlocking("cluster", "rollback", "shop-prod", "--region", "us-east-1")
         #expect(rolledBack.status == 0, "\(rolledBack)")
 
-        let aws = try Self.state(moto)
+        let aws = try await Self.state(moto)
         #expect(Set(aws.groups.keys) == ["shop-prod-v000", "shop-prod-v001"])
         #expect(Set(aws.templates.keys) == ["shop-prod-v000", "shop-prod-v001"] && aws.templates.values.allSatisfy { $0["versions"] as? Int == 1 })
         #expect(Array(aws.balancers.keys) == ["shop-prod"])
@@ -226,13 +227,13 @@ struct AWSProviderTests {
         defer { moto.stop() }
         let scratch = try Scratch("aws-browser")
         defer { scratch.remove() }
-        let images = try Self.boto3(moto, "images", "shop-1.0.0-h1", "shop-1.1.0-h2") as? [String] ?? []
+        let images = try await Self.boto3(moto, "images", "shop-1.0.0-h1", "shop-1.1.0-h2") as? [String] ?? []
         let server = try await Self.server(moto, scratch)
         defer { server.stop() }
         let asgard = CLI(server)
-        #expect(try asgard("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
-        #expect(try asgard("lb", "create", "shop-prod", "--port", "7001", "--region", "us-east-1").status == 0)
-        #expect(try asgard("asg", "create", "shop", "--stack", "prod", "--image", images[0], "--desired", "2",
+        #expect(try await asgard.nonBlocking("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
+        #expect(try await asgard.nonBlocking("lb", "create", "shop-prod", "--port", "7001", "--region", "us-east-1").status == 0)
+        #expect(try await asgard.nonBlocking("asg", "create", "shop", "--stack", "prod", "--image", images[0], "--desired", "2",
                            "--load-balancer", "shop-prod", "--region", "us-east-1").status == 0)
         let user = try await HTTP.postForm(server.url + "/user/save", [("name", "deployer"), ("password", "correct horse battery"),
                                                                       ("roles", "viewer"), ("applications", "shop:deployer")])
@@ -242,11 +243,11 @@ struct AWSProviderTests {
         #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("PASS roll back on AWS from the cluster page"))
         // What the browser did is what AWS holds: the first group serves again, the second is kept disabled.
-        let aws = try Self.state(moto)
+        let aws = try await Self.state(moto)
         #expect(aws.balancers["shop-prod"] == aws.groups["shop-prod-v000"]?["instances"] as? [String])
         #expect((aws.groups["shop-prod-v001"]?["suspended"] as? [String])?.contains("AddToLoadBalancer") == true)
         // A canary needs weighted load balancers, which this region does not have: refused up front.
-        let canary = try asgard("deploy", "shop-prod", "--image", images[1], "--desired", "2", "--strategy", "canary", "--steps", "50,100", "--region", "us-east-1")
+        let canary = try await asgard.nonBlocking("deploy", "shop-prod", "--image", images[1], "--desired", "2", "--strategy", "canary", "--steps", "50,100", "--region", "us-east-1")
         #expect(canary.status != 0 && canary.stderr.contains("split traffic by weight"), "\(canary)")
     }
 }

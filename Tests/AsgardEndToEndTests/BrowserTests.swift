@@ -133,7 +133,8 @@ extension BrowserTests {
 }
 
 /// Runs a program to completion, polling for its end so that no thread waits on it.
-func runWithoutBlocking(_ executable: String, _ arguments: [String], seconds: Double = 120) async throws -> (status: Int32, stdout: String, stderr: String) {
+func runWithoutBlocking(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                        seconds: Double = 120) async throws -> (status: Int32, stdout: String, stderr: String) {
     let scratch = NSTemporaryDirectory() + "run-\(UUID().uuidString)"
     _ = FileManager.default.createFile(atPath: scratch + ".out", contents: nil)
     _ = FileManager.default.createFile(atPath: scratch + ".err", contents: nil)
@@ -141,6 +142,13 @@ func runWithoutBlocking(_ executable: String, _ arguments: [String], seconds: Do
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if !environment.isEmpty {
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "ASGARD_URL")
+        env.removeValue(forKey: "ASGARD_TOKEN")
+        process.environment = env.merging(environment) { _, new in new }
+    }
+    process.standardInput = FileHandle.nullDevice
     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".out"))
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".err"))
     try process.run()

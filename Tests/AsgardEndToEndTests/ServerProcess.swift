@@ -186,6 +186,11 @@ struct CLI {
     func callAsFunction(_ args: String...) throws -> (status: Int32, stdout: String, stderr: String) {
         try run(Binaries.asgard, args, environment: environment)
     }
+
+    /// The same without holding a thread while it runs: for suites that run many commands.
+    func nonBlocking(_ args: String...) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await runWithoutBlocking(Binaries.asgard, args, environment: environment)
+    }
 }
 
 /// Runs a program to completion and answers its exit code and output.
