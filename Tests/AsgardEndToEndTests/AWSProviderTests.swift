@@ -16,7 +16,7 @@ struct MotoAddress: AWSEndpoint {
     let url: URL
 }
 
-@Suite("The AWS provider against moto", .serialized)
+@Suite("The AWS provider against moto", .serialized, .heavy)
 struct AWSProviderTests {
     static let secret = "moto-secret-never-shown-4711"
 

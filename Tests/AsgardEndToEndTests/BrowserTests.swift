@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Drives the real pages in headless Chromium through Selenium: the pattern for every UI test.
-@Suite("The web UI in a real browser", .serialized)
+@Suite("The web UI in a real browser", .serialized, .heavy)
 struct BrowserTests {
     @Test func createAnApplicationThroughTheFormAndFindItInTheList() async throws {
         let scratch = try Scratch("browser")

@@ -5,7 +5,7 @@ import Testing
 
 /// Canary deployments end to end: exact traffic shares through the real load balancer, the judge
 /// on live metrics, and the automatic rollback of a bad version.
-@Suite("Canary deployments", .serialized)
+@Suite("Canary deployments", .serialized, .heavy)
 struct CanaryTests {
     let custom = CustomDeploymentTests()
 

@@ -6,7 +6,7 @@ import Testing
 /// Custom deployments with judgments, automatic rollbacks, and deployments resumed after a crash
 /// at every step, end to end: the real server, sample-app instances behind a real load balancer,
 /// and a load of at least 2,000 requests that must not see one failure.
-@Suite("Custom deployments and rollbacks", .serialized)
+@Suite("Custom deployments and rollbacks", .serialized, .heavy)
 struct CustomDeploymentTests {
     let base = DeploymentTests()
 

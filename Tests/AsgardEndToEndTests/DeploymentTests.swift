@@ -5,7 +5,7 @@ import Testing
 
 /// Deployments end to end: the real server, sample-app instances behind a real load balancer,
 /// and a load that must not see one failed request.
-@Suite("Deployments", .serialized)
+@Suite("Deployments", .serialized, .heavy)
 struct DeploymentTests {
     func registerVersion(_ server: ServerProcess, _ version: String, extra: [String] = []) async throws -> String {
         let body = try JSONSerialization.data(withJSONObject: ["name": "shop", "version": version,

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite("Fuzzing the API", .serialized)
+@Suite("Fuzzing the API", .serialized, .heavy)
 struct FuzzTests {
     /// schemathesis generates well over a thousand requests from /openapi.json, signed in as an
     /// admin whose user and token names it cannot guess (so it cannot revoke its own access).

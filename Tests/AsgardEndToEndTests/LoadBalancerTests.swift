@@ -80,7 +80,7 @@ final class Load: Sendable {
     }
 }
 
-@Suite("Local load balancers", .serialized)
+@Suite("Local load balancers", .serialized, .heavy)
 struct LoadBalancerTests {
     func balancer(_ server: ServerProcess, _ name: String) async throws -> LoadBalancerJSON {
         try APIJSON.decoder().decode(LoadBalancerJSON.self, from: try await HTTP.get(server.url + "/local/loadBalancer/show/\(name).json").body)

@@ -6,7 +6,7 @@ import Testing
 /// Groups that expand and contract on their own, end to end: metrics collected every second from
 /// the real load balancer and processes, a target tracking policy under a real load, a scheduled
 /// action on time, alarms calling a step policy, and the history that explains every change.
-@Suite("Scaling", .serialized)
+@Suite("Scaling", .serialized, .heavy)
 struct ScalingTests {
     let custom = CustomDeploymentTests()
 

@@ -4,8 +4,8 @@
 
 Each POST is, at random (SEED), one of: passed through; answered 400 Throttling or 503 without
 reaching moto; or passed to moto with its answer replaced by a 503 (a lost answer: the change was
-made, the caller does not know). Never more than two faults in a row, so that a client with four
-tries always gets through. Every create's first answer is lost, to check that nothing is created
+made, the caller does not know). Never more than two faults in a row for one action, so that a
+client with four tries always gets through. Every create's first answer is lost, to check that nothing is created
 twice. GET /faults answers what was done, as JSON lines of [action, outcome].
 """
 import json
@@ -20,7 +20,7 @@ port, target, share, seed = int(sys.argv[1]), sys.argv[2].rstrip("/"), float(sys
 rng = random.Random(seed)
 lock = threading.Lock()
 record = []
-state = {"in_a_row": 0, "creates_seen": set()}
+state = {"in_a_row": {}, "creates_seen": set()}
 
 THROTTLE = (400, b'<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>')
 UNAVAILABLE = (503, b'<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>Service is unavailable</Message></Error><RequestId>fault</RequestId></ErrorResponse>')
@@ -45,11 +45,11 @@ class Handler(BaseHTTPRequestHandler):
             if action.startswith("Create") and action not in state["creates_seen"]:
                 state["creates_seen"].add(action)
                 outcome = "lost"
-            elif state["in_a_row"] < 2 and rng.random() < share:
+            elif state["in_a_row"].get(action, 0) < 2 and rng.random() < share:
                 outcome = rng.choice(["throttle", "unavailable", "lost"])
             else:
                 outcome = "pass"
-            state["in_a_row"] = 0 if outcome == "pass" else state["in_a_row"] + 1
+            state["in_a_row"][action] = 0 if outcome == "pass" else state["in_a_row"].get(action, 0) + 1
             record.append([action, outcome])
         if outcome == "throttle":
             return self.answer(*THROTTLE)
