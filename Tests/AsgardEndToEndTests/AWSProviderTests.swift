@@ -101,12 +101,28 @@ struct AWSProviderTests {
         let cluster = try await asgard.nonBlocking("cluster", "show", "shop-prod", "--region", "us-east-1")
         #expect(cluster.stdout.contains("Traffic         disabled") && cluster.stdout.contains("Traffic         enabled"), "\(cluster)")
 
+        // Instances: the console's output, and terminate-and-shrink through Auto Scaling.
+        let instances = try JSONSerialization.jsonObject(with: try await HTTP.get(server.url + "/us-east-1/instance/list.json").body) as? [[String: Any]] ?? []
+        let victim = try #require(instances.first { $0["autoScalingGroupName"] as? String == "shop-prod-v000" }?["instanceId"] as? String)
+        let console = try await asgard.nonBlocking("instance", "console", victim, "--region", "us-east-1")
+        #expect(console.status == 0 && console.stdout.contains("Linux"), "\(console)")
+        let shrunk = try await asgard.nonBlocking("instance", "terminate", victim, "--shrink", "--region", "us-east-1")
+        #expect(shrunk.status == 0, "\(shrunk)")
+        aws = try await Self.state(moto)
+        #expect(aws.groups["shop-prod-v000"]?["desired"] as? Int == 1 && aws.groups["shop-prod-v000"]?["instances"] as? [String] == aws.balancers["shop-prod"])
+        // An AMI a group uses cannot be deregistered; an unused one can.
+        let used = try await asgard.nonBlocking("image", "delete", images[0], "--force", "--region", "us-east-1")
+        #expect(used.status != 0 && used.stderr.contains("is used by server group shop-prod-v000"), "\(used)")
+
         // Deleting a group removes its launch template too; nothing is left behind.
         let deleted = try await HTTP.postForm(server.url + "/us-east-1/autoScaling/delete", [("name", "shop-prod-v001"), ("force", "true")])
         #expect(deleted.status == 200, "\(deleted.text)")
         aws = try await Self.state(moto)
         #expect(aws.groups["shop-prod-v001"] == nil && aws.templates["shop-prod-v001"] == nil)
-        #expect(aws.running == 2, "only shop-prod-v000's instances run")
+        #expect(aws.running == 1, "only shop-prod-v000's instance runs")
+        let unused = try await asgard.nonBlocking("image", "delete", images[1], "--force", "--region", "us-east-1")
+        #expect(unused.status == 0, "\(unused)")
+        #expect(!(try await asgard.nonBlocking("image", "list", "--region", "us-east-1")).stdout.contains(images[1]))
 
         // The secret never shows: not in the log, the pages or the JSON.
         for path in ["/us-east-1/autoScaling/list.json", "/us-east-1/cluster/show/shop-prod", "/task/list.json", "/"] {
