@@ -93,7 +93,11 @@ def main(bin_dir):
                                                           "capacity": {"min": 2, "desired": 2, "max": 2}})["taskId"]
         wait(lambda: call(base, "/deployment/show/%d.json" % task)["status"] in ("succeeded", "failed"), seconds=120)
         ours = (time.perf_counter() - started) * 1000
-        assert call(base, "/deployment/show/%d.json" % task)["status"] == "succeeded"
+        shown = call(base, "/deployment/show/%d.json" % task)
+        assert shown["status"] == "succeeded", shown
+        if os.environ.get("BENCH_VERBOSE"):
+            for line in shown["log"]:
+                print("   ", line["time"], line["message"])
 
         def raw():
             ec2.create_launch_template(LaunchTemplateName="raw-v002", LaunchTemplateData={"ImageId": v2, "InstanceType": "t3.micro"})

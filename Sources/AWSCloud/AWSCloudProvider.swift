@@ -101,7 +101,10 @@ public final class AWSCloudProvider: CloudProvider {
            let image = try await ec2.launchTemplateImage(name: template, version: version) {
             await cache.put(templateImage: "\(template):\(version)", image)
         }
+        // Whatever changed the group may have changed who its load balancers (old and new) route to.
+        let before = await cache.groups[name].map(Self.loadBalancerNames) ?? []
         await cache.put(group: name, group, instances: instances)
+        await cache.invalidateHealth(of: before + (group.map(Self.loadBalancerNames) ?? []))
         return group
     }
 

@@ -32,26 +32,41 @@ actor AWSRegionCache {
     func fill(_ read: @escaping @Sendable () async throws -> RegionSnapshot) async throws {
         if let filling { return try await filling.value }
         let task = Task { [self] in
+            let started = ContinuousClock.now
             let snapshot = try await read()
-            self.apply(snapshot)
+            self.apply(snapshot, readSince: started)
         }
         filling = task
         defer { filling = nil }
         try await task.value
     }
 
-    private func apply(_ snapshot: RegionSnapshot) {
-        let now = ContinuousClock.now
-        groups = Dictionary(snapshot.groups.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        instances = Dictionary(snapshot.instances.map { ($0.instanceId, $0) }, uniquingKeysWith: { a, _ in a })
-        loadBalancers = Dictionary(snapshot.loadBalancers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        health = snapshot.health
+    /// Takes in a whole-region read that began at `started`, except what was read one by one
+    /// since then (a change made during a long read is newer than the read): those keep their
+    /// newer state. What the read brought counts as read when the read began.
+    private func apply(_ snapshot: RegionSnapshot, readSince started: ContinuousClock.Instant) {
+        let newerGroups = Set(groupReadAt.filter { $0.value > started }.keys)
+        var readGroups = Dictionary(snapshot.groups.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for name in newerGroups { readGroups[name] = groups[name] }
+        var readInstances = Dictionary(snapshot.instances.map { ($0.instanceId, $0) }, uniquingKeysWith: { a, _ in a })
+        for (id, instance) in instances where newerGroups.contains(instance.autoScalingGroupName ?? "") { readInstances[id] = instance }
+        let newerBalancers = Set(healthReadAt.filter { $0.value > started }.keys)
+        var readBalancers = Dictionary(snapshot.loadBalancers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var readHealth = snapshot.health
+        for name in newerBalancers {
+            readBalancers[name] = loadBalancers[name]
+            readHealth[name] = health[name]
+        }
+        groups = readGroups
+        instances = readInstances
+        loadBalancers = readBalancers
+        health = readHealth
         draining.merge(snapshot.draining) { _, new in new }
         images = Dictionary(snapshot.images.map { ($0.imageId, $0) }, uniquingKeysWith: { a, _ in a })
         configurationImages = snapshot.configurationImages
         templateImages.merge(snapshot.templateImages) { _, new in new }
-        for name in groups.keys { groupReadAt[name] = now }
-        for name in loadBalancers.keys { healthReadAt[name] = now }
+        for name in groups.keys where !newerGroups.contains(name) { groupReadAt[name] = started }
+        for name in loadBalancers.keys where !newerBalancers.contains(name) { healthReadAt[name] = started }
         lastFullRead = Date()
     }
 
@@ -85,6 +100,12 @@ actor AWSRegionCache {
         loadBalancers[name] = balancer
         if let timeout { draining[name] = timeout }
         if balancer == nil { health[name] = nil }
+    }
+
+    /// Makes the next read of these load balancers' health ask AWS: a change to a group behind
+    /// them changes who is registered.
+    func invalidateHealth(of names: [String]) {
+        for name in names { healthReadAt[name] = nil }
     }
 
     func put(health name: String, _ states: [AWSInstanceHealth]) {
