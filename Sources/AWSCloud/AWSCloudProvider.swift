@@ -283,6 +283,11 @@ public final class AWSCloudProvider: CloudProvider {
     public func createServerGroup(_ group: ServerGroupRecord, task: TaskDraft) async throws -> TaskRecord {
         let name = group.autoScalingGroupName
         try await aws {
+            // The cache may not know a group made outside the console moments ago; AWS does.
+            if try await autoScaling.groups(named: [name]).first != nil {
+                try await refresh(group: name)
+                throw AWSError(status: 409, code: "AlreadyExists", message: "AutoScalingGroup \(name) exists already; create the cluster's next group instead")
+            }
             let zones = try await ec2.availabilityZones()
             try await createOnce(ec2.client, exists: { try await self.ec2.launchTemplateImage(name: name, version: "1") != nil }) {
                 _ = try await self.ec2.createLaunchTemplate(name, imageId: group.imageId.rawValue, instanceType: self.instanceType,
@@ -466,6 +471,19 @@ public final class AWSCloudProvider: CloudProvider {
             }
         }
         logger.info("Terminated \(instance.instanceId): \(reason)")
+    }
+
+    public func terminateAndShrink(_ instance: InstanceRecord, group: ServerGroupRecord, task: TaskDraft) async throws -> TaskRecord {
+        let name = group.autoScalingGroupName
+        try await aws {
+            // AWS refuses to go below the minimum: lower it first when the shrink needs it.
+            if let current = try await refresh(group: name), group.minSize < current.minSize {
+                try await autoScaling.updateGroup(name, minSize: group.minSize)
+            }
+            try await autoScaling.terminateInstance(instance.instanceId.rawValue, decrement: true)
+            try await refresh(group: name)
+        }
+        return try await recordTask(task)
     }
 
     public func rebootInstance(_ instance: InstanceRecord) async throws {

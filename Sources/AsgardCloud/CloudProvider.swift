@@ -43,6 +43,9 @@ public protocol CloudProvider: Sendable {
     func instance(_ id: InstanceID) async throws -> InstanceRecord?
     /// Takes an instance out of its load balancers (letting its requests finish), then ends it.
     func terminateInstance(_ instance: InstanceRecord, reason: String) async throws
+    /// Ends an instance and lowers its group's capacity by one in the same step, so that the
+    /// group neither replaces it nor picks another to end; `group` carries the new sizes.
+    func terminateAndShrink(_ instance: InstanceRecord, group: ServerGroupRecord, task: TaskDraft) async throws -> TaskRecord
     /// Restarts an instance in place.
     func rebootInstance(_ instance: InstanceRecord) async throws
     /// Protects instances of one group from scale-in, or stops protecting them.

@@ -103,6 +103,12 @@ public struct LocalCloudProvider: CloudProvider {
         try await reconciler.terminate(instance, reason: reason)
     }
 
+    public func terminateAndShrink(_ instance: InstanceRecord, group: ServerGroupRecord, task: TaskDraft) async throws -> TaskRecord {
+        let record = try await updateServerGroup(group, task: task)
+        try await reconciler.terminate(instance, reason: task.log.first?.message ?? task.operation)
+        return record
+    }
+
     public func rebootInstance(_ instance: InstanceRecord) async throws {
         try await reconciler.reboot(instance)
     }

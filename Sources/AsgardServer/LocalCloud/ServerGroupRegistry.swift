@@ -149,6 +149,19 @@ struct ServerGroupRegistry: Sendable {
         return (group, record)
     }
 
+    /// Ends `instance` and lowers its group's desired capacity (and minimum, when needed) by one.
+    func terminateAndShrink(_ instance: InstanceRecord, user: String) async throws -> TaskRecord {
+        var group = try await show(instance.autoScalingGroupName)
+        let before = (group.minSize, group.desiredCapacity, group.maxSize)
+        group.desiredCapacity = max(0, group.desiredCapacity - 1)
+        group.minSize = min(group.minSize, group.desiredCapacity)
+        let name = group.autoScalingGroupName
+        let task = TaskDraft(operation: "Update server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: region,
+                             status: .succeeded,
+                             log: [TaskLogLine(time: now(), message: "Terminating \(instance.instanceId) and shrinking \(name): size \(before.0)/\(before.1)/\(before.2) → \(group.minSize)/\(group.desiredCapacity)/\(group.maxSize) (min/desired/max)")])
+        return try await cloud.terminateAndShrink(instance, group: group, task: task)
+    }
+
     func delete(_ name: String, force: Bool, user: String) async throws -> TaskRecord {
         _ = try await show(name)
         let instances = try await cloud.instances(of: name, includeTerminated: false)

@@ -176,13 +176,10 @@ extension Console {
             let region = try regionName(input)
             let record = try await authorizeInstance(input)
             if input.fields["shrink"] == "true" {
-                var fields = FormFields(pairs: ["name": record.autoScalingGroupName])
-                let group = try await groups.show(record.autoScalingGroupName)
-                let desired = max(0, group.desiredCapacity - 1)
-                fields = fields.merging(FormFields(pairs: ["desiredCapacity": String(desired), "minSize": String(min(group.minSize, desired))]))
-                _ = try await groups.update(fields, user: input.userName)
+                input.audit.task(try await groups.terminateAndShrink(record, user: input.userName).id.rawValue)
+            } else {
+                try await groups.cloud.terminateInstance(record, reason: "terminated by \(input.userName)")
             }
-            try await groups.cloud.terminateInstance(record, reason: "terminated by \(input.userName)\(input.fields["shrink"] == "true" ? ", shrinking the group" : "")")
             let ended = try await groups.cloud.instance(record.instanceId) ?? record
             if input.wantsJSON { return try Responses.json(ended) }
             return Responses.seeOther("/\(region)/autoScaling/show/\(record.autoScalingGroupName)")
