@@ -583,7 +583,7 @@ public final class AWSCloudProvider: CloudProvider {
             throw CloudError(.invalidRequest, "listenerPort: a classic load balancer's listener is changed by creating a new load balancer; keep \(previous.listenerPort)")
         }
         guard balancer.trafficWeights.isEmpty else {
-            throw CloudError(.invalidRequest, "trafficWeights: classic load balancers do not weigh traffic; use an application load balancer")
+            throw CloudError(.invalidRequest, "trafficWeights: classic load balancers send every instance an equal share; weights are not available in AWS regions yet")
         }
         try await aws {
             try await configure(balancer)

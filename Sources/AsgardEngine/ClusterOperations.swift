@@ -115,8 +115,8 @@ public struct ClusterOperations: Sendable {
             group.minSize = 0
             group.desiredCapacity = 0
             _ = try await cloud.updateServerGroup(group, task: TaskDraft(
-                operation: "Delete server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: region,
-                status: .running, log: [TaskLogLine(time: now(), message: "Terminating \(instances.count) instances before deleting \(name)")]))
+                operation: "Resize \(name) to 0", objectType: .serverGroup, objectId: name, user: user, region: region,
+                status: .succeeded, log: [TaskLogLine(time: now(), message: "Terminating \(instances.count) instances before deleting \(name)")]))
         }
         let task = TaskDraft(operation: "Delete server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: region,
                              status: .succeeded, log: [TaskLogLine(time: now(), message: "Deleted server group \(name)")])

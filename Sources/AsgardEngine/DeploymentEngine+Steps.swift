@@ -49,13 +49,15 @@ extension DeploymentEngine {
         case .trimDisabled, .deletePrevious:
             let existing = try await cloud.serverGroups().map(\.autoScalingGroupName)
             let previous = state.previousGroups.filter { existing.contains($0) }
-            let doomed = step.type == .deletePrevious ? previous : DeploymentState.groupsToTrim(previous: previous, keep: request.keepDisabledGroups ?? 1)
+            let doomed = step.type == .deletePrevious ? previous
+                : DeploymentState.groupsToTrim(previous: previous, serving: Set((state.serving ?? [:]).keys), keep: request.keepDisabledGroups ?? 1)
             for name in doomed {
                 let done = try await operations.delete(name, user: run.task.user)
                 try await log(run.id, "Deleted \(name) (task \(done.id))")
             }
-            if step.type == .trimDisabled, let kept = previous.last, !doomed.contains(kept) {
-                try await log(run.id, "Kept \(kept) disabled for a rollback")
+            let kept = previous.filter { !doomed.contains($0) }
+            if step.type == .trimDisabled, !kept.isEmpty {
+                try await log(run.id, "Kept \(kept.joined(separator: ", ")) disabled for a rollback")
             }
         case .updateImage:
             guard let name = state.newGroup, let group = try await cloud.serverGroup(named: name) else {

@@ -29,6 +29,13 @@ struct DeploymentPlanTests {
         #expect(DeploymentState.groupsToTrim(previous: ["a", "b", "c"], keep: keep) == trimmed)
     }
 
+    /// After a rollback the older group serves and the newer one is disabled: the next
+    /// deployment keeps the one that served, not the newest by name.
+    @Test(arguments: [(1, ["b", "c"]), (2, ["b"]), (0, ["a", "b", "c"])])
+    func redBlackKeepsTheGroupThatServedFirst(_ keep: Int, _ trimmed: [String]) {
+        #expect(DeploymentState.groupsToTrim(previous: ["a", "b", "c"], serving: ["a"], keep: keep) == trimmed)
+    }
+
     static func request(cluster: String = "shop-prod", min: Int = 1, desired: Int = 2, max: Int = 3, keep: Int? = nil) -> DeploymentRequest {
         DeploymentRequest(cluster: cluster, imageId: ImageID(rawValue: "img-00000000"), strategy: .redBlack,
                           capacity: DeploymentCapacity(min: min, desired: desired, max: max), keepDisabledGroups: keep)

@@ -95,7 +95,7 @@ struct BrowserTests {
         let (_, v2, port) = try await custom.shopOnVersion1(server)
         let (load, result) = try await Load.during("http://127.0.0.1:\(port)/") { _ in
             let id = try await CanaryTests().canary(server, image: v2, steps: [
-                ["setWeight": 30], ["analyze": ["durationSeconds": 4, "intervalSeconds": 1]], ["pause": [String: Int]()], ["setWeight": 100]],
+                ["setWeight": 30], ["analyze": ["durationSeconds": 12, "intervalSeconds": 1]], ["pause": [String: Int]()], ["setWeight": 100]],
                 analysis: ["minimumRequests": 5])
             // The browser runs as a child process; this task waits for it without blocking a thread.
             let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/canary.py").path

@@ -118,8 +118,12 @@ public struct DeploymentState: Sendable, Hashable, Codable {
         return Array(candidates.prefix(max(0, count)))
     }
 
-    /// The previous groups to delete after red/black: the disabled ones beyond the newest `keep`.
-    public static func groupsToTrim(previous: [String], keep: Int) -> [String] {
-        Array(previous.dropLast(max(0, keep)))
+    /// The previous groups to delete after red/black: all but `keep`, keeping first those that
+    /// served when the deployment began (a rollback goes back to them, even when a newer group
+    /// was disabled by an earlier rollback), newest first, then the newest others.
+    public static func groupsToTrim(previous: [String], serving: Set<String> = [], keep: Int) -> [String] {
+        let ordered = previous.filter { serving.contains($0) }.reversed() + previous.filter { !serving.contains($0) }.reversed()
+        let kept = Set(ordered.prefix(max(0, keep)))
+        return previous.filter { !kept.contains($0) }
     }
 }
