@@ -22,12 +22,13 @@ public struct AWSAutoScalingGroup: Sendable, Hashable {
     public var healthCheckType: String?
     public var healthCheckGracePeriod: Int
     public var terminationPolicies: [String]
-    /// The launch template's name and version, for groups launched from one.
-    public var launchTemplate: (name: String, version: String)? {
-        launchTemplateName.map { ($0, launchTemplateVersion ?? "$Default") }
-    }
     public var launchTemplateName: String?
     public var launchTemplateVersion: String?
+    /// `name:version` of the launch template it launches from, for groups launched from one.
+    public var launchTemplateKey: String? {
+        guard let launchTemplateName, let launchTemplateVersion else { return nil }
+        return "\(launchTemplateName):\(launchTemplateVersion)"
+    }
     public var createdTime: Date?
 
     init(_ node: XMLNode) {

@@ -21,11 +21,10 @@ public final class AWSCloudProvider: CloudProvider {
     /// The instance type of new launch templates.
     public let instanceType = "t3.micro"
     let logger: Logger
-    let now: @Sendable () -> Date
 
     /// Creates the provider of `region` at `endpoint` (AWS's own endpoints when nil).
     public init(region: String, endpoint: URL?, credentials: AWSCredentials, limiter: RequestRateLimiter? = nil, tasks: any TaskStore,
-                freshness: Duration = .seconds(1), instancePageSize: Int = 1000, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+                freshness: Duration = .seconds(1), instancePageSize: Int = 1000, logger: Logger) {
         func client(_ service: String, _ host: String, _ version: String) -> AWSQueryClient {
             let url = endpoint ?? URL(string: "https://\(host).\(region).amazonaws.com/")!
             return AWSQueryClient(endpoint: url, service: service, version: version, region: region, credentials: credentials, limiter: limiter)
@@ -37,7 +36,6 @@ public final class AWSCloudProvider: CloudProvider {
         self.tasks = tasks
         self.freshness = freshness
         self.logger = logger
-        self.now = now
     }
 
     public var capabilities: CloudCapabilities { [] }
@@ -75,15 +73,9 @@ public final class AWSCloudProvider: CloudProvider {
             health[balancer.name] = try await elb.instanceHealth(balancer.name)
             draining[balancer.name] = try await elb.drainingTimeout(balancer.name)
         }
-        var templateImages: [String: String] = [:]
-        let known = await cache.templateImages
-        for group in readGroups {
-            guard let name = group.launchTemplateName, let version = group.launchTemplateVersion else { continue }
-            let key = "\(name):\(version)"
-            if known[key] == nil, let image = try await ec2.launchTemplateImage(name: name, version: version) { templateImages[key] = image }
-        }
+        for group in readGroups { try await learnTemplateImage(of: group) }
         return RegionSnapshot(groups: readGroups, instances: try await instances, loadBalancers: readBalancers, health: health, draining: draining,
-                              images: try await images, configurationImages: try await configurations, templateImages: templateImages)
+                              images: try await images, configurationImages: try await configurations)
     }
 
     private func filled() async throws {
@@ -96,16 +88,21 @@ public final class AWSCloudProvider: CloudProvider {
         let group = try await autoScaling.groups(named: [name]).first
         let ids = group?.instances.map(\.instanceId) ?? []
         let instances = ids.isEmpty ? [] : try await ec2.instances(ids: ids)
-        if let group, let template = group.launchTemplateName, let version = group.launchTemplateVersion,
-           await cache.templateImages["\(template):\(version)"] == nil,
-           let image = try await ec2.launchTemplateImage(name: template, version: version) {
-            await cache.put(templateImage: "\(template):\(version)", image)
-        }
+        if let group { try await learnTemplateImage(of: group) }
         // Whatever changed the group may have changed who its load balancers (old and new) route to.
         let before = await cache.groups[name].map(Self.loadBalancerNames) ?? []
         await cache.put(group: name, group, instances: instances)
         await cache.invalidateHealth(of: before + (group.map(Self.loadBalancerNames) ?? []))
         return group
+    }
+
+    /// Reads the AMI of the launch template version `group` launches from, once: a version
+    /// never changes.
+    private func learnTemplateImage(of group: AWSAutoScalingGroup) async throws {
+        guard let key = group.launchTemplateKey, let name = group.launchTemplateName, let version = group.launchTemplateVersion,
+              await cache.templateImages[key] == nil,
+              let image = try await ec2.launchTemplateImage(name: name, version: version) else { return }
+        await cache.put(templateImage: key, image)
     }
 
     private func freshGroup(_ name: String) async throws -> AWSAutoScalingGroup? {
@@ -125,8 +122,7 @@ public final class AWSCloudProvider: CloudProvider {
     // MARK: Mapping
 
     private func imageId(of group: AWSAutoScalingGroup) async -> ImageID {
-        if let template = group.launchTemplateName, let version = group.launchTemplateVersion,
-           let image = await cache.templateImages["\(template):\(version)"] { return ImageID(rawValue: image) }
+        if let key = group.launchTemplateKey, let image = await cache.templateImages[key] { return ImageID(rawValue: image) }
         if let configuration = group.launchConfigurationName, let image = await cache.configurationImages[configuration] { return ImageID(rawValue: image) }
         return ImageID(rawValue: "unknown")
     }
@@ -526,11 +522,12 @@ public final class AWSCloudProvider: CloudProvider {
     public func loadBalancerState(named name: LoadBalancerName) async -> LoadBalancerState {
         do {
             try await filled()
+            // Deployments poll this: only the health is read again, not the description.
             if !(await cache.isFresh(health: name.rawValue, within: freshness)) {
-                guard try await refresh(loadBalancer: name.rawValue) != nil else {
-                    return LoadBalancerState(status: "not found in AWS", traffic: nil)
-                }
+                await cache.put(health: name.rawValue, try await elb.instanceHealth(name.rawValue))
             }
+        } catch let error as AWSError where error.code == "LoadBalancerNotFound" {
+            return LoadBalancerState(status: "not found in AWS", traffic: nil)
         } catch {
             return LoadBalancerState(status: "cannot read it from AWS: \(error)", traffic: nil)
         }

@@ -64,7 +64,6 @@ actor AWSRegionCache {
         draining.merge(snapshot.draining) { _, new in new }
         images = Dictionary(snapshot.images.map { ($0.imageId, $0) }, uniquingKeysWith: { a, _ in a })
         configurationImages = snapshot.configurationImages
-        templateImages.merge(snapshot.templateImages) { _, new in new }
         for name in groups.keys where !newerGroups.contains(name) { groupReadAt[name] = started }
         for name in loadBalancers.keys where !newerBalancers.contains(name) { healthReadAt[name] = started }
         lastFullRead = Date()
@@ -90,7 +89,7 @@ actor AWSRegionCache {
         // Instances of the group that AWS no longer lists in it have left it.
         let members = Set(group?.instances.map(\.instanceId) ?? [])
         for (id, instance) in instances where instance.autoScalingGroupName == name && !members.contains(id) && instance.state != "terminated" {
-            if !read.contains(where: { $0.instanceId == id }) { instances[id]?.state = "shutting-down" }
+            instances[id]?.state = "shutting-down"
         }
     }
 
@@ -129,5 +128,4 @@ struct RegionSnapshot: Sendable {
     var draining: [String: Int]
     var images: [AWSImage]
     var configurationImages: [String: String]
-    var templateImages: [String: String]
 }

@@ -112,7 +112,7 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
                 var awsLogger = logger
                 awsLogger[metadataKey: "component"] = "aws-\(region)"
                 let cloud = AWSCloudProvider(region: region.rawValue, endpoint: account.endpoint.flatMap(URL.init(string:)), credentials: credentials,
-                                             limiter: limiter, tasks: store, instancePageSize: config.awsInstancePageSize, logger: awsLogger, now: now)
+                                             limiter: limiter, tasks: store, instancePageSize: config.awsInstancePageSize, logger: awsLogger)
                 services.append(AWSCacheAgent(provider: cloud, interval: config.cacheRefreshInterval))
                 regionals[region] = regional(account, region, cloud: cloud, engineRegions: [region.rawValue], scaling: nil)
             }

@@ -11,8 +11,7 @@ struct RegionCacheTests {
     }
 
     static func snapshot(_ groups: [AWSAutoScalingGroup]) -> RegionSnapshot {
-        RegionSnapshot(groups: groups, instances: [], loadBalancers: [], health: [:], draining: [:], images: [],
-                       configurationImages: [:], templateImages: [:])
+        RegionSnapshot(groups: groups, instances: [], loadBalancers: [], health: [:], draining: [:], images: [], configurationImages: [:])
     }
 
     @Test func aGroupCreatedDuringAWholeRegionReadIsNotLostWhenTheOlderReadLands() async throws {
