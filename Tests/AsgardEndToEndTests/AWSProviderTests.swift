@@ -144,6 +144,8 @@ struct AWSProviderTests {
             ("accounts:\n  - name: prod\n    provider: aws\n    regions: [us-east-1]\n    profile: nobody\n",
              ["AWS_SHARED_CREDENTIALS_FILE": scratch.path + "/none", "AWS_CONFIG_FILE": scratch.path + "/none"],
              ":2: accounts[0]: (prod) no credentials for profile 'nobody'"),
+            ("aws:\n  instancePageSize: 2\n", [:], ":2: aws.instancePageSize: must be a whole number from 5 to 1000"),
+            ("aws:\n  pageSize: 5\n", [:], ":2: aws.pageSize: is not a known key; aws takes cacheRefreshSeconds, requestsPerSecond and instancePageSize"),
         ]
         for (text, environment, expected) in cases {
             try text.write(toFile: config, atomically: true, encoding: .utf8)

@@ -108,44 +108,28 @@ public enum ConfigFile {
                 guard let seconds = value.int, (1...300).contains(seconds) else { throw fail("must be a number of seconds from 1 to 300") }
                 config.metricsInterval = .seconds(seconds)
             case "auth":
-                guard let auth = value.mapping else { throw fail("must be a mapping with anonymousRead and sessionIdleMinutes") }
-                for (authKey, authValue) in auth {
-                    let name = authKey.string ?? ""
-                    let failAuth = { (message: String) in
-                        ConfigFileError(path: path, line: lineOf(authValue) ?? lineOf(authKey), key: "auth.\(name)", message: message)
-                    }
+                try section(value, named: "auth", keys: ["anonymousRead", "sessionIdleMinutes"], path: path) { (name, value, fail) throws(ConfigFileError) in
                     switch name {
                     case "anonymousRead":
-                        guard let flag = authValue.bool else { throw failAuth("must be true or false") }
+                        guard let flag = value.bool else { throw fail("must be true or false") }
                         config.anonymousRead = flag
-                    case "sessionIdleMinutes":
-                        guard let minutes = authValue.int, (1...10_080).contains(minutes) else { throw failAuth("must be a whole number of minutes from 1 to 10080") }
-                        config.sessionIdleMinutes = minutes
                     default:
-                        throw ConfigFileError(path: path, line: lineOf(authKey), key: "auth.\(name)",
-                                              message: "is not a known key; auth takes anonymousRead and sessionIdleMinutes")
+                        guard let minutes = value.int, (1...10_080).contains(minutes) else { throw fail("must be a whole number of minutes from 1 to 10080") }
+                        config.sessionIdleMinutes = minutes
                     }
                 }
             case "aws":
-                guard let aws = value.mapping else { throw fail("must be a mapping with cacheRefreshSeconds, requestsPerSecond and instancePageSize") }
-                for (awsKey, awsValue) in aws {
-                    let name = awsKey.string ?? ""
-                    let failAWS = { (message: String) in
-                        ConfigFileError(path: path, line: lineOf(awsValue) ?? lineOf(awsKey), key: "aws.\(name)", message: message)
-                    }
+                try section(value, named: "aws", keys: ["cacheRefreshSeconds", "requestsPerSecond", "instancePageSize"], path: path) { (name, value, fail) throws(ConfigFileError) in
                     switch name {
                     case "cacheRefreshSeconds":
-                        guard let seconds = awsValue.int, (1...3600).contains(seconds) else { throw failAWS("must be a number of seconds from 1 to 3600") }
+                        guard let seconds = value.int, (1...3600).contains(seconds) else { throw fail("must be a number of seconds from 1 to 3600") }
                         config.cacheRefreshInterval = .seconds(seconds)
                     case "requestsPerSecond":
-                        guard let rate = awsValue.float, rate >= 1, rate <= 10_000 else { throw failAWS("must be a number of calls per second from 1 to 10000") }
+                        guard let rate = value.float, rate >= 1, rate <= 10_000 else { throw fail("must be a number of calls per second from 1 to 10000") }
                         config.awsRequestsPerSecond = rate
-                    case "instancePageSize":
-                        guard let size = awsValue.int, (5...1000).contains(size) else { throw failAWS("must be a whole number from 5 to 1000 (AWS's limits)") }
-                        config.awsInstancePageSize = size
                     default:
-                        throw ConfigFileError(path: path, line: lineOf(awsKey), key: "aws.\(name)",
-                                              message: "is not a known key; aws takes cacheRefreshSeconds, requestsPerSecond and instancePageSize")
+                        guard let size = value.int, (5...1000).contains(size) else { throw fail("must be a whole number from 5 to 1000 (AWS's limits)") }
+                        config.awsInstancePageSize = size
                     }
                 }
             default:
@@ -154,6 +138,25 @@ public enum ConfigFile {
             }
         }
         return config
+    }
+
+    /// Walks a section such as `auth:`, a mapping of the `keys` named: `body` gets each key with
+    /// its value and a way to fail naming `section.key` and its line; any other key is refused.
+    private static func section(_ node: Node, named section: String, keys: [String], path: String,
+                                _ body: (String, Node, (String) -> ConfigFileError) throws(ConfigFileError) -> Void) throws(ConfigFileError) {
+        let listed = keys.dropLast().joined(separator: ", ") + " and " + keys.last!
+        guard let mapping = node.mapping else {
+            throw ConfigFileError(path: path, line: lineOf(node), key: section, message: "must be a mapping with \(listed)")
+        }
+        for (keyNode, value) in mapping {
+            let name = keyNode.string ?? ""
+            guard keys.contains(name) else {
+                throw ConfigFileError(path: path, line: lineOf(keyNode), key: "\(section).\(name)", message: "is not a known key; \(section) takes \(listed)")
+            }
+            try body(name, value) { message in
+                ConfigFileError(path: path, line: lineOf(value) ?? lineOf(keyNode), key: "\(section).\(name)", message: message)
+            }
+        }
     }
 
     private static func accounts(_ node: Node, path: String) throws(ConfigFileError) -> [AccountConfig] {
