@@ -4,18 +4,6 @@ import Testing
 
 /// The AWS provider through the real server, CLI and a real moto server; what AWS holds is
 /// checked with boto3 (`Tests/aws/moto_state.py`).
-/// Where the console's AWS calls go.
-protocol AWSEndpoint {
-    var url: URL { get }
-}
-
-extension MotoServer: AWSEndpoint {}
-
-/// Another address of moto, such as a proxy before it.
-struct MotoAddress: AWSEndpoint {
-    let url: URL
-}
-
 @Suite("The AWS provider against moto", .serialized, .heavy)
 struct AWSProviderTests {
     static let secret = "moto-secret-never-shown-4711"
@@ -34,9 +22,9 @@ struct AWSProviderTests {
                 state["launchTemplates"] as? [String: [String: Any]] ?? [:], state["runningInstances"] as? Int ?? -1)
     }
 
-    /// A server whose account `test` is `moto`'s us-east-1 (or what stands in front of it),
-    /// next to the local account.
-    static func server(_ moto: some AWSEndpoint, _ scratch: Scratch, extra: String = "") async throws -> ServerProcess {
+    /// A server whose account `test` is us-east-1 at `endpoint` (moto, or a proxy in front of
+    /// it), next to the local account.
+    static func server(_ endpoint: URL, _ scratch: Scratch, extra: String = "") async throws -> ServerProcess {
         let config = scratch.path + "/asgard.yaml"
         try """
             accounts:
@@ -46,7 +34,7 @@ struct AWSProviderTests {
               - name: test
                 provider: aws
                 regions: [us-east-1]
-                endpoint: \(moto.url.absoluteString)
+                endpoint: \(endpoint.absoluteString)
             \(extra)
             """.write(toFile: config, atomically: true, encoding: .utf8)
         return try await ServerProcess(dataDir: scratch.path + "/data", extraArguments: ["--config", config],
@@ -60,7 +48,7 @@ struct AWSProviderTests {
         defer { scratch.remove() }
         let images = try await Self.boto3(moto, "images", "shop-1.0.0-h1", "shop-1.1.0-h2") as? [String] ?? []
         try #require(images.count == 2)
-        let server = try await Self.server(moto, scratch)
+        let server = try await Self.server(moto.url, scratch)
         defer { server.stop() }
         let asgard = CLI(server)
         #expect(try await asgard.nonBlocking("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
@@ -178,7 +166,7 @@ struct AWSProviderTests {
         _ = try await Self.boto3(moto, "fleet", "30", "10", "fleet")
         let empty = try await Self.boto3(moto, "fleet", "100", "0", "spare") as? [String: Any]
         // Five reservations a page: moto counts EC2's pages in reservations, one per group here.
-        let server = try await Self.server(moto, scratch, extra: "aws:\n  instancePageSize: 5")
+        let server = try await Self.server(moto.url, scratch, extra: "aws:\n  instancePageSize: 5")
         defer { server.stop() }
         let groups = try await HTTP.get(server.url + "/us-east-1/autoScaling/list.json")
         let listed = try JSONSerialization.jsonObject(with: groups.body) as? [[String: Any]] ?? []
@@ -209,8 +197,7 @@ struct AWSProviderTests {
         try proxy.run()
         defer { kill(proxy.processIdentifier, SIGKILL); proxy.waitUntilExit() }
         try await waitUntil("the fault proxy to listen") { FreePort.isOpen(proxyPort) }
-        let faulty = MotoAddress(url: URL(string: "http://127.0.0.1:\(proxyPort)/")!)
-        let server = try await Self.server(faulty, scratch, extra: "aws:\n  cacheRefreshSeconds: 2")
+        let server = try await Self.server(URL(string: "http://127.0.0.1:\(proxyPort)/")!, scratch, extra: "aws:\n  cacheRefreshSeconds: 2")
         defer { server.stop() }
         let asgard = CLI(server)
         #expect(try await asgard.nonBlocking("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
@@ -246,7 +233,7 @@ struct AWSProviderTests {
         let scratch = try Scratch("aws-browser")
         defer { scratch.remove() }
         let images = try await Self.boto3(moto, "images", "shop-1.0.0-h1", "shop-1.1.0-h2") as? [String] ?? []
-        let server = try await Self.server(moto, scratch)
+        let server = try await Self.server(moto.url, scratch)
         defer { server.stop() }
         let asgard = CLI(server)
         #expect(try await asgard.nonBlocking("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
