@@ -37,16 +37,20 @@ public struct MotoUnavailable: Error {
 public struct FreePort {
     public let port: Int
 
+    /// Binds port 0 on 127.0.0.1, notes the port the system chose and closes again.
     public init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw PortUnavailable(message: "socket() failed") }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard bound == 0 else { throw PortUnavailable(message: "bind() failed") }
+        let named = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        guard named == 0 else { throw PortUnavailable(message: "getsockname() failed") }
         port = Int(UInt16(bigEndian: address.sin_port))
     }
 
@@ -59,4 +63,9 @@ public struct FreePort {
         address.sin_port = UInt16(port).bigEndian
         return withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
     }
+}
+
+/// No free loopback port could be found.
+public struct PortUnavailable: Error {
+    public let message: String
 }
