@@ -402,13 +402,17 @@ public final class AWSCloudProvider: CloudProvider {
         try await aws {
             let members = Set((try await refresh(group: group.autoScalingGroupName))?.instances.map(\.instanceId) ?? [])
             for name in group.loadBalancerNames {
-                while try await elb.instanceHealth(name).contains(where: { members.contains($0.instanceId) }) {
+                while true {
+                    let states = try await elb.instanceHealth(name)
+                    if !states.contains(where: { members.contains($0.instanceId) }) {
+                        await cache.put(health: name, states)
+                        break
+                    }
                     guard ContinuousClock.now < deadline else {
                         throw AWSError(status: 504, code: "DrainTimeout", message: "instances of \(group.autoScalingGroupName) are still in \(name) after \(limit)")
                     }
                     try await Task.sleep(for: .milliseconds(250))
                 }
-                try await refresh(loadBalancer: name)
             }
         }
     }
