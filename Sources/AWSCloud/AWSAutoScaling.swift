@@ -95,14 +95,14 @@ public struct AWSAutoScaling: Sendable {
     /// Creates a group launched from a launch template's version, in one try (AWS has no
     /// idempotency token for it: see `AWSCloudProvider.createOnce`).
     public func createGroup(_ name: String, launchTemplate: String, version: String, minSize: Int, maxSize: Int, desiredCapacity: Int,
-                            zones: [String], loadBalancerNames: [String], healthCheckType: String, healthCheckGracePeriod: Int,
-                            terminationPolicies: [String], tags: [String: String]) async throws {
+                            zones: [String], loadBalancerNames: [String], targetGroupARNs: [String] = [], healthCheckType: String,
+                            healthCheckGracePeriod: Int, terminationPolicies: [String], tags: [String: String]) async throws {
         var parameters: [(String, String)] = [("AutoScalingGroupName", name), ("LaunchTemplate.LaunchTemplateName", launchTemplate),
                                               ("LaunchTemplate.Version", version), ("MinSize", String(minSize)), ("MaxSize", String(maxSize)),
                                               ("DesiredCapacity", String(desiredCapacity)), ("HealthCheckType", healthCheckType),
                                               ("HealthCheckGracePeriod", String(healthCheckGracePeriod))]
         parameters += Self.members("AvailabilityZones", zones) + Self.members("LoadBalancerNames", loadBalancerNames)
-            + Self.members("TerminationPolicies", terminationPolicies)
+            + Self.members("TargetGroupARNs", targetGroupARNs) + Self.members("TerminationPolicies", terminationPolicies)
         for (index, (key, value)) in tags.sorted(by: { $0.key < $1.key }).enumerated() {
             parameters += [("Tags.member.\(index + 1).Key", key), ("Tags.member.\(index + 1).Value", value), ("Tags.member.\(index + 1).PropagateAtLaunch", "true"),
                            ("Tags.member.\(index + 1).ResourceId", name), ("Tags.member.\(index + 1).ResourceType", "auto-scaling-group")]
@@ -142,6 +142,13 @@ public struct AWSAutoScaling: Sendable {
         guard !loadBalancers.isEmpty else { return }
         _ = try await client.call(attached ? "AttachLoadBalancers" : "DetachLoadBalancers",
                                   [("AutoScalingGroupName", name)] + Self.members("LoadBalancerNames", loadBalancers))
+    }
+
+    /// Attaches (or detaches) target groups of application load balancers.
+    public func setTargetGroups(_ name: String, _ arns: [String], attached: Bool) async throws {
+        guard !arns.isEmpty else { return }
+        _ = try await client.call(attached ? "AttachLoadBalancerTargetGroups" : "DetachLoadBalancerTargetGroups",
+                                  [("AutoScalingGroupName", name)] + Self.members("TargetGroupARNs", arns))
     }
 
     /// Ends one instance of a group; with `decrement` the group shrinks by one, else it launches

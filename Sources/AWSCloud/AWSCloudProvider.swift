@@ -6,14 +6,18 @@ import Foundation
 import Logging
 
 /// One account's region of AWS behind the `CloudProvider` protocol: server groups are Auto
-/// Scaling groups launched from launch templates, load balancers classic ELBs, images the
-/// account's AMIs, instances EC2's. Reads come from `AWSRegionCache`; every change goes to AWS,
+/// Scaling groups launched from launch templates, load balancers classic ELBs or application
+/// load balancers, images the account's AMIs, instances EC2's. Reads come from `AWSRegionCache`; every change goes to AWS,
 /// then refreshes what it touched and records its task.
 public final class AWSCloudProvider: CloudProvider {
     public let region: String
     let ec2: AWSEC2
     let autoScaling: AWSAutoScaling
     let elb: AWSClassicELB
+    let elbv2: AWSELBv2
+    let cloudWatch: AWSCloudWatch
+    /// Where CloudWatch sums start: traffic is counted from here.
+    let metricsOrigin = Date().addingTimeInterval(-60)
     let tasks: any TaskStore
     let cache = AWSRegionCache()
     /// How old a single group or load balancer may be before a read of it asks AWS again.
@@ -33,12 +37,15 @@ public final class AWSCloudProvider: CloudProvider {
         ec2 = AWSEC2(client: client("ec2", "ec2", "2016-11-15"), instancePageSize: instancePageSize)
         autoScaling = AWSAutoScaling(client: client("autoscaling", "autoscaling", "2011-01-01"))
         elb = AWSClassicELB(client: client("elasticloadbalancing", "elasticloadbalancing", "2012-06-01"))
+        elbv2 = AWSELBv2(client: client("elasticloadbalancing", "elasticloadbalancing", "2015-12-01"))
+        cloudWatch = AWSCloudWatch(client: client("monitoring", "monitoring", "2010-08-01"))
         self.tasks = tasks
         self.freshness = freshness
         self.logger = logger
     }
 
-    public var capabilities: CloudCapabilities { [] }
+    public var capabilities: CloudCapabilities { [.weightsTraffic] }
+    public var loadBalancerTypes: [LoadBalancerType] { [.classic, .application] }
 
     // MARK: The cache
 
@@ -64,17 +71,21 @@ public final class AWSCloudProvider: CloudProvider {
         async let groups = autoScaling.groups()
         async let instances = ec2.instances()
         async let balancers = elb.loadBalancers()
+        async let applications = elbv2.loadBalancers()
+        async let targetGroups = elbv2.targetGroups()
         async let images = ec2.images()
         async let configurations = autoScaling.launchConfigurationImages()
-        let (readGroups, readBalancers) = try await (groups, balancers)
+        let (readGroups, readBalancers, readApplications) = try await (groups, balancers, applications)
         var health: [String: [AWSInstanceHealth]] = [:]
         var draining: [String: Int] = [:]
         for balancer in readBalancers {
             health[balancer.name] = try await elb.instanceHealth(balancer.name)
             draining[balancer.name] = try await elb.drainingTimeout(balancer.name)
         }
+        for balancer in readApplications { health[balancer.name] = try await targetHealth(of: balancer) }
         for group in readGroups { try await learnTemplateImage(of: group) }
-        return RegionSnapshot(groups: readGroups, instances: try await instances, loadBalancers: readBalancers, health: health, draining: draining,
+        return RegionSnapshot(groups: readGroups, instances: try await instances, loadBalancers: readBalancers, applications: readApplications,
+                              targetGroups: try await targetGroups, health: health, draining: draining,
                               images: try await images, configurationImages: try await configurations)
     }
 
@@ -198,7 +209,8 @@ public final class AWSCloudProvider: CloudProvider {
             loadBalancerName: LoadBalancerName(rawValue: balancer.name), listenerPort: balancer.listeners.first?.loadBalancerPort ?? 80,
             healthCheck: HealthCheckSettings(target: target, interval: check?.interval ?? 30, timeout: check?.timeout ?? 5,
                                              healthyThreshold: check?.healthyThreshold ?? 10, unhealthyThreshold: check?.unhealthyThreshold ?? 2),
-            algorithm: .roundRobin, drainingTimeout: draining, trafficWeights: [:], createdTime: balancer.createdTime ?? Date(timeIntervalSince1970: 0))
+            algorithm: .roundRobin, drainingTimeout: draining, trafficWeights: [:], createdTime: balancer.createdTime ?? Date(timeIntervalSince1970: 0),
+            type: .classic)
         record.dnsName = balancer.dnsName.isEmpty ? nil : balancer.dnsName
         return record
     }
@@ -285,13 +297,16 @@ public final class AWSCloudProvider: CloudProvider {
                 throw AWSError(status: 409, code: "AlreadyExists", message: "AutoScalingGroup \(name) exists already; create the cluster's next group instead")
             }
             let zones = try await ec2.availabilityZones()
+            let applications = try await applicationNames(in: group.loadBalancerNames)
             try await createOnce(ec2.client, exists: { try await self.ec2.launchTemplateImage(name: name, version: "1") != nil }) {
                 _ = try await self.ec2.createLaunchTemplate(name, imageId: group.imageId.rawValue, instanceType: self.instanceType,
                                                             clientToken: "asgard-\(name)")
             }
             do {
+                var targetGroups: [String] = []
+                for balancer in applications { targetGroups.append(try await ensureTargetGroup(balancer: balancer, group: name)) }
                 try await createOnce(autoScaling.client, exists: { try await self.autoScaling.groups(named: [name]).first != nil }) {
-                    try await self.createGroup(group, zones: zones)
+                    try await self.createGroup(group, zones: zones, targetGroups: targetGroups)
                 }
                 if !group.suspendedProcesses.isEmpty {
                     try await autoScaling.setProcesses(name, group.suspendedProcesses.map(\.rawValue), suspended: true)
@@ -300,10 +315,12 @@ public final class AWSCloudProvider: CloudProvider {
                 // Nothing half-created: a group that could not be made takes its template along.
                 if (try? await autoScaling.groups(named: [name]).first) == nil {
                     try? await ec2.deleteLaunchTemplate(name)
+                    try? await deleteTargetGroups(of: name, behind: applications)
                 }
                 throw error
             }
             try await refresh(group: name)
+            for balancer in applications { try await syncListener(of: balancer) }
         }
         return try await recordTask(task)
     }
@@ -329,15 +346,32 @@ public final class AWSCloudProvider: CloudProvider {
         }
     }
 
-    private func createGroup(_ group: ServerGroupRecord, zones: [String]) async throws {
+    /// The classic load balancers among `names`.
+    func classicNames(in names: [String]) async throws -> [String] {
+        let applications = try await applicationNames(in: names)
+        return names.filter { !applications.contains($0) }
+    }
+
+    /// The application load balancers among `names` (the rest are classic).
+    func applicationNames(in names: [String]) async throws -> [String] {
+        try await filled()
+        var found: [String] = []
+        for name in names where await isApplication(name) { found.append(name) }
+        return found
+    }
+
+    private func createGroup(_ group: ServerGroupRecord, zones: [String], targetGroups: [String]) async throws {
         let name = group.autoScalingGroupName
         var tags = ["asgard:imageId": group.imageId.rawValue]
         if let names = group.names { tags["asgard:cluster"] = names.cluster }
         if !group.loadBalancerNames.isEmpty { tags[Self.loadBalancersTag] = group.loadBalancerNames.joined(separator: ",") }
-        // A group created without traffic is not attached: its instances never take a request.
-        let attached = ClusterTraffic.isEnabled(group) ? group.loadBalancerNames : []
+        // A group created without traffic is not attached to classic load balancers: its instances
+        // never take a request. Behind an application load balancer its target group always holds
+        // its instances; the listener forwards to it while it is enabled.
+        let classic = try await classicNames(in: group.loadBalancerNames)
+        let attached = ClusterTraffic.isEnabled(group) ? classic : []
         try await autoScaling.createGroup(name, launchTemplate: name, version: "$Latest", minSize: group.minSize, maxSize: group.maxSize,
-                                          desiredCapacity: group.desiredCapacity, zones: zones, loadBalancerNames: attached,
+                                          desiredCapacity: group.desiredCapacity, zones: zones, loadBalancerNames: attached, targetGroupARNs: targetGroups,
                                           healthCheckType: group.healthCheckType.rawValue, healthCheckGracePeriod: group.healthCheckGracePeriod,
                                           terminationPolicies: group.terminationPolicies.map(\.rawValue), tags: tags)
     }
@@ -367,18 +401,33 @@ public final class AWSCloudProvider: CloudProvider {
             if current.tags[Self.loadBalancersTag] != tagged {
                 try await autoScaling.setTag(name, Self.loadBalancersTag, tagged)
             }
-            let wanted = ClusterTraffic.isEnabled(group) ? group.loadBalancerNames : []
+            let wanted = ClusterTraffic.isEnabled(group) ? try await classicNames(in: group.loadBalancerNames) : []
             try await autoScaling.setLoadBalancers(name, wanted.filter { !current.loadBalancerNames.contains($0) }, attached: true)
             try await autoScaling.setLoadBalancers(name, current.loadBalancerNames.filter { !wanted.contains($0) }, attached: false)
+            // Application load balancers: the group's target groups stay attached; the listeners
+            // forward to them while it is enabled.
+            let before = try await applicationNames(in: Self.loadBalancerNames(of: current))
+            let after = try await applicationNames(in: group.loadBalancerNames)
+            var attach: [String] = []
+            for balancer in after { attach.append(try await ensureTargetGroup(balancer: balancer, group: name)) }
+            try await autoScaling.setTargetGroups(name, attach.filter { !current.targetGroupARNs.contains($0) }, attached: true)
+            let targetGroups = await cache.targetGroups
+            let leaving = before.filter { !after.contains($0) }.compactMap { targetGroups[Self.targetGroupName(balancer: $0, group: name)]?.arn }
+            try await autoScaling.setTargetGroups(name, leaving.filter { current.targetGroupARNs.contains($0) }, attached: false)
             if !resume.isEmpty { try await autoScaling.setProcesses(name, resume, suspended: false) }
             try await refresh(group: name)
+            for balancer in Set(before + after).sorted() { try await syncListener(of: balancer) }
         }
         return try await recordTask(task)
     }
 
     public func deleteServerGroup(named name: String, task: TaskDraft) async throws -> TaskRecord {
         try await aws {
-            if try await autoScaling.groups(named: [name]).first != nil {
+            let current = try await autoScaling.groups(named: [name]).first
+            let applications = try await applicationNames(in: current.map(Self.loadBalancerNames) ?? [])
+            // Out of the listeners first: AWS refuses to delete a target group a listener uses.
+            for balancer in applications { try await syncListener(of: balancer, excluding: name) }
+            if current != nil {
                 do {
                     try await autoScaling.deleteGroup(name, force: true)
                 } catch let error as AWSError where error.code == "ValidationError" && error.message.contains("not found") {
@@ -386,6 +435,7 @@ public final class AWSCloudProvider: CloudProvider {
                 }
             }
             try await ec2.deleteLaunchTemplate(name)
+            try await deleteTargetGroups(of: name, behind: applications)
             try await refresh(group: name)
         }
         return try await recordTask(task)
@@ -395,13 +445,15 @@ public final class AWSCloudProvider: CloudProvider {
     /// group's instances have left its load balancers (AWS drains them first), up to the longest
     /// draining timeout.
     public func syncLoadBalancers(of group: ServerGroupRecord) async throws {
-        guard !ClusterTraffic.isEnabled(group), !group.loadBalancerNames.isEmpty else { return }
+        // An application load balancer's listener stops forwarding to a disabled group at once.
+        let classic = try await aws { try await classicNames(in: group.loadBalancerNames) }
+        guard !ClusterTraffic.isEnabled(group), !classic.isEmpty else { return }
         let draining = await cache.draining
-        let limit = Duration.seconds(group.loadBalancerNames.map { draining[$0] ?? 300 }.max() ?? 300) + .seconds(5)
+        let limit = Duration.seconds(classic.map { draining[$0] ?? 300 }.max() ?? 300) + .seconds(5)
         let deadline = ContinuousClock.now + limit
         try await aws {
             let members = Set((try await refresh(group: group.autoScalingGroupName))?.instances.map(\.instanceId) ?? [])
-            for name in group.loadBalancerNames {
+            for name in classic {
                 while true {
                     let states = try await elb.instanceHealth(name)
                     if !states.contains(where: { members.contains($0.instanceId) }) {
@@ -514,11 +566,14 @@ public final class AWSCloudProvider: CloudProvider {
     public func loadBalancers() async throws -> [LoadBalancerRecord] {
         try await aws { try await filled() }
         let draining = await cache.draining
-        return await cache.loadBalancers.values.map { record($0, draining: draining[$0.name] ?? 0) }.sorted { $0.loadBalancerName < $1.loadBalancerName }
+        var records = await cache.loadBalancers.values.map { record($0, draining: draining[$0.name] ?? 0) }
+        for balancer in await cache.applications.values { records.append(await record(balancer)) }
+        return records.sorted { $0.loadBalancerName < $1.loadBalancerName }
     }
 
     public func loadBalancer(named name: LoadBalancerName) async throws -> LoadBalancerRecord? {
         try await aws { try await filled() }
+        if let balancer = await cache.applications[name.rawValue] { return await record(balancer) }
         guard let balancer = await cache.loadBalancers[name.rawValue] else { return nil }
         return record(balancer, draining: await cache.draining[name.rawValue] ?? 0)
     }
@@ -526,6 +581,12 @@ public final class AWSCloudProvider: CloudProvider {
     public func loadBalancerState(named name: LoadBalancerName) async -> LoadBalancerState {
         do {
             try await filled()
+            if await isApplication(name.rawValue) {
+                // The listener's targets and their health, read again together.
+                if !(await cache.isFresh(health: name.rawValue, within: freshness)) { try await refresh(application: name.rawValue) }
+                guard let balancer = await cache.applications[name.rawValue] else { return LoadBalancerState(status: "not found in AWS", traffic: nil) }
+                return await state(of: balancer)
+            }
             // Deployments poll this: only the health is read again, not the description.
             if !(await cache.isFresh(health: name.rawValue, within: freshness)) {
                 await cache.put(health: name.rawValue, try await elb.instanceHealth(name.rawValue))
@@ -552,8 +613,23 @@ public final class AWSCloudProvider: CloudProvider {
                                                                                  draining: [], unrouted: StatusCounts()))
     }
 
+    public func groupTraffic(on name: LoadBalancerName) async -> [GroupTraffic] {
+        do {
+            try await filled()
+            guard let balancer = await cache.applications[name.rawValue] else { return await loadBalancerState(named: name).traffic?.groups ?? [] }
+            return try await metricTraffic(of: balancer)
+        } catch {
+            logger.warning("Cannot read the CloudWatch metrics of \(name): \(error)")
+            return []
+        }
+    }
+
     public func createLoadBalancer(_ balancer: LoadBalancerRecord, task: TaskDraft) async throws -> TaskRecord {
         let name = balancer.loadBalancerName.rawValue
+        if balancer.type == .application {
+            try await aws { try await createApplication(balancer) }
+            return try await recordTask(task)
+        }
         try await aws {
             let zones = try await ec2.availabilityZones()
             try await createOnce(elb.client, exists: { try await !self.elb.loadBalancers(named: [name]).isEmpty }) {
@@ -581,10 +657,14 @@ public final class AWSCloudProvider: CloudProvider {
 
     public func updateLoadBalancer(_ balancer: LoadBalancerRecord, previous: LoadBalancerRecord, task: TaskDraft) async throws -> TaskRecord {
         guard balancer.listenerPort == previous.listenerPort else {
-            throw CloudError(.invalidRequest, "listenerPort: a classic load balancer's listener is changed by creating a new load balancer; keep \(previous.listenerPort)")
+            throw CloudError(.invalidRequest, "listenerPort: an AWS load balancer's listener is changed by creating a new load balancer; keep \(previous.listenerPort)")
+        }
+        if previous.type == .application {
+            try await aws { try await updateApplication(balancer, previous: previous) }
+            return try await recordTask(task)
         }
         guard balancer.trafficWeights.isEmpty else {
-            throw CloudError(.invalidRequest, "trafficWeights: classic load balancers send every instance an equal share; weights are not available in AWS regions yet")
+            throw CloudError(.invalidRequest, "trafficWeights: a classic load balancer sends every instance an equal share; weights need an application load balancer (type application)")
         }
         try await aws {
             try await configure(balancer)
@@ -599,8 +679,12 @@ public final class AWSCloudProvider: CloudProvider {
             throw CloudError(.conflict, "Load balancer \(name) is used by server group\(users.count == 1 ? "" : "s") \(users.map(\.autoScalingGroupName).joined(separator: ", ")); remove it from them (or delete them) first")
         }
         try await aws {
-            try await elb.delete(name.rawValue)
-            try await refresh(loadBalancer: name.rawValue)
+            if await isApplication(name.rawValue) {
+                try await deleteApplication(name.rawValue)
+            } else {
+                try await elb.delete(name.rawValue)
+                try await refresh(loadBalancer: name.rawValue)
+            }
         }
         return try await recordTask(task)
     }

@@ -108,6 +108,17 @@ public struct AWSEC2: Sendable {
             .compactMap { $0.string("zoneName") }.sorted()
     }
 
+    /// The default subnet of each zone (where the console puts application load balancers), with
+    /// their VPC, by zone.
+    public func defaultSubnets() async throws -> [(subnet: String, zone: String, vpc: String)] {
+        try await client.call("DescribeSubnets", [("Filter.1.Name", "default-for-az"), ("Filter.1.Value.1", "true")]).list("subnetSet")
+            .compactMap { node in
+                guard let subnet = node.string("subnetId"), let zone = node.string("availabilityZone"), let vpc = node.string("vpcId") else { return nil }
+                return (subnet, zone, vpc)
+            }
+            .sorted { $0.zone < $1.zone }
+    }
+
     /// Creates a launch template whose first version runs `imageId`, in one try; the client token
     /// also lets AWS answer a repeat with the same template.
     public func createLaunchTemplate(_ name: String, imageId: String, instanceType: String, securityGroupIds: [String] = [],

@@ -8,6 +8,11 @@ actor AWSRegionCache {
     private(set) var groups: [String: AWSAutoScalingGroup] = [:]
     private(set) var instances: [String: AWSInstance] = [:]
     private(set) var loadBalancers: [String: AWSClassicLoadBalancer] = [:]
+    private(set) var applications: [String: AWSApplicationLoadBalancer] = [:]
+    /// Target groups by name.
+    private(set) var targetGroups: [String: AWSTargetGroup] = [:]
+    /// The default subnet of each zone, read once.
+    private(set) var subnets: [(subnet: String, zone: String, vpc: String)]?
     private(set) var health: [String: [AWSInstanceHealth]] = [:]
     private(set) var draining: [String: Int] = [:]
     private(set) var images: [String: AWSImage] = [:]
@@ -17,6 +22,7 @@ actor AWSRegionCache {
     private(set) var configurationImages: [String: String] = [:]
     private var groupReadAt: [String: ContinuousClock.Instant] = [:]
     private var healthReadAt: [String: ContinuousClock.Instant] = [:]
+    private var targetGroupChangedAt: [String: ContinuousClock.Instant] = [:]
     private(set) var lastFullRead: Date?
     private var filling: Task<Void, any Error>?
 
@@ -52,20 +58,27 @@ actor AWSRegionCache {
         for (id, instance) in instances where newerGroups.contains(instance.autoScalingGroupName ?? "") { readInstances[id] = instance }
         let newerBalancers = Set(healthReadAt.filter { $0.value > started }.keys)
         var readBalancers = Dictionary(snapshot.loadBalancers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var readApplications = Dictionary(snapshot.applications.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var readHealth = snapshot.health
         for name in newerBalancers {
             readBalancers[name] = loadBalancers[name]
+            readApplications[name] = applications[name]
             readHealth[name] = health[name]
         }
         groups = readGroups
         instances = readInstances
         loadBalancers = readBalancers
+        applications = readApplications
+        // Target groups made or deleted during the read keep what the change left.
+        var readTargetGroups = Dictionary(snapshot.targetGroups.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for (name, time) in targetGroupChangedAt where time > started { readTargetGroups[name] = targetGroups[name] }
+        targetGroups = readTargetGroups
         health = readHealth
         draining.merge(snapshot.draining) { _, new in new }
         images = Dictionary(snapshot.images.map { ($0.imageId, $0) }, uniquingKeysWith: { a, _ in a })
         configurationImages = snapshot.configurationImages
         for name in groups.keys where !newerGroups.contains(name) { groupReadAt[name] = started }
-        for name in loadBalancers.keys where !newerBalancers.contains(name) { healthReadAt[name] = started }
+        for name in Array(loadBalancers.keys) + Array(applications.keys) where !newerBalancers.contains(name) { healthReadAt[name] = started }
         lastFullRead = Date()
     }
 
@@ -101,6 +114,23 @@ actor AWSRegionCache {
         if balancer == nil { health[name] = nil }
     }
 
+    func put(application name: String, _ balancer: AWSApplicationLoadBalancer?) {
+        applications[name] = balancer
+        if balancer == nil { health[name] = nil }
+    }
+
+    func put(targetGroup: AWSTargetGroup) {
+        targetGroups[targetGroup.name] = targetGroup
+        targetGroupChangedAt[targetGroup.name] = ContinuousClock.now
+    }
+
+    func remove(targetGroup name: String) {
+        targetGroups[name] = nil
+        targetGroupChangedAt[name] = ContinuousClock.now
+    }
+
+    func put(subnets: [(subnet: String, zone: String, vpc: String)]) { self.subnets = subnets }
+
     /// Makes the next read of these load balancers' health ask AWS: a change to a group behind
     /// them changes who is registered.
     func invalidateHealth(of names: [String]) {
@@ -124,6 +154,8 @@ struct RegionSnapshot: Sendable {
     var groups: [AWSAutoScalingGroup]
     var instances: [AWSInstance]
     var loadBalancers: [AWSClassicLoadBalancer]
+    var applications: [AWSApplicationLoadBalancer]
+    var targetGroups: [AWSTargetGroup]
     var health: [String: [AWSInstanceHealth]]
     var draining: [String: Int]
     var images: [AWSImage]

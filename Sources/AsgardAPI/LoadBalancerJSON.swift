@@ -6,6 +6,8 @@ import Foundation
 /// counts by status class and latency from an HdrHistogram).
 public struct LoadBalancerJSON: Codable, Sendable, Hashable {
     public var loadBalancerName: String
+    /// `proxy` (the local cloud's), `classic` or `application` (AWS).
+    public var type: LoadBalancerType
     /// Where to send requests: `http://127.0.0.1:<listenerPort>/`.
     public var url: String
     public var listenerPort: Int
@@ -24,6 +26,7 @@ public struct LoadBalancerJSON: Codable, Sendable, Hashable {
     /// Creates the API view.
     public init(_ record: LoadBalancerRecord, serverGroups: [String], status: String, traffic: LoadBalancerTraffic?) {
         loadBalancerName = record.loadBalancerName.rawValue
+        type = record.type
         url = record.url
         listenerPort = record.listenerPort
         healthCheck = record.healthCheck

@@ -10,6 +10,8 @@ import AsgardCore
 public protocol CloudProvider: Sendable {
     /// What this provider can do beyond the common ground.
     var capabilities: CloudCapabilities { get }
+    /// The kinds of load balancer it makes; the first when none is asked for.
+    var loadBalancerTypes: [LoadBalancerType] { get }
 
     // MARK: Images
 
@@ -65,12 +67,22 @@ public protocol CloudProvider: Sendable {
     func loadBalancer(named name: LoadBalancerName) async throws -> LoadBalancerRecord?
     /// Whether it serves, its instances' health and the traffic it carried.
     func loadBalancerState(named name: LoadBalancerName) async -> LoadBalancerState
+    /// The requests, errors and latency of each server group behind a load balancer, counted
+    /// from a fixed point in the past (the canary analysis takes differences).
+    func groupTraffic(on name: LoadBalancerName) async -> [GroupTraffic]
     /// Creates a load balancer; it starts serving at once.
     func createLoadBalancer(_ balancer: LoadBalancerRecord, task: TaskDraft) async throws -> TaskRecord
     /// Changes a load balancer's listener, health check, algorithm, draining or weights.
     func updateLoadBalancer(_ balancer: LoadBalancerRecord, previous: LoadBalancerRecord, task: TaskDraft) async throws -> TaskRecord
     /// Removes a load balancer no server group uses.
     func deleteLoadBalancer(named name: LoadBalancerName, task: TaskDraft) async throws -> TaskRecord
+}
+
+extension CloudProvider {
+    /// What the load balancer itself reports.
+    public func groupTraffic(on name: LoadBalancerName) async -> [GroupTraffic] {
+        await loadBalancerState(named: name).traffic?.groups ?? []
+    }
 }
 
 /// What a provider can do beyond the common ground.

@@ -250,8 +250,7 @@ struct TrafficSnapshot {
     static func read(_ balancers: [LoadBalancerName], from cloud: any CloudProvider) async -> TrafficSnapshot {
         var snapshot = TrafficSnapshot()
         for name in balancers {
-            guard let traffic = await cloud.loadBalancerState(named: name).traffic else { continue }
-            for group in traffic.groups {
+            for group in await cloud.groupTraffic(on: name) {
                 snapshot.add(group.name, requests: group.requests.total, errors: group.requests.status5xx, histogram: group.latency.histogram)
             }
         }

@@ -105,6 +105,11 @@ public final class DeploymentEngine: Service, Sendable {
             guard !balancers.isEmpty else {
                 throw CloudError(.invalidRequest, "loadBalancers: a canary needs a load balancer to share the traffic; give loadBalancers or put the cluster behind one")
             }
+            for name in balancers {
+                if let balancer = try await cloud.loadBalancer(named: LoadBalancerName(rawValue: name)), !balancer.type.weighsTraffic {
+                    throw CloudError(.invalidRequest, "loadBalancers: \(name) is a \(balancer.type.rawValue) load balancer, which cannot split traffic by weight; put the cluster behind an application load balancer (asgard lb create NAME --type application) or deploy with redBlack")
+                }
+            }
         }
         if request.strategy == .rolling {
             // In place: the group that serves now (the newest enabled one), not a newer disabled one.

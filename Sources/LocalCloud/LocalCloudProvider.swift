@@ -19,6 +19,7 @@ public struct LocalCloudProvider: CloudProvider {
     }
 
     public var capabilities: CloudCapabilities { [.registersImages, .reportsTraffic, .weightsTraffic] }
+    public var loadBalancerTypes: [LoadBalancerType] { [.proxy] }
 
     // MARK: Images
 

@@ -39,9 +39,9 @@ struct LoadBalancerCommand: AsyncParsableCommand {
     static func print(_ b: LoadBalancerJSON) {
         let c = b.healthCheck
         Swift.print(TableOutput.properties([
-            ("Load balancer", b.loadBalancerName), ("URL", b.url), ("Status", b.status),
+            ("Load balancer", b.loadBalancerName), ("Type", b.type.rawValue), ("URL", b.url), ("Status", b.status),
             ("Health check", "GET \(c.target) every \(c.interval) s, timeout \(c.timeout) s, healthy after \(c.healthyThreshold), unhealthy after \(c.unhealthyThreshold)"),
-            ("Algorithm", b.algorithm.rawValue), ("Draining timeout", "\(b.drainingTimeout) s"),
+            ("Algorithm", b.type == .proxy ? b.algorithm.rawValue : "AWS's"), ("Draining timeout", "\(b.drainingTimeout) s"),
             ("Traffic weights", b.trafficWeights.isEmpty ? "none" : b.trafficWeights.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")),
             ("Server groups", b.serverGroups.isEmpty ? "none" : b.serverGroups.joined(separator: ", ")),
             ("Created", TableOutput.date(b.createdTime)),
@@ -58,11 +58,12 @@ struct LoadBalancerCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a load balancer on 127.0.0.1:PORT.",
-            discussion: "Example:\n  asgard lb create shop-prod --port 7001 --health-check /health")
+            abstract: "Create a load balancer listening on PORT (locally on 127.0.0.1).",
+            discussion: "Examples:\n  asgard lb create shop-prod --port 7001 --health-check /health\n  asgard lb create shop-prod --port 80 --type application --region us-east-1")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The name: app[-stack[-detail]].") var name: String
-        @Option(help: "The listener port on 127.0.0.1.") var port: Int
+        @Option(help: "The listener port (locally on 127.0.0.1).") var port: Int
+        @Option(help: "AWS regions: classic (the default) or application (weighted target groups, for canaries).") var type: String?
         @OptionGroup var settings: Settings
 
         func run() async throws {
@@ -70,6 +71,7 @@ struct LoadBalancerCommand: AsyncParsableCommand {
                 var document = settings.document
                 document["name"] = name
                 document["listenerPort"] = String(port)
+                if let type { document["type"] = type }
                 let reply = try await global.client().post("/\(pathSegment(global.region))/loadBalancer/save", document: document)
                 if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
                 let balancer = try APIJSON.decoder().decode(LoadBalancerJSON.self, from: reply.body)
@@ -88,9 +90,9 @@ struct LoadBalancerCommand: AsyncParsableCommand {
                 if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
                 let balancers = try APIJSON.decoder().decode([LoadBalancerJSON].self, from: reply.body)
                 if balancers.isEmpty { return Swift.print("No load balancers yet. Create one with `asgard lb create`.") }
-                Swift.print(TableOutput.render(headers: ["LOAD BALANCER", "URL", "STATUS", "SERVER GROUPS", "HEALTHY", "REQUESTS"], rows: balancers.map { b in
+                Swift.print(TableOutput.render(headers: ["LOAD BALANCER", "TYPE", "URL", "STATUS", "SERVER GROUPS", "HEALTHY", "REQUESTS"], rows: balancers.map { b in
                     let instances = b.traffic?.groups.flatMap(\.instances) ?? []
-                    return [b.loadBalancerName, b.url, b.status, b.serverGroups.joined(separator: ","),
+                    return [b.loadBalancerName, b.type.rawValue, b.url, b.status, b.serverGroups.joined(separator: ","),
                             "\(instances.filter { $0.health == .healthy }.count)/\(instances.count)",
                             String(b.traffic.map { $0.groups.reduce(0) { $0 + $1.requests.total } + $0.unrouted.total } ?? 0)]
                 }))

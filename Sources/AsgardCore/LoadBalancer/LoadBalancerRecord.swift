@@ -1,8 +1,23 @@
 import Foundation
 
-/// A load balancer of the local cloud: a reverse proxy process listening on 127.0.0.1.
+/// What kind of load balancer it is: its cloud's.
+public enum LoadBalancerType: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The local cloud's reverse proxy process on 127.0.0.1.
+    case proxy
+    /// An AWS classic ELB: every instance gets an equal share, so no weights.
+    case classic
+    /// An AWS application load balancer: a target group per server group, weighted.
+    case application
+
+    /// Whether it can split requests between server groups by weight (what a canary needs).
+    public var weighsTraffic: Bool { self != .classic }
+}
+
+/// A load balancer: the local cloud's reverse proxy process listening on 127.0.0.1, or an AWS
+/// classic or application load balancer.
 public struct LoadBalancerRecord: Sendable, Hashable, Codable {
     public var loadBalancerName: LoadBalancerName
+    public var type: LoadBalancerType
     /// The port it accepts requests on, on 127.0.0.1.
     public var listenerPort: Int
     public var healthCheck: HealthCheckSettings
@@ -21,8 +36,9 @@ public struct LoadBalancerRecord: Sendable, Hashable, Codable {
     /// Creates a record.
     public init(loadBalancerName: LoadBalancerName, listenerPort: Int, healthCheck: HealthCheckSettings = HealthCheckSettings(),
                 algorithm: BalancingAlgorithm = .roundRobin, drainingTimeout: Int = 30, trafficWeights: [String: Int] = [:],
-                createdTime: Date) {
+                createdTime: Date, type: LoadBalancerType = .proxy) {
         self.loadBalancerName = loadBalancerName
+        self.type = type
         self.listenerPort = listenerPort
         self.healthCheck = healthCheck
         self.algorithm = algorithm

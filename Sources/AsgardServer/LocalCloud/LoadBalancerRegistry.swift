@@ -35,10 +35,17 @@ struct LoadBalancerRegistry: Sendable {
             fields.wholeNumber(key, current, in: range, problems: &problems)
         }
         if creating, (fields["listenerPort"] ?? "").isEmpty {
-            problems.append(FieldError(field: "listenerPort", message: "is required: the port on 127.0.0.1 to serve on, e.g. 7001"))
+            problems.append(FieldError(field: "listenerPort", message: record.type == .proxy ? "is required: the port on 127.0.0.1 to serve on, e.g. 7001"
+                                           : "is required: the port it listens on, e.g. 80"))
+        }
+        if let text = fields["type"], !text.isEmpty, text != record.type.rawValue {
+            problems.append(FieldError(field: "type", message: creating
+                ? "'\(text)' is not a load balancer type of region \(region); choose \(cloud.loadBalancerTypes.map(\.rawValue).joined(separator: " or "))"
+                : "a load balancer keeps its type (\(record.type.rawValue)); create a new one of type \(text) instead"))
         }
         record.listenerPort = number("listenerPort", record.listenerPort, range: 1...65535)
-        if record.listenerPort != base.listenerPort || creating, problems.isEmpty {
+        // Only a local load balancer listens on this machine.
+        if record.type == .proxy, record.listenerPort != base.listenerPort || creating, problems.isEmpty {
             if record.listenerPort == consolePort {
                 problems.append(FieldError(field: "listenerPort", message: "\(record.listenerPort) is the console's own port; choose another"))
             } else if PortProbe.isOpen(record.listenerPort) {
@@ -108,12 +115,16 @@ struct LoadBalancerRegistry: Sendable {
             throw ConsoleError(.conflict, "Load balancer '\(name)' exists already; choose another name or update it")
         }
         let time = now()
-        let record = try await settings(fields, over: LoadBalancerRecord(loadBalancerName: name, listenerPort: 0, createdTime: time), creating: true)
+        let text = fields["type"] ?? ""
+        let type = text.isEmpty ? cloud.loadBalancerTypes[0] : LoadBalancerType(rawValue: text).flatMap { cloud.loadBalancerTypes.contains($0) ? $0 : nil }
+        let record = try await settings(fields, over: LoadBalancerRecord(loadBalancerName: name, listenerPort: 0, createdTime: time, type: type ?? cloud.loadBalancerTypes[0]),
+                                        creating: true)
         let check = record.healthCheck
+        let kind = record.type == .proxy ? "" : " (\(record.type.rawValue))"
         let task = TaskDraft(operation: "Create load balancer \(name)", objectType: .loadBalancer, objectId: name.rawValue, user: user,
                              region: region, status: .succeeded,
-                             log: [TaskLogLine(time: time, message: "Creating load balancer \(name) on port \(record.listenerPort), \(record.algorithm.rawValue), health check GET \(check.target) every \(check.interval) s"),
-                                   TaskLogLine(time: time, message: "Created load balancer \(name); it serves within a second")])
+                             log: [TaskLogLine(time: time, message: "Creating load balancer \(name)\(kind) on port \(record.listenerPort), \(record.algorithm.rawValue), health check GET \(check.target) every \(check.interval) s"),
+                                   TaskLogLine(time: time, message: "Created load balancer \(name)" + (record.type == .proxy ? "; it serves within a second" : ""))])
         let recorded = try await cloud.createLoadBalancer(record, task: task)
         // As the cloud made it: AWS gives it a DNS name.
         return (try await cloud.loadBalancer(named: name) ?? record, recorded)

@@ -200,10 +200,11 @@ enum OpenAPIDocument {
             ],
             "LoadBalancer": [
                 "type": "object",
-                "required": ["loadBalancerName", "url", "listenerPort", "healthCheck", "algorithm", "drainingTimeout", "trafficWeights",
+                "required": ["loadBalancerName", "type", "url", "listenerPort", "healthCheck", "algorithm", "drainingTimeout", "trafficWeights",
                              "createdTime", "serverGroups", "status"],
                 "properties": [
                     "loadBalancerName": ["type": "string"], "url": ["type": "string"], "listenerPort": ["type": "integer"],
+                    "type": ["type": "string", "enum": .array(LoadBalancerType.allCases.map { .string($0.rawValue) })],
                     "healthCheck": [
                         "type": "object",
                         "properties": ["target": ["type": "string"], "interval": ["type": "integer"], "timeout": ["type": "integer"],

@@ -35,7 +35,7 @@ extension Console {
         table.htmlOnly("/{region}/loadBalancer/create") { input in
             let region = try regionName(input)
             return page(input, title: "Create load balancer", section: .loadBalancer, region: region,
-                        body: LoadBalancerPages.form(region: region, values: input.fields, errors: [], csrf: Console.csrfField(input)))
+                        body: LoadBalancerPages.form(region: region, types: loadBalancers.cloud.loadBalancerTypes, values: input.fields, errors: [], csrf: Console.csrfField(input)))
         }
 
         let settingFields: [EndpointDoc.Parameter] = [
@@ -49,9 +49,11 @@ extension Console {
             .field("trafficWeights", "serverGroup=weight entries; when set, groups left out get no traffic; empty removes them", type: "array"),
         ]
         table.post("/{region}/loadBalancer/save", doc: EndpointDoc(
-            summary: "Create a load balancer: a reverse proxy on 127.0.0.1:listenerPort in a process of its own", tag: "Load balancer",
+            summary: "Create a load balancer: locally a reverse proxy on 127.0.0.1:listenerPort in a process of its own; in an AWS region a classic or application load balancer",
+            tag: "Load balancer",
             parameters: [regionParameter, .field("name", "app[-stack[-detail]], at most 32 letters, digits and hyphens", required: true),
-                         .field("listenerPort", "The port on 127.0.0.1 to serve on", required: true, type: "integer")] + settingFields,
+                         .field("listenerPort", "The port it listens on (locally on 127.0.0.1)", required: true, type: "integer"),
+                         .field("type", "proxy (local regions), classic (AWS default) or application (AWS; splits traffic by weight, for canaries)")] + settingFields,
             answers: [EndpointDoc.Answer(status: 201, description: "Created; X-Task-Id names the task", schema: "LoadBalancer"),
                       .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
@@ -73,7 +75,7 @@ extension Console {
             } catch let error as ConsoleError where !input.wantsJSON && error.code == .invalidRequest {
                 input.audit.refused(error.message)
                 return page(input, title: "Create load balancer", section: .loadBalancer, region: region,
-                            body: LoadBalancerPages.form(region: region, values: input.fields, errors: error.fieldErrors, csrf: Console.csrfField(input)),
+                            body: LoadBalancerPages.form(region: region, types: loadBalancers.cloud.loadBalancerTypes, values: input.fields, errors: error.fieldErrors, csrf: Console.csrfField(input)),
                             status: .badRequest)
             }
         }

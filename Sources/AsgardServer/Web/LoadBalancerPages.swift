@@ -1,7 +1,7 @@
 import AsgardAPI
 import AsgardCore
 
-/// The pages of local load balancers.
+/// The pages of load balancers: local proxies, AWS classic and application load balancers.
 enum LoadBalancerPages {
     static func list(_ balancers: [LoadBalancerJSON], region: String) -> String {
         let rows = balancers.map { b -> [String] in
@@ -22,11 +22,13 @@ enum LoadBalancerPages {
         let c = b.healthCheck
         var body = "<h1>Load balancer: <span id=\"load-balancer-name\">\(name)</span></h1>"
         body += HTML.properties(id: "load-balancer", [
+            ("Type", "<span id=\"load-balancer-type\">\(b.type.rawValue)</span>"),
             ("Listener", "<a href=\"\(b.url)\">\(HTML.escape(b.url))</a>"),
             ("Status", "<span id=\"load-balancer-status\">\(HTML.escape(b.status))</span>"),
             ("Health check", "GET \(HTML.escape(c.target)) every \(c.interval) s, timeout \(c.timeout) s, healthy after \(c.healthyThreshold), unhealthy after \(c.unhealthyThreshold)"),
-            ("Algorithm", b.algorithm.rawValue), ("Draining timeout", "\(b.drainingTimeout) s"),
-            ("Traffic weights", b.trafficWeights.isEmpty ? "none (every healthy instance alike)"
+            ("Algorithm", b.type == .proxy ? b.algorithm.rawValue : "AWS's"), ("Draining timeout", "\(b.drainingTimeout) s"),
+            ("Traffic weights", !b.type.weighsTraffic ? "none: a classic load balancer sends every instance an equal share"
+                : b.trafficWeights.isEmpty ? (b.type == .proxy ? "none (every healthy instance alike)" : "none (every enabled server group alike)")
                 : HTML.escape(b.trafficWeights.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))),
             ("Server groups", b.serverGroups.isEmpty ? "none" : b.serverGroups.map {
                 "<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment($0))\">\(HTML.escape($0))</a>"
@@ -63,8 +65,10 @@ enum LoadBalancerPages {
         <label for="timeout">Timeout (s)</label><input id="timeout" name="timeout" value="\(c.timeout)">
         <label for="healthyThreshold">Healthy threshold</label><input id="healthyThreshold" name="healthyThreshold" value="\(c.healthyThreshold)">
         <label for="unhealthyThreshold">Unhealthy threshold</label><input id="unhealthyThreshold" name="unhealthyThreshold" value="\(c.unhealthyThreshold)">
+        \(b.type.weighsTraffic ? """
         <label for="trafficWeights">Traffic weights</label><input id="trafficWeights" name="trafficWeights" value="\(HTML.escape(weights))">
         <span class="hint">serverGroup=weight, comma-separated, e.g. shop-v001=95,shop-v002=5; empty for none</span>
+        """ : "")
         <div class="actions"><button type="submit" id="update-load-balancer">Update</button></div></form>
         <details><summary>Delete this load balancer…</summary>
         <form class="edit" method="post" action="/\(region)/loadBalancer/delete">\(csrf)<input type="hidden" name="name" value="\(name)">
@@ -75,22 +79,30 @@ enum LoadBalancerPages {
         return body
     }
 
-    static func form(region: String, values: FormFields, errors: [FieldError], csrf: String) -> String {
+    static func form(region: String, types: [LoadBalancerType], values: FormFields, errors: [FieldError], csrf: String) -> String {
         func error(_ field: String) -> String { HTML.fieldErrors(errors, for: field) }
         func value(_ field: String, _ fallback: String = "") -> String { HTML.escape(values[field] ?? fallback) }
         let defaults = HealthCheckSettings()
+        let typeField = types.count < 2 ? "" : """
+        <label for="type">Type</label><select id="type" name="type">\(types.map { "<option value=\"\($0.rawValue)\"\(values["type"] == $0.rawValue ? " selected" : "")>\($0.rawValue)</option>" }.joined())</select>\(error("type"))
+        <span class="hint">classic: every instance an equal share; application: a target group per server group, weighted (canaries need it).</span>
+        """
+        let algorithmField = !types.contains(.proxy) ? "" : """
+        <label for="algorithm">Algorithm</label><select id="algorithm" name="algorithm"><option value="round_robin">round robin</option><option value="least_outstanding_requests"\(values["algorithm"] == "least_outstanding_requests" ? " selected" : "")>least outstanding requests</option></select>\(error("algorithm"))
+        """
         return """
         <h1>Create load balancer in \(HTML.escape(region))</h1>
         <form class="edit" method="post" action="/\(region)/loadBalancer/save" id="load-balancer-form">\(csrf)
         <label for="name">Name</label><input id="name" name="name" value="\(value("name"))">\(error("name"))
         <span class="hint">app[-stack[-detail]], e.g. shop-prod: the application must be registered.</span>
+        \(typeField)
         <label for="listenerPort">Listener port</label><input id="listenerPort" name="listenerPort" value="\(value("listenerPort"))">\(error("listenerPort"))
         <label for="target">Health check path</label><input id="target" name="target" value="\(value("target", defaults.target))">\(error("target"))
         <label for="interval">Interval (s)</label><input id="interval" name="interval" value="\(value("interval", String(defaults.interval)))">\(error("interval"))
         <label for="timeout">Timeout (s)</label><input id="timeout" name="timeout" value="\(value("timeout", String(defaults.timeout)))">\(error("timeout"))
         <label for="healthyThreshold">Healthy threshold</label><input id="healthyThreshold" name="healthyThreshold" value="\(value("healthyThreshold", String(defaults.healthyThreshold)))">\(error("healthyThreshold"))
         <label for="unhealthyThreshold">Unhealthy threshold</label><input id="unhealthyThreshold" name="unhealthyThreshold" value="\(value("unhealthyThreshold", String(defaults.unhealthyThreshold)))">\(error("unhealthyThreshold"))
-        <label for="algorithm">Algorithm</label><select id="algorithm" name="algorithm"><option value="round_robin">round robin</option><option value="least_outstanding_requests"\(values["algorithm"] == "least_outstanding_requests" ? " selected" : "")>least outstanding requests</option></select>\(error("algorithm"))
+        \(algorithmField)
         <div class="actions"><button type="submit" id="submit">Create Load Balancer</button><a href="/\(region)/loadBalancer/list">Cancel</a></div>
         </form>
         """
