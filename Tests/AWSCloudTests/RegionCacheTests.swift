@@ -11,7 +11,7 @@ struct RegionCacheTests {
     }
 
     static func snapshot(_ groups: [AWSAutoScalingGroup]) -> RegionSnapshot {
-        RegionSnapshot(groups: groups, instances: [], loadBalancers: [], health: [:], draining: [:], images: [], configurationImages: [:])
+        RegionSnapshot(groups: groups, instances: [], loadBalancers: [], applications: [], targetGroups: [], health: [:], draining: [:], images: [], configurationImages: [:])
     }
 
     @Test func aGroupCreatedDuringAWholeRegionReadIsNotLostWhenTheOlderReadLands() async throws {

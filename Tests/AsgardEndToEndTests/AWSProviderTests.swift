@@ -120,6 +120,86 @@ struct AWSProviderTests {
         #expect(!server.log.contains(Self.secret))
     }
 
+    /// What boto3 sees of the application load balancers: each one's listener port, weights by
+    /// server group (a group's target group), and healthy targets by server group.
+    static func albs(_ moto: MotoServer) async throws -> (balancers: [String: [String: Any]], targetGroups: [String]) {
+        let state = try await boto3(moto, "albs") as? [String: Any] ?? [:]
+        return (state["loadBalancers"] as? [String: [String: Any]] ?? [:], state["targetGroups"] as? [String] ?? [])
+    }
+
+    @Test func anApplicationLoadBalancerWeighsACanaryAndCloudWatchFiguresJudgeIt() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let scratch = try Scratch("aws-alb")
+        defer { scratch.remove() }
+        let images = try await Self.boto3(moto, "images", "shop-1.0.0-h1", "shop-1.1.0-h2", "shop-1.2.0-h3") as? [String] ?? []
+        try #require(images.count == 3)
+        let server = try await Self.server(moto.url, scratch)
+        defer { server.stop() }
+        let asgard = CLI(server)
+        #expect(try await asgard.nonBlocking("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
+
+        let bad = try await asgard.nonBlocking("lb", "create", "shop-web", "--port", "80", "--type", "network", "--region", "us-east-1")
+        #expect(bad.status != 0 && bad.stderr.contains("type: 'network' is not a load balancer type of region us-east-1; choose classic or application"), "\(bad)")
+        let created = try await asgard.nonBlocking("lb", "create", "shop-web", "--port", "80", "--type", "application", "--region", "us-east-1")
+        #expect(created.status == 0 && created.stdout.contains("elb.amazonaws.com"), "\(created)")
+        var albs = try await Self.albs(moto)
+        #expect(albs.balancers["shop-web"]?["port"] as? Int == 80)
+        #expect((albs.balancers["shop-web"]?["weights"] as? [String: Int]) == [:], "no group yet: the listener answers by itself")
+
+        // A group behind it gets a target group of its own, which the listener forwards to.
+        let group = try await asgard.nonBlocking("asg", "create", "shop", "--stack", "web", "--image", images[0], "--desired", "2",
+                                                 "--load-balancer", "shop-web", "--region", "us-east-1")
+        #expect(group.status == 0, "\(group)")
+        albs = try await Self.albs(moto)
+        var web = try #require(albs.balancers["shop-web"])
+        #expect(web["weights"] as? [String: Int] == ["shop-web-v000": 1])
+        let first = try await Self.state(moto).groups["shop-web-v000"]?["instances"] as? [String]
+        #expect((web["healthy"] as? [String: [String]])?["shop-web-v000"] == first && first?.count == 2)
+        let shown = try await asgard.nonBlocking("lb", "show", "shop-web", "--region", "us-east-1")
+        #expect(shown.stdout.contains("application") && shown.stdout.contains("shop-web-v000"), "\(shown)")
+
+        // A canary whose target group answers half its requests with 5xx (in CloudWatch) fails
+        // and loses its traffic; the group that served keeps it all.
+        async let failing = Self.boto3(moto, "push", "shop-web", "shop-web-v001", "fail", "90")
+        let failed = try await asgard.nonBlocking("deploy", "shop-web", "--image", images[1], "--strategy", "canary", "--steps", "50,100",
+                                                  "--analysis-seconds", "4", "--interval-seconds", "2", "--desired", "2", "--region", "us-east-1", "--wait")
+        let pushedFailing = try await failing as? [String: Any]
+        #expect(failed.status != 0 && failed.stdout.contains("canary failed"), "\(failed)")
+        #expect(pushedFailing?["tookTraffic"] as? Bool == true, "\(String(describing: pushedFailing))")
+        albs = try await Self.albs(moto)
+        web = try #require(albs.balancers["shop-web"])
+        #expect(web["weights"] as? [String: Int] == ["shop-web-v000": 1], "only the old group takes traffic: \(web)")
+
+        // A canary as good as its baseline takes it all, step by step.
+        async let passing = Self.boto3(moto, "push", "shop-web", "shop-web-v002", "pass", "90")
+        let passed = try await asgard.nonBlocking("deploy", "shop-web", "--image", images[2], "--strategy", "canary", "--steps", "50,100",
+                                                  "--analysis-seconds", "4", "--interval-seconds", "2", "--desired", "2", "--region", "us-east-1", "--wait")
+        let pushedPassing = try await passing as? [String: Any]
+        #expect(passed.status == 0 && passed.stdout.contains("succeeded"), "\(passed)")
+        #expect((pushedPassing?["pushed"] as? Int ?? 0) > 0)
+        albs = try await Self.albs(moto)
+        web = try #require(albs.balancers["shop-web"])
+        #expect(web["weights"] as? [String: Int] == ["shop-web-v002": 1], "the canary serves alone, without weights: \(web)")
+        let aws = try await Self.state(moto)
+        #expect((aws.groups["shop-web-v000"]?["suspended"] as? [String])?.contains("AddToLoadBalancer") == true)
+
+        // The deployment's intervals hold CloudWatch's figures.
+        let tasks = try JSONSerialization.jsonObject(with: try await HTTP.get(server.url + "/deployment/list.json").body) as? [[String: Any]] ?? []
+        let id = try #require(tasks.compactMap { $0["id"] as? Int }.max())
+        let deployment = try JSONSerialization.jsonObject(with: try await HTTP.get(server.url + "/deployment/show/\(id).json").body) as? [String: Any] ?? [:]
+        let intervals = deployment["intervals"] as? [[String: Any]] ?? []
+        #expect(!intervals.isEmpty && intervals.allSatisfy { (($0["canary"] as? [String: Any])?["requests"] as? Int ?? 0) > 0 }, "\(intervals)")
+
+        // Deleting a group deletes its target group; a load balancer in use cannot go.
+        let inUse = try await asgard.nonBlocking("lb", "delete", "shop-web", "--force", "--region", "us-east-1")
+        #expect(inUse.status != 0 && inUse.stderr.contains("is used by server group"), "\(inUse)")
+        let deleted = try await HTTP.postForm(server.url + "/us-east-1/autoScaling/delete", [("name", "shop-web-v001"), ("force", "true")])
+        #expect(deleted.status == 200, "\(deleted.text)")
+        albs = try await Self.albs(moto)
+        #expect(albs.targetGroups.count == 2 && !albs.targetGroups.contains { $0.hasPrefix("shop-web-v001") }, "\(albs.targetGroups)")
+    }
+
     @Test func aBadAccountStopsTheStartWithTheFileLineAndKey() async throws {
         let scratch = try Scratch("aws-config")
         defer { scratch.remove() }

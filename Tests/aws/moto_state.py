@@ -3,9 +3,17 @@
     moto_state.py URL images NAME...          register AMIs; print their ids (JSON list)
     moto_state.py URL state                   print groups, load balancers and launch templates (JSON)
     moto_state.py URL fleet GROUPS SIZE NAME  create GROUPS groups NAME-vNNN of SIZE instances
+    moto_state.py URL albs                    print application load balancers: listener, weights by
+                                              server group, healthy targets by server group (JSON)
+    moto_state.py URL push LB GROUP MODE SECS play the load balancer's CloudWatch metrics: every 0.3 s
+                                              each server group it forwards to answers requests in
+                                              proportion to its weight, GROUP's half with 5xx when
+                                              MODE is fail; stops once GROUP left the listener after
+                                              taking traffic (fail) or takes it all (pass), or after SECS
 """
 import json
 import sys
+import time
 
 import boto3
 
@@ -14,6 +22,28 @@ session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key=
 ec2 = session.client("ec2", endpoint_url=url)
 autoscaling = session.client("autoscaling", endpoint_url=url)
 elb = session.client("elb", endpoint_url=url)
+elbv2 = session.client("elbv2", endpoint_url=url)
+cloudwatch = session.client("cloudwatch", endpoint_url=url)
+
+
+def owners():
+    """Target group ARN -> the Auto Scaling group it is attached to."""
+    found = {}
+    for page in autoscaling.get_paginator("describe_auto_scaling_groups").paginate():
+        for g in page["AutoScalingGroups"]:
+            for arn in g.get("TargetGroupARNs", []):
+                found[arn] = g["AutoScalingGroupName"]
+    return found
+
+
+def forward(balancer):
+    """The listener's port and [(target group ARN, weight)]."""
+    listener = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"][0]
+    targets = []
+    for action in listener["DefaultActions"]:
+        if action["Type"] == "forward":
+            targets += [(t["TargetGroupArn"], t.get("Weight", 1)) for t in action.get("ForwardConfig", {}).get("TargetGroups", [])]
+    return listener["Port"], targets
 
 if command == "images":
     ids = []
@@ -53,5 +83,47 @@ elif command == "fleet":
         autoscaling.create_auto_scaling_group(AutoScalingGroupName="%s-v%03d" % (name, index), LaunchConfigurationName=name,
                                               MinSize=0, MaxSize=size, DesiredCapacity=size, AvailabilityZones=["us-east-1a"])
     print(json.dumps({"image": image}))
+elif command == "albs":
+    result = {}
+    attached = owners()
+    for b in elbv2.describe_load_balancers()["LoadBalancers"]:
+        port, targets = forward(b)
+        healthy = {}
+        for arn, group in attached.items():
+            try:
+                states = elbv2.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
+            except elbv2.exceptions.TargetGroupNotFoundException:
+                continue
+            healthy[group] = sorted(s["Target"]["Id"] for s in states if s["TargetHealth"]["State"] == "healthy")
+        result[b["LoadBalancerName"]] = {"port": port, "weights": {attached.get(arn, arn): weight for arn, weight in targets},
+                                         "healthy": healthy}
+    groups = elbv2.describe_target_groups()["TargetGroups"]
+    print(json.dumps({"loadBalancers": result, "targetGroups": sorted(g["TargetGroupName"] for g in groups)}))
+elif command == "push":
+    name, group, mode, seconds = args[0], args[1], args[2], float(args[3])
+    balancer = elbv2.describe_load_balancers(Names=[name])["LoadBalancers"][0]
+    lb_dimension = balancer["LoadBalancerArn"].split("loadbalancer/", 1)[1]
+    deadline, took, pushed = time.time() + seconds, False, 0
+    while time.time() < deadline:
+        _, targets = forward(balancer)
+        attached = owners()
+        weights = {attached.get(arn): (arn, weight) for arn, weight in targets}
+        took = took or weights.get(group, (None, 0))[1] > 0
+        if took and (group not in weights if mode == "fail" else all(g == group for g in weights)):
+            break
+        for owner, (arn, weight) in weights.items():
+            if weight <= 0:
+                continue
+            dimensions = [{"Name": "LoadBalancer", "Value": lb_dimension},
+                          {"Name": "TargetGroup", "Value": "targetgroup/" + arn.split("targetgroup/", 1)[1]}]
+            requests = 2 * weight
+            errors = requests // 2 if owner == group and mode == "fail" else 0
+            cloudwatch.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=[
+                {"MetricName": "RequestCount", "Dimensions": dimensions, "Value": requests, "Unit": "Count"},
+                {"MetricName": "HTTPCode_Target_5XX_Count", "Dimensions": dimensions, "Value": errors, "Unit": "Count"},
+                {"MetricName": "TargetResponseTime", "Dimensions": dimensions, "Values": [0.02], "Counts": [requests], "Unit": "Seconds"}])
+            pushed += requests
+        time.sleep(0.3)
+    print(json.dumps({"pushed": pushed, "tookTraffic": took}))
 else:
     sys.exit("unknown command " + command)
