@@ -327,6 +327,8 @@ struct AWSProviderTests {
         let result = try await runWithoutBlocking("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery", images[1]])
         #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("PASS roll back on AWS from the cluster page"))
+        #expect(result.stdout.contains("PASS create an application load balancer from the form"))
+        #expect(try await Self.albs(moto).balancers["shop-canary"]?["port"] as? Int == 80)
         // What the browser did is what AWS holds: the first group serves again, the second is kept disabled.
         let aws = try await Self.state(moto)
         #expect(aws.balancers["shop-prod"] == aws.groups["shop-prod-v000"]?["instances"] as? [String])

@@ -1,4 +1,5 @@
-"""In an AWS region (moto): switch to it, deploy red/black from the cluster page, then roll back.
+"""In an AWS region (moto): switch to it, deploy red/black from the cluster page, roll back, then
+create an application load balancer from the form.
 
     aws_cluster.py BASE USER PASSWORD IMAGE_ID
 """
@@ -46,6 +47,17 @@ def main(base, user, password, image_id):
         wait_for("the previous group to serve again",
                  lambda: "shop-prod-v000 (enabled" in driver.page_source and "shop-prod-v001 (disabled" in driver.page_source, seconds=60)
         print("PASS roll back on AWS from the cluster page")
+
+        driver.get(base + "/us-east-1/loadBalancer/create")
+        driver.find_element(By.ID, "name").send_keys("shop-canary")
+        Select(driver.find_element(By.ID, "type")).select_by_value("application")
+        driver.find_element(By.ID, "listenerPort").send_keys("80")
+        assert not driver.find_elements(By.ID, "algorithm"), "AWS load balancers have no algorithm to choose"
+        driver.find_element(By.ID, "submit").click()
+        wait_for("the new load balancer's page", lambda: driver.find_elements(By.ID, "load-balancer-type"))
+        assert driver.find_element(By.ID, "load-balancer-type").text == "application", driver.find_element(By.ID, "load-balancer").text
+        assert "elb.amazonaws.com" in driver.find_element(By.ID, "load-balancer").text
+        print("PASS create an application load balancer from the form")
         return 0
     except Exception as exc:
         return report_failure(driver, exc)
