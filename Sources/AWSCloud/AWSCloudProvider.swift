@@ -52,6 +52,7 @@ public final class AWSCloudProvider: CloudProvider {
     /// Reads the whole region into the cache.
     public func refreshAll() async throws {
         try await cache.fill { [self] in try await readRegion() }
+        try await refreshSecurityGroups()
     }
 
     /// Refreshes the whole region every `interval` until cancelled; a failed read is logged and
@@ -234,7 +235,7 @@ public final class AWSCloudProvider: CloudProvider {
             code = .unavailable
         } else if error.code.contains("NotFound") {
             code = .notFound
-        } else if error.code.contains("AlreadyExists") || error.code.contains("Duplicate") || error.code == "ResourceInUse" {
+        } else if error.code.contains("AlreadyExists") || error.code.contains("Duplicate") || error.code == "ResourceInUse" || error.code == "DependencyViolation" {
             code = .conflict
         } else {
             code = .invalidRequest
@@ -242,7 +243,7 @@ public final class AWSCloudProvider: CloudProvider {
         return CloudError(code, "AWS answered \(error)", cause: error)
     }
 
-    private func recordTask(_ task: TaskDraft) async throws -> TaskRecord {
+    func recordTask(_ task: TaskDraft) async throws -> TaskRecord {
         var draft = task
         draft.region = region
         return try await tasks.createTask(draft)

@@ -1,3 +1,4 @@
+import AsgardCore
 import Foundation
 
 /// An AMI as EC2 describes it.
@@ -106,6 +107,64 @@ public struct AWSEC2: Sendable {
         try await client.call("DescribeAvailabilityZones").list("availabilityZoneInfo")
             .filter { ($0.string("zoneState") ?? "available") == "available" }
             .compactMap { $0.string("zoneName") }.sorted()
+    }
+
+    /// Every security group, all pages.
+    public func securityGroups() async throws -> [SecurityGroupRecord] {
+        var groups = try await client.pages("DescribeSecurityGroups", [("MaxResults", "1000")], responseToken: "nextToken")
+            .flatMap { $0.list("securityGroupInfo") }
+            .map { node in
+                SecurityGroupRecord(groupId: node.string("groupId") ?? "", groupName: node.string("groupName") ?? "",
+                                    description: node.string("groupDescription") ?? "", vpcId: node.string("vpcId"),
+                                    ingress: node.list("ipPermissions").flatMap(Self.rules))
+            }
+        // A source group may come without its name (in a VPC AWS leaves it out): name it.
+        let names = Dictionary(groups.map { ($0.groupId, $0.groupName) }, uniquingKeysWith: { a, _ in a })
+        for index in groups.indices {
+            for rule in groups[index].ingress.indices where groups[index].ingress[rule].sourceGroupName?.isEmpty != false {
+                groups[index].ingress[rule].sourceGroupName = groups[index].ingress[rule].sourceGroupId.flatMap { names[$0] }
+            }
+        }
+        return groups
+    }
+
+    /// One permission of EC2's as rules with one source each.
+    static func rules(_ permission: XMLNode) -> [IngressRule] {
+        let proto = permission.string("ipProtocol") ?? "-1"
+        let from = Int(permission.string("fromPort") ?? "") ?? -1, to = Int(permission.string("toPort") ?? "") ?? -1
+        let cidrs = permission.list("ipRanges").compactMap { $0.string("cidrIp") }.map {
+            IngressRule(ipProtocol: proto, fromPort: from, toPort: to, cidr: $0)
+        }
+        let groups = permission.list("groups").compactMap { pair in pair.string("groupId").map { (pair, $0) } }.map { pair, id in
+            IngressRule(ipProtocol: proto, fromPort: from, toPort: to, sourceGroupId: id, sourceGroupName: pair.string("groupName"))
+        }
+        return cidrs + groups
+    }
+
+    /// Creates a security group in `vpc`; answers its id.
+    public func createSecurityGroup(_ name: String, description: String, vpc: String?) async throws -> String {
+        var parameters = [("GroupName", name), ("GroupDescription", description)]
+        if let vpc { parameters.append(("VpcId", vpc)) }
+        return try await client.callOnce("CreateSecurityGroup", parameters).find("groupId")?.string() ?? ""
+    }
+
+    /// Authorizes (or revokes) ingress rules of a group.
+    public func setIngress(_ groupId: String, _ rules: [IngressRule], authorized: Bool) async throws {
+        guard !rules.isEmpty else { return }
+        var parameters = [("GroupId", groupId)]
+        for (index, rule) in rules.enumerated() {
+            let prefix = "IpPermissions.\(index + 1)"
+            parameters += [("\(prefix).IpProtocol", rule.ipProtocol)]
+            if rule.ipProtocol != "-1" { parameters += [("\(prefix).FromPort", String(rule.fromPort)), ("\(prefix).ToPort", String(rule.toPort))] }
+            if let cidr = rule.cidr { parameters.append(("\(prefix).IpRanges.1.CidrIp", cidr)) }
+            if let source = rule.sourceGroupId { parameters.append(("\(prefix).Groups.1.GroupId", source)) }
+        }
+        _ = try await client.call(authorized ? "AuthorizeSecurityGroupIngress" : "RevokeSecurityGroupIngress", parameters)
+    }
+
+    /// Deletes a security group.
+    public func deleteSecurityGroup(_ groupId: String) async throws {
+        _ = try await client.call("DeleteSecurityGroup", [("GroupId", groupId)])
     }
 
     /// The default subnet of each zone (where the console puts application load balancers), with

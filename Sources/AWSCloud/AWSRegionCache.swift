@@ -1,3 +1,4 @@
+import AsgardCore
 import Foundation
 
 /// What the console knows of one account's region: the last answers of AWS, kept so that pages
@@ -11,6 +12,8 @@ actor AWSRegionCache {
     private(set) var applications: [String: AWSApplicationLoadBalancer] = [:]
     /// Target groups by name.
     private(set) var targetGroups: [String: AWSTargetGroup] = [:]
+    /// Security groups as last read, all at once.
+    private(set) var securityGroups: [SecurityGroupRecord]?
     /// The default subnet of each zone, read once.
     private(set) var subnets: [(subnet: String, zone: String, vpc: String)]?
     private(set) var health: [String: [AWSInstanceHealth]] = [:]
@@ -128,6 +131,8 @@ actor AWSRegionCache {
         targetGroups[name] = nil
         targetGroupChangedAt[name] = ContinuousClock.now
     }
+
+    func put(securityGroups: [SecurityGroupRecord]) { self.securityGroups = securityGroups }
 
     func put(subnets: [(subnet: String, zone: String, vpc: String)]) { self.subnets = subnets }
 

@@ -114,3 +114,17 @@ public struct LoadBalancerState: Sendable, Hashable {
         self.traffic = traffic
     }
 }
+
+/// A cloud with security groups (AWS's; the local cloud's instances listen on 127.0.0.1).
+public protocol SecurityGroupProvider: Sendable {
+    /// Every security group, by name.
+    func securityGroups() async throws -> [SecurityGroupRecord]
+    /// One security group by name, or nil.
+    func securityGroup(named name: String) async throws -> SecurityGroupRecord?
+    /// Creates an empty security group (no ingress) in the default VPC.
+    func createSecurityGroup(named name: String, description: String, task: TaskDraft) async throws -> TaskRecord
+    /// Opens (or closes) ingress rules of a group; a source group is given by id.
+    func setIngress(_ rules: [IngressRule], of name: String, authorized: Bool, task: TaskDraft) async throws -> TaskRecord
+    /// Deletes a security group; the cloud refuses while instances or other groups' rules use it.
+    func deleteSecurityGroup(named name: String, task: TaskDraft) async throws -> TaskRecord
+}

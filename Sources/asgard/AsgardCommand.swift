@@ -16,7 +16,7 @@ struct AsgardCommand: AsyncParsableCommand {
           asgard app create shop --owner "Shop team" --email shop@example.com
           asgard task list
         """,
-        subcommands: [ServeCommand.self, LoginCommand.self, LogoutCommand.self, AppCommand.self, ImageCommand.self, LoadBalancerCommand.self, ServerGroupCommand.self,
+        subcommands: [ServeCommand.self, LoginCommand.self, LogoutCommand.self, AppCommand.self, ImageCommand.self, LoadBalancerCommand.self, SecurityGroupCommand.self, ServerGroupCommand.self,
                       InstanceCommand.self, ClusterCommand.self, DeployCommand.self, DeploymentCommand.self, TaskCommand.self,
                       PolicyCommand.self, AlarmCommand.self, ScheduleCommand.self,
                       UserCommand.self, TokenCommand.self, AuditCommand.self, LoadBalancerProxyCommand.self]

@@ -200,6 +200,64 @@ struct AWSProviderTests {
         #expect(albs.targetGroups.count == 2 && !albs.targetGroups.contains { $0.hasPrefix("shop-web-v001") }, "\(albs.targetGroups)")
     }
 
+    @Test func securityGroupsAreCreatedOpenedClosedAndDeletedInAWS() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let scratch = try Scratch("aws-security")
+        defer { scratch.remove() }
+        let server = try await Self.server(moto.url, scratch)
+        defer { server.stop() }
+        let asgard = CLI(server)
+        #expect(try await asgard.nonBlocking("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
+        func aws() async throws -> [String: [String]] { try await Self.boto3(moto, "sgs") as? [String: [String]] ?? [:] }
+
+        for name in ["shop-web", "shop-db"] {
+            let created = try await asgard.nonBlocking("sg", "create", name, "--description", "Shop \(name)", "--region", "us-east-1")
+            #expect(created.status == 0 && created.stdout.contains("Created security group \(name) (sg-"), "\(created)")
+        }
+        let unknownApp = try await asgard.nonBlocking("sg", "create", "blog-web", "--region", "us-east-1")
+        #expect(unknownApp.status != 0 && unknownApp.stderr.contains("'blog' (the part before the first hyphen) is not a registered application"), "\(unknownApp)")
+        let twice = try await asgard.nonBlocking("sg", "create", "shop-web", "--region", "us-east-1")
+        #expect(twice.status != 0 && twice.stderr.contains("exists already"), "\(twice)")
+
+        // Ingress from a CIDR block and from another group's members.
+        let opened = try await asgard.nonBlocking("sg", "authorize", "shop-web", "tcp:7001:10.0.0.0/8", "tcp:8080-8081:203.0.113.7/32", "--region", "us-east-1")
+        #expect(opened.status == 0 && opened.stdout.contains("tcp:7001:10.0.0.0/8"), "\(opened)")
+        let fromWeb = try await asgard.nonBlocking("sg", "authorize", "shop-db", "tcp:5432:shop-web", "--region", "us-east-1")
+        #expect(fromWeb.status == 0 && fromWeb.stdout.contains("tcp:5432:shop-web"), "\(fromWeb)")
+        var state = try await aws()
+        #expect(state["shop-web"] == ["tcp:7001:10.0.0.0/8", "tcp:8080-8081:203.0.113.7/32"], "\(state)")
+        #expect(state["shop-db"] == ["tcp:5432:shop-web"], "\(state)")
+
+        // Bad rules are refused, saying why, and change nothing.
+        for (rule, message) in [("tcp:70000:10.0.0.0/8", "is not a port or port range from 0 to 65535"), ("tcp:7001:10.0.0.300/8", "is not an IPv4 CIDR block"),
+                                ("tcp:7001:shop-nope", "'shop-nope' in 'tcp:7001:shop-nope' is not a security group"), ("http:80:10.0.0.0/8", "is not tcp, udp, icmp or all"),
+                                ("7001", "is not a rule; write protocol:ports:source")] {
+            let refused = try await asgard.nonBlocking("sg", "authorize", "shop-web", rule, "--region", "us-east-1")
+            #expect(refused.status != 0 && refused.stderr.contains(message), "\(rule): \(refused)")
+        }
+        let notThere = try await asgard.nonBlocking("sg", "revoke", "shop-web", "tcp:22:0.0.0.0/0", "--region", "us-east-1")
+        #expect(notThere.status != 0 && notThere.stderr.contains("tcp:22:0.0.0.0/0 is not a rule of shop-web"), "\(notThere)")
+        #expect(try await aws() == state)
+
+        let closed = try await asgard.nonBlocking("sg", "revoke", "shop-web", "tcp:8080-8081:203.0.113.7/32", "--region", "us-east-1")
+        #expect(closed.status == 0, "\(closed)")
+        state = try await aws()
+        #expect(state["shop-web"] == ["tcp:7001:10.0.0.0/8"], "\(state)")
+        let listed = try await asgard.nonBlocking("sg", "list", "--region", "us-east-1")
+        #expect(listed.stdout.contains("shop-db") && listed.stdout.contains("tcp:5432:shop-web"), "\(listed)")
+        let page = try await HTTP.get(server.url + "/us-east-1/security/show/shop-db", accept: "text/html")
+        #expect(page.status == 200 && page.text.contains("tcp:5432:shop-web") && page.text.contains("id=\"authorize-form\""), "\(page.text)")
+
+        // Deleting: the local cloud has none; in AWS the group goes.
+        let local = try await asgard.nonBlocking("sg", "create", "shop-web")
+        #expect(local.status != 0 && local.stderr.contains("Security groups exist only in AWS regions"), "\(local)")
+        #expect(try await asgard.nonBlocking("sg", "revoke", "shop-db", "tcp:5432:shop-web", "--region", "us-east-1").status == 0)
+        let deleted = try await asgard.nonBlocking("sg", "delete", "shop-web", "--force", "--region", "us-east-1")
+        #expect(deleted.status == 0, "\(deleted)")
+        #expect(try await aws()["shop-web"] == nil)
+    }
+
     @Test func aBadAccountStopsTheStartWithTheFileLineAndKey() async throws {
         let scratch = try Scratch("aws-config")
         defer { scratch.remove() }

@@ -5,6 +5,8 @@
     moto_state.py URL fleet GROUPS SIZE NAME  create GROUPS groups NAME-vNNN of SIZE instances
     moto_state.py URL albs                    print application load balancers: listener, weights by
                                               server group, healthy targets by server group (JSON)
+    moto_state.py URL sgs                     print security groups: name -> ingress as protocol:ports:source,
+                                              the source a CIDR block or a group's name (JSON)
     moto_state.py URL push LB GROUP MODE SECS play the load balancer's CloudWatch metrics: every 0.3 s
                                               each server group it forwards to answers requests in
                                               proportion to its weight, GROUP's half with 5xx when
@@ -99,6 +101,19 @@ elif command == "albs":
                                          "healthy": healthy}
     groups = elbv2.describe_target_groups()["TargetGroups"]
     print(json.dumps({"loadBalancers": result, "targetGroups": sorted(g["TargetGroupName"] for g in groups)}))
+elif command == "sgs":
+    groups = ec2.describe_security_groups()["SecurityGroups"]
+    names = {g["GroupId"]: g["GroupName"] for g in groups}
+    result = {}
+    for g in groups:
+        rules = []
+        for p in g["IpPermissions"]:
+            ports = "all" if p["IpProtocol"] == "-1" else str(p["FromPort"]) if p["FromPort"] == p["ToPort"] else "%d-%d" % (p["FromPort"], p["ToPort"])
+            proto = "all" if p["IpProtocol"] == "-1" else p["IpProtocol"]
+            rules += ["%s:%s:%s" % (proto, ports, r["CidrIp"]) for r in p.get("IpRanges", [])]
+            rules += ["%s:%s:%s" % (proto, ports, names.get(r["GroupId"], r["GroupId"])) for r in p.get("UserIdGroupPairs", [])]
+        result[g["GroupName"]] = sorted(rules)
+    print(json.dumps(result))
 elif command == "push":
     name, group, mode, seconds = args[0], args[1], args[2], float(args[3])
     balancer = elbv2.describe_load_balancers(Names=[name])["LoadBalancers"][0]

@@ -198,6 +198,19 @@ enum OpenAPIDocument {
                     "log": ["type": "array", "items": ["type": "object"]],
                 ],
             ],
+            "SecurityGroup": [
+                "type": "object",
+                "required": ["groupId", "groupName", "description", "rules", "ingress"],
+                "properties": [
+                    "groupId": ["type": "string"], "groupName": ["type": "string"], "description": ["type": "string"], "vpcId": ["type": "string"],
+                    "rules": ["type": "array", "items": ["type": "string"]],
+                    "ingress": ["type": "array", "items": [
+                        "type": "object", "required": ["ipProtocol", "fromPort", "toPort"],
+                        "properties": ["ipProtocol": ["type": "string"], "fromPort": ["type": "integer"], "toPort": ["type": "integer"],
+                                       "cidr": ["type": "string"], "sourceGroupId": ["type": "string"], "sourceGroupName": ["type": "string"]],
+                    ]],
+                ],
+            ],
             "LoadBalancer": [
                 "type": "object",
                 "required": ["loadBalancerName", "type", "url", "listenerPort", "healthCheck", "algorithm", "drainingTimeout", "trafficWeights",
