@@ -387,6 +387,8 @@ struct AWSProviderTests {
         #expect(result.stdout.contains("PASS roll back on AWS from the cluster page"))
         #expect(result.stdout.contains("PASS create an application load balancer from the form"))
         #expect(try await Self.albs(moto).balancers["shop-canary"]?["port"] as? Int == 80)
+        #expect(result.stdout.contains("PASS create a security group and open it from the forms"))
+        #expect((try await Self.boto3(moto, "sgs") as? [String: [String]])?["shop-web"] == ["tcp:7001:10.0.0.0/8"])
         // What the browser did is what AWS holds: the first group serves again, the second is kept disabled.
         let aws = try await Self.state(moto)
         #expect(aws.balancers["shop-prod"] == aws.groups["shop-prod-v000"]?["instances"] as? [String])

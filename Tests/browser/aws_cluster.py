@@ -1,5 +1,5 @@
 """In an AWS region (moto): switch to it, deploy red/black from the cluster page, roll back, then
-create an application load balancer from the form.
+create an application load balancer and a security group with an ingress rule from the forms.
 
     aws_cluster.py BASE USER PASSWORD IMAGE_ID
 """
@@ -58,6 +58,20 @@ def main(base, user, password, image_id):
         assert driver.find_element(By.ID, "load-balancer-type").text == "application", driver.find_element(By.ID, "load-balancer").text
         assert "elb.amazonaws.com" in driver.find_element(By.ID, "load-balancer").text
         print("PASS create an application load balancer from the form")
+
+        driver.get(base + "/us-east-1/security/list")
+        driver.find_element(By.ID, "create-security-group").click()
+        driver.find_element(By.ID, "name").send_keys("shop-web")
+        driver.find_element(By.ID, "description").send_keys("Shop's web servers")
+        driver.find_element(By.ID, "submit").click()
+        wait_for("the new security group's page", lambda: driver.find_elements(By.ID, "authorize-form"))
+        driver.find_element(By.ID, "authorize").send_keys("tcp:7001:10.0.0.0/8")
+        driver.find_element(By.ID, "authorize-submit").click()
+        wait_for("the rule in the table", lambda: "tcp:7001:10.0.0.0/8" in driver.find_element(By.ID, "ingress-rules").text)
+        driver.find_element(By.ID, "authorize").send_keys("tcp:99999:10.0.0.0/8")
+        driver.find_element(By.ID, "authorize-submit").click()
+        wait_for("the refusal", lambda: "is not a port or port range" in driver.page_source)
+        print("PASS create a security group and open it from the forms")
         return 0
     except Exception as exc:
         return report_failure(driver, exc)
