@@ -34,6 +34,13 @@ extension AWSCloudProvider: SecurityGroupProvider {
         return found
     }
 
+    /// The ids of security groups named.
+    func securityGroupIds(_ names: [String]) async throws -> [String] {
+        var ids: [String] = []
+        for name in names { ids.append(try await existing(name).groupId) }
+        return ids
+    }
+
     public func createSecurityGroup(named name: String, description: String, task: TaskDraft) async throws -> TaskRecord {
         try await aws {
             let vpc = try await network().first?.vpc

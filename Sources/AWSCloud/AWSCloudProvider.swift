@@ -140,14 +140,19 @@ public final class AWSCloudProvider: CloudProvider {
     }
 
     private func record(_ group: AWSAutoScalingGroup) async -> ServerGroupRecord {
-        ServerGroupRecord(
+        var record = ServerGroupRecord(
             autoScalingGroupName: group.name, imageId: await imageId(of: group), minSize: group.minSize, desiredCapacity: group.desiredCapacity,
             maxSize: group.maxSize, healthCheckType: HealthCheckType(rawValue: group.healthCheckType ?? "EC2") ?? .ec2,
             healthCheckGracePeriod: group.healthCheckGracePeriod,
             terminationPolicies: group.terminationPolicies.compactMap(TerminationPolicy.init(rawValue:)).nonEmpty ?? [.default],
             suspendedProcesses: group.suspendedProcesses.compactMap(ScalingProcess.init(rawValue:)),
             loadBalancerNames: Self.loadBalancerNames(of: group), createdTime: group.createdTime ?? Date(timeIntervalSince1970: 0))
+        record.securityGroups = (group.tags[Self.securityGroupsTag] ?? "").split(separator: ",").map(String.init)
+        return record
     }
+
+    /// The tag that names the security groups a group's launch template launches into.
+    static let securityGroupsTag = "asgard:securityGroups"
 
     /// The tag that names a group's load balancers while it is disabled (detached from them).
     static let loadBalancersTag = "asgard:loadBalancers"
@@ -299,9 +304,10 @@ public final class AWSCloudProvider: CloudProvider {
             }
             let zones = try await ec2.availabilityZones()
             let applications = try await applicationNames(in: group.loadBalancerNames)
+            let securityGroupIds = try await securityGroupIds(group.securityGroups)
             try await createOnce(ec2.client, exists: { try await self.ec2.launchTemplateImage(name: name, version: "1") != nil }) {
                 _ = try await self.ec2.createLaunchTemplate(name, imageId: group.imageId.rawValue, instanceType: self.instanceType,
-                                                            clientToken: "asgard-\(name)")
+                                                            securityGroupIds: securityGroupIds, clientToken: "asgard-\(name)")
             }
             do {
                 var targetGroups: [String] = []
@@ -366,6 +372,7 @@ public final class AWSCloudProvider: CloudProvider {
         var tags = ["asgard:imageId": group.imageId.rawValue]
         if let names = group.names { tags["asgard:cluster"] = names.cluster }
         if !group.loadBalancerNames.isEmpty { tags[Self.loadBalancersTag] = group.loadBalancerNames.joined(separator: ",") }
+        if !group.securityGroups.isEmpty { tags[Self.securityGroupsTag] = group.securityGroups.joined(separator: ",") }
         // A group created without traffic is not attached to classic load balancers: its instances
         // never take a request. Behind an application load balancer its target group always holds
         // its instances; the listener forwards to it while it is enabled.

@@ -15,6 +15,8 @@ public struct ServerGroupJSON: Codable, Sendable, Hashable {
     public var terminationPolicies: [TerminationPolicy]
     public var suspendedProcesses: [ScalingProcess]
     public var loadBalancerNames: [String]
+    /// The security groups its instances launch into (AWS regions).
+    public var securityGroups: [String]
     /// `enabled` (its load balancers send it requests), `disabled` (AddToLoadBalancer is
     /// suspended: out of its load balancers) or `none` (no load balancer).
     public var trafficState: String
@@ -35,6 +37,7 @@ public struct ServerGroupJSON: Codable, Sendable, Hashable {
         terminationPolicies = group.terminationPolicies
         suspendedProcesses = group.suspendedProcesses
         loadBalancerNames = group.loadBalancerNames
+        securityGroups = group.securityGroups
         trafficState = group.loadBalancerNames.isEmpty ? "none" : ClusterTraffic.isEnabled(group) ? "enabled" : "disabled"
         createdTime = group.createdTime
         self.instances = instances

@@ -154,10 +154,12 @@ public struct ClusterOperations: Sendable {
     public static func nextGroup(named name: String, imageId: ImageID, capacity: DeploymentCapacity, loadBalancers: [String]?,
                                  inheritingFrom newest: ServerGroupRecord?, now: Date) -> ServerGroupRecord {
         let balancers = loadBalancers ?? newest?.loadBalancerNames ?? []
-        return ServerGroupRecord(
+        var group = ServerGroupRecord(
             autoScalingGroupName: name, imageId: imageId, minSize: capacity.min, desiredCapacity: capacity.desired, maxSize: capacity.max,
             healthCheckType: balancers.isEmpty ? .ec2 : newest?.healthCheckType ?? .ec2, healthCheckGracePeriod: newest?.healthCheckGracePeriod ?? 0,
             terminationPolicies: newest?.terminationPolicies ?? [.default], suspendedProcesses: [], loadBalancerNames: balancers, createdTime: now)
+        group.securityGroups = newest?.securityGroups ?? []
+        return group
     }
 
     /// Asgard's "create next group": the cluster's next push version, its settings inherited from

@@ -16,6 +16,7 @@ struct ServerGroupCommand: AsyncParsableCommand {
             ("Size", "min \(group.minSize), desired \(group.desiredCapacity), max \(group.maxSize)"),
             ("Health check", "\(group.healthCheckType.rawValue), grace \(group.healthCheckGracePeriod) s"),
             ("Load balancers", group.loadBalancerNames.isEmpty ? "none" : group.loadBalancerNames.joined(separator: ", ")),
+        ] + (group.securityGroups.isEmpty ? [] : [("Security groups", group.securityGroups.joined(separator: ", "))]) + [
             ("Traffic", group.trafficState),
             ("Suspended", group.suspendedProcesses.isEmpty ? "none" : group.suspendedProcesses.map(\.rawValue).joined(separator: ", ")),
             ("Created", TableOutput.date(group.createdTime)),
@@ -39,6 +40,7 @@ struct ServerGroupCommand: AsyncParsableCommand {
         @Option(help: "Instances to run.") var desired = 1
         @Option(help: "Most instances.") var max: Int?
         @Option(help: "A load balancer to send it requests (repeatable).") var loadBalancer: [String] = []
+        @Option(help: "AWS: a security group its instances launch into (repeatable); the cluster's next groups inherit them.") var securityGroup: [String] = []
         @Option(help: "EC2 (the process runs, the default) or ELB (its load balancers' checks pass).") var healthCheckType: String?
         @Option(help: "Seconds after launch before failed checks count.") var gracePeriod: Int?
 
@@ -49,6 +51,7 @@ struct ServerGroupCommand: AsyncParsableCommand {
                 if let stack { fields["stack"] = stack }
                 if let detail { fields["detail"] = detail }
                 if !loadBalancer.isEmpty { fields["selectedLoadBalancers"] = loadBalancer }
+                if !securityGroup.isEmpty { fields["selectedSecurityGroups"] = securityGroup }
                 if let healthCheckType { fields["healthCheckType"] = healthCheckType }
                 if let gracePeriod { fields["healthCheckGracePeriod"] = String(gracePeriod) }
                 let reply = try await global.client().post("/\(pathSegment(global.region))/autoScaling/save", document: fields)

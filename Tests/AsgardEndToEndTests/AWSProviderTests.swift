@@ -249,6 +249,22 @@ struct AWSProviderTests {
         let page = try await HTTP.get(server.url + "/us-east-1/security/show/shop-db", accept: "text/html")
         #expect(page.status == 200 && page.text.contains("tcp:5432:shop-web") && page.text.contains("id=\"authorize-form\""), "\(page.text)")
 
+        // Server groups launch into security groups; the cluster's next group inherits them.
+        let images = try await Self.boto3(moto, "images", "shop-1.0.0-h1", "shop-1.1.0-h2") as? [String] ?? []
+        let launched = try await asgard.nonBlocking("asg", "create", "shop", "--stack", "db", "--image", images[0], "--desired", "1",
+                                                    "--security-group", "shop-db", "--region", "us-east-1")
+        #expect(launched.status == 0, "\(launched)")
+        let shopDB = try #require((try JSONSerialization.jsonObject(with: try await HTTP.get(server.url + "/us-east-1/security/show/shop-db.json").body)
+            as? [String: Any])?["groupId"] as? String)
+        #expect(try await Self.state(moto).templates["shop-db-v000"]?["securityGroupIds"] as? [String] == [shopDB])
+        let next = try await asgard.nonBlocking("deploy", "shop-db", "--image", images[1], "--desired", "1", "--region", "us-east-1", "--wait")
+        #expect(next.status == 0, "\(next)")
+        #expect(try await Self.state(moto).templates["shop-db-v001"]?["securityGroupIds"] as? [String] == [shopDB])
+        let groupShown = try await asgard.nonBlocking("asg", "show", "shop-db-v001", "--region", "us-east-1")
+        #expect(groupShown.stdout.contains("Security groups") && groupShown.stdout.contains("shop-db"), "\(groupShown)")
+        let unknownGroup = try await asgard.nonBlocking("asg", "create", "shop", "--stack", "x", "--image", images[0], "--security-group", "nope", "--region", "us-east-1")
+        #expect(unknownGroup.status != 0 && unknownGroup.stderr.contains("'nope' is not a security group of us-east-1"), "\(unknownGroup)")
+
         // Deleting: the local cloud has none; in AWS the group goes.
         let local = try await asgard.nonBlocking("sg", "create", "shop-web")
         #expect(local.status != 0 && local.stderr.contains("Security groups exist only in AWS regions"), "\(local)")

@@ -66,7 +66,7 @@ struct ServerGroupCLITests {
             try asgard("lb", "show", "shop-prod").stdout.components(separatedBy: "  healthy  ").count - 1 == 2
         }
         #expect(try await HTTP.get("http://127.0.0.1:\(port)/", accept: "*/*", token: nil).status == 200)
-        #expect(try asgard("lb", "list").stdout.contains("shop-prod      http://127.0.0.1:\(port)/  running  shop-prod-v000  2/2"))
+        #expect(try asgard("lb", "list").stdout.contains("shop-prod      proxy  http://127.0.0.1:\(port)/  running  shop-prod-v000  2/2"))
         #expect(try asgard("asg", "show", "shop-prod-v000").stdout.contains("Traffic         enabled"))
 
         let weighted = try asgard("lb", "update", "shop-prod", "--weight", "shop-prod-v000=3", "--algorithm", "least_outstanding_requests")

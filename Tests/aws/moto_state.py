@@ -73,7 +73,9 @@ elif command == "state":
     templates = {}
     for t in ec2.describe_launch_templates()["LaunchTemplates"]:
         versions = ec2.describe_launch_template_versions(LaunchTemplateName=t["LaunchTemplateName"])["LaunchTemplateVersions"]
-        templates[t["LaunchTemplateName"]] = {"versions": len(versions), "imageId": versions[0]["LaunchTemplateData"].get("ImageId")}
+        data = versions[0]["LaunchTemplateData"]
+        templates[t["LaunchTemplateName"]] = {"versions": len(versions), "imageId": data.get("ImageId"),
+                                              "securityGroupIds": data.get("SecurityGroupIds", [])}
     running = ec2.describe_instances(Filters=[{"Name": "instance-state-name", "Values": ["pending", "running"]}])
     count = sum(len(r["Instances"]) for r in running["Reservations"])
     print(json.dumps({"groups": groups, "loadBalancers": balancers, "launchTemplates": templates, "runningInstances": count}))

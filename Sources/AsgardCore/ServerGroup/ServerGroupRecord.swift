@@ -13,6 +13,8 @@ public struct ServerGroupRecord: Sendable, Hashable, Codable {
     public var terminationPolicies: [TerminationPolicy]
     public var suspendedProcesses: [ScalingProcess]
     public var loadBalancerNames: [String]
+    /// The security groups its instances launch into (AWS; the local cloud has none), by name.
+    public var securityGroups: [String] = []
     public var createdTime: Date
 
     /// Creates a record.

@@ -80,6 +80,23 @@ struct ServerGroupRegistry: Sendable {
         return group
     }
 
+    /// The security groups named, each checked to exist; the local cloud has none.
+    private func securityGroups(_ names: [String]) async throws -> [String] {
+        guard !names.isEmpty else { return [] }
+        guard let provider = cloud as? any SecurityGroupProvider else {
+            throw ConsoleError.invalid("selectedSecurityGroups", "region \(region) is the local cloud's, which has no security groups; leave them out")
+        }
+        let known = Set(try await provider.securityGroups().map(\.groupName))
+        var chosen: [String] = []
+        for name in names {
+            guard known.contains(name) else {
+                throw ConsoleError.invalid("selectedSecurityGroups", "'\(name)' is not a security group of \(region); see /\(region)/security/list")
+            }
+            if !chosen.contains(name) { chosen.append(name) }
+        }
+        return chosen
+    }
+
     private func loadBalancerNames() async throws -> Set<String> {
         Set(try await cloud.loadBalancers().map(\.loadBalancerName.rawValue))
     }
@@ -113,6 +130,7 @@ struct ServerGroupRegistry: Sendable {
         var group = try ServerGroupRegistry.settings(fields, over: base, loadBalancers: try await loadBalancerNames(), region: region, maxCapacity: maxCapacity)
         if fields["maxSize"] == nil || fields["maxSize"] == "" { group.maxSize = max(group.maxSize, group.desiredCapacity) }
         if fields["minSize"] == nil || fields["minSize"] == "" { group.minSize = min(group.minSize, group.desiredCapacity) }
+        group.securityGroups = try await securityGroups(fields.list("selectedSecurityGroups"))
         let time = now()
         let task = TaskDraft(operation: "Create server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: region,
                              status: .succeeded,

@@ -164,7 +164,7 @@ enum OpenAPIDocument {
                 "type": "object",
                 "required": ["autoScalingGroupName", "cluster", "appName", "imageId", "minSize", "desiredCapacity", "maxSize",
                              "healthCheckType", "healthCheckGracePeriod", "terminationPolicies", "suspendedProcesses",
-                             "loadBalancerNames", "createdTime", "instances"],
+                             "loadBalancerNames", "securityGroups", "createdTime", "instances"],
                 "properties": [
                     "autoScalingGroupName": ["type": "string"], "cluster": ["type": "string"], "appName": ["type": "string"],
                     "imageId": ["type": "string"], "minSize": ["type": "integer"], "desiredCapacity": ["type": "integer"],
@@ -173,6 +173,7 @@ enum OpenAPIDocument {
                     "terminationPolicies": ["type": "array", "items": ["type": "string"]],
                     "suspendedProcesses": ["type": "array", "items": ["type": "string"]],
                     "loadBalancerNames": ["type": "array", "items": ["type": "string"]],
+                    "securityGroups": ["type": "array", "items": ["type": "string"]],
                     "trafficState": ["type": "string", "enum": ["enabled", "disabled", "none"]],
                     "createdTime": dateTime, "instances": ["type": "array", "items": ref("Instance")],
                 ],

@@ -46,7 +46,8 @@ extension Console {
             let region = try regionName(input)
             let images = try await images.cloud.images()
             return page(input, title: "Create server group", section: .cluster, region: region,
-                        body: LocalCloudPages.groupForm(region: region, images: images, loadBalancers: try await loadBalancerNames(), values: input.fields, errors: [], csrf: Console.csrfField(input)))
+                        body: LocalCloudPages.groupForm(region: region, images: images, loadBalancers: try await loadBalancerNames(),
+                                                            securityGroups: try await securityGroups?.cloud.securityGroups().map(\.groupName), values: input.fields, errors: [], csrf: Console.csrfField(input)))
         }
 
         let sizeFields: [EndpointDoc.Parameter] = [
@@ -61,7 +62,8 @@ extension Console {
             parameters: [regionParameter, .field("appName", "The application", required: true), .field("stack", "The stack"),
                          .field("detail", "The detail"), .field("imageId", "The image to run", required: true)]
                 + LabeledVariable.allCases.map { .field($0.parameterName, "Labeled variable \($0.key)0…") } + sizeFields
-                + [.field("selectedLoadBalancers", "The load balancers that send it requests", type: "array")],
+                + [.field("selectedLoadBalancers", "The load balancers that send it requests", type: "array"),
+                   .field("selectedSecurityGroups", "AWS: the security groups its instances launch into; the cluster's next groups inherit them", type: "array")],
             answers: [EndpointDoc.Answer(status: 201, description: "Created; X-Task-Id names the task", schema: "ServerGroup"),
                       .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
@@ -83,7 +85,8 @@ extension Console {
                 input.audit.refused(error.message)
                 return page(input, title: "Create server group", section: .cluster, region: region,
                             body: LocalCloudPages.groupForm(region: region, images: try await images.cloud.images(),
-                                                            loadBalancers: try await loadBalancerNames(), values: input.fields,
+                                                            loadBalancers: try await loadBalancerNames(),
+                                                            securityGroups: try await securityGroups?.cloud.securityGroups().map(\.groupName), values: input.fields,
                                                             errors: error.fieldErrors, csrf: Console.csrfField(input)),
                             status: .badRequest)
             }

@@ -67,6 +67,9 @@ enum LocalCloudPages {
             ("Min / desired / max", "\(g.minSize) / \(g.desiredCapacity) / \(g.maxSize)"),
             ("Health check", "\(g.healthCheckType.rawValue), grace \(g.healthCheckGracePeriod) s"),
             ("Load balancers", loadBalancerLinks(g.loadBalancerNames, region: region)),
+            ("Security groups", g.securityGroups.isEmpty ? "none" : g.securityGroups.map {
+                "<a href=\"/\(region)/security/show/\(HTML.pathSegment($0))\">\(HTML.escape($0))</a>"
+            }.joined(separator: ", ")),
             ("Traffic", "<span id=\"traffic-state\" class=\"traffic-\(g.trafficState)\">\(g.trafficState)</span>"),
             ("Termination policies", g.terminationPolicies.map(\.rawValue).joined(separator: ", ")),
             ("Suspended processes", g.suspendedProcesses.isEmpty ? "none" : g.suspendedProcesses.map(\.rawValue).joined(separator: ", ")),
@@ -102,7 +105,7 @@ enum LocalCloudPages {
         return body
     }
 
-    static func groupForm(region: String, images: [ImageRecord], loadBalancers: [String], values: FormFields, errors: [FieldError],
+    static func groupForm(region: String, images: [ImageRecord], loadBalancers: [String], securityGroups: [String]? = nil, values: FormFields, errors: [FieldError],
                           csrf: String) -> String {
         func error(_ field: String) -> String { HTML.fieldErrors(errors, for: field) }
         func value(_ field: String, _ fallback: String = "") -> String { HTML.escape(values[field] ?? fallback) }
@@ -121,6 +124,10 @@ enum LocalCloudPages {
         <label for="maxSize">Max</label><input id="maxSize" name="maxSize" value="\(value("maxSize", "1"))">\(error("maxSize"))
         <label for="selectedLoadBalancers">Load balancers</label><input id="selectedLoadBalancers" name="selectedLoadBalancers" value="\(value("selectedLoadBalancers"))">\(error("selectedLoadBalancers"))
         <span class="hint">Names, comma-separated: \(loadBalancers.isEmpty ? "none exist yet" : HTML.escape(loadBalancers.joined(separator: ", ")))</span>
+        \(securityGroups.map { names in """
+        <label for="selectedSecurityGroups">Security groups</label><input id="selectedSecurityGroups" name="selectedSecurityGroups" value="\(value("selectedSecurityGroups"))">\(error("selectedSecurityGroups"))
+        <span class="hint">Names, comma-separated; its instances launch into them: \(names.isEmpty ? "none exist yet" : HTML.escape(names.joined(separator: ", ")))</span>
+        """ } ?? "")
         <label for="healthCheckType">Health check type</label><select id="healthCheckType" name="healthCheckType"><option value="EC2">EC2: the process runs</option><option value="ELB"\(values["healthCheckType"] == "ELB" ? " selected" : "")>ELB: the load balancer's check passes</option></select>\(error("healthCheckType"))
         <label for="healthCheckGracePeriod">Grace period (s)</label><input id="healthCheckGracePeriod" name="healthCheckGracePeriod" value="\(value("healthCheckGracePeriod", "0"))">\(error("healthCheckGracePeriod"))
         <span class="hint">The name is the cluster app-stack-detail with the next push version, e.g. shop-prod-v001.</span>
