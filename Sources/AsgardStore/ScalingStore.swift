@@ -8,19 +8,24 @@ public enum ScalingObjectKind: String, Sendable, Hashable, CaseIterable {
     case scheduledAction
 }
 
-/// Stores scaling policies, alarms and scheduled actions (each as its JSON, by kind, group and
-/// name), the groups' activity history, and one-minute aggregates of their metrics.
-public protocol ScalingStore: Sendable {
+/// Where scaling policies, alarms and scheduled actions live, each as its JSON with AWS's field
+/// names: the console's store for local regions, AWS itself for AWS regions.
+public protocol ScalingDefinitionStore: Sendable {
     /// The definitions of `kind` as JSON, of `group` or of every group, by group then name.
     func scalingObjects(_ kind: ScalingObjectKind, group: String?) async throws -> [String]
     /// Creates or replaces a definition and records `task`.
     func saveScalingObject(_ kind: ScalingObjectKind, group: String, name: String, json: String, task: TaskDraft) async throws -> TaskRecord
-    /// Replaces a definition's JSON without a task (an alarm's state, a schedule's last run).
-    func updateScalingObject(_ kind: ScalingObjectKind, group: String, name: String, json: String) async throws
     /// Removes a definition and records `task`.
     ///
     /// - Throws: `StoreError.notFound`.
     func deleteScalingObject(_ kind: ScalingObjectKind, group: String, name: String, task: TaskDraft) async throws -> TaskRecord
+}
+
+/// Stores scaling policies, alarms and scheduled actions (each as its JSON, by kind, group and
+/// name), the groups' activity history, and one-minute aggregates of their metrics.
+public protocol ScalingStore: ScalingDefinitionStore {
+    /// Replaces a definition's JSON without a task (an alarm's state, a schedule's last run).
+    func updateScalingObject(_ kind: ScalingObjectKind, group: String, name: String, json: String) async throws
     /// Adds an entry to a group's activity history.
     func recordActivity(_ activity: ScalingActivity) async throws
     /// A group's history, newest first.

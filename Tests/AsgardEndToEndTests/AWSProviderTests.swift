@@ -274,6 +274,69 @@ struct AWSProviderTests {
         #expect(try await aws()["shop-web"] == nil)
     }
 
+    @Test func scalingPoliciesAlarmsAndScheduledActionsAreWrittenToAWS() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let scratch = try Scratch("aws-scaling")
+        defer { scratch.remove() }
+        let images = try await Self.boto3(moto, "images", "shop-1.0.0-h1") as? [String] ?? []
+        let server = try await Self.server(moto.url, scratch)
+        defer { server.stop() }
+        let asgard = CLI(server)
+        #expect(try await asgard.nonBlocking("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
+        #expect(try await asgard.nonBlocking("asg", "create", "shop", "--stack", "prod", "--image", images[0], "--desired", "1", "--max", "4",
+                                             "--region", "us-east-1").status == 0)
+        func aws() async throws -> [String: [String: [String: Any]]] { try await Self.boto3(moto, "scaling") as? [String: [String: [String: Any]]] ?? [:] }
+
+        let tracking = try await asgard.nonBlocking("policy", "save", "keep-cpu", "--group", "shop-prod-v000", "--metric", "ASGAverageCPUUtilization",
+                                                    "--target-value", "55", "--region", "us-east-1")
+        #expect(tracking.status == 0, "\(tracking)")
+        let simple = try await asgard.nonBlocking("policy", "save", "add-two", "--group", "shop-prod-v000", "--adjustment-type", "ChangeInCapacity",
+                                                  "--adjustment", "2", "--region", "us-east-1")
+        #expect(simple.status == 0, "\(simple)")
+        let alarm = try await asgard.nonBlocking("alarm", "save", "shop-busy", "--group", "shop-prod-v000", "--metric", "CPUUtilization", "--threshold", "80",
+                                                 "--comparison", "GreaterThanThreshold", "--period", "120", "--action", "add-two", "--region", "us-east-1")
+        #expect(alarm.status == 0, "\(alarm)")
+        let schedule = try await asgard.nonBlocking("schedule", "save", "morning", "--group", "shop-prod-v000", "--recurrence", "0 8 * * 1-5",
+                                                    "--desired", "3", "--region", "us-east-1")
+        #expect(schedule.status == 0, "\(schedule)")
+        var state = try await aws()
+        #expect(state["policies"]?["keep-cpu"]?["type"] as? String == "TargetTrackingScaling" && state["policies"]?["keep-cpu"]?["target"] as? Double == 55)
+        #expect(state["policies"]?["add-two"]?["adjustment"] as? Int == 2)
+        #expect(state["alarms"]?["shop-busy"]?["namespace"] as? String == "AWS/EC2" && state["alarms"]?["shop-busy"]?["group"] as? [String] == ["shop-prod-v000"])
+        #expect(state["alarms"]?["shop-busy"]?["actions"] as? [String] == ["add-two"], "the alarm runs the policy by its ARN: \(state)")
+        #expect(state["schedules"]?["morning"]?["recurrence"] as? String == "0 8 * * 1-5" && state["schedules"]?["morning"]?["desired"] as? Int == 3)
+
+        // The console reads them back from AWS: the CLI, the JSON and the group's page.
+        let policies = try await asgard.nonBlocking("policy", "list", "--group", "shop-prod-v000", "--region", "us-east-1")
+        #expect(policies.stdout.contains("keep-cpu") && policies.stdout.contains("add-two"), "\(policies)")
+        let shownAlarm = try await HTTP.get(server.url + "/us-east-1/alarm/show/shop-busy.json")
+        #expect(shownAlarm.status == 200 && shownAlarm.text.contains("\"alarmActions\":[\"add-two\"]") && shownAlarm.text.contains("\"period\":120"), "\(shownAlarm.text)")
+        let page = try await HTTP.get(server.url + "/us-east-1/autoScaling/show/shop-prod-v000", accept: "text/html")
+        #expect(page.text.contains("keep-cpu") && page.text.contains("shop-busy") && page.text.contains("morning"), "the group page lists them")
+
+        // What AWS cannot do is refused before AWS sees it, saying why; nothing changes.
+        let memory = try await asgard.nonBlocking("alarm", "save", "shop-mem", "--group", "shop-prod-v000", "--metric", "MemoryResidentMiB", "--threshold", "500",
+                                                  "--comparison", "GreaterThanThreshold", "--region", "us-east-1")
+        #expect(memory.status != 0 && memory.stderr.contains("CloudWatch has no per-group MemoryResidentMiB"), "\(memory)")
+        let webhook = try await asgard.nonBlocking("alarm", "save", "shop-hook", "--group", "shop-prod-v000", "--metric", "CPUUtilization", "--threshold", "80",
+                                                   "--comparison", "GreaterThanThreshold", "--action", "http://127.0.0.1:9/hook", "--region", "us-east-1")
+        #expect(webhook.status != 0 && webhook.stderr.contains("AWS alarms notify through SNS topics"), "\(webhook)")
+        let odd = try await asgard.nonBlocking("alarm", "save", "shop-odd", "--group", "shop-prod-v000", "--metric", "CPUUtilization", "--threshold", "80",
+                                               "--comparison", "GreaterThanThreshold", "--period", "90", "--region", "us-east-1")
+        #expect(odd.status != 0 && odd.stderr.contains("must be a multiple of the collection interval (60 s)"), "\(odd)")
+        #expect(try await aws()["alarms"]?.keys.sorted() == ["shop-busy"])
+
+        for (kind, name) in [("alarm", "shop-busy"), ("policy", "add-two"), ("schedule", "morning")] {
+            let deleted = try await asgard.nonBlocking(kind, "delete", name, "--group", "shop-prod-v000", "--region", "us-east-1")
+            #expect(deleted.status == 0, "\(kind) \(name): \(deleted)")
+        }
+        let again = try await asgard.nonBlocking("alarm", "delete", "shop-busy", "--group", "shop-prod-v000", "--region", "us-east-1")
+        #expect(again.status != 0 && again.stderr.contains("not found"), "\(again)")
+        state = try await aws()
+        #expect(state["alarms"]?.isEmpty == true && state["schedules"]?.isEmpty == true && state["policies"]?.keys.sorted() == ["keep-cpu"], "\(state)")
+    }
+
     @Test func aBadAccountStopsTheStartWithTheFileLineAndKey() async throws {
         let scratch = try Scratch("aws-config")
         defer { scratch.remove() }

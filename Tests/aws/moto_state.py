@@ -7,6 +7,7 @@
                                               server group, healthy targets by server group (JSON)
     moto_state.py URL sgs                     print security groups: name -> ingress as protocol:ports:source,
                                               the source a CIDR block or a group's name (JSON)
+    moto_state.py URL scaling                 print policies, alarms and scheduled actions as AWS holds them (JSON)
     moto_state.py URL push LB GROUP MODE SECS play the load balancer's CloudWatch metrics: every 0.3 s
                                               each server group it forwards to answers requests in
                                               proportion to its weight, GROUP's half with 5xx when
@@ -116,6 +117,21 @@ elif command == "sgs":
             rules += ["%s:%s:%s" % (proto, ports, names.get(r["GroupId"], r["GroupId"])) for r in p.get("UserIdGroupPairs", [])]
         result[g["GroupName"]] = sorted(rules)
     print(json.dumps(result))
+elif command == "scaling":
+    cloudwatch_alarms = cloudwatch.describe_alarms()["MetricAlarms"]
+    print(json.dumps({
+        "policies": {p["PolicyName"]: {"group": p["AutoScalingGroupName"], "type": p["PolicyType"],
+                                       "target": p.get("TargetTrackingConfiguration", {}).get("TargetValue"),
+                                       "adjustment": p.get("ScalingAdjustment")}
+                     for p in autoscaling.describe_policies()["ScalingPolicies"]},
+        "alarms": {a["AlarmName"]: {"metric": a["MetricName"], "namespace": a["Namespace"], "threshold": a["Threshold"],
+                                    "group": [d["Value"] for d in a["Dimensions"] if d["Name"] == "AutoScalingGroupName"],
+                                    "actions": [arn.split("policyName/")[-1] for arn in a.get("AlarmActions", [])]}
+                   for a in cloudwatch_alarms},
+        "schedules": {a["ScheduledActionName"]: {"group": a["AutoScalingGroupName"], "recurrence": a.get("Recurrence"),
+                                                 "desired": a.get("DesiredCapacity")}
+                      for a in autoscaling.describe_scheduled_actions()["ScheduledUpdateGroupActions"]},
+    }, default=str))
 elif command == "push":
     name, group, mode, seconds = args[0], args[1], args[2], float(args[3])
     balancer = elbv2.describe_load_balancers(Names=[name])["LoadBalancers"][0]

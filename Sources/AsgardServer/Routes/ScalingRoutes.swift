@@ -54,38 +54,39 @@ extension Console {
                 summary: "List \(path)s, of one group with ?autoScalingGroupName=", tag: "Scaling", parameters: [region],
                 answers: [.ok("[Object]"), .unauthorized]
             )) { input in
-                _ = try localRegion(input, for: "Scaling policies, alarms and scheduled actions managed by the console")
+                let regionName = try regionName(input)
                 let group = input.fields["autoScalingGroupName"].flatMap { $0.isEmpty ? nil : $0 }
-                let all = try await scalingStore.scalingObjects(kind, group: group)
+                let all = try await scalingDefinitions.scalingObjects(kind, group: group)
                 if input.wantsJSON { return Responses.jsonText("[" + all.joined(separator: ",") + "]") }
-                return page(input, title: "\(ScalingPages.title(kind))s", section: .cluster, body: ScalingPages.list(kind, all, region: "local"))
+                return page(input, title: "\(ScalingPages.title(kind))s", section: .cluster, body: ScalingPages.list(kind, all, region: regionName))
             }
 
             table.page("/{region}/\(path)/show/{name}", doc: EndpointDoc(
                 summary: "Show a \(path) (?autoScalingGroupName= when the name is used in several groups)", tag: "Scaling",
                 parameters: [region, .path("name", "Its name")], answers: [.ok("Object"), .unauthorized, .notFound]
             )) { input in
-                _ = try localRegion(input, for: "Scaling policies, alarms and scheduled actions managed by the console")
+                let regionName = try regionName(input)
                 let (json, group) = try await scalingObject(kind, input.path("name"), group: input.fields["autoScalingGroupName"], nameField: nameField)
                 if input.wantsJSON { return Responses.jsonText(json) }
-                let datapoints = scaling.datapoints(of: group)
+                // The console collects metrics of local groups; AWS's are CloudWatch's.
+                let datapoints = current.isLocal ? scaling.datapoints(of: group) : []
                 return page(input, title: input.path("name"), section: .cluster,
-                            body: ScalingPages.show(kind, json, datapoints: datapoints, csrf: Console.csrfField(input), region: "local"))
+                            body: ScalingPages.show(kind, json, datapoints: datapoints, csrf: Console.csrfField(input), region: regionName))
             }
 
             table.post("/{region}/\(path)/save", doc: EndpointDoc(
                 summary: "Create or replace a \(path), with AWS's field names", tag: "Scaling", parameters: [region] + parameters,
                 answers: [.ok("Object"), .badRequest, .unauthorized, .forbidden, .notFound]
             )) { input in
-                _ = try localRegion(input, for: "Scaling policies, alarms and scheduled actions managed by the console")
+                let regionName = try regionName(input)
                 let groupName = try await authorizeGroup(input, field: "autoScalingGroupName")
                 let (name, json) = try await scalingDefinition(kind, input, group: groupName)
-                let task = try await scalingStore.saveScalingObject(kind, group: groupName, name: name, json: json, task: TaskDraft(
-                    operation: "Save \(path) \(name) of \(groupName)", objectType: .serverGroup, objectId: groupName, user: input.userName, region: "local",
+                let task = try await scalingDefinitions.saveScalingObject(kind, group: groupName, name: name, json: json, task: TaskDraft(
+                    operation: "Save \(path) \(name) of \(groupName)", objectType: .serverGroup, objectId: groupName, user: input.userName, region: regionName,
                     status: .succeeded, log: [TaskLogLine(time: now(), message: "Saved \(path) \(name) of \(groupName): \(json)")]))
                 input.audit.task(task.id.rawValue)
                 if input.wantsJSON { return Responses.jsonText(json, headers: taskHeaders(task.id, location: nil)) }
-                return Responses.seeOther("/local/\(path)/show/\(HTML.pathSegment(name))?autoScalingGroupName=\(HTML.pathSegment(groupName))")
+                return Responses.seeOther("/\(regionName)/\(path)/show/\(HTML.pathSegment(name))?autoScalingGroupName=\(HTML.pathSegment(groupName))")
             }
 
             table.post("/{region}/\(path)/delete", doc: EndpointDoc(
@@ -93,20 +94,20 @@ extension Console {
                 parameters: [region, .field(nameField, "Its name", required: true), .field("autoScalingGroupName", "The server group", required: true)],
                 answers: [.ok("Deleted"), .badRequest, .unauthorized, .forbidden, .notFound]
             )) { input in
-                _ = try localRegion(input, for: "Scaling policies, alarms and scheduled actions managed by the console")
+                let regionName = try regionName(input)
                 let groupName = try await authorizeGroup(input, field: "autoScalingGroupName")
                 guard let name = input.fields[nameField], !name.isEmpty else { throw ConsoleError.invalid(nameField, "is required") }
                 let task: TaskRecord
                 do {
-                    task = try await scalingStore.deleteScalingObject(kind, group: groupName, name: name, task: TaskDraft(
+                    task = try await scalingDefinitions.deleteScalingObject(kind, group: groupName, name: name, task: TaskDraft(
                         operation: "Delete \(path) \(name) of \(groupName)", objectType: .serverGroup, objectId: groupName, user: input.userName,
-                        region: "local", status: .succeeded, log: [TaskLogLine(time: now(), message: "Deleted \(path) \(name) of \(groupName)")]))
+                        region: regionName, status: .succeeded, log: [TaskLogLine(time: now(), message: "Deleted \(path) \(name) of \(groupName)")]))
                 } catch let error as StoreError where error.code == .notFound {
-                    throw ConsoleError.notFound("\(ScalingPages.title(kind)) '\(name)' of \(groupName) not found; see /local/\(path)/list")
+                    throw ConsoleError.notFound("\(ScalingPages.title(kind)) '\(name)' of \(groupName) not found; see /\(regionName)/\(path)/list")
                 }
                 input.audit.task(task.id.rawValue)
                 if input.wantsJSON { return try Responses.json(DeletedJSON(name: name, taskId: task.id.rawValue), headers: taskHeaders(task.id, location: nil)) }
-                return Responses.seeOther("/local/autoScaling/show/\(HTML.pathSegment(groupName))")
+                return Responses.seeOther("/\(regionName)/autoScaling/show/\(HTML.pathSegment(groupName))")
             }
         }
 
@@ -148,15 +149,21 @@ extension Console {
         }
     }
 
+    /// Where the request's region keeps its scaling definitions: the console's store for a local
+    /// region, AWS for an AWS one.
+    var scalingDefinitions: any ScalingDefinitionStore {
+        current.isLocal ? scalingStore : (current.cloud as? any ScalingDefinitionStore) ?? scalingStore
+    }
+
     /// One definition's JSON and its group, by name.
     private func scalingObject(_ kind: ScalingObjectKind, _ name: String, group: String?, nameField: String) async throws -> (String, String) {
-        let candidates = try await scalingStore.scalingObjects(kind, group: group.flatMap { $0.isEmpty ? nil : $0 }).compactMap { json -> (String, String)? in
+        let candidates = try await scalingDefinitions.scalingObjects(kind, group: group.flatMap { $0.isEmpty ? nil : $0 }).compactMap { json -> (String, String)? in
             guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], object[nameField] as? String == name,
                   let group = object["autoScalingGroupName"] as? String else { return nil }
             return (json, group)
         }
         guard let found = candidates.first else {
-            throw ConsoleError.notFound("\(ScalingPages.title(kind)) '\(name)' not found; see /local/\(kind == .policy ? "scalingPolicy" : kind.rawValue)/list")
+            throw ConsoleError.notFound("\(ScalingPages.title(kind)) '\(name)' not found; see /\(current.region.rawValue)/\(kind == .policy ? "scalingPolicy" : kind.rawValue)/list")
         }
         return found
     }
@@ -249,8 +256,9 @@ extension Console {
                                     threshold: double("threshold") ?? .nan, comparisonOperator: comparison,
                                     treatMissingData: named("treatMissingData", MissingDataTreatment.self, default: .missing) ?? .missing,
                                     alarmActions: actions, okActions: f.list("okActions").filter { !$0.isEmpty }, now: now())
-            problems += alarm.problems(interval: scaling.intervalSeconds)
-            let policies = Set(try await scalingStore.scalingObjects(.policy, group: group).compactMap {
+            // AWS's periods are whole minutes; the console's collection interval paces local ones.
+            problems += alarm.problems(interval: current.isLocal ? scaling.intervalSeconds : 60)
+            let policies = Set(try await scalingDefinitions.scalingObjects(.policy, group: group).compactMap {
                 (try? JSONDecoder().decode(ScalingPolicyRecord.self, from: Data($0.utf8)))?.policyName
             })
             for action in alarm.alarmActions + alarm.okActions {

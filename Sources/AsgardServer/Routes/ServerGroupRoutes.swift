@@ -31,13 +31,15 @@ extension Console {
             let group = try await groups.json(try await groups.show(input.path("name")))
             if input.wantsJSON { return try Responses.json(group) }
             let name = group.autoScalingGroupName
-            // AWS runs its groups' scaling itself; the console's own policies are the local cloud's.
-            let scalingSection = !current.isLocal ? "" : ScalingPages.groupSection(
-                group: name, policies: try await scalingStore.scalingObjects(.policy, group: name),
-                alarms: try await scalingStore.scalingObjects(.alarm, group: name),
-                schedules: try await scalingStore.scalingObjects(.scheduledAction, group: name),
-                activities: try await scalingStore.activities(of: name, limit: 20), datapoints: scaling.datapoints(of: name),
-                csrf: Console.csrfField(input), region: region)
+            // The console runs a local group's scaling itself; AWS runs an AWS group's, from the
+            // definitions the console writes there.
+            let definitions = scalingDefinitions
+            let scalingSection = ScalingPages.groupSection(
+                group: name, policies: try await definitions.scalingObjects(.policy, group: name),
+                alarms: try await definitions.scalingObjects(.alarm, group: name),
+                schedules: try await definitions.scalingObjects(.scheduledAction, group: name),
+                activities: current.isLocal ? try await scalingStore.activities(of: name, limit: 20) : nil,
+                datapoints: current.isLocal ? scaling.datapoints(of: name) : [], csrf: Console.csrfField(input), region: region)
             return page(input, title: group.autoScalingGroupName, section: .cluster, region: region,
                         body: LocalCloudPages.groupShow(group, region: region, csrf: Console.csrfField(input)) + scalingSection)
         }

@@ -126,7 +126,8 @@ enum ScalingPages {
 
     /// The group page's scaling section: its policies, alarms and schedules, forms to add a
     /// target tracking policy and a scheduled action, and the recent activities.
-    static func groupSection(group: String, policies: [String], alarms: [String], schedules: [String], activities: [ScalingActivity],
+    /// A group's scaling; `activities` nil where AWS keeps them (an AWS region).
+    static func groupSection(group: String, policies: [String], alarms: [String], schedules: [String], activities: [ScalingActivity]?,
                              datapoints: [MetricDatapoint], csrf: String, region: String) -> String {
         let name = HTML.escape(group)
         var body = "<h2>Scaling</h2>"
@@ -143,8 +144,10 @@ enum ScalingPages {
         <details id="add-policy"><summary>Add a target tracking policy…</summary>
         <form class="edit" method="post" action="/\(region)/scalingPolicy/save" id="policy-form">\(csrf)<input type="hidden" name="autoScalingGroupName" value="\(name)">
         <label for="policyName">Name</label><input id="policyName" name="policyName" value="keep-requests">
-        <label for="predefinedMetricType">Metric</label><select id="predefinedMetricType" name="predefinedMetricType"><option value="ALBRequestCountPerTarget">requests per instance per minute</option><option value="ASGAverageCPUUtilization">average CPU %</option></select>
-        <label for="targetValue">Target</label><input id="targetValue" name="targetValue" value="600">
+        <label for="predefinedMetricType">Metric</label><select id="predefinedMetricType" name="predefinedMetricType">\(activities == nil
+            ? "<option value=\"ASGAverageCPUUtilization\">average CPU %</option>"
+            : "<option value=\"ALBRequestCountPerTarget\">requests per instance per minute</option><option value=\"ASGAverageCPUUtilization\">average CPU %</option>")</select>
+        <label for="targetValue">Target</label><input id="targetValue" name="targetValue" value="\(activities == nil ? "50" : "600")">
         <label for="estimatedInstanceWarmup">Warmup (s)</label><input id="estimatedInstanceWarmup" name="estimatedInstanceWarmup" value="60">
         <div class="actions"><button type="submit" id="save-policy">Save policy</button></div></form></details>
         <details id="add-schedule"><summary>Add a scheduled action…</summary>
@@ -155,7 +158,9 @@ enum ScalingPages {
         <label for="schedule-desired">Desired capacity</label><input id="schedule-desired" name="desiredCapacity" value="2">
         <div class="actions"><button type="submit" id="save-schedule">Save scheduled action</button></div></form></details>
         """
-        body += "<h3>Activities</h3><p><a href=\"/\(region)/autoScaling/activities/\(HTML.pathSegment(group))\">All activities</a></p>" + self.activities(activities)
+        if let activities {
+            body += "<h3>Activities</h3><p><a href=\"/\(region)/autoScaling/activities/\(HTML.pathSegment(group))\">All activities</a></p>" + self.activities(activities)
+        }
         if !policies.isEmpty || !alarms.isEmpty || !schedules.isEmpty {
             body += "<p class=\"hint\" id=\"auto-refresh\">This page refreshes every 5 s while the group scales on its own (not while a form is open).</p>"
                 + "<script src=\"/static/auto-refresh.js\" data-seconds=\"5\"></script>"
