@@ -209,6 +209,18 @@ public struct AWSEC2: Sendable {
     }
 
     /// An EC2 list: `Name.1`, `Name.2`, ….
+    /// Sets tags on a resource and removes the keys of `remove`.
+    public func setTags(_ resource: String, set tags: [String: String], remove: [String]) async throws {
+        if !tags.isEmpty {
+            _ = try await client.call("CreateTags", [("ResourceId.1", resource)] + tags.sorted { $0.key < $1.key }.enumerated().flatMap { index, tag in
+                [("Tag.\(index + 1).Key", tag.key), ("Tag.\(index + 1).Value", tag.value)]
+            })
+        }
+        if !remove.isEmpty {
+            _ = try await client.call("DeleteTags", [("ResourceId.1", resource)] + Self.numbered("Tag", remove).map { ($0.0 + ".Key", $0.1) })
+        }
+    }
+
     static func numbered(_ name: String, _ values: [String]) -> [(String, String)] {
         values.enumerated().map { ("\(name).\($0.offset + 1)", $0.element) }
     }

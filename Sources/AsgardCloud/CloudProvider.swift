@@ -128,3 +128,10 @@ public protocol SecurityGroupProvider: Sendable {
     /// Deletes a security group; the cloud refuses while instances or other groups' rules use it.
     func deleteSecurityGroup(named name: String, task: TaskDraft) async throws -> TaskRecord
 }
+
+/// A cloud whose images carry tags people change (AWS's AMIs; a local image's environment is
+/// fixed when it is registered).
+public protocol ImageTagging: Sendable {
+    /// Sets `tags` and removes the keys of `remove` on an image.
+    func setImageTags(_ id: ImageID, set tags: [String: String], remove: [String], task: TaskDraft) async throws -> TaskRecord
+}

@@ -8,13 +8,13 @@ struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
         abstract: "Register, list, show and delete local images.",
-        subcommands: [Register.self, List.self, Show.self, Delete.self])
+        subcommands: [Register.self, List.self, Show.self, Tag.self, Delete.self])
 
     static func print(_ image: ImageRecord) {
         Swift.print(TableOutput.properties([
             ("Image", image.imageId.rawValue), ("Application", image.name), ("Version", image.version),
             ("Command", image.command.joined(separator: " ")),
-            ("Environment", image.env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")),
+            (image.command.isEmpty ? "Tags" : "Environment", image.env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")),
             ("Directory", image.workingDirectory ?? "-"), ("Registered", TableOutput.date(image.createTime)),
         ]))
     }
@@ -78,6 +78,25 @@ struct ImageCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReporting {
                 let reply = try await global.client().get("/\(pathSegment(global.region))/image/show/\(pathSegment(imageId)).json")
+                if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
+                ImageCommand.print(try APIJSON.decoder().decode(ImageRecord.self, from: reply.body))
+            }
+        }
+    }
+
+    struct Tag: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set or remove tags of an AMI (AWS regions).",
+            discussion: "Example:\n  asgard image tag ami-0abc1234 appversion=shop-1.2.0-h7 team=shop --remove owner --region us-east-1")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The AMI.") var imageId: String
+        @Argument(help: "Tags to set, key=value.") var tags: [String] = []
+        @Option(help: "A tag key to remove (repeatable).") var remove: [String] = []
+
+        func run() async throws {
+            try await runReporting {
+                let reply = try await global.client().post("/\(pathSegment(global.region))/image/tag",
+                                                           document: ["imageId": imageId, "tags": tags, "removeTags": remove])
                 if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
                 ImageCommand.print(try APIJSON.decoder().decode(ImageRecord.self, from: reply.body))
             }

@@ -57,6 +57,15 @@ struct AWSProviderTests {
         let listed = try await asgard.nonBlocking("image", "list", "--region", "us-east-1")
         #expect(listed.status == 0 && listed.stdout.contains(images[0]) && listed.stdout.contains("1.1.0-h2"), "\(listed)")
 
+        // Tags of an AMI are set and removed; appversion renames its version.
+        let tagged = try await asgard.nonBlocking("image", "tag", images[1], "team=shop", "appversion=shop-1.1.1-h3", "--region", "us-east-1")
+        #expect(tagged.status == 0 && tagged.stdout.contains("1.1.1-h3") && tagged.stdout.contains("team=shop"), "\(tagged)")
+        let untagged = try await asgard.nonBlocking("image", "tag", images[1], "--remove", "team", "--region", "us-east-1")
+        #expect(untagged.status == 0, "\(untagged)")
+        #expect(try await Self.boto3(moto, "tags", images[1]) as? [String: String] == ["appversion": "shop-1.1.1-h3"])
+        let badTag = try await asgard.nonBlocking("image", "tag", images[1], "aws:owner=me", "--remove", "nope", "--region", "us-east-1")
+        #expect(badTag.status != 0 && badTag.stderr.contains("keys starting with aws: are AWS's own") && badTag.stderr.contains("'nope' is not a tag of"), "\(badTag)")
+
         let balancer = try await asgard.nonBlocking("lb", "create", "shop-prod", "--port", "7001", "--region", "us-east-1")
         #expect(balancer.status == 0, "\(balancer)")
         let created = try await asgard.nonBlocking("asg", "create", "shop", "--stack", "prod", "--image", images[0], "--desired", "2",
@@ -467,6 +476,8 @@ struct AWSProviderTests {
         #expect(result.stdout.contains("PASS create an application load balancer from the form"))
         #expect(try await Self.albs(moto).balancers["shop-canary"]?["port"] as? Int == 80)
         #expect(result.stdout.contains("PASS create a security group and open it from the forms"))
+        #expect(result.stdout.contains("PASS tag an AMI from its page"))
+        #expect((try await Self.boto3(moto, "tags", images[1]) as? [String: String])?["team"] == "shop")
         #expect((try await Self.boto3(moto, "sgs") as? [String: [String]])?["shop-web"] == ["tcp:7001:10.0.0.0/8"])
         // What the browser did is what AWS holds: the first group serves again, the second is kept disabled.
         let aws = try await Self.state(moto)

@@ -7,6 +7,7 @@
                                               server group, healthy targets by server group (JSON)
     moto_state.py URL sgs                     print security groups: name -> ingress as protocol:ports:source,
                                               the source a CIDR block or a group's name (JSON)
+    moto_state.py URL tags AMI                print an AMI's tags (JSON)
     moto_state.py URL scaling                 print policies, alarms and scheduled actions as AWS holds them (JSON)
     moto_state.py URL push LB GROUP MODE SECS play the load balancer's CloudWatch metrics: every 0.3 s
                                               each server group it forwards to answers requests in
@@ -117,6 +118,9 @@ elif command == "sgs":
             rules += ["%s:%s:%s" % (proto, ports, names.get(r["GroupId"], r["GroupId"])) for r in p.get("UserIdGroupPairs", [])]
         result[g["GroupName"]] = sorted(rules)
     print(json.dumps(result))
+elif command == "tags":
+    image = ec2.describe_images(ImageIds=[args[0]])["Images"][0]
+    print(json.dumps({t["Key"]: t["Value"] for t in image.get("Tags", [])}))
 elif command == "scaling":
     cloudwatch_alarms = cloudwatch.describe_alarms()["MetricAlarms"]
     print(json.dumps({

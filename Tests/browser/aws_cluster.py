@@ -1,5 +1,6 @@
 """In an AWS region (moto): switch to it, deploy red/black from the cluster page, roll back, then
-create an application load balancer and a security group with an ingress rule from the forms.
+create an application load balancer and a security group with an ingress rule from the forms,
+and tag the AMI.
 
     aws_cluster.py BASE USER PASSWORD IMAGE_ID
 """
@@ -72,6 +73,14 @@ def main(base, user, password, image_id):
         driver.find_element(By.ID, "authorize-submit").click()
         wait_for("the refusal", lambda: "is not a port or port range" in driver.page_source)
         print("PASS create a security group and open it from the forms")
+
+        driver.get(base + "/us-east-1/image/list")
+        assert not driver.find_elements(By.ID, "register-image"), "AMIs are registered outside the console"
+        driver.get(base + "/us-east-1/image/show/" + image_id)
+        driver.find_element(By.ID, "tags").send_keys("team=shop")
+        driver.find_element(By.ID, "tag-image").click()
+        wait_for("the tag in the table", lambda: "team" in driver.find_element(By.ID, "image-tags").text)
+        print("PASS tag an AMI from its page")
         return 0
     except Exception as exc:
         return report_failure(driver, exc)

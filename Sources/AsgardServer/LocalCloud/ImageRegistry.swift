@@ -34,6 +34,38 @@ struct ImageRegistry: Sendable {
         return (image, try await cloud.registerImage(image, task: task))
     }
 
+    /// Sets and removes tags of an AMI: `tags` entries `key=value`, `removeTags` keys.
+    func tag(_ fields: FormFields, user: String) async throws -> (ImageRecord, TaskRecord) {
+        let image = try await show(fields["imageId"] ?? "")
+        guard let tagging = cloud as? any ImageTagging else {
+            throw ConsoleError.invalid("tags", "a local image's environment is set when it is registered; register a new version to change it")
+        }
+        var problems: [FieldError] = []
+        var set: [String: String] = [:]
+        for entry in fields.all("tags").flatMap({ $0.split(separator: "\n").map(String.init) }).map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
+            let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 128, parts[1].count <= 256 else {
+                problems.append(FieldError(field: "tags", message: "'\(entry)' must be key=value, a key of 1 to 128 characters and a value of at most 256, e.g. appversion=shop-1.2.0-h7"))
+                continue
+            }
+            if parts[0].lowercased().hasPrefix("aws:") { problems.append(FieldError(field: "tags", message: "'\(parts[0])': keys starting with aws: are AWS's own")) }
+            set[parts[0]] = parts[1]
+        }
+        let remove = fields.list("removeTags")
+        for key in remove where image.env[key] == nil {
+            problems.append(FieldError(field: "removeTags", message: "'\(key)' is not a tag of \(image.imageId); its tags: \(image.env.keys.sorted().joined(separator: ", ").nonEmptyOr("none"))"))
+        }
+        if problems.isEmpty, set.isEmpty, remove.isEmpty {
+            problems.append(FieldError(field: "tags", message: "give tags to set (key=value) or keys to remove"))
+        }
+        guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
+        let words = set.sorted { $0.key < $1.key }.map { "set \($0.key)=\($0.value)" } + remove.map { "removed \($0)" }
+        let task = TaskDraft(operation: "Tag image \(image.imageId)", objectType: .image, objectId: image.imageId.rawValue, user: user, region: region,
+                             status: .succeeded, log: [TaskLogLine(time: now(), message: "Tags of \(image.imageId): \(words.joined(separator: ", "))")])
+        let recorded = try await tagging.setImageTags(image.imageId, set: set, remove: remove, task: task)
+        return (try await show(image.imageId.rawValue), recorded)
+    }
+
     func delete(_ text: String, user: String, region: String) async throws -> TaskRecord {
         let image = try await show(text)
         let groups = try await usedBy(image.imageId)

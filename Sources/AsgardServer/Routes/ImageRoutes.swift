@@ -17,7 +17,8 @@ extension Console {
             let all = try await images.cloud.images()
             if input.wantsJSON { return try Responses.json(all) }
             return page(input, title: "Images", section: .image, region: region,
-                        body: ImagePages.list(all, region: region, canRegister: input.principal?.user.isAllowed(.admin) ?? false))
+                        body: ImagePages.list(all, region: region, canRegister: (input.principal?.user.isAllowed(.admin) ?? false)
+                                                && images.cloud.capabilities.contains(.registersImages)))
         }
 
         table.page("/{region}/image/show/{imageId}", doc: EndpointDoc(
@@ -29,7 +30,7 @@ extension Console {
             let image = try await images.show(input.path("imageId"))
             if input.wantsJSON { return try Responses.json(image) }
             return page(input, title: image.imageId.rawValue, section: .image, region: region,
-                        body: ImagePages.show(image, region: region, csrf: Console.csrfField(input)))
+                        body: ImagePages.show(image, region: region, csrf: Console.csrfField(input), tagged: images.cloud is any ImageTagging))
         }
 
         table.htmlOnly("/{region}/image/register") { input in
@@ -99,6 +100,26 @@ extension Console {
                                           headers: taskHeaders(task.id, location: nil))
             }
             return Responses.seeOther("/\(region)/image/list")
+        }
+    }
+
+    func addImageTagRoute(to table: RouteTable) {
+        table.post("/{region}/image/tag", doc: EndpointDoc(
+            summary: "Set or remove tags of an AMI (AWS regions); the appversion tag names its application and version", tag: "Image",
+            parameters: [.path("region", "An AWS region, e.g. us-east-1"), .field("imageId", "The AMI, e.g. ami-0abc1234", required: true),
+                         .field("tags", "key=value entries to set", type: "array"), .field("removeTags", "Keys to remove", type: "array")],
+            answers: [.ok("Image"), .badRequest, .unauthorized, .forbidden, .notFound]
+        )) { input in
+            let region = try regionName(input)
+            try input.require(.read)
+            let image = try await images.show(input.fields["imageId"] ?? "")
+            input.audit.object("image", image.imageId.rawValue, application: image.name)
+            // The application's deployers tag the AMIs they ship.
+            if let app = try? AppName(validating: image.name) { try input.require(.deployApplication(app)) } else { try input.require(.admin) }
+            let (tagged, task) = try await images.tag(input.fields, user: input.userName)
+            input.audit.task(task.id.rawValue)
+            if input.wantsJSON { return try Responses.json(tagged, headers: taskHeaders(task.id, location: nil)) }
+            return Responses.seeOther("/\(region)/image/show/\(tagged.imageId)")
         }
     }
 

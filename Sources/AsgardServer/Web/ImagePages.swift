@@ -18,9 +18,10 @@ enum ImagePages {
                                  empty: "No images yet. An admin registers one: a versioned command line, such as the sample app.")
     }
 
-    static func show(_ image: ImageRecord, region: String, csrf: String) -> String {
+    static func show(_ image: ImageRecord, region: String, csrf: String, tagged: Bool = false) -> String {
         let env = image.env.sorted { $0.key < $1.key }.map { "\(HTML.escape($0.key))=\(HTML.escape($0.value))" }.joined(separator: "<br>")
         var body = "<h1>Image: <span id=\"image-id\">\(image.imageId)</span></h1>"
+        if tagged { return body + ami(image, region: region, csrf: csrf) }
         body += HTML.properties(id: "image", [
             ("Id", image.imageId.rawValue), ("Application", "<a href=\"/application/show/\(HTML.pathSegment(image.name))\">\(HTML.escape(image.name))</a>"),
             ("Version", HTML.escape(image.version)),
@@ -34,6 +35,32 @@ enum ImagePages {
         <p>Deleting is refused while a server group uses it.</p>
         <label for="confirm">Type <b>\(image.imageId)</b> to confirm</label><input id="confirm" name="confirm" autocomplete="off">
         <button class="danger" type="submit" id="delete-image">Delete \(image.imageId)</button></form></details>
+        """
+        return body
+    }
+
+    /// An AMI: its tags, which people change here.
+    static func ami(_ image: ImageRecord, region: String, csrf: String) -> String {
+        var body = HTML.properties(id: "image", [
+            ("Id", image.imageId.rawValue), ("Application", "<a href=\"/application/show/\(HTML.pathSegment(image.name))\">\(HTML.escape(image.name))</a>"),
+            ("Version", HTML.escape(image.version)), ("Created", HTML.date(image.createTime)),
+        ])
+        let rows = image.env.sorted { $0.key < $1.key }.map { key, value -> [String] in
+            [HTML.escape(key), HTML.escape(value),
+             "<form method=\"post\" action=\"/\(region)/image/tag\">\(csrf)<input type=\"hidden\" name=\"imageId\" value=\"\(image.imageId)\">"
+                + "<input type=\"hidden\" name=\"removeTags\" value=\"\(HTML.escape(key))\"><button class=\"danger\" type=\"submit\">Remove</button></form>"]
+        }
+        body += "<h2>Tags</h2>" + HTML.table(id: "image-tags", headers: ["Key", "Value", ""], rows: rows, empty: "No tags.")
+        body += """
+        <form class="edit" method="post" action="/\(region)/image/tag" id="tag-form">\(csrf)<input type="hidden" name="imageId" value="\(image.imageId)">
+        <label for="tags">Set tags</label><textarea id="tags" name="tags" rows="2" placeholder="appversion=shop-1.2.0-h7"></textarea>
+        <span class="hint">key=value per line; appversion (app-version-build) names the image's application and version.</span>
+        <div class="actions"><button type="submit" id="tag-image">Save tags</button></div></form>
+        <details><summary>Deregister this AMI…</summary>
+        <form class="edit" method="post" action="/\(region)/image/delete">\(csrf)<input type="hidden" name="imageId" value="\(image.imageId)">
+        <p>Refused while a server group uses it.</p>
+        <label for="confirm">Type <b>\(image.imageId)</b> to confirm</label><input id="confirm" name="confirm" autocomplete="off">
+        <button class="danger" type="submit" id="delete-image">Deregister \(image.imageId)</button></form></details>
         """
         return body
     }
