@@ -323,6 +323,8 @@ struct AWSProviderTests {
         #expect(shownAlarm.status == 200 && shownAlarm.text.contains("\"alarmActions\":[\"add-two\"]") && shownAlarm.text.contains("\"period\":120"), "\(shownAlarm.text)")
         let page = try await HTTP.get(server.url + "/us-east-1/autoScaling/show/shop-prod-v000", accept: "text/html")
         #expect(page.text.contains("keep-cpu") && page.text.contains("shop-busy") && page.text.contains("morning"), "the group page lists them")
+        let appPage = try await HTTP.get(server.url + "/application/show/shop", accept: "text/html")
+        #expect(appPage.text.contains("href=\"/us-east-1/cluster/show/shop-prod\""), "the application lists its AWS clusters too")
 
         // What AWS cannot do is refused before AWS sees it, saying why; nothing changes.
         let memory = try await asgard.nonBlocking("alarm", "save", "shop-mem", "--group", "shop-prod-v000", "--metric", "MemoryResidentMiB", "--threshold", "500",

@@ -30,9 +30,15 @@ extension Console {
             let app = try await applications.show(input.path("name"))
             if input.wantsJSON { return try Responses.json(app) }
             let recent = try await tasks.tasks(.init(objectType: .application, objectId: app.name.rawValue, limit: 20))
-            let clusters = Array(Set(try await groups.cloud.serverGroups().compactMap { group in
-                group.names.flatMap { $0.app == app.name.rawValue ? $0.cluster : nil }
-            })).sorted()
+            // Every region's clusters: the local cloud once (its regions share it), each AWS region's
+            // from its cache; a region that cannot be read now is left out.
+            var clusters: [(region: String, cluster: String)] = []
+            for regional in [home] + regionals.values.filter({ !$0.isLocal }).sorted(by: { $0.region.rawValue < $1.region.rawValue }) {
+                let names = Set(((try? await regional.cloud.serverGroups()) ?? []).compactMap { group in
+                    group.names.flatMap { $0.app == app.name.rawValue ? $0.cluster : nil }
+                })
+                clusters += names.sorted().map { (regional.region.rawValue, $0) }
+            }
             return page(input, title: app.name.rawValue, section: .app,
                         body: ApplicationPages.show(app, tasks: recent.tasks, csrf: Console.csrfField(input), clusters: clusters))
         }

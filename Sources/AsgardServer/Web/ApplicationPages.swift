@@ -19,7 +19,7 @@ enum ApplicationPages {
                          empty: "No applications yet. Register one with Create New Application.")
     }
 
-    static func show(_ app: AppRecord, tasks: [TaskRecord], csrf: String, openDelete: Bool = false, clusters: [String] = []) -> String {
+    static func show(_ app: AppRecord, tasks: [TaskRecord], csrf: String, openDelete: Bool = false, clusters: [(region: String, cluster: String)] = []) -> String {
         let name = HTML.escape(app.name.rawValue)
         let segment = HTML.pathSegment(app.name.rawValue)
         var body = "<h1>Application: <span id=\"app-name\">\(name)</span></h1>"
@@ -32,7 +32,9 @@ enum ApplicationPages {
             ("Created", HTML.date(app.createTime)), ("Updated", HTML.date(app.updateTime)),
         ])
         body += "<h2>Clusters</h2>" + (clusters.isEmpty ? "<p class=\"hint\">No cluster yet: deploy one with asgard deploy or create a server group.</p>"
-            : "<ul id=\"app-clusters\">" + clusters.map { "<li><a href=\"/local/cluster/show/\(HTML.pathSegment($0))\">\(HTML.escape($0))</a></li>" }.joined() + "</ul>")
+            : "<ul id=\"app-clusters\">" + clusters.map {
+                "<li><a href=\"/\(HTML.pathSegment($0.region))/cluster/show/\(HTML.pathSegment($0.cluster))\">\(HTML.escape($0.cluster))</a> <span class=\"hint\">\(HTML.escape($0.region))</span></li>"
+            }.joined() + "</ul>")
         body += "<h2>Recent tasks</h2>" + TaskPages.table(tasks, empty: "No tasks for this application.")
         body += """
         <details\(openDelete ? " open" : "")><summary>Delete this application…</summary>
