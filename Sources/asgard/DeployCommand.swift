@@ -70,6 +70,8 @@ struct DeployCommand: AsyncParsableCommand {
             if global.output == .json, !wait { return print(TableOutput.raw(reply.body)) }
             print("Started deployment \(accepted.taskId) of \(image) to \(cluster) (\(strategy)); follow it with `asgard deployment show \(accepted.taskId)`")
             guard wait else { return }
+            // The progress writes straight to the file descriptor: what print buffered goes first.
+            fflush(nil)
             let deployment = try await DeploymentProgress.follow(accepted.taskId, client: client, inPlace: isatty(STDOUT_FILENO) == 1)
             guard deployment.status == .succeeded else {
                 throw CLIError(description: "deployment \(deployment.id) \(deployment.status.rawValue)"

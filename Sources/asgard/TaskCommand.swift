@@ -75,8 +75,8 @@ struct TaskCommand: AsyncParsableCommand {
                 let tasks = try APIJSON.decoder().decode([TaskJSON].self, from: reply.body)
                 if tasks.isEmpty { return Swift.print("No tasks match.") }
                 Swift.print(TableOutput.render(
-                    headers: ["ID", "STATUS", "STARTED", "USER", "OPERATION"],
-                    rows: tasks.map { [$0.id.description, $0.status.rawValue, TableOutput.date($0.startTime), $0.user, $0.operation] }))
+                    headers: ["ID", "STATUS", "STARTED", "REGION", "USER", "OPERATION"],
+                    rows: tasks.map { [$0.id.description, $0.status.rawValue, TableOutput.date($0.startTime), $0.region ?? "-", $0.user, $0.operation] }))
                 let total = reply.headers.first(name: "X-Total-Count").flatMap(Int.init) ?? tasks.count
                 if total > offset + tasks.count {
                     Swift.print("… \(total - offset - tasks.count) older; add --offset \(offset + tasks.count)")

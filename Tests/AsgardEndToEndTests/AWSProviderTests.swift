@@ -253,7 +253,8 @@ struct AWSProviderTests {
         #expect(closed.status == 0, "\(closed)")
         state = try await aws()
         #expect(state["shop-web"] == ["tcp:7001:10.0.0.0/8"], "\(state)")
-        let listed = try await asgard.nonBlocking("sg", "list", "--region", "us-east-1")
+        // ASGARD_REGION stands for --region.
+        let listed = try await runWithoutBlocking(Binaries.asgard, ["sg", "list"], environment: asgard.environment.merging(["ASGARD_REGION": "us-east-1"]) { $1 })
         #expect(listed.stdout.contains("shop-db") && listed.stdout.contains("tcp:5432:shop-web"), "\(listed)")
         let page = try await HTTP.get(server.url + "/us-east-1/security/show/shop-db", accept: "text/html")
         #expect(page.status == 200 && page.text.contains("tcp:5432:shop-web") && page.text.contains("id=\"authorize-form\""), "\(page.text)")
