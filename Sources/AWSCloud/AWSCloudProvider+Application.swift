@@ -155,9 +155,20 @@ extension AWSCloudProvider {
                 histogram[UInt64((average * 1_000_000).rounded()), default: 0] += UInt64(count)
             }
             let pairs = histogram.sorted { $0.key < $1.key }.map { [$0.key, $0.value] }
+            let count = pairs.reduce(0) { $0 + Int($1[1]) }
+            /// The response time (ms) below which `share` of the samples lie.
+            func percentile(_ share: Double) -> Double {
+                var seen = 0
+                for pair in pairs {
+                    seen += Int(pair[1])
+                    if Double(seen) >= share * Double(count) { return Double(pair[0]) / 1000 }
+                }
+                return 0
+            }
             traffic.append(GroupTraffic(name: group, weight: nil,
                                         requests: StatusCounts(total: requests, status2xx: max(0, requests - errors), status5xx: errors),
-                                        latency: LatencySummary(count: pairs.reduce(0) { $0 + Int($1[1]) }, histogram: pairs), instances: []))
+                                        latency: LatencySummary(count: count, p50: percentile(0.5), p90: percentile(0.9), p99: percentile(0.99),
+                                                                max: Double(pairs.last?[0] ?? 0) / 1000, histogram: pairs), instances: []))
         }
         return traffic
     }

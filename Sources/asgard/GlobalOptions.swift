@@ -11,7 +11,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "The console's address (env ASGARD_URL).")
     var server: String = ProcessInfo.processInfo.environment["ASGARD_URL"] ?? "http://127.0.0.1:8080"
 
-    @Option(help: "The region to act in, e.g. us-east-1 (env ASGARD_REGION; default local).")
+    @Option(help: "The region to act in, e.g. us-east-1 (env ASGARD_REGION).")
     var region: String = ProcessInfo.processInfo.environment["ASGARD_REGION"].flatMap { $0.isEmpty ? nil : $0 } ?? "local"
 
     @Option(help: "An API token, sent as 'Authorization: Bearer …' (env ASGARD_TOKEN; default: the one `asgard login` stored).")

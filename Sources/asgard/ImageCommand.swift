@@ -16,7 +16,7 @@ struct ImageCommand: AsyncParsableCommand {
             ("Command", image.command.joined(separator: " ")),
             (image.command.isEmpty ? "Tags" : "Environment", image.env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")),
             ("Directory", image.workingDirectory ?? "-"), ("Registered", TableOutput.date(image.createTime)),
-        ]))
+        ].filter { !image.command.isEmpty || !["Command", "Directory"].contains($0.0) }))
     }
 
     struct Register: AsyncParsableCommand {
@@ -63,7 +63,10 @@ struct ImageCommand: AsyncParsableCommand {
                 let reply = try await global.client().get("/\(pathSegment(global.region))/image/list.json")
                 if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
                 let images = try APIJSON.decoder().decode([ImageRecord].self, from: reply.body)
-                if images.isEmpty { return Swift.print("No images yet. Register one with `asgard image register`.") }
+                if images.isEmpty {
+                    return Swift.print(global.region == "local" ? "No images yet. Register one with `asgard image register`."
+                        : "No AMIs in \(global.region) yet: they appear here once registered with AWS (Packer, aws ec2 register-image), at the console's next read.")
+                }
                 Swift.print(TableOutput.render(headers: ["IMAGE", "APPLICATION", "VERSION", "COMMAND"],
                                                rows: images.map { [$0.imageId.rawValue, $0.name, $0.version, $0.command.joined(separator: " ")] }))
             }

@@ -51,7 +51,7 @@ struct LoadBalancerCommand: AsyncParsableCommand {
         Swift.print("")
         Swift.print(TableOutput.render(headers: ["INSTANCE", "SERVER GROUP", "PORT", "HEALTH", "IN FLIGHT", "REQUESTS", "5XX", "P99 MS", "REASON"],
                                        rows: instances.map { group, i in
-            [i.instanceId.rawValue, group, String(i.port), i.health.rawValue, String(i.inFlight), String(i.requests.total),
+            [i.instanceId.rawValue, group, i.port == 0 ? "-" : String(i.port), i.health.rawValue, String(i.inFlight), String(i.requests.total),
              String(i.requests.status5xx), String(format: "%.1f", i.latency.p99), i.healthReason ?? ""]
         }))
     }

@@ -57,7 +57,7 @@ struct ServerGroupCommand: AsyncParsableCommand {
                 let reply = try await global.client().post("/\(pathSegment(global.region))/autoScaling/save", document: fields)
                 if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
                 let group = try APIJSON.decoder().decode(ServerGroupJSON.self, from: reply.body)
-                Swift.print("Created server group \(group.autoScalingGroupName) (task \(reply.headers.first(name: "X-Task-Id") ?? "?")); instances launch within a second")
+                Swift.print("Created server group \(group.autoScalingGroupName) (task \(reply.headers.first(name: "X-Task-Id") ?? "?")); its instances are launching: follow them with `asgard asg show \(group.autoScalingGroupName)`")
             }
         }
     }

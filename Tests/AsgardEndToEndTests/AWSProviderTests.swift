@@ -200,6 +200,11 @@ struct AWSProviderTests {
         let intervals = deployment["intervals"] as? [[String: Any]] ?? []
         #expect(!intervals.isEmpty && intervals.allSatisfy { (($0["canary"] as? [String: Any])?["requests"] as? Int ?? 0) > 0 }, "\(intervals)")
 
+        // The load balancer's page counts each group's requests from CloudWatch.
+        let lb = try JSONSerialization.jsonObject(with: try await HTTP.get(server.url + "/us-east-1/loadBalancer/show/shop-web.json").body) as? [String: Any] ?? [:]
+        let served = ((lb["traffic"] as? [String: Any])?["groups"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "shop-web-v002" }
+        #expect(((served?["requests"] as? [String: Any])?["total"] as? Int ?? 0) > 0, "\(lb)")
+
         // Deleting a group deletes its target group; a load balancer in use cannot go.
         let inUse = try await asgard.nonBlocking("lb", "delete", "shop-web", "--force", "--region", "us-east-1")
         #expect(inUse.status != 0 && inUse.stderr.contains("is used by server group"), "\(inUse)")
@@ -272,6 +277,8 @@ struct AWSProviderTests {
         #expect(try await Self.state(moto).templates["shop-db-v001"]?["securityGroupIds"] as? [String] == [shopDB])
         let groupShown = try await asgard.nonBlocking("asg", "show", "shop-db-v001", "--region", "us-east-1")
         #expect(groupShown.stdout.contains("Security groups") && groupShown.stdout.contains("shop-db"), "\(groupShown)")
+        let inUse = try await asgard.nonBlocking("sg", "delete", "shop-db", "--force", "--region", "us-east-1")
+        #expect(inUse.status != 0 && inUse.stderr.contains("Security group shop-db is used by server groups shop-db-v000, shop-db-v001"), "\(inUse)")
         let unknownGroup = try await asgard.nonBlocking("asg", "create", "shop", "--stack", "x", "--image", images[0], "--security-group", "nope", "--region", "us-east-1")
         #expect(unknownGroup.status != 0 && unknownGroup.stderr.contains("'nope' is not a security group of us-east-1"), "\(unknownGroup)")
 

@@ -24,7 +24,18 @@ struct LoadBalancerRegistry: Sendable {
     func json(_ record: LoadBalancerRecord) async throws -> LoadBalancerJSON {
         let groups = try await cloud.serverGroups().filter { $0.loadBalancerNames.contains(record.loadBalancerName.rawValue) }
         let state = await cloud.loadBalancerState(named: record.loadBalancerName)
-        return LoadBalancerJSON(record, serverGroups: groups.map(\.autoScalingGroupName), status: state.status, traffic: state.traffic)
+        var traffic = state.traffic
+        // An application load balancer's requests are CloudWatch's, counted since the console started.
+        if record.type == .application, var shown = traffic {
+            let counted = await cloud.groupTraffic(on: record.loadBalancerName)
+            for index in shown.groups.indices {
+                guard let figures = counted.first(where: { $0.name == shown.groups[index].name }) else { continue }
+                shown.groups[index].requests = figures.requests
+                shown.groups[index].latency = figures.latency
+            }
+            traffic = shown
+        }
+        return LoadBalancerJSON(record, serverGroups: groups.map(\.autoScalingGroupName), status: state.status, traffic: traffic)
     }
 
     /// The settings in `fields`, over `base`.

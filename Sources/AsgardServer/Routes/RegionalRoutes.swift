@@ -8,7 +8,7 @@ extension Console {
     /// The security groups of the request's region, when its cloud has them.
     var securityGroups: SecurityGroupRegistry? {
         guard let cloud = current.cloud as? any SecurityGroupProvider else { return nil }
-        return SecurityGroupRegistry(cloud: cloud, region: current.region.rawValue, applications: applications.store, now: now)
+        return SecurityGroupRegistry(cloud: cloud, servers: current.cloud, region: current.region.rawValue, applications: applications.store, now: now)
     }
 
     /// `/{region}/security/…`: security groups of AWS regions (the local cloud has none).

@@ -265,7 +265,7 @@ extension Console {
                 if action.hasPrefix("http") {
                     if !DeploymentNotification(webhookUrl: action).isWellFormed { problems.append(FieldError(field: "alarmActions", message: "'\(action)' is not an http(s) URL")) }
                 } else if !policies.contains(action) {
-                    problems.append(FieldError(field: "alarmActions", message: "'\(action)' is not a scaling policy of \(group) nor a webhook URL"))
+                    problems.append(FieldError(field: "alarmActions", message: "'\(action)' is not a scaling policy of \(group)" + (current.isLocal ? " nor a webhook URL" : "")))
                 }
             }
             // Saving an alarm again keeps its state.

@@ -7,6 +7,8 @@ import Foundation
 /// whose cloud has them (AWS).
 struct SecurityGroupRegistry: Sendable {
     let cloud: any SecurityGroupProvider
+    /// The region's cloud, whose server groups may launch into a security group.
+    let servers: any CloudProvider
     let region: String
     let applications: any ApplicationStore
     let now: @Sendable () -> Date
@@ -101,6 +103,10 @@ struct SecurityGroupRegistry: Sendable {
 
     func delete(_ name: String, user: String) async throws -> TaskRecord {
         let record = try await show(name)
+        let users = try await servers.serverGroups().filter { $0.securityGroups.contains(record.groupName) }.map(\.autoScalingGroupName)
+        guard users.isEmpty else {
+            throw ConsoleError(.conflict, "Security group \(record.groupName) is used by server group\(users.count == 1 ? "" : "s") \(users.joined(separator: ", ")); delete \(users.count == 1 ? "it" : "them") first")
+        }
         let task = TaskDraft(operation: "Delete security group \(record.groupName)", objectType: .securityGroup, objectId: record.groupName,
                              user: user, region: region, status: .succeeded,
                              log: [TaskLogLine(time: now(), message: "Deleted security group \(record.groupName) (\(record.groupId))")])
