@@ -7,19 +7,6 @@ import Foundation
 /// runs them); the console writes and reads them with AWS's field names, as the local store
 /// keeps them.
 extension AWSCloudProvider: ScalingDefinitionStore {
-    static let scalingEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
-
-    static let scalingDecoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }()
-
     /// Where CloudWatch keeps a metric per Auto Scaling group, for the metrics it has.
     static func namespace(of metric: ScalingMetric) -> String? {
         switch metric {
@@ -37,12 +24,12 @@ extension AWSCloudProvider: ScalingDefinitionStore {
         try await aws {
             switch kind {
             case .policy:
-                return try await policies(of: group).map { String(decoding: try Self.scalingEncoder.encode($0.record), as: UTF8.self) }
+                return try await policies(of: group).map { String(decoding: try ScalingJSON.encoder.encode($0.record), as: UTF8.self) }
             case .alarm:
                 return try await alarms().filter { group == nil || $0.autoScalingGroupName == group }
-                    .map { String(decoding: try Self.scalingEncoder.encode($0), as: UTF8.self) }
+                    .map { String(decoding: try ScalingJSON.encoder.encode($0), as: UTF8.self) }
             case .scheduledAction:
-                return try await scheduledActions(of: group).map { String(decoding: try Self.scalingEncoder.encode($0), as: UTF8.self) }
+                return try await scheduledActions(of: group).map { String(decoding: try ScalingJSON.encoder.encode($0), as: UTF8.self) }
             }
         }
     }
@@ -51,11 +38,11 @@ extension AWSCloudProvider: ScalingDefinitionStore {
         try await aws {
             switch kind {
             case .policy:
-                try await putPolicy(try Self.scalingDecoder.decode(ScalingPolicyRecord.self, from: Data(json.utf8)))
+                try await putPolicy(try ScalingJSON.decoder.decode(ScalingPolicyRecord.self, from: Data(json.utf8)))
             case .alarm:
-                try await putAlarm(try Self.scalingDecoder.decode(AlarmRecord.self, from: Data(json.utf8)))
+                try await putAlarm(try ScalingJSON.decoder.decode(AlarmRecord.self, from: Data(json.utf8)))
             case .scheduledAction:
-                try await putScheduledAction(try Self.scalingDecoder.decode(ScheduledActionRecord.self, from: Data(json.utf8)))
+                try await putScheduledAction(try ScalingJSON.decoder.decode(ScheduledActionRecord.self, from: Data(json.utf8)))
             }
         }
         return try await recordTask(task)

@@ -91,17 +91,9 @@ public final class ScalingService: Service, Sendable {
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ kind: ScalingObjectKind) async throws -> [T] {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try await store.scalingObjects(kind, group: nil).compactMap { try? decoder.decode(type, from: Data($0.utf8)) }
+        try await store.scalingObjects(kind, group: nil).compactMap { try? ScalingJSON.decoder.decode(type, from: Data($0.utf8)) }
     }
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
 
     /// The group's metrics since the last collection.
     func collect(_ group: ServerGroupRecord, at time: Date) async throws -> MetricDatapoint {
@@ -175,7 +167,7 @@ public final class ScalingService: Service, Sendable {
                 guard !values.isEmpty else { continue }
                 aggregate[metric.rawValue] = metric.isCount && metric != .requestCountPerTarget ? values.reduce(0, +) : values.reduce(0, +) / Double(values.count)
             }
-            let json = String(decoding: try Self.encoder.encode(aggregate), as: UTF8.self)
+            let json = String(decoding: try ScalingJSON.encoder.encode(aggregate), as: UTF8.self)
             try await store.saveMetricMinute(group: group.autoScalingGroupName, minute: start, json: json, forgetBefore: time.addingTimeInterval(-7 * 86_400))
         }
     }
@@ -191,7 +183,7 @@ public final class ScalingService: Service, Sendable {
             updated.stateValue = newState
             updated.stateReason = reason
             updated.stateUpdatedTimestamp = time
-            let json = String(decoding: try Self.encoder.encode(updated), as: UTF8.self)
+            let json = String(decoding: try ScalingJSON.encoder.encode(updated), as: UTF8.self)
             try await store.updateScalingObject(.alarm, group: alarm.autoScalingGroupName, name: alarm.alarmName, json: json)
             logger.info("Alarm changed state", metadata: ["alarm": "\(alarm.alarmName)", "state": "\(newState.rawValue)", "reason": "\(reason)"])
             for url in (newState == .alarm ? alarm.alarmActions : newState == .ok ? alarm.okActions : []) where url.hasPrefix("http") {
@@ -286,7 +278,7 @@ public final class ScalingService: Service, Sendable {
         var ran = action
         ran.lastRun = time
         try await store.updateScalingObject(.scheduledAction, group: action.autoScalingGroupName, name: action.scheduledActionName,
-                                            json: String(decoding: try Self.encoder.encode(ran), as: UTF8.self))
+                                            json: String(decoding: try ScalingJSON.encoder.encode(ran), as: UTF8.self))
         if group.desiredCapacity == changed.desiredCapacity {
             // No capacity change: the history still says the action ran.
             try await store.recordActivity(ScalingActivity(autoScalingGroupName: group.autoScalingGroupName,

@@ -8,6 +8,22 @@ public enum ScalingObjectKind: String, Sendable, Hashable, CaseIterable {
     case scheduledAction
 }
 
+/// The JSON of scaling definitions: AWS's field names, ISO 8601 times, sorted keys.
+public enum ScalingJSON {
+    public static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
+
+    public static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+}
+
 /// Where scaling policies, alarms and scheduled actions live, each as its JSON with AWS's field
 /// names: the console's store for local regions, AWS itself for AWS regions.
 public protocol ScalingDefinitionStore: Sendable {

@@ -199,9 +199,7 @@ extension Console {
             }
             return parsed
         }
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = .sortedKeys
+        let encoder = ScalingJSON.encoder
         switch kind {
         case .policy:
             var policy = ScalingPolicyRecord(policyName: f["policyName"] ?? "", autoScalingGroupName: group,
@@ -270,7 +268,7 @@ extension Console {
             }
             // Saving an alarm again keeps its state.
             if let existing = try? await scalingObject(.alarm, alarm.alarmName, group: group, nameField: "alarmName"),
-               let old = try? { let d = JSONDecoder(); d.dateDecodingStrategy = .iso8601; return try d.decode(AlarmRecord.self, from: Data(existing.0.utf8)) }() {
+               let old = try? ScalingJSON.decoder.decode(AlarmRecord.self, from: Data(existing.0.utf8)) {
                 alarm.stateValue = old.stateValue
                 alarm.stateReason = old.stateReason
                 alarm.stateUpdatedTimestamp = old.stateUpdatedTimestamp
