@@ -126,15 +126,30 @@ extension AWSCloudProvider: ScalingDefinitionStore {
                                ("\(prefix).CustomizedMetricSpecification.Dimensions.member.1.Value", policy.autoScalingGroupName)]
             } else {
                 let type = tracking.predefinedMetricSpecification?.predefinedMetricType ?? .asgAverageCPUUtilization
-                guard type == .asgAverageCPUUtilization else {
-                    throw Self.invalid("predefinedMetricType", "\(type.rawValue) needs the group's ALB target group as its resource label, which the console does not set yet; use ASGAverageCPUUtilization in AWS regions")
-                }
                 parameters.append(("\(prefix).PredefinedMetricSpecification.PredefinedMetricType", type.rawValue))
+                if type == .albRequestCountPerTarget {
+                    parameters.append(("\(prefix).PredefinedMetricSpecification.ResourceLabel", try await requestCountLabel(of: policy.autoScalingGroupName)))
+                }
             }
             parameters.append(("\(prefix).TargetValue", String(tracking.targetValue)))
             if let disable = tracking.disableScaleIn { parameters.append(("\(prefix).DisableScaleIn", disable ? "true" : "false")) }
         }
         _ = try await autoScaling.client.call("PutScalingPolicy", parameters)
+    }
+
+    /// ALBRequestCountPerTarget's resource label: `app/NAME/ID/targetgroup/NAME/ID` of the
+    /// group's target group behind its one application load balancer.
+    func requestCountLabel(of group: String) async throws -> String {
+        try await filled()
+        guard let found = await cache.groups[group] else {
+            throw Self.invalid("autoScalingGroupName", "\(group) is not a server group of \(region)")
+        }
+        let balancers = try await applicationNames(in: Self.loadBalancerNames(of: found))
+        guard balancers.count == 1, let balancer = await cache.applications[balancers[0]],
+              let targetGroup = await cache.targetGroups[Self.targetGroupName(balancer: balancers[0], group: group)] else {
+            throw Self.invalid("predefinedMetricType", "ALBRequestCountPerTarget counts the requests of one application load balancer; \(group) is behind \(balancers.count == 0 ? "none" : balancers.joined(separator: ", ")), so track ASGAverageCPUUtilization")
+        }
+        return balancer.metricDimension + "/" + targetGroup.metricDimension
     }
 
     // MARK: Alarms

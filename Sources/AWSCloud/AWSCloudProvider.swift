@@ -90,7 +90,7 @@ public final class AWSCloudProvider: CloudProvider {
                               images: try await images, configurationImages: try await configurations)
     }
 
-    private func filled() async throws {
+    func filled() async throws {
         try await cache.ensureFilled { [self] in try await readRegion() }
     }
 

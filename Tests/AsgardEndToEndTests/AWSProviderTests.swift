@@ -200,6 +200,13 @@ struct AWSProviderTests {
         let intervals = deployment["intervals"] as? [[String: Any]] ?? []
         #expect(!intervals.isEmpty && intervals.allSatisfy { (($0["canary"] as? [String: Any])?["requests"] as? Int ?? 0) > 0 }, "\(intervals)")
 
+        // Target tracking on requests per instance names the group's target group behind the ALB.
+        let perTarget = try await asgard.nonBlocking("policy", "save", "keep-requests", "--group", "shop-web-v002", "--metric", "ALBRequestCountPerTarget",
+                                                     "--target-value", "600", "--region", "us-east-1")
+        #expect(perTarget.status == 0, "\(perTarget)")
+        let label = ((try await Self.boto3(moto, "scaling") as? [String: [String: [String: Any]]])?["policies"]?["keep-requests"]?["label"] as? String) ?? ""
+        #expect(label.hasPrefix("app/shop-web/") && label.contains("/targetgroup/shop-web-v002-"), "\(label)")
+
         // The load balancer's page counts each group's requests from CloudWatch.
         let lb = try JSONSerialization.jsonObject(with: try await HTTP.get(server.url + "/us-east-1/loadBalancer/show/shop-web.json").body) as? [String: Any] ?? [:]
         let served = ((lb["traffic"] as? [String: Any])?["groups"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "shop-web-v002" }
@@ -335,6 +342,9 @@ struct AWSProviderTests {
         #expect(appPage.text.contains("href=\"/us-east-1/cluster/show/shop-prod\""), "the application lists its AWS clusters too")
 
         // What AWS cannot do is refused before AWS sees it, saying why; nothing changes.
+        let noALB = try await asgard.nonBlocking("policy", "save", "keep-requests", "--group", "shop-prod-v000", "--metric", "ALBRequestCountPerTarget",
+                                                 "--target-value", "600", "--region", "us-east-1")
+        #expect(noALB.status != 0 && noALB.stderr.contains("shop-prod-v000 is behind none, so track ASGAverageCPUUtilization"), "\(noALB)")
         let memory = try await asgard.nonBlocking("alarm", "save", "shop-mem", "--group", "shop-prod-v000", "--metric", "MemoryResidentMiB", "--threshold", "500",
                                                   "--comparison", "GreaterThanThreshold", "--region", "us-east-1")
         #expect(memory.status != 0 && memory.stderr.contains("CloudWatch has no per-group MemoryResidentMiB"), "\(memory)")

@@ -126,7 +126,8 @@ elif command == "scaling":
     print(json.dumps({
         "policies": {p["PolicyName"]: {"group": p["AutoScalingGroupName"], "type": p["PolicyType"],
                                        "target": p.get("TargetTrackingConfiguration", {}).get("TargetValue"),
-                                       "adjustment": p.get("ScalingAdjustment")}
+                                       "adjustment": p.get("ScalingAdjustment"),
+                                       "label": p.get("TargetTrackingConfiguration", {}).get("PredefinedMetricSpecification", {}).get("ResourceLabel")}
                      for p in autoscaling.describe_policies()["ScalingPolicies"]},
         "alarms": {a["AlarmName"]: {"metric": a["MetricName"], "namespace": a["Namespace"], "threshold": a["Threshold"],
                                     "group": [d["Value"] for d in a["Dimensions"] if d["Name"] == "AutoScalingGroupName"],
