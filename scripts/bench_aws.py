@@ -5,7 +5,9 @@
    DescribeAutoScalingGroups and DescribeInstances), which a console without a cache does;
 2. a 2-instance red/black deployment on AWS: the time from the API call to its end, next to
    boto3 making the same changes without any checks (create template and group, detach and
-   suspend the old group).
+   suspend the old group);
+3. a canary's weight shift on an application load balancer: the console's update (checked,
+   applied to the listener, read back) next to boto3's bare ModifyListener.
 
 Usage: python3 scripts/bench_aws.py BIN_DIR   (needs moto[server] and boto3)
 """
@@ -108,6 +110,31 @@ def main(bin_dir):
         floor = median_ms(raw, 1)
         print("AWS red/black of 2 instances: %.0f ms from the API call to the end, next to %.0f ms for boto3's bare calls (overhead %.0f ms)"
               % (ours, floor, ours - floor))
+
+        elbv2 = session.client("elbv2", endpoint_url=endpoint)
+        call(base, "/us-east-1/loadBalancer/save", {"name": "shop-web", "listenerPort": "80", "type": "application"})
+        for _ in range(2):
+            call(base, "/us-east-1/autoScaling/save", {"appName": "shop", "stack": "web", "imageId": v2, "minSize": "1", "desiredCapacity": "1",
+                                                       "maxSize": "1", "selectedLoadBalancers": ["shop-web"]})
+        shares = iter([90, 50] * 20)
+
+        def shift():
+            share = next(shares)
+            call(base, "/us-east-1/loadBalancer/update", {"name": "shop-web", "trafficWeights": ["shop-web-v000=%d" % share, "shop-web-v001=%d" % (100 - share)]})
+        balancer = elbv2.describe_load_balancers(Names=["shop-web"])["LoadBalancers"][0]
+        listener = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"][0]
+        targets = listener["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]
+        assert len(targets) == 2, listener
+        ours = median_ms(shift, 10)
+        assert sorted(t["Weight"] for t in elbv2.describe_listeners(ListenerArns=[listener["ListenerArn"]])["Listeners"][0]
+                      ["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]) == [50, 50]
+
+        def bare():
+            elbv2.modify_listener(ListenerArn=listener["ListenerArn"], DefaultActions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": [
+                {"TargetGroupArn": targets[0]["TargetGroupArn"], "Weight": 90}, {"TargetGroupArn": targets[1]["TargetGroupArn"], "Weight": 10}]}}])
+        floor = median_ms(bare, 10)
+        print("ALB canary weight shift: %.1f ms through the console (checked, applied, read back), next to %.1f ms for boto3's bare ModifyListener (%.1fx)"
+              % (ours, floor, ours / floor))
     finally:
         for process in (server, moto):
             if process:

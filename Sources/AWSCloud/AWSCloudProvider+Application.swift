@@ -130,6 +130,7 @@ extension AWSCloudProvider {
     /// Requests, 5xx answers and response times of each group's target group from CloudWatch
     /// (namespace AWS/ApplicationELB), summed since the provider started.
     func metricTraffic(of balancer: AWSApplicationLoadBalancer) async throws -> [GroupTraffic] {
+        if let read = await cache.metrics[balancer.name], ContinuousClock.now - read.time < freshness { return read.traffic }
         let owners = await targetGroupOwners(of: balancer.name)
         let targetGroups = await cache.targetGroups.values
         let end = Date().addingTimeInterval(60)
@@ -170,6 +171,7 @@ extension AWSCloudProvider {
                                         latency: LatencySummary(count: count, p50: percentile(0.5), p90: percentile(0.9), p99: percentile(0.99),
                                                                 max: Double(pairs.last?[0] ?? 0) / 1000, histogram: pairs), instances: []))
         }
+        await cache.put(metrics: balancer.name, traffic)
         return traffic
     }
 
@@ -221,11 +223,15 @@ extension AWSCloudProvider {
 
     func updateApplication(_ record: LoadBalancerRecord, previous: LoadBalancerRecord) async throws {
         let name = record.loadBalancerName.rawValue
-        guard let balancer = try await refresh(application: name) else {
+        var known = await cache.applications[name]
+        if known == nil { known = try await refresh(application: name) }
+        guard var balancer = known else {
             throw AWSError(status: 400, code: "LoadBalancerNotFound", message: "Load balancer \(name) not found")
         }
         if record.healthCheck != previous.healthCheck || record.drainingTimeout != previous.drainingTimeout {
             try await elbv2.addTags(balancer.arn, Self.tags(of: record))
+            balancer.tags.merge(Self.tags(of: record)) { _, new in new }
+            await cache.put(application: name, balancer)
             let targetGroups = await cache.targetGroups.values
             for arn in await targetGroupOwners(of: name).keys where targetGroups.contains(where: { $0.arn == arn }) {
                 try await elbv2.setHealthCheck(arn, Self.classicCheck(record), path: record.healthCheck.target)
@@ -235,7 +241,6 @@ extension AWSCloudProvider {
         if record.trafficWeights != previous.trafficWeights {
             try await syncListener(of: name, weights: record.trafficWeights)
         }
-        try await refresh(application: name)
     }
 
     func deleteApplication(_ name: String) async throws {
@@ -305,9 +310,18 @@ extension AWSCloudProvider {
             guard let arn = targetGroups[Self.targetGroupName(balancer: name, group: group.name)]?.arn else { return nil }
             return AWSListener.Target(targetGroupArn: arn, weight: wanted.map { $0[group.name] ?? 0 } ?? 1)
         }
-        if targets != listener.targets {
-            try await elbv2.setTargets(listener: listener.arn, targets)
+        guard targets != listener.targets else { return }
+        // The answer is the listener as it is now: no need to read the load balancer again.
+        guard let changed = try await elbv2.setTargets(listener: listener.arn, targets) else {
+            try await refresh(application: name)
+            return
         }
-        try await refresh(application: name)
+        var updated = balancer
+        updated.listener = changed
+        await cache.put(application: name, updated)
+        // Other target groups: other instances whose health the next read asks for.
+        if Set(changed.targets.map(\.targetGroupArn)) != Set(listener.targets.map(\.targetGroupArn)) {
+            await cache.invalidateHealth(of: [name])
+        }
     }
 }

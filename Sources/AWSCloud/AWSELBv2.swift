@@ -126,9 +126,10 @@ public struct AWSELBv2: Sendable {
         _ = try await client.callOnce("CreateListener", [("LoadBalancerArn", arn), ("Protocol", "HTTP"), ("Port", String(port))] + Self.actions(targets))
     }
 
-    /// Makes a listener forward to `targets` with their weights; none: it answers 503 itself.
-    public func setTargets(listener arn: String, _ targets: [AWSListener.Target]) async throws {
-        _ = try await client.call("ModifyListener", [("ListenerArn", arn)] + Self.actions(targets))
+    /// Makes a listener forward to `targets` with their weights (none: it answers 503 itself);
+    /// answers the listener as AWS has it now.
+    public func setTargets(listener arn: String, _ targets: [AWSListener.Target]) async throws -> AWSListener? {
+        try await client.call("ModifyListener", [("ListenerArn", arn)] + Self.actions(targets)).find("Listeners")?.children("member").first.map(AWSListener.init)
     }
 
     static func actions(_ targets: [AWSListener.Target]) -> [(String, String)] {

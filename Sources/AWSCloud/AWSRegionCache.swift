@@ -12,6 +12,8 @@ actor AWSRegionCache {
     private(set) var applications: [String: AWSApplicationLoadBalancer] = [:]
     /// Target groups by name.
     private(set) var targetGroups: [String: AWSTargetGroup] = [:]
+    /// The CloudWatch figures of each application load balancer's groups, as last read.
+    private(set) var metrics: [String: (time: ContinuousClock.Instant, traffic: [GroupTraffic])] = [:]
     /// Security groups as last read, all at once.
     private(set) var securityGroups: [SecurityGroupRecord]?
     /// The default subnet of each zone, read once.
@@ -26,6 +28,8 @@ actor AWSRegionCache {
     private var groupReadAt: [String: ContinuousClock.Instant] = [:]
     private var healthReadAt: [String: ContinuousClock.Instant] = [:]
     private var targetGroupChangedAt: [String: ContinuousClock.Instant] = [:]
+    /// When a load balancer was last stored as changed or read by itself.
+    private var balancerChangedAt: [String: ContinuousClock.Instant] = [:]
     private(set) var lastFullRead: Date?
     private var filling: Task<Void, any Error>?
 
@@ -59,7 +63,7 @@ actor AWSRegionCache {
         for name in newerGroups { readGroups[name] = groups[name] }
         var readInstances = Dictionary(snapshot.instances.map { ($0.instanceId, $0) }, uniquingKeysWith: { a, _ in a })
         for (id, instance) in instances where newerGroups.contains(instance.autoScalingGroupName ?? "") { readInstances[id] = instance }
-        let newerBalancers = Set(healthReadAt.filter { $0.value > started }.keys)
+        let newerBalancers = Set(healthReadAt.filter { $0.value > started }.keys).union(balancerChangedAt.filter { $0.value > started }.keys)
         var readBalancers = Dictionary(snapshot.loadBalancers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var readApplications = Dictionary(snapshot.applications.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var readHealth = snapshot.health
@@ -113,12 +117,14 @@ actor AWSRegionCache {
 
     func put(loadBalancer name: String, _ balancer: AWSClassicLoadBalancer?, draining timeout: Int?) {
         loadBalancers[name] = balancer
+        balancerChangedAt[name] = ContinuousClock.now
         if let timeout { draining[name] = timeout }
         if balancer == nil { health[name] = nil }
     }
 
     func put(application name: String, _ balancer: AWSApplicationLoadBalancer?) {
         applications[name] = balancer
+        balancerChangedAt[name] = ContinuousClock.now
         if balancer == nil { health[name] = nil }
     }
 
@@ -131,6 +137,8 @@ actor AWSRegionCache {
         targetGroups[name] = nil
         targetGroupChangedAt[name] = ContinuousClock.now
     }
+
+    func put(metrics name: String, _ traffic: [GroupTraffic]) { metrics[name] = (ContinuousClock.now, traffic) }
 
     func put(securityGroups: [SecurityGroupRecord]) { self.securityGroups = securityGroups }
 

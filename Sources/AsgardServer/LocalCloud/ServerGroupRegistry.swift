@@ -29,6 +29,14 @@ struct ServerGroupRegistry: Sendable {
         ServerGroupJSON(group, instances: try await cloud.instances(of: group.autoScalingGroupName, includeTerminated: false))
     }
 
+    /// Every group with its instances, from one read of all instances: a list page reads what
+    /// the cloud holds once, not each group again.
+    func jsonAll() async throws -> [ServerGroupJSON] {
+        let groups = try await cloud.serverGroups()
+        let instances = Dictionary(grouping: try await cloud.instances(of: nil, includeTerminated: false), by: \.autoScalingGroupName)
+        return groups.map { ServerGroupJSON($0, instances: instances[$0.autoScalingGroupName] ?? []) }
+    }
+
     /// The sizes, grace period and policies in `fields`, over `base`.
     static func settings(_ fields: FormFields, over base: ServerGroupRecord, loadBalancers known: Set<String>, region: String,
                          maxCapacity: Int) throws -> ServerGroupRecord {

@@ -16,8 +16,7 @@ extension Console {
             answers: [.ok("[ServerGroup]"), .unauthorized, .notFound]
         )) { input in
             let region = try regionName(input)
-            var all: [ServerGroupJSON] = []
-            for group in try await groups.cloud.serverGroups() { all.append(try await groups.json(group)) }
+            let all = try await groups.jsonAll()
             if input.wantsJSON { return try Responses.json(all) }
             return page(input, title: "Server groups", section: .cluster, region: region, body: LocalCloudPages.groupList(all, region: region))
         }
@@ -377,8 +376,7 @@ extension Console {
     private func clusterList() async throws -> [ClusterJSON] {
         var byCluster: [String: [ServerGroupJSON]] = [:]
         var order: [String] = []
-        for group in try await groups.cloud.serverGroups() {
-            let json = try await groups.json(group)
+        for json in try await groups.jsonAll() {
             if byCluster[json.cluster] == nil { order.append(json.cluster) }
             byCluster[json.cluster, default: []].append(json)
         }
