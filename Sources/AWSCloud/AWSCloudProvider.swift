@@ -432,7 +432,9 @@ public final class AWSCloudProvider: CloudProvider {
     public func deleteServerGroup(named name: String, task: TaskDraft) async throws -> TaskRecord {
         try await aws {
             let current = try await autoScaling.groups(named: [name]).first
-            let applications = try await applicationNames(in: current.map(Self.loadBalancerNames) ?? [])
+            // A retry after the group went: the cache still knows its load balancers.
+            let known = current == nil ? await cache.groups[name] : current
+            let applications = try await applicationNames(in: known.map(Self.loadBalancerNames) ?? [])
             // Out of the listeners first: AWS refuses to delete a target group a listener uses.
             for balancer in applications { try await syncListener(of: balancer, excluding: name) }
             if current != nil {

@@ -471,6 +471,24 @@ struct AWSProviderTests {
         for create in ["CreateLaunchTemplate", "CreateAutoScalingGroup", "CreateLoadBalancer"] {
             #expect(log.contains([create, "lost"]), "\(create)'s first answer was lost")
         }
+
+        // The same behind an application load balancer: one ALB, one listener, a target group per group.
+        let alb = try await asgard.nonBlocking("lb", "create", "shop-web", "--port", "80", "--type", "application", "--region", "us-east-1")
+        #expect(alb.status == 0, "\(alb)")
+        let web = try await asgard.nonBlocking("asg", "create", "shop", "--stack", "web", "--image", images[0], "--desired", "1",
+                                               "--load-balancer", "shop-web", "--region", "us-east-1")
+        #expect(web.status == 0, "\(web)")
+        let webDeployed = try await asgard.nonBlocking("deploy", "shop-web", "--image", images[1], "--desired", "1", "--region", "us-east-1", "--wait")
+        #expect(webDeployed.status == 0 && webDeployed.stdout.contains("succeeded"), "\(webDeployed)")
+        let albs = try await Self.albs(moto)
+        #expect(Array(albs.balancers.keys) == ["shop-web"])
+        #expect(albs.balancers["shop-web"]?["weights"] as? [String: Int] == ["shop-web-v001": 1], "\(albs.balancers)")
+        #expect(albs.targetGroups.count == 2 && albs.targetGroups.allSatisfy { $0.hasPrefix("shop-web-v00") }, "\(albs.targetGroups)")
+        let after = try await HTTP.get("http://127.0.0.1:\(proxyPort)/faults", token: nil).text.split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] }
+        for create in ["CreateTargetGroup", "CreateListener"] {
+            #expect(after.contains([create, "lost"]), "\(create)'s first answer was lost")
+        }
     }
 
     @Test func aPersonSwitchesToTheAWSRegionDeploysAndRollsBackInTheBrowser() async throws {
