@@ -591,11 +591,13 @@ public final class AWSCloudProvider: CloudProvider {
     public func loadBalancerState(named name: LoadBalancerName) async -> LoadBalancerState {
         do {
             try await filled()
-            if await isApplication(name.rawValue) {
-                // The listener's targets and their health, read again together.
-                if !(await cache.isFresh(health: name.rawValue, within: freshness)) { try await refresh(application: name.rawValue) }
-                guard let balancer = await cache.applications[name.rawValue] else { return LoadBalancerState(status: "not found in AWS", traffic: nil) }
-                return await state(of: balancer)
+            if let balancer = await cache.applications[name.rawValue] {
+                // As for a classic one, only the health is read again: the console's own listener
+                // changes are in the cache already, others come with the next whole read.
+                if !(await cache.isFresh(health: name.rawValue, within: freshness)) {
+                    await cache.put(health: name.rawValue, try await targetHealth(of: balancer))
+                }
+                return await state(of: await cache.applications[name.rawValue] ?? balancer)
             }
             // Deployments poll this: only the health is read again, not the description.
             if !(await cache.isFresh(health: name.rawValue, within: freshness)) {
