@@ -85,6 +85,18 @@ struct CanaryJudgeTests {
         #expect(CanaryJudge.judge(Self.observations(errors: (0, 0), latency: (1.2, 1.0)), config: CanaryAnalysisConfig()).outcome == .pass)
     }
 
+    @Test func aLatencyShiftUnderAMillisecondIsNoiseWhateverItsRatio() throws {
+        // ×1.7 but 0.6 ms: a fresh instance's first connections, not a slower version.
+        #expect(CanaryJudge.judge(Self.observations(errors: (0, 0), latency: (1.4, 0.8)), config: CanaryAnalysisConfig()).outcome == .pass)
+        // ×1.7 and 3.5 ms: slower.
+        let slower = CanaryJudge.judge(Self.observations(errors: (0, 0), latency: (8.5, 5.0)), config: CanaryAnalysisConfig())
+        #expect(slower.metrics.first { $0.name == "latency" }?.classification == .high, "\(slower.reason)")
+        // The floor is the metric's own: a team may lower it.
+        let json = #"{"metrics": [{"name": "latency", "minimumDifference": 0.1}, {"name": "errorRate"}]}"#
+        let strict = try JSONDecoder().decode(CanaryAnalysisConfig.self, from: Data(json.utf8))
+        #expect(CanaryJudge.judge(Self.observations(errors: (0, 0), latency: (1.4, 0.8)), config: strict).outcome != .pass)
+    }
+
     @Test func tooLittleDataIsInconclusiveNeverAPass() {
         let verdict = CanaryJudge.judge(Self.observations(errors: (0, 0), latency: (1.0, 1.0), requests: 20), config: CanaryAnalysisConfig())
         #expect(verdict.outcome == .inconclusive)

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import AsgardAPI
 import AsgardCore
 import Foundation
@@ -76,6 +77,33 @@ struct DurabilityTests {
 
 @Suite("Starting the server", .serialized)
 struct StartingTests {
+    @Test func theServerStopsPromptlyWhileSomeoneFollowsATaskThatWaitsForAJudgment() async throws {
+        let scratch = try Scratch("stop-following")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let custom = CustomDeploymentTests()
+        let (_, v2, _) = try await custom.shopOnVersion1(server)
+        let id = try await custom.start(server, ["imageId": v2, "strategy": "custom", "capacity": ["min": 1, "desired": 2, "max": 4],
+                                                 "steps": CustomDeploymentTests.canarySteps])
+        try await waitUntil("the judgment") {
+            (try JSONSerialization.jsonObject(with: try await HTTP.get(server.url + "/task/show/\(id).json").body) as? [String: Any])?["status"] as? String == "waiting"
+        }
+        // A follower whose stream is open (its headers came) while nothing happens.
+        var request = HTTPClientRequest(url: server.url + "/task/follow/\(id)")
+        request.headers.add(name: "Authorization", value: "Bearer \(adminToken)")
+        let stream = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        #expect(stream.status == .ok)
+        server.process.interrupt()
+        do {
+            try await waitUntil("the server to stop with a follower connected", seconds: 15) { !server.process.isRunning }
+        } catch {
+            kill(server.process.processIdentifier, SIGKILL)  // so that the test ends, failed
+            throw error
+        }
+        #expect(server.process.terminationStatus == 0, "a clean stop: \(server.log.suffix(500))")
+    }
+
     @Test func aBusyPortIsReportedInOneLineBeforeAnythingIsCreated() async throws {
         let scratch = try Scratch("busy")
         defer { scratch.remove() }

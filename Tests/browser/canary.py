@@ -33,9 +33,15 @@ def main(base, user, password, task_id):
         print("PASS the canary's charts and judgments appear and grow live")
 
         wait_long("the pause", lambda: driver.find_element(By.ID, "proceed").is_displayed())
-        verdicts = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "#canary-metrics tbody tr td:nth-child(3)")]
-        assert verdicts and all(v.startswith("pass") for v in verdicts), verdicts
-        driver.find_element(By.ID, "proceed").click()
+        # The live page redraws its tables: read (and click) again when an element went stale.
+        verdicts = []
+
+        def read_verdicts():
+            verdicts[:] = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "#canary-metrics tbody tr td:nth-child(3)")]
+            return bool(verdicts)
+        wait_long("the metrics' verdicts", read_verdicts)
+        assert all(v.startswith("pass") for v in verdicts), verdicts
+        wait_long("a click on proceed", lambda: driver.find_element(By.ID, "proceed").click() or True)
         wait_long("the deployment to succeed", lambda: driver.find_element(By.ID, "task-status").text == "succeeded")
         print("PASS proceed at the canary's pause and watch it reach all the traffic")
         return 0

@@ -32,7 +32,10 @@ public struct CanaryMetric: Sendable, Hashable, Codable {
     public var allowedIncrease: Double
     /// The same for a decrease.
     public var allowedDecrease: Double
-    /// A proportion fails only when the canary's rate is at least this much higher (0.01 = 1 point).
+    /// The smallest difference that counts, in the metric's unit: a proportion fails only when
+    /// the canary's rate is at least this much higher (0.01 = 1 point); a distribution only when
+    /// the whole confidence interval of its shift lies this far out (latency: 1 ms, below which
+    /// a loopback or LAN service's shift is noise such as a fresh instance's first connections).
     public var minimumDifference: Double
 
     /// Creates a metric.
@@ -90,7 +93,7 @@ public struct CanaryAnalysisConfig: Sendable, Hashable, Codable {
     /// Error rate (critical), latency, CPU and memory.
     public static let defaultMetrics: [CanaryMetric] = [
         CanaryMetric(name: "errorRate", kind: .proportion, group: "errors", critical: true, mustHaveData: true, allowedIncrease: 1, minimumDifference: 0.01),
-        CanaryMetric(name: "latency", kind: .distribution, group: "latency", mustHaveData: true, allowedIncrease: 1.5),
+        CanaryMetric(name: "latency", kind: .distribution, group: "latency", mustHaveData: true, allowedIncrease: 1.5, minimumDifference: 1),
         CanaryMetric(name: "cpu", kind: .distribution, group: "resources", allowedIncrease: 2),
         CanaryMetric(name: "memory", kind: .distribution, group: "resources", allowedIncrease: 2),
     ]

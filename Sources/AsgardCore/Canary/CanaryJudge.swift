@@ -137,7 +137,7 @@ public enum CanaryJudge {
                 }
             }
             verdict.interval = interval
-            let bound = config.tolerance * abs(interval.estimate)
+            let bound = max(config.tolerance * abs(interval.estimate), metric.minimumDifference)
             let ratio = verdict.baseline != 0 && verdict.canary != 0 ? verdict.canary / verdict.baseline : .nan
             if metric.direction != .decrease, interval.lower > bound, interval.lower > 0, ratio.isNaN || ratio >= metric.allowedIncrease {
                 verdict.classification = .high

@@ -4,6 +4,7 @@ import AsgardCore
 import AsgardStore
 import HTTPTypes
 import Hummingbird
+import ServiceLifecycle
 
 extension Console {
     /// The largest page of tasks a list answers.
@@ -65,12 +66,21 @@ extension Console {
                 let encoder = JSONEncoder()
                 encoder.dateEncodingStrategy = .iso8601
                 var sent = 0
-                while let task = try await store.task(id) {
+                var lastWrite = ContinuousClock.now
+                // A stream ends with its task, or when the server stops: a waiting task must not
+                // hold up a shutdown.
+                while !Task.isShuttingDownGracefully, let task = try await store.task(id) {
                     for line in task.log.dropFirst(sent) {
                         let data = String(decoding: try encoder.encode(line), as: UTF8.self)
                         try await writer.write(ByteBuffer(string: "event: log\ndata: \(data)\n\n"))
+                        lastWrite = .now
                     }
                     sent = task.log.count
+                    // A comment now and then finds out that a reader left while nothing happened.
+                    if ContinuousClock.now - lastWrite > .seconds(10) {
+                        try await writer.write(ByteBuffer(string: ": waiting\n\n"))
+                        lastWrite = .now
+                    }
                     if task.status.isFinished {
                         try await writer.write(ByteBuffer(string: "event: end\ndata: {\"status\":\"\(task.status.rawValue)\"}\n\n"))
                         break
