@@ -68,34 +68,39 @@ extension AWSCloudProvider {
     }
 
     func record(_ balancer: AWSApplicationLoadBalancer) async -> LoadBalancerRecord {
-        let fields = (balancer.tags[Self.healthCheckTag] ?? "").split(separator: " ").map(String.init)
-        let defaults = HealthCheckSettings()
-        func number(_ index: Int, _ fallback: Int) -> Int { fields.count > index ? Int(fields[index]) ?? fallback : fallback }
-        let check = HealthCheckSettings(target: fields.first ?? defaults.target, interval: number(1, defaults.interval), timeout: number(2, defaults.timeout),
-                                        healthyThreshold: number(3, defaults.healthyThreshold), unhealthyThreshold: number(4, defaults.unhealthyThreshold))
+        let (check, draining) = Self.settings(of: balancer)
         var record = LoadBalancerRecord(loadBalancerName: LoadBalancerName(rawValue: balancer.name), listenerPort: balancer.listener?.port ?? 80,
-                                        healthCheck: check, algorithm: .roundRobin,
-                                        drainingTimeout: Int(balancer.tags[Self.drainingTag] ?? "") ?? 300,
-                                        trafficWeights: await weights(of: balancer) ?? [:],
+                                        healthCheck: check, algorithm: .roundRobin, drainingTimeout: draining,
+                                        trafficWeights: Self.weights(of: balancer, owners: await targetGroupOwners(of: balancer.name)) ?? [:],
                                         createdTime: balancer.createdTime ?? Date(timeIntervalSince1970: 0), type: .application)
         record.dnsName = balancer.dnsName.isEmpty ? nil : balancer.dnsName
         return record
     }
 
-    /// The listener's weights by server group; nil when every target group has weight 1 (no
-    /// weights: each enabled group gets an equal share).
-    func weights(of balancer: AWSApplicationLoadBalancer) async -> [String: Int]? {
+    /// The health check and draining timeout the console keeps in the balancer's tags.
+    static func settings(of balancer: AWSApplicationLoadBalancer) -> (HealthCheckSettings, drainingTimeout: Int) {
+        let fields = (balancer.tags[healthCheckTag] ?? "").split(separator: " ").map(String.init)
+        let defaults = HealthCheckSettings()
+        func number(_ index: Int, _ fallback: Int) -> Int { fields.count > index ? Int(fields[index]) ?? fallback : fallback }
+        let check = HealthCheckSettings(target: fields.first ?? defaults.target, interval: number(1, defaults.interval), timeout: number(2, defaults.timeout),
+                                        healthyThreshold: number(3, defaults.healthyThreshold), unhealthyThreshold: number(4, defaults.unhealthyThreshold))
+        return (check, Int(balancer.tags[drainingTag] ?? "") ?? 300)
+    }
+
+    /// The listener's weights by server group (`owners`: target group ARN → group); nil when
+    /// every target group has weight 1 (no weights: each enabled group gets an equal share).
+    static func weights(of balancer: AWSApplicationLoadBalancer, owners: [String: String]) -> [String: Int]? {
         let targets = balancer.listener?.targets ?? []
         guard targets.contains(where: { $0.weight != 1 }) else { return nil }
-        let owners = await targetGroupOwners(of: balancer.name)
         var weights: [String: Int] = [:]
         for target in targets { if let group = owners[target.targetGroupArn] { weights[group] = target.weight } }
         return weights
     }
 
+    /// Deployments poll this: the balancer's groups are looked up once.
     func state(of balancer: AWSApplicationLoadBalancer) async -> LoadBalancerState {
-        let weights = await weights(of: balancer)
         let owners = await targetGroupOwners(of: balancer.name)
+        let weights = Self.weights(of: balancer, owners: owners)
         let states = await cache.health[balancer.name] ?? []
         let instances = await cache.instances
         var byGroup: [String: [InstanceTraffic]] = [:]
@@ -115,8 +120,8 @@ extension AWSCloudProvider {
         let groups = byGroup.sorted { $0.key < $1.key }.map {
             GroupTraffic(name: $0.key, weight: weights.map { [name = $0.key] in $0[name] ?? 0 }, requests: StatusCounts(), latency: LatencySummary(), instances: $0.value)
         }
-        let record = await record(balancer)
-        let routing = LoadBalancerRouting(healthCheck: record.healthCheck, algorithm: .roundRobin, drainingTimeout: record.drainingTimeout,
+        let (check, draining) = Self.settings(of: balancer)
+        let routing = LoadBalancerRouting(healthCheck: check, algorithm: .roundRobin, drainingTimeout: draining,
                                           groups: groups.map { RoutedGroup(name: $0.name, weight: $0.weight, instances: $0.instances.map { RoutedInstance(instanceId: $0.instanceId, port: 0) }) })
         let status = switch balancer.state {
         case "active": "running"
@@ -132,14 +137,12 @@ extension AWSCloudProvider {
     func metricTraffic(of balancer: AWSApplicationLoadBalancer) async throws -> [GroupTraffic] {
         if let read = await cache.metrics[balancer.name], ContinuousClock.now - read.time < freshness { return read.traffic }
         let owners = await targetGroupOwners(of: balancer.name)
-        let targetGroups = await cache.targetGroups.values
         let end = Date().addingTimeInterval(60)
         // CloudWatch answers at most 1,440 datapoints a call.
         let period = max(60, Int((end.timeIntervalSince(metricsOrigin) / 1_440 / 60).rounded(.up)) * 60)
         var traffic: [GroupTraffic] = []
         for (arn, group) in owners.sorted(by: { $0.value < $1.value }) {
-            guard let targetGroup = targetGroups.first(where: { $0.arn == arn }) else { continue }
-            let dimensions = [("LoadBalancer", balancer.metricDimension), ("TargetGroup", targetGroup.metricDimension)]
+            let dimensions = [("LoadBalancer", balancer.metricDimension), ("TargetGroup", AWSTargetGroup.metricDimension(ofArn: arn))]
             func sum(_ metric: String) async throws -> Int {
                 let points = try await cloudWatch.statistics(namespace: "AWS/ApplicationELB", metric: metric, dimensions: dimensions,
                                                              start: metricsOrigin, end: end, period: period, statistics: ["Sum"])
@@ -157,15 +160,7 @@ extension AWSCloudProvider {
             }
             let pairs = histogram.sorted { $0.key < $1.key }.map { [$0.key, $0.value] }
             let count = pairs.reduce(0) { $0 + Int($1[1]) }
-            /// The response time (ms) below which `share` of the samples lie.
-            func percentile(_ share: Double) -> Double {
-                var seen = 0
-                for pair in pairs {
-                    seen += Int(pair[1])
-                    if Double(seen) >= share * Double(count) { return Double(pair[0]) / 1000 }
-                }
-                return 0
-            }
+            func percentile(_ share: Double) -> Double { CanaryGroupFigures.percentile(pairs, share) }
             traffic.append(GroupTraffic(name: group, weight: nil,
                                         requests: StatusCounts(total: requests, status2xx: max(0, requests - errors), status5xx: errors),
                                         latency: LatencySummary(count: count, p50: percentile(0.5), p90: percentile(0.9), p99: percentile(0.99),
@@ -232,8 +227,7 @@ extension AWSCloudProvider {
             try await elbv2.addTags(balancer.arn, Self.tags(of: record))
             balancer.tags.merge(Self.tags(of: record)) { _, new in new }
             await cache.put(application: name, balancer)
-            let targetGroups = await cache.targetGroups.values
-            for arn in await targetGroupOwners(of: name).keys where targetGroups.contains(where: { $0.arn == arn }) {
+            for arn in await targetGroupOwners(of: name).keys {
                 try await elbv2.setHealthCheck(arn, Self.classicCheck(record), path: record.healthCheck.target)
                 try await elbv2.setDeregistrationDelay(arn, seconds: record.drainingTimeout)
             }
@@ -300,7 +294,7 @@ extension AWSCloudProvider {
         var known = await cache.applications[name]
         if known == nil { known = try await refresh(application: name) }
         guard let balancer = known, let listener = balancer.listener else { return }
-        let current = await self.weights(of: balancer)
+        let current = Self.weights(of: balancer, owners: await targetGroupOwners(of: name))
         let wanted = weights.map { $0.isEmpty ? nil : $0 } ?? current
         let targetGroups = await cache.targetGroups
         let members = await cache.groups.values

@@ -2,16 +2,6 @@ import AsgardCloud
 import AsgardCore
 import Foundation
 
-extension AWSCloudProvider: ImageTagging {
-    public func setImageTags(_ id: ImageID, set tags: [String: String], remove: [String], task: TaskDraft) async throws -> TaskRecord {
-        try await aws {
-            try await ec2.setTags(id.rawValue, set: tags, remove: remove)
-            if let image = try await ec2.images(ids: [id.rawValue]).first { await cache.put(image: image) }
-        }
-        return try await recordTask(task)
-    }
-}
-
 /// Security groups of the region's default VPC (EC2-Classic is gone): read all at once (one
 /// call), again after each change.
 extension AWSCloudProvider: SecurityGroupProvider {

@@ -313,7 +313,8 @@ public final class AWSCloudProvider: CloudProvider {
                 var targetGroups: [String] = []
                 for balancer in applications { targetGroups.append(try await ensureTargetGroup(balancer: balancer, group: name)) }
                 try await createOnce(autoScaling.client, exists: { try await self.autoScaling.groups(named: [name]).first != nil }) {
-                    try await self.createGroup(group, zones: zones, targetGroups: targetGroups)
+                    try await self.createGroup(group, zones: zones, classic: group.loadBalancerNames.filter { !applications.contains($0) },
+                                               targetGroups: targetGroups)
                 }
                 if !group.suspendedProcesses.isEmpty {
                     try await autoScaling.setProcesses(name, group.suspendedProcesses.map(\.rawValue), suspended: true)
@@ -367,7 +368,9 @@ public final class AWSCloudProvider: CloudProvider {
         return found
     }
 
-    private func createGroup(_ group: ServerGroupRecord, zones: [String], targetGroups: [String]) async throws {
+    /// Creates the Auto Scaling group of `group`, attached to its `classic` load balancers when it
+    /// takes traffic and to its application load balancers' `targetGroups` always.
+    private func createGroup(_ group: ServerGroupRecord, zones: [String], classic: [String], targetGroups: [String]) async throws {
         let name = group.autoScalingGroupName
         var tags = ["asgard:imageId": group.imageId.rawValue]
         if let names = group.names { tags["asgard:cluster"] = names.cluster }
@@ -376,7 +379,6 @@ public final class AWSCloudProvider: CloudProvider {
         // A group created without traffic is not attached to classic load balancers: its instances
         // never take a request. Behind an application load balancer its target group always holds
         // its instances; the listener forwards to it while it is enabled.
-        let classic = try await classicNames(in: group.loadBalancerNames)
         let attached = ClusterTraffic.isEnabled(group) ? classic : []
         try await autoScaling.createGroup(name, launchTemplate: name, version: "$Latest", minSize: group.minSize, maxSize: group.maxSize,
                                           desiredCapacity: group.desiredCapacity, zones: zones, loadBalancerNames: attached, targetGroupARNs: targetGroups,
@@ -409,13 +411,13 @@ public final class AWSCloudProvider: CloudProvider {
             if current.tags[Self.loadBalancersTag] != tagged {
                 try await autoScaling.setTag(name, Self.loadBalancersTag, tagged)
             }
-            let wanted = ClusterTraffic.isEnabled(group) ? try await classicNames(in: group.loadBalancerNames) : []
+            let after = try await applicationNames(in: group.loadBalancerNames)
+            let wanted = ClusterTraffic.isEnabled(group) ? group.loadBalancerNames.filter { !after.contains($0) } : []
             try await autoScaling.setLoadBalancers(name, wanted.filter { !current.loadBalancerNames.contains($0) }, attached: true)
             try await autoScaling.setLoadBalancers(name, current.loadBalancerNames.filter { !wanted.contains($0) }, attached: false)
             // Application load balancers: the group's target groups stay attached; the listeners
             // forward to them while it is enabled.
             let before = try await applicationNames(in: Self.loadBalancerNames(of: current))
-            let after = try await applicationNames(in: group.loadBalancerNames)
             var attach: [String] = []
             for balancer in after { attach.append(try await ensureTargetGroup(balancer: balancer, group: name)) }
             try await autoScaling.setTargetGroups(name, attach.filter { !current.targetGroupARNs.contains($0) }, attached: true)
@@ -660,10 +662,7 @@ public final class AWSCloudProvider: CloudProvider {
     }
 
     private func configure(_ balancer: LoadBalancerRecord) async throws {
-        let check = balancer.healthCheck
-        try await elb.configureHealthCheck(balancer.loadBalancerName.rawValue, AWSClassicLoadBalancer.HealthCheck(
-            target: "HTTP:\(balancer.listenerPort)\(check.target)", interval: check.interval, timeout: check.timeout,
-            healthyThreshold: check.healthyThreshold, unhealthyThreshold: check.unhealthyThreshold))
+        try await elb.configureHealthCheck(balancer.loadBalancerName.rawValue, Self.classicCheck(balancer))
         try await elb.setDraining(balancer.loadBalancerName.rawValue, timeout: balancer.drainingTimeout)
     }
 
@@ -705,4 +704,15 @@ public final class AWSCloudProvider: CloudProvider {
 extension Array {
     /// Nil when empty.
     var nonEmpty: Self? { isEmpty ? nil : self }
+}
+
+/// AMI tags (a local image's environment is fixed when it is registered).
+extension AWSCloudProvider: ImageTagging {
+    public func setImageTags(_ id: ImageID, set tags: [String: String], remove: [String], task: TaskDraft) async throws -> TaskRecord {
+        try await aws {
+            try await ec2.setTags(id.rawValue, set: tags, remove: remove)
+            if let image = try await ec2.images(ids: [id.rawValue]).first { await cache.put(image: image) }
+        }
+        return try await recordTask(task)
+    }
 }

@@ -62,8 +62,11 @@ public struct AWSTargetGroup: Sendable, Hashable {
     public var port: Int
 
     /// The `targetgroup/name/id` part of the ARN: CloudWatch's `TargetGroup` dimension.
-    public var metricDimension: String {
-        arn.range(of: "targetgroup/").map { String(arn[$0.lowerBound...]) } ?? name
+    public var metricDimension: String { arn.contains("targetgroup/") ? Self.metricDimension(ofArn: arn) : name }
+
+    /// The `targetgroup/name/id` part of a target group's ARN.
+    public static func metricDimension(ofArn arn: String) -> String {
+        arn.range(of: "targetgroup/").map { String(arn[$0.lowerBound...]) } ?? arn
     }
 
     init(_ node: XMLNode) {
