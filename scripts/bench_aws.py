@@ -17,12 +17,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 import boto3
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench_deploy import TOKEN, call, free_port, wait  # noqa: E402
+from bench_deploy import TOKEN, call, free_port, wait, wait_serving  # noqa: E402
 
 
 def median_ms(action, rounds):
@@ -66,12 +65,7 @@ def main(bin_dir):
         server = subprocess.Popen([bin_dir + "/asgard", "serve", "--config", work + "/asgard.yaml", "--port", str(port), "--data-dir", work + "/data"],
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-        def ready():
-            try:
-                return urllib.request.urlopen(base + "/healthcheck", timeout=1).status == 200
-            except Exception:
-                return False
-        wait(ready)
+        wait_serving(base)
 
         def page():
             assert len(call(base, "/us-east-1/autoScaling/list.json")) == 130

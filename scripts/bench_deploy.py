@@ -54,6 +54,16 @@ def wait(condition, seconds=60):
     raise SystemExit("timed out")
 
 
+def wait_serving(base):
+    """Waits until the console at `base` answers its health check."""
+    def ready():
+        try:
+            return urllib.request.urlopen(base + "/healthcheck", timeout=1).status == 200
+        except Exception:
+            return False
+    wait(ready)
+
+
 def floor(bin_dir, count=3):
     """Seconds until `count` fresh sample-app processes all answer GET /health."""
     ports = [free_port() for _ in range(count)]
@@ -86,12 +96,7 @@ def main(bin_dir):
     server = subprocess.Popen([bin_dir + "/asgard", "serve", "--port", str(port), "--data-dir", work + "/data"],
                               env=dict(os.environ, ASGARD_ADMIN_TOKEN=TOKEN), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        def ready():
-            try:
-                return urllib.request.urlopen(base + "/healthcheck", timeout=1).status == 200
-            except Exception:
-                return False
-        wait(ready)
+        wait_serving(base)
         call(base, "/application/save", {"name": "shop", "owner": "bench", "email": "bench@example.com"})
         images = [call(base, "/local/image/register", {"name": "shop", "version": v,
                                                         "command": [bin_dir + "/asgard-sample-app", "--version-label", v]})["imageId"]

@@ -15,7 +15,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench_deploy import TOKEN, call, floor, free_port, wait  # noqa: E402
+from bench_deploy import TOKEN, call, floor, free_port, wait, wait_serving  # noqa: E402
 
 
 def main(bin_dir):
@@ -26,12 +26,7 @@ def main(bin_dir):
                               env=dict(os.environ, ASGARD_ADMIN_TOKEN=TOKEN), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stop = threading.Event()
     try:
-        def ready():
-            try:
-                return urllib.request.urlopen(base + "/healthcheck", timeout=1).status == 200
-            except Exception:
-                return False
-        wait(ready)
+        wait_serving(base)
         call(base, "/application/save", {"name": "shop", "owner": "bench", "email": "bench@example.com"})
         image = call(base, "/local/image/register", {"name": "shop", "version": "1", "command": [bin_dir + "/asgard-sample-app", "--version-label", "1"]})["imageId"]
         lb_port = free_port()

@@ -464,8 +464,12 @@ struct AWSProviderTests {
         #expect(aws.running == 4, "no instance of a group created twice: \(aws.running) running")
         #expect(aws.balancers["shop-prod"] == aws.groups["shop-prod-v000"]?["instances"] as? [String])
 
-        let log = try await HTTP.get("http://127.0.0.1:\(proxyPort)/faults", token: nil).text.split(separator: "\n")
-            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] }
+        /// What the proxy did to each call so far: [action, outcome].
+        func faults() async throws -> [[String]] {
+            try await HTTP.get("http://127.0.0.1:\(proxyPort)/faults", token: nil).text.split(separator: "\n")
+                .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] }
+        }
+        let log = try await faults()
         let outcomes = Set(log.map { $0[1] })
         #expect(outcomes.isSuperset(of: ["throttle", "unavailable", "lost", "pass"]), "\(outcomes)")
         for create in ["CreateLaunchTemplate", "CreateAutoScalingGroup", "CreateLoadBalancer"] {
@@ -484,8 +488,7 @@ struct AWSProviderTests {
         #expect(Array(albs.balancers.keys) == ["shop-web"])
         #expect(albs.balancers["shop-web"]?["weights"] as? [String: Int] == ["shop-web-v001": 1], "\(albs.balancers)")
         #expect(albs.targetGroups.count == 2 && albs.targetGroups.allSatisfy { $0.hasPrefix("shop-web-v00") }, "\(albs.targetGroups)")
-        let after = try await HTTP.get("http://127.0.0.1:\(proxyPort)/faults", token: nil).text.split(separator: "\n")
-            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] }
+        let after = try await faults()
         for create in ["CreateTargetGroup", "CreateListener"] {
             #expect(after.contains([create, "lost"]), "\(create)'s first answer was lost")
         }
