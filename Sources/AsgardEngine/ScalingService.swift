@@ -29,6 +29,8 @@ public final class ScalingService: Service, Sendable {
         /// Policies that wanted more than their group's maximum, told once in the history.
         var capped: Set<String> = []
         var lastScheduleCheck: Date?
+        /// Invalid stored definitions already logged.
+        var reportedInvalid: Set<String> = []
         var lastMinute: Date?
     }
 
@@ -90,8 +92,21 @@ public final class ScalingService: Service, Sendable {
         }
     }
 
+    /// The valid definitions of `kind`. One that cannot be read or breaks the rules (stored by an
+    /// older version, or by hand) is skipped with a log line, once, instead of being run.
     func decode<T: Decodable>(_ type: T.Type, _ kind: ScalingObjectKind) async throws -> [T] {
-        try await store.scalingObjects(kind, group: nil).compactMap { try? ScalingJSON.decoder.decode(type, from: Data($0.utf8)) }
+        try await store.scalingObjects(kind, group: nil).compactMap { json in
+            let problems = ScalingJSON.problems(kind, json: json, interval: intervalSeconds)
+            guard problems.isEmpty else {
+                if state.withLock({ $0.reportedInvalid.insert(json).inserted }) {
+                    logger.error("Skipping an invalid stored scaling definition; delete it or save it again",
+                                 metadata: ["kind": "\(kind.rawValue)", "problems": "\(ValidationFailure(problems).message)",
+                                            "definition": "\(json.prefix(1024))"])
+                }
+                return nil
+            }
+            return try? ScalingJSON.decoder.decode(type, from: Data(json.utf8))
+        }
     }
 
 
@@ -265,11 +280,8 @@ public final class ScalingService: Service, Sendable {
     /// Runs a scheduled action.
     func run(_ action: ScheduledActionRecord, group: ServerGroupRecord, at time: Date) async throws {
         var changed = group
-        if let min = action.minSize { changed.minSize = min }
-        if let max = action.maxSize { changed.maxSize = max }
-        if let desired = action.desiredCapacity { changed.desiredCapacity = desired }
-        changed.desiredCapacity = Swift.min(changed.maxSize, Swift.max(changed.minSize, changed.desiredCapacity))
-        changed.maxSize = Swift.max(changed.maxSize, changed.minSize)
+        (changed.minSize, changed.desiredCapacity, changed.maxSize) = action.applied(
+            to: (group.minSize, group.desiredCapacity, group.maxSize), limit: InputLimits.localGroupSize)
         _ = try await cloud.updateServerGroup(changed, task: TaskDraft(
             operation: "Scheduled action \(action.scheduledActionName) on \(group.autoScalingGroupName)", objectType: .serverGroup,
             objectId: group.autoScalingGroupName, user: "asgard", region: "local", status: .succeeded,

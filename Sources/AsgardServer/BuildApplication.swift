@@ -142,6 +142,7 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
 
     let router = Router(context: ConsoleRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: RequestLimitsMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: NotFoundMiddleware(console: console))
     router.add(middleware: RegionScopeMiddleware(regionals: regionals))

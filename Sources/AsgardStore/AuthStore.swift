@@ -88,8 +88,10 @@ public protocol AuthStore: Sendable {
     func user(named name: UserName) async throws -> UserRecord?
     /// The stored password hash of a user, nil when it has none.
     func passwordHash(of name: UserName) async throws -> String?
-    /// Creates or replaces a user; a nil `passwordHash` keeps the current one. Records `task`.
-    func saveUser(_ user: UserRecord, passwordHash: String?, task: TaskDraft) async throws -> TaskRecord
+    /// Creates or replaces a user; a nil `passwordHash` keeps the current one. A new password
+    /// ends the user's browser sessions but `keepingSession` (the one that changed it, by id
+    /// hash), in the same transaction. Records `task`.
+    func saveUser(_ user: UserRecord, passwordHash: String?, keepingSession: String?, task: TaskDraft) async throws -> TaskRecord
     /// Deletes a user with its tokens and sessions. Records `task`.
     ///
     /// - Throws: `StoreError.notFound`.

@@ -185,14 +185,14 @@ struct AuditLogTests {
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
         let user = UserRecord(name: UserName(rawValue: "ann"), roles: [.viewer], applications: ["shop": .deployer], createTime: t0, updateTime: t0)
         let task = TaskDraft(operation: "x", objectType: .user, objectId: "ann", user: "admin", status: .succeeded, log: [])
-        _ = try await store.saveUser(user, passwordHash: "hash", task: task)
+        _ = try await store.saveUser(user, passwordHash: "hash", keepingSession: nil, task: task)
         try await store.createToken(TokenRecord(name: "ci", user: user.name, createTime: t0, expiresTime: nil), secretHash: "h1")
         try await store.createSession(SessionRecord(idHash: "s1", user: user.name, csrfToken: "c", createTime: t0, lastSeenTime: t0))
         #expect(try await store.tokenOwner(secretHash: "h1", now: t0)?.0 == user)
         await #expect { try await store.createToken(TokenRecord(name: "ci", user: user.name, createTime: t0, expiresTime: nil), secretHash: "h2") }
             throws: { ($0 as? StoreError)?.code == .conflict }
         // Saving without a password keeps the stored one.
-        _ = try await store.saveUser(user, passwordHash: nil, task: task)
+        _ = try await store.saveUser(user, passwordHash: nil, keepingSession: nil, task: task)
         #expect(try await store.passwordHash(of: user.name) == "hash")
 
         _ = try await store.deleteUser(named: user.name, task: task)

@@ -134,15 +134,22 @@ public struct CanaryAnalysisConfig: Sendable, Hashable, Codable {
         if !(0...100).contains(marginal) || !(0...100).contains(pass) || marginal > pass {
             add("needs 0 <= marginal <= pass <= 100; got marginal \(marginal), pass \(pass)")
         }
-        if minimumRequests < 1 { add("minimumRequests must be at least 1") }
-        if minimumSamples < 2 { add("minimumSamples must be at least 2") }
+        if !InputLimits.minimumRequests.contains(minimumRequests) { add("minimumRequests \(minimumRequests) must be from 1 to 1000000000") }
+        if !(2...InputLimits.minimumRequests.upperBound).contains(minimumSamples) { add("minimumSamples \(minimumSamples) must be from 2 to 1000000000") }
         if metrics.isEmpty { add("needs at least one metric") }
-        if groupWeights.values.contains(where: { $0 < 0 }) || groupWeights.values.reduce(0, +) > 100.0001 {
+        if groupWeights.values.contains(where: { !(0...100).contains($0) }) || !(groupWeights.values.reduce(0, +) <= 100.0001) {
             add("group weights must not be negative and must add up to at most 100")
         }
         let known = Set(CanaryAnalysisConfig.defaultMetrics.map(\.name))
         for metric in metrics where !known.contains(metric.name) {
             add("metric '\(metric.name)' is not one the console collects: \(known.sorted().joined(separator: ", "))")
+        }
+        if metrics.count > 20 { add("\(metrics.count) metrics; at most 20") }
+        for metric in metrics {
+            for (knob, value, range) in [("allowedIncrease", metric.allowedIncrease, 1.0...1000), ("allowedDecrease", metric.allowedDecrease, 0.0...1),
+                                         ("minimumDifference", metric.minimumDifference, 0.0...1_000_000)] where !range.contains(value) {
+                add("metric '\(metric.name)': \(knob) \(CanaryJudge.format(value)) must be a number from \(CanaryJudge.format(range.lowerBound)) to \(CanaryJudge.format(range.upperBound))")
+            }
         }
         return problems
     }

@@ -93,14 +93,16 @@ public struct CanarySettings: Sendable, Hashable, Codable {
         for (index, step) in steps.enumerated() {
             switch step {
             case .setWeight(let w):
-                if !(0...100).contains(w) { add("step \(index + 1): setWeight \(w) must be from 0 to 100") }
+                if !InputLimits.canaryWeight.contains(w) { add("step \(index + 1): setWeight \(w) must be from 0 to 100") }
                 weight = w
             case .analyze(let duration, let interval):
-                if !(1...86_400).contains(duration) { add("step \(index + 1): analyze durationSeconds \(duration) must be from 1 to 86400") }
-                if !(1...3_600).contains(interval) || interval > duration { add("step \(index + 1): analyze intervalSeconds \(interval) must be from 1 to 3600 and at most the duration") }
+                if !InputLimits.analysisSeconds.contains(duration) { add("step \(index + 1): analyze durationSeconds \(duration) must be from 1 to 86400") }
+                if !InputLimits.analysisIntervalSeconds.contains(interval) || interval > duration {
+                    add("step \(index + 1): analyze intervalSeconds \(interval) must be from 1 to 3600 and at most the duration")
+                }
                 if weight == 0 { add("step \(index + 1): analyze needs a setWeight above 0 before it, or the canary gets no traffic to judge") }
             case .pause(let duration):
-                if let duration, !(1...259_200).contains(duration) { add("step \(index + 1): pause durationSeconds \(duration) must be from 1 to 259200") }
+                if let duration, !InputLimits.pauseSeconds.contains(duration) { add("step \(index + 1): pause durationSeconds \(duration) must be from 1 to 259200") }
             }
         }
         return problems

@@ -133,18 +133,19 @@ public struct DeploymentRequest: Sendable, Hashable, Codable {
             problems.append(FieldError(field: "cluster", message: "'\(cluster)' is not a cluster name (app-stack-detail without a push version)"))
         }
         let c = capacity
-        if c.min < 0 || c.max > 50 || !(c.min <= c.desired && c.desired <= c.max) {
-            problems.append(FieldError(field: "capacity", message: "needs 0 <= min <= desired <= max <= 50; got min \(c.min), desired \(c.desired), max \(c.max)"))
+        let sizes = InputLimits.deploymentSize
+        if c.min < sizes.lowerBound || c.max > sizes.upperBound || !(c.min <= c.desired && c.desired <= c.max) {
+            problems.append(FieldError(field: "capacity", message: "needs 0 <= min <= desired <= max <= \(sizes.upperBound); got min \(c.min), desired \(c.desired), max \(c.max)"))
         }
         if let rolling {
-            if !(1...50).contains(rolling.concurrentRelaunches) {
-                problems.append(FieldError(field: "concurrentRelaunches", message: "\(rolling.concurrentRelaunches) must be from 1 to 50"))
+            if !(1...sizes.upperBound).contains(rolling.concurrentRelaunches) {
+                problems.append(FieldError(field: "concurrentRelaunches", message: "\(rolling.concurrentRelaunches) must be from 1 to \(sizes.upperBound)"))
             }
-            if let count = rolling.relaunchCount, count < 0 {
-                problems.append(FieldError(field: "relaunchCount", message: "\(count) must not be negative"))
+            if let count = rolling.relaunchCount, let problem = InputLimits.problem("relaunchCount", count, InputLimits.awsGroupSize) {
+                problems.append(problem)
             }
-            if !(0...3600).contains(rolling.afterBootWait) {
-                problems.append(FieldError(field: "afterBootWait", message: "\(rolling.afterBootWait) must be from 0 to 3600 seconds"))
+            if let problem = InputLimits.problem("afterBootWait", rolling.afterBootWait, InputLimits.afterBootWait, unit: " seconds") {
+                problems.append(problem)
             }
         }
         if let notification, !notification.isWellFormed {
@@ -164,11 +165,11 @@ public struct DeploymentRequest: Sendable, Hashable, Codable {
         } else if steps != nil {
             problems.append(FieldError(field: "steps", message: "only a custom deployment takes steps; \(strategy.rawValue) has its own"))
         }
-        if let timeout = startupTimeoutSeconds, !(1...86_400).contains(timeout) {
-            problems.append(FieldError(field: "startupTimeoutSeconds", message: "\(timeout) must be from 1 to 86400"))
+        if let timeout = startupTimeoutSeconds, let problem = InputLimits.problem("startupTimeoutSeconds", timeout, InputLimits.startupTimeoutSeconds) {
+            problems.append(problem)
         }
-        if let keep = keepDisabledGroups, !(0...10).contains(keep) {
-            problems.append(FieldError(field: "keepDisabledGroups", message: "\(keep) must be from 0 to 10"))
+        if let keep = keepDisabledGroups, let problem = InputLimits.problem("keepDisabledGroups", keep, InputLimits.keepDisabledGroups) {
+            problems.append(problem)
         }
         return problems
     }

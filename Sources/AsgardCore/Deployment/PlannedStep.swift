@@ -35,9 +35,10 @@ public struct PlannedStep: Sendable, Hashable, Codable {
     /// `judgment`: how long to wait for a decision before rolling back.
     public var minutes: Int?
 
-    /// How long a `wait` or `judgment` step lasts, in seconds.
+    /// How long a `wait` or `judgment` step lasts, in seconds (held at `Int.max` rather than
+    /// overflowing for minutes out of range, which `problems` refuses).
     public var duration: Int {
-        type == .judgment ? minutes.map { $0 * 60 } ?? seconds ?? 0 : seconds ?? 0
+        type == .judgment ? minutes.map { $0.clampedMultiplied(by: 60) } ?? seconds ?? 0 : seconds ?? 0
     }
     /// `createGroup`: false creates the group disabled (enable it with a later step).
     public var trafficAllowed: Bool?
@@ -113,7 +114,9 @@ public struct PlannedStep: Sendable, Hashable, Codable {
         guard !steps.isEmpty else {
             return [FieldError(field: "steps", message: "a custom deployment needs steps, e.g. [{\"type\": \"createGroup\"}, {\"type\": \"disableGroup\"}]")]
         }
-        if steps.count > 100 { problems.append(FieldError(field: "steps", message: "\(steps.count) steps; at most 100")) }
+        if steps.count > InputLimits.steps.upperBound {
+            problems.append(FieldError(field: "steps", message: "\(steps.count) steps; at most \(InputLimits.steps.upperBound)"))
+        }
         var created = false
         var previousDeleted = false
         for (index, step) in steps.enumerated() {
@@ -130,14 +133,18 @@ public struct PlannedStep: Sendable, Hashable, Codable {
                 switch (step.capacity, step.percent) {
                 case (nil, nil), (.some, .some): problem(index, "needs either capacity (instances) or percent (of the desired capacity)")
                 case (let capacity?, nil) where !(0...max).contains(capacity): problem(index, "capacity \(capacity) must be from 0 to max (\(max))")
-                case (nil, let percent?) where !(0...100).contains(percent): problem(index, "percent \(percent) must be from 0 to 100")
+                case (nil, let percent?) where !InputLimits.resizePercent.contains(percent): problem(index, "percent \(percent) must be from 0 to 100")
                 default: break
                 }
             case .wait:
-                if !(1...86_400).contains(step.seconds ?? 0) { problem(index, "needs seconds from 1 to 86400") }
+                if !InputLimits.waitSeconds.contains(step.seconds ?? 0) { problem(index, "needs seconds from 1 to 86400") }
             case .judgment:
                 if step.minutes != nil, step.seconds != nil { problem(index, "takes minutes or seconds, not both") }
-                if !(1...259_200).contains(step.duration) { problem(index, "needs minutes from 1 to 4320 (3 days), or seconds") }
+                if let minutes = step.minutes, !InputLimits.judgmentMinutes.contains(minutes) {
+                    problem(index, "minutes \(minutes) must be from 1 to 4320 (3 days)")
+                } else if step.minutes == nil, !InputLimits.judgmentSeconds.contains(step.seconds ?? 0) {
+                    problem(index, "needs minutes from 1 to 4320 (3 days), or seconds from 1 to 259200")
+                }
             case .deleteGroup where step.group == .new:
                 problem(index, "the new group cannot be deleted; a failed deployment keeps it disabled for inspection")
             default: break

@@ -42,6 +42,9 @@ public enum NameValidation {
         if usesReservedFormat(name) {
             return "must not end in a push version like v001 or contain a token like c0value, which are reserved for generated names"
         }
+        if !name.contains(where: NameCharacters.isAlphanumeric) {
+            return "needs a letter or digit: '\(name)' alone cannot be told apart from a path such as . or .."
+        }
         return nil
     }
 

@@ -53,13 +53,13 @@ public struct AlarmRecord: Sendable, Hashable, Codable {
         if period < interval || period % interval != 0 || period > 86_400 {
             problems.append(FieldError(field: "period", message: "\(period) must be a multiple of the collection interval (\(interval) s), up to 86400"))
         }
-        if !(1...100).contains(evaluationPeriods) {
+        if !InputLimits.evaluationPeriods.contains(evaluationPeriods) {
             problems.append(FieldError(field: "evaluationPeriods", message: "\(evaluationPeriods) must be from 1 to 100"))
         }
         if !(1...max(1, evaluationPeriods)).contains(datapointsToAlarm) {
             problems.append(FieldError(field: "datapointsToAlarm", message: "\(datapointsToAlarm) must be from 1 to evaluationPeriods (\(evaluationPeriods))"))
         }
-        if !threshold.isFinite { problems.append(FieldError(field: "threshold", message: "must be a number")) }
+        if let problem = InputLimits.problem("threshold", threshold, InputLimits.metricValue) { problems.append(problem) }
         return problems
     }
 }

@@ -142,12 +142,37 @@ public struct ScheduledActionRecord: Sendable, Hashable, Codable {
             problems.append(FieldError(field: "desiredCapacity", message: "give at least one of minSize, maxSize and desiredCapacity"))
         }
         for (field, value) in [("minSize", minSize), ("maxSize", maxSize), ("desiredCapacity", desiredCapacity)] {
-            if let value, !(0...50).contains(value) { problems.append(FieldError(field: field, message: "\(value) must be from 0 to 50")) }
+            if let value, let problem = InputLimits.problem(field, value, InputLimits.scheduledSize) { problems.append(problem) }
+        }
+        if let min = minSize, let max = maxSize, min > max {
+            problems.append(FieldError(field: "minSize", message: "\(min) must not be above maxSize (\(max))"))
+        }
+        if let desired = desiredCapacity {
+            if let min = minSize, desired < min {
+                problems.append(FieldError(field: "desiredCapacity", message: "\(desired) must not be below minSize (\(min))"))
+            }
+            if let max = maxSize, desired > max {
+                problems.append(FieldError(field: "desiredCapacity", message: "\(desired) must not be above maxSize (\(max))"))
+            }
         }
         if let start = startTime, let end = endTime, end <= start {
             problems.append(FieldError(field: "endTime", message: "must be after startTime"))
         }
         return problems
+    }
+
+    /// The sizes of a group at (`min`, `desired`, `max`) after this action, held within `limit`:
+    /// what the action sets wins; a size it leaves alone moves just enough to keep
+    /// min ≤ desired ≤ max (a lower maximum lowers the minimum, a higher minimum raises the
+    /// maximum, and the desired capacity follows both).
+    public func applied(to sizes: (min: Int, desired: Int, max: Int), limit: ClosedRange<Int>) -> (min: Int, desired: Int, max: Int) {
+        func held(_ value: Int) -> Int { Swift.min(limit.upperBound, Swift.max(limit.lowerBound, value)) }
+        var min = held(minSize ?? sizes.min), max = held(maxSize ?? sizes.max)
+        if min > max {
+            if maxSize != nil, minSize == nil { min = max } else { max = min }
+        }
+        let desired = Swift.min(max, Swift.max(min, held(desiredCapacity ?? sizes.desired)))
+        return (min, desired, max)
     }
 
     /// When it runs next after `date`: the start time of a one-time action not yet run, or the

@@ -124,10 +124,22 @@ public struct ScalingPolicyRecord: Sendable, Hashable, Codable {
         case .simpleScaling:
             if adjustmentType == nil { add("adjustmentType", "is required: ChangeInCapacity, ExactCapacity or PercentChangeInCapacity") }
             if scalingAdjustment == nil { add("scalingAdjustment", "is required for SimpleScaling") }
+            if let adjustment = scalingAdjustment, let problem = InputLimits.problem("scalingAdjustment", adjustment, InputLimits.scalingAdjustment) {
+                problems.append(problem)
+            }
         case .stepScaling:
             if adjustmentType == nil { add("adjustmentType", "is required: ChangeInCapacity, ExactCapacity or PercentChangeInCapacity") }
             let steps = stepAdjustments ?? []
             if steps.isEmpty { add("stepAdjustments", "StepScaling needs at least one step") }
+            if steps.count > 20 { add("stepAdjustments", "\(steps.count) steps; at most 20") }
+            for step in steps {
+                if !InputLimits.scalingAdjustment.contains(step.scalingAdjustment) {
+                    add("stepAdjustments", "scalingAdjustment \(step.scalingAdjustment) must be from \(InputLimits.scalingAdjustment.lowerBound) to \(InputLimits.scalingAdjustment.upperBound)")
+                }
+                for bound in [step.metricIntervalLowerBound, step.metricIntervalUpperBound].compactMap({ $0 }) where !InputLimits.metricValue.contains(bound) {
+                    add("stepAdjustments", "bound \(CanaryJudge.format(bound)) must be a number from \(CanaryJudge.format(InputLimits.metricValue.lowerBound)) to \(CanaryJudge.format(InputLimits.metricValue.upperBound))")
+                }
+            }
             let sorted = steps.sorted { ($0.metricIntervalLowerBound ?? -.infinity) < ($1.metricIntervalLowerBound ?? -.infinity) }
             for (a, b) in zip(sorted, sorted.dropFirst()) where a.metricIntervalUpperBound != b.metricIntervalLowerBound {
                 add("stepAdjustments", "steps must not overlap or leave gaps: an upper bound of one is the lower bound of the next")
@@ -141,11 +153,15 @@ public struct ScalingPolicyRecord: Sendable, Hashable, Codable {
             if (config.predefinedMetricSpecification == nil) == (config.customizedMetricSpecification == nil) {
                 add("targetTrackingConfiguration", "needs either predefinedMetricSpecification or customizedMetricSpecification")
             }
-            if !(config.targetValue > 0) { add("targetValue", "must be above 0") }
+            if let problem = InputLimits.problem("targetValue", config.targetValue, InputLimits.targetValue) { problems.append(problem) }
         }
-        if let cooldown, !(0...86_400).contains(cooldown) { add("cooldown", "\(cooldown) must be from 0 to 86400") }
-        if let warmup = estimatedInstanceWarmup, !(0...86_400).contains(warmup) { add("estimatedInstanceWarmup", "\(warmup) must be from 0 to 86400") }
-        if let magnitude = minAdjustmentMagnitude, magnitude < 1 { add("minAdjustmentMagnitude", "must be at least 1") }
+        if let cooldown, let problem = InputLimits.problem("cooldown", cooldown, InputLimits.scalingSeconds) { problems.append(problem) }
+        if let warmup = estimatedInstanceWarmup, let problem = InputLimits.problem("estimatedInstanceWarmup", warmup, InputLimits.scalingSeconds) {
+            problems.append(problem)
+        }
+        if let magnitude = minAdjustmentMagnitude, let problem = InputLimits.problem("minAdjustmentMagnitude", magnitude, InputLimits.minAdjustmentMagnitude) {
+            problems.append(problem)
+        }
         return problems
     }
 }
@@ -153,18 +169,23 @@ public struct ScalingPolicyRecord: Sendable, Hashable, Codable {
 /// The capacity arithmetic of scaling policies, as AWS does it.
 public enum ScalingMath {
     /// The new desired capacity after `adjustment` of `type` on `current`, within [min, max].
+    /// Overflow-safe whatever the numbers: a definition stored by an older version is not checked
+    /// against today's ranges.
     public static func adjusted(_ current: Int, by adjustment: Int, type: AdjustmentType, minAdjustmentMagnitude: Int?, min: Int, max: Int) -> Int {
         var target: Int
         switch type {
-        case .changeInCapacity: target = current + adjustment
+        case .changeInCapacity: target = current.clampedAdding(adjustment)
         case .exactCapacity: target = adjustment
         case .percentChangeInCapacity:
             // AWS rounds toward zero below 1 in magnitude away from zero, and otherwise toward zero.
             let change = Double(current) * Double(adjustment) / 100
-            var steps = change >= 0 ? Int(change.rounded(.down)) : Int(change.rounded(.up))
+            var steps = Int(saturating: change)
             if steps == 0, adjustment != 0 { steps = adjustment > 0 ? 1 : -1 }
-            if let magnitude = minAdjustmentMagnitude, abs(steps) < magnitude { steps = steps >= 0 ? magnitude : -magnitude }
-            target = current + steps
+            if let magnitude = minAdjustmentMagnitude, steps.magnitude < magnitude.magnitude {
+                let least = Int(clamping: magnitude.magnitude)
+                steps = steps >= 0 ? least : -least
+            }
+            target = current.clampedAdding(steps)
         }
         return Swift.min(max, Swift.max(min, target))
     }
@@ -178,8 +199,8 @@ public enum ScalingMath {
     /// to `target`, proportionally, within [min, max]; rounded up when growing and when
     /// shrinking, so that it never undershoots.
     public static func tracked(current: Int, metric: Double, target: Double, min: Int, max: Int) -> Int {
-        guard target > 0, current > 0 else { return Swift.min(max, Swift.max(min, current)) }
-        let needed = Int((Double(current) * metric / target).rounded(.up))
+        guard target > 0, current > 0, metric.isFinite else { return Swift.min(max, Swift.max(min, current)) }
+        let needed = Int(saturating: (Double(current) * metric / target).rounded(.up))
         return Swift.min(max, Swift.max(min, needed))
     }
 }

@@ -60,18 +60,16 @@ struct Authenticator: Sendable {
     /// - Returns: the user.
     /// - Throws: `ConsoleError` 401 for a wrong name or password, 429 when throttled.
     func checkPassword(name: String, password: String, address: String) async throws -> UserRecord {
-        let key = "\(address)|\(name.lowercased())"
-        if let wait = throttle.retryAfter(key, now: now()) {
-            throw ConsoleError(.tooManyRequests, "Too many failed sign-ins for '\(name)' from \(address); try again in \(wait) s")
+        if let wait = throttle.begin(name: name, address: address, now: now()) {
+            throw ConsoleError(.tooManyRequests, "Too many failed sign-ins for '\(name.trimmingCharacters(in: .whitespacesAndNewlines))' from \(address); try again in \(wait) s")
         }
         if let userName = try? UserName(validating: name),
            let stored = try await store.passwordHash(of: userName),
            passwords.verify(password, against: stored),
            let user = try await store.user(named: userName) {
-            throttle.reset(key)
+            throttle.succeeded(name: name, address: address)
             return user
         }
-        throttle.recordFailure(key, now: now())
         throw ConsoleError(.unauthenticated, "Wrong user name or password")
     }
 

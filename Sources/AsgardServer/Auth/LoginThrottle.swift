@@ -1,41 +1,60 @@
 import Foundation
 import Synchronization
 
-/// Slows down password guessing: after `maxFailures` failed logins for one user from one
-/// address within `window`, further attempts are refused until the window has passed.
+/// Slows down password guessing: after `maxFailures` attempts for one user from one address
+/// within `window` that did not succeed (or `maxPerAddress` for all users of one address), further
+/// attempts are refused until the window has passed. An attempt is counted before the password is
+/// checked, in one step with the check of the budget, so that parallel attempts cannot all slip
+/// through while the hashes are being computed; a success takes its own attempt back.
 final class LoginThrottle: Sendable {
     let maxFailures: Int
+    let maxPerAddress: Int
     let window: TimeInterval
-    private let failures = Mutex<[String: [Date]]>([:])
+    private let attempts = Mutex<[String: [Date]]>([:])
 
-    init(maxFailures: Int = 5, window: TimeInterval = 300) {
+    init(maxFailures: Int = 5, maxPerAddress: Int = 20, window: TimeInterval = 300) {
         self.maxFailures = maxFailures
+        self.maxPerAddress = maxPerAddress
         self.window = window
     }
 
-    /// Seconds to wait before `key` may try again, or nil when it may try now.
-    func retryAfter(_ key: String, now: Date) -> Int? {
-        failures.withLock { all in
-            let recent = (all[key] ?? []).filter { now.timeIntervalSince($0) < window }
-            all[key] = recent
-            guard recent.count >= maxFailures, let oldest = recent.first else { return nil }
-            return max(1, Int((window - now.timeIntervalSince(oldest)).rounded(.up)))
-        }
+    /// The key of a user name from an address: the name trimmed and lower-cased, as sign-in
+    /// reads it, so that `admin`, ` Admin ` and `ADMIN` share one budget.
+    static func key(name: String, address: String) -> String {
+        "\(address)|\(name.trimmingCharacters(in: .whitespacesAndNewlines).lowercased())"
     }
 
-    /// Counts a failed attempt.
-    func recordFailure(_ key: String, now: Date) {
-        failures.withLock { all in
-            var recent = (all[key] ?? []).filter { now.timeIntervalSince($0) < window }
-            recent.append(now)
-            all[key] = recent
+    /// Counts an attempt for `name` from `address` and answers nil when it may go on, or the
+    /// seconds to wait when the user's or the address's budget is spent (then nothing is counted).
+    func begin(name: String, address: String, now: Date) -> Int? {
+        let user = LoginThrottle.key(name: name, address: address), all = "\(address)|*"
+        return attempts.withLock { table in
+            var waits: [Int] = []
+            for (key, limit) in [(user, maxFailures), (all, maxPerAddress)] {
+                let recent = (table[key] ?? []).filter { now.timeIntervalSince($0) < window }
+                table[key] = recent
+                if recent.count >= limit, let oldest = recent.first {
+                    waits.append(max(1, Int((window - now.timeIntervalSince(oldest)).rounded(.up))))
+                }
+            }
+            if let wait = waits.max() { return wait }
+            table[user, default: []].append(now)
+            table[all, default: []].append(now)
             // Keep the table small under a spray of distinct keys.
-            if all.count > 10_000 { all = all.filter { !$0.value.isEmpty } }
+            if table.count > 10_000 { table = table.filter { $0.value.contains { now.timeIntervalSince($0) < window } } }
+            return nil
         }
     }
 
-    /// Forgets the failures of `key` after a success.
-    func reset(_ key: String) {
-        _ = failures.withLock { $0.removeValue(forKey: key) }
+    /// After a success: forgets the user's attempts from that address and takes this one back
+    /// from the address's count.
+    func succeeded(name: String, address: String) {
+        attempts.withLock { table in
+            table.removeValue(forKey: LoginThrottle.key(name: name, address: address))
+            if var all = table["\(address)|*"], !all.isEmpty {
+                all.removeLast()
+                table["\(address)|*"] = all
+            }
+        }
     }
 }

@@ -31,7 +31,8 @@ struct UserRegistry: Sendable {
     /// Creates the user, or changes the roles and password given in `draft`.
     ///
     /// - Returns: the user, whether it was created, and the task.
-    func save(_ draft: UserDraft, by actor: String) async throws -> (UserRecord, Bool, TaskRecord) {
+    /// A new password ends the user's browser sessions but `keepingSession` (the admin's own).
+    func save(_ draft: UserDraft, by actor: String, keepingSession: String? = nil) async throws -> (UserRecord, Bool, TaskRecord) {
         let valid: UserDraft.Validated
         do { valid = try draft.validated() } catch { throw ConsoleError(error) }
         let existing = try await store.user(named: valid.name)
@@ -48,9 +49,9 @@ struct UserRegistry: Sendable {
         let verb = existing == nil ? "Create" : "Update"
         let task = TaskDraft(operation: "\(verb) user '\(user.name)'", objectType: .user, objectId: user.name.rawValue, user: actor,
                              status: .succeeded,
-                             log: [TaskLogLine(time: time, message: "\(verb == "Create" ? "Creating" : "Updating") user '\(user.name)': roles [\(roles)], applications [\(apps)]\(hash == nil ? "" : ", new password")"),
+                             log: [TaskLogLine(time: time, message: "\(verb == "Create" ? "Creating" : "Updating") user '\(user.name)': roles [\(roles)], applications [\(apps)]\(hash == nil ? "" : existing == nil ? ", new password" : ", new password (their other browser sessions end)")"),
                                    TaskLogLine(time: time, message: "\(verb)d user '\(user.name)'")])
-        return (user, existing == nil, try await store.saveUser(user, passwordHash: hash, task: task))
+        return (user, existing == nil, try await store.saveUser(user, passwordHash: hash, keepingSession: keepingSession, task: task))
     }
 
     /// Deletes a user with their tokens and sessions; the last admin stays.
@@ -67,8 +68,10 @@ struct UserRegistry: Sendable {
         return try await store.deleteUser(named: user.name, task: task)
     }
 
-    /// Creates a token for `user`, living `days` days.
-    func createToken(name: String, for user: UserName, days: Int) async throws -> CreatedToken {
+    /// Creates a token for `user`, living `days` days. With `unique`, a name the user already
+    /// has an active token of gets a suffix (`cli-2`, `cli-3` …) instead of a conflict: sign-ins
+    /// that each ask for a token must all get one.
+    func createToken(name: String, for user: UserName, days: Int, unique: Bool = false) async throws -> CreatedToken {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty, trimmed.count <= 64,
               trimmed.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }), trimmed.allSatisfy(\.isASCII) else {
@@ -82,9 +85,17 @@ struct UserRegistry: Sendable {
         }
         let secret = Secrets.newToken()
         let time = now()
-        let record = TokenRecord(name: trimmed, user: user, createTime: time, expiresTime: time.addingTimeInterval(Double(days) * 86_400))
-        try await store.createToken(record, secretHash: Secrets.hash(secret))
-        return CreatedToken(name: trimmed, user: user, token: secret, expiresTime: record.expiresTime)
+        var attempt = 1
+        while true {
+            let chosen = attempt == 1 ? trimmed : String(trimmed.prefix(58)) + "-\(attempt)"
+            let record = TokenRecord(name: chosen, user: user, createTime: time, expiresTime: time.addingTimeInterval(Double(days) * 86_400))
+            do {
+                try await store.createToken(record, secretHash: Secrets.hash(secret))
+                return CreatedToken(name: chosen, user: user, token: secret, expiresTime: record.expiresTime)
+            } catch let error as StoreError where error.code == .conflict && unique && attempt < 100 {
+                attempt += 1
+            }
+        }
     }
 
     /// Stores a token whose secret was chosen outside, such as `ASGARD_ADMIN_TOKEN`.

@@ -15,8 +15,13 @@ struct ConsoleError: Error, Sendable {
         case conflict
         case methodNotAllowed
         case payloadTooLarge
+        case uriTooLong
         case tooManyRequests
         case unavailable
+        /// A cloud's endpoint cannot be reached.
+        case cloudUnavailable
+        /// The data directory's disk is full.
+        case insufficientStorage
         case `internal`
 
         var status: HTTPResponse.Status {
@@ -28,8 +33,10 @@ struct ConsoleError: Error, Sendable {
             case .conflict: .conflict
             case .methodNotAllowed: .methodNotAllowed
             case .payloadTooLarge: .contentTooLarge
+            case .uriTooLong: .uriTooLong
             case .tooManyRequests: .tooManyRequests
-            case .unavailable: .serviceUnavailable
+            case .unavailable, .cloudUnavailable: .serviceUnavailable
+            case .insufficientStorage: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             case .internal: .internalServerError
             }
         }
@@ -40,10 +47,12 @@ struct ConsoleError: Error, Sendable {
     /// Every wrong field, for forms that show each message next to its field.
     var fieldErrors: [FieldError]
 
+    /// Creates an error. Values a client sent are repeated in messages; each message is cut to
+    /// `InputLimits.echoBytes` so that a huge value is not sent back, shown or audited whole.
     init(_ code: Code, _ message: String, fieldErrors: [FieldError] = []) {
         self.code = code
-        self.message = message
-        self.fieldErrors = fieldErrors
+        self.message = InputLimits.echoed(message)
+        self.fieldErrors = fieldErrors.map { FieldError(field: InputLimits.echoed($0.field), message: InputLimits.echoed($0.message)) }
     }
 
     init(_ failure: ValidationFailure) {

@@ -136,12 +136,15 @@ struct FormFields: Sendable {
         return spaced.removingPercentEncoding ?? spaced
     }
 
-    private static func text(_ value: Any) -> String? {
+    /// A JSON scalar as a form would send it. Numbers are checked before booleans: Foundation
+    /// bridges the numbers 0 and 1 to `Bool` too, and only `true` and `false` have the boolean's
+    /// type code.
+    static func text(_ value: Any) -> String? {
         switch value {
         case let s as String: return s
-        case let b as Bool: return b ? "true" : "false"
-        case let n as NSNumber: return n.stringValue
-        case is NSNull: return nil
+        case let n as NSNumber:
+            if String(cString: n.objCType) == "c" { return n.boolValue ? "true" : "false" }
+            return n.stringValue
         default: return nil
         }
     }

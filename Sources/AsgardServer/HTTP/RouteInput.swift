@@ -37,10 +37,12 @@ struct RouteInput: Sendable {
         }
     }
 
-    /// A path parameter with any `.json` suffix removed.
+    /// A path parameter with any `.json` suffix removed, percent-decoded: a policy named
+    /// `scale out` is asked for as `scale%20out`.
     func path(_ name: String) -> String {
-        let value = context.parameters.get(name) ?? ""
-        return value.hasSuffix(".json") ? String(value.dropLast(5)) : value
+        let raw = context.parameters.get(name) ?? ""
+        let value = raw.hasSuffix(".json") ? String(raw.dropLast(5)) : raw
+        return value.removingPercentEncoding ?? value
     }
 
     /// The request path, for links back to the page.

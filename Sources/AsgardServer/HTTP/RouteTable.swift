@@ -33,6 +33,8 @@ struct RequestSecurity: Sendable {
     let authenticator: Authenticator
     let audit: any AuthStore
     let now: @Sendable () -> Date
+    /// The budget of requests without a signed-in user, per address.
+    var anonymousLimit = AddressRateLimiter()
 }
 
 /// Registers routes with the router and remembers them for the OpenAPI document. Every handler
@@ -109,6 +111,10 @@ final class RouteTable {
         registered.insert("\(method.rawValue) \(path)")
         let lastIsParameter = path.split(separator: "/").last?.hasPrefix(":") ?? false
         router.on(RouterPath(path), method: method) { request, context -> Response in
+            // Requests without credentials spend the address's budget before any work; those with
+            // credentials that turn out not to be valid spend it once they are known.
+            let bare = request.headers[.authorization] == nil && request.cookies[Authenticator.sessionCookie] == nil
+            if bare, let refusal = RouteTable.overBudget(request, context: context, security: security) { return refusal }
             var input: RouteInput?
             var failure: ConsoleError?
             let response: Response
@@ -146,10 +152,22 @@ final class RouteTable {
                 failure = ConsoleError(.internal, "Internal error; request id \(context.id)")
                 response = RouteTable.internalError(error, context: context, input: input, request: request, renderErrorPage: renderErrorPage)
             }
+            if !bare, input?.principal == nil, let refusal = RouteTable.overBudget(request, context: context, security: security) {
+                return refusal
+            }
             await RouteTable.recordAudit(method: method, request: request, context: context, input: input, response: response,
                                          failure: failure, security: security)
             return response
         }
+    }
+
+    /// 429 when the address has spent its budget of requests without signing in; nil otherwise.
+    private static func overBudget(_ request: Request, context: ConsoleRequestContext, security: RequestSecurity) -> Response? {
+        guard let wait = security.anonymousLimit.take(context.remoteAddress, now: security.now()) else { return nil }
+        var response = Responses.error(ConsoleError(.tooManyRequests,
+            "Too many requests without signing in from \(context.remoteAddress); wait \(wait) s, or sign in (an API token or /auth/login)"))
+        response.headers[.retryAfter] = String(wait)
+        return response
     }
 
     /// Applies `access` and CSRF; answers the principal the handler acts as.
@@ -213,11 +231,13 @@ final class RouteTable {
         }
         let taskId = note.taskId ?? response.headers[HTTPField.Name("X-Task-Id")!].flatMap { Int64($0) }
         let fieldName = input?.fields["name"].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
+        // What a client sent is audited up to InputLimits.echoBytes per field.
+        let cut = InputLimits.echoed
         let entry = AuditDraft(
-            time: security.now(), user: note.user ?? input?.principal?.user.name.rawValue ?? "anonymous",
-            action: "\(method.rawValue) \(request.uri.path)", objectType: note.objectType, objectId: note.objectId ?? fieldName,
-            application: note.application, address: context.remoteAddress, outcome: outcome, status: status, taskId: taskId,
-            message: failure?.message ?? note.message ?? (outcome == .succeeded ? "OK" : response.status.reasonPhrase))
+            time: security.now(), user: cut(note.user ?? input?.principal?.user.name.rawValue ?? "anonymous"),
+            action: cut("\(method.rawValue) \(request.uri.path)"), objectType: note.objectType, objectId: (note.objectId ?? fieldName).map(cut),
+            application: note.application.map(cut), address: context.remoteAddress, outcome: outcome, status: status, taskId: taskId,
+            message: cut(failure?.message ?? note.message ?? (outcome == .succeeded ? "OK" : response.status.reasonPhrase)))
         do {
             try await security.audit.appendAudit(entry)
         } catch {

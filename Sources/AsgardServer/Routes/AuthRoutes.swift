@@ -51,7 +51,7 @@ extension Console {
                 var token: CreatedToken?
                 if input.fields["issueToken"] == "true" {
                     token = try await users.createToken(name: input.fields["tokenName"] ?? "cli", for: user.name,
-                                                        days: try UserRegistry.days(input.fields["expiresInDays"]))
+                                                        days: try UserRegistry.days(input.fields["expiresInDays"]), unique: true)
                 }
                 return try Responses.json(WhoAmIJSON(user: user.name, roles: user.roles, applications: user.applications,
                                                      via: token == nil ? "password" : "token", token: token))

@@ -222,15 +222,11 @@ extension Console {
         }
         func number(_ key: String) throws -> Int? {
             let value: Any? = given[key] ?? input.fields[key]
-            switch value {
-            case nil: return nil
-            case let number as Int: return number
-            case let text as String where text.isEmpty: return nil
-            case let text as String:
-                guard let number = Int(text) else { throw ConsoleError.invalid(key, "'\(text)' is not a whole number") }
-                return number
-            default: throw ConsoleError.invalid(key, "must be a whole number")
-            }
+            guard let value else { return nil }
+            guard let text = FormFields.text(value) else { throw ConsoleError.invalid(key, "must be a whole number") }
+            if text.isEmpty { return nil }
+            guard let number = Int(text) else { throw ConsoleError.invalid(key, "'\(text.prefix(40))' is not a whole number") }
+            return number
         }
         guard let cluster = input.fields["cluster"], !cluster.isEmpty else { throw ConsoleError.invalid("cluster", "is required, e.g. shop-prod") }
         guard let image = input.fields["imageId"], ImageID.isWellFormed(image) else {

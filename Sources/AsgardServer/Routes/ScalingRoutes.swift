@@ -56,7 +56,7 @@ extension Console {
             )) { input in
                 let regionName = try regionName(input)
                 let group = input.fields["autoScalingGroupName"].flatMap { $0.isEmpty ? nil : $0 }
-                let all = try await scalingDefinitions.scalingObjects(kind, group: group)
+                let all = checkedDefinitions(kind, try await scalingDefinitions.scalingObjects(kind, group: group))
                 if input.wantsJSON { return Responses.jsonText("[" + all.joined(separator: ",") + "]") }
                 return page(input, title: "\(ScalingPages.title(kind))s", section: .cluster, body: ScalingPages.list(kind, all, region: regionName))
             }
@@ -123,7 +123,9 @@ extension Console {
             _ = try localRegion(input, for: "Scaling policies, alarms and scheduled actions managed by the console")
             let name = input.path("name").replacingOccurrences(of: ".json", with: "")
             _ = try await groups.show(name)
-            let hours = min(168, max(1, Int(input.fields["hours"] ?? "") ?? 24))
+            var problems: [FieldError] = []
+            let hours = input.fields.wholeNumber("hours", 24, in: 1...168, problems: &problems)
+            guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
             let minutes = try await scalingStore.metricMinutes(of: name, since: now().addingTimeInterval(-Double(hours) * 3600)).map { time, json in
                 ["time": time.formatted(.iso8601), "values": (try? JSONSerialization.jsonObject(with: Data(json.utf8))) ?? [:]] as [String: Any]
             }
@@ -142,7 +144,10 @@ extension Console {
         )) { input in
             _ = try localRegion(input, for: "Scaling policies, alarms and scheduled actions managed by the console")
             let name = input.path("name")
-            let activities = try await scalingStore.activities(of: name, limit: min(1000, Int(input.fields["limit"] ?? "") ?? 100))
+            var problems: [FieldError] = []
+            let limit = input.fields.wholeNumber("limit", 100, in: 1...1000, problems: &problems)
+            guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
+            let activities = try await scalingStore.activities(of: name, limit: limit)
             if activities.isEmpty { _ = try await groups.show(name) }
             if input.wantsJSON { return try Responses.json(activities) }
             return page(input, title: "Activities of \(name)", section: .cluster, body: "<h1>Activities of \(HTML.escape(name))</h1>" + ScalingPages.activities(activities))
@@ -155,9 +160,23 @@ extension Console {
         current.isLocal ? scalingStore : (current.cloud as? any ScalingDefinitionStore) ?? scalingStore
     }
 
+    /// The definitions with an `invalid` member added to each that breaks the rules, so that it
+    /// can be seen and deleted; the scaling service skips those. AWS's own are left as AWS has them.
+    func checkedDefinitions(_ kind: ScalingObjectKind, _ jsons: [String]) -> [String] {
+        guard current.isLocal else { return jsons }
+        return jsons.map { json in
+            let problems = ScalingJSON.problems(kind, json: json, interval: scaling.intervalSeconds)
+            guard !problems.isEmpty else { return json }
+            var object = (try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]) ?? [:]
+            object["invalid"] = ValidationFailure(problems).message
+            guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return json }
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+
     /// One definition's JSON and its group, by name.
     private func scalingObject(_ kind: ScalingObjectKind, _ name: String, group: String?, nameField: String) async throws -> (String, String) {
-        let candidates = try await scalingDefinitions.scalingObjects(kind, group: group.flatMap { $0.isEmpty ? nil : $0 }).compactMap { json -> (String, String)? in
+        let candidates = checkedDefinitions(kind, try await scalingDefinitions.scalingObjects(kind, group: group.flatMap { $0.isEmpty ? nil : $0 })).compactMap { json -> (String, String)? in
             guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], object[nameField] as? String == name,
                   let group = object["autoScalingGroupName"] as? String else { return nil }
             return (json, group)
@@ -215,10 +234,11 @@ extension Console {
             } else if f.has("stepAdjustments") {
                 policy.stepAdjustments = try f.list("stepAdjustments").flatMap { $0.split(separator: ",") }.map { entry in
                     let parts = entry.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-                    guard parts.count == 3, let adjustment = Int(parts[2]) else {
-                        throw ConsoleError.invalid("stepAdjustments", "'\(entry)' must be lower:upper:adjustment, e.g. 0:10:1 or 10::3")
+                    func bound(_ text: String) -> Double?? { text.isEmpty ? .some(nil) : Double(text).map { .some($0) } }
+                    guard parts.count == 3, let adjustment = Int(parts[2]), let lower = bound(parts[0]), let upper = bound(parts[1]) else {
+                        throw ConsoleError.invalid("stepAdjustments", "'\(entry.prefix(100))' must be lower:upper:adjustment, e.g. 0:10:1 or 10::3")
                     }
-                    return StepAdjustment(metricIntervalLowerBound: Double(parts[0]), metricIntervalUpperBound: Double(parts[1]), scalingAdjustment: adjustment)
+                    return StepAdjustment(metricIntervalLowerBound: lower, metricIntervalUpperBound: upper, scalingAdjustment: adjustment)
                 }
             }
             if let config = body["targetTrackingConfiguration"] {

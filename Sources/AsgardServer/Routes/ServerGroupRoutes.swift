@@ -34,9 +34,9 @@ extension Console {
             // definitions the console writes there.
             let definitions = scalingDefinitions
             let scalingSection = ScalingPages.groupSection(
-                group: name, policies: try await definitions.scalingObjects(.policy, group: name),
-                alarms: try await definitions.scalingObjects(.alarm, group: name),
-                schedules: try await definitions.scalingObjects(.scheduledAction, group: name),
+                group: name, policies: checkedDefinitions(.policy, try await definitions.scalingObjects(.policy, group: name)),
+                alarms: checkedDefinitions(.alarm, try await definitions.scalingObjects(.alarm, group: name)),
+                schedules: checkedDefinitions(.scheduledAction, try await definitions.scalingObjects(.scheduledAction, group: name)),
                 activities: current.isLocal ? try await scalingStore.activities(of: name, limit: 20) : nil,
                 datapoints: current.isLocal ? scaling.datapoints(of: name) : [], csrf: Console.csrfField(input), region: region)
             return page(input, title: group.autoScalingGroupName, section: .cluster, region: region,
@@ -315,10 +315,22 @@ extension Console {
             try input.require(.read)
             try input.require(.deployApplication(AppName(rawValue: app)))
             var capacity: DeploymentCapacity?
-            if let desired = input.fields["desiredCapacity"].flatMap(Int.init) {
-                capacity = DeploymentCapacity(min: input.fields["minSize"].flatMap(Int.init) ?? desired, desired: desired,
-                                              max: input.fields["maxSize"].flatMap(Int.init) ?? desired)
+            var problems: [FieldError] = []
+            let sizes = 0...groups.maxCapacity
+            if input.fields["desiredCapacity"]?.isEmpty == false {
+                let desired = input.fields.wholeNumber("desiredCapacity", 0, in: sizes, problems: &problems)
+                let minSize = input.fields.wholeNumber("minSize", desired, in: sizes, problems: &problems)
+                let maxSize = input.fields.wholeNumber("maxSize", desired, in: sizes, problems: &problems)
+                if problems.isEmpty, !(minSize <= desired && desired <= maxSize) {
+                    problems.append(FieldError(field: "desiredCapacity", message: "\(desired) must be between minSize (\(minSize)) and maxSize (\(maxSize))"))
+                }
+                capacity = DeploymentCapacity(min: minSize, desired: desired, max: maxSize)
+            } else {
+                for key in ["minSize", "maxSize"] where input.fields[key]?.isEmpty == false {
+                    problems.append(FieldError(field: key, message: "needs desiredCapacity too"))
+                }
             }
+            guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
             let (group, task) = try await groups.operations.createNextGroup(
                 cluster: cluster, imageId: input.fields["imageId"].flatMap { $0.isEmpty ? nil : ImageID(rawValue: $0) }, capacity: capacity,
                 loadBalancers: input.fields.has("selectedLoadBalancers") ? input.fields.list("selectedLoadBalancers") : nil,

@@ -43,7 +43,7 @@ extension Console {
             let draft = try userDraft(input)
             input.audit.object("user", draft.name ?? "")
             do {
-                let (user, created, task) = try await users.save(draft, by: input.userName)
+                let (user, created, task) = try await users.save(draft, by: input.userName, keepingSession: input.principal?.session?.idHash)
                 input.audit.task(task.id.rawValue)
                 if input.wantsJSON {
                     return try Responses.json(user, status: created ? .created : .ok, headers: taskHeaders(task.id, location: nil))

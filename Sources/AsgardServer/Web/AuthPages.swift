@@ -1,8 +1,13 @@
 /// The sign-in page.
 enum AuthPages {
-    /// A local path to go to after signing in; anything else goes home.
+    /// Where a browser may go after signing in: a path of this site only — one leading `/`, no
+    /// `//` or backslash anywhere (browsers read `/\host` and `//host` as another host), no control
+    /// characters or spaces (browsers drop a tab, so `/\t/host` becomes `//host`), not the sign-in
+    /// pages themselves; anything else goes to `/`.
     static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\"), !next.hasPrefix("/auth/") else { return "/" }
+        guard let next, next.hasPrefix("/"), next.utf8.count <= 2048, !next.contains("//"), !next.contains("\\"),
+              !next.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.isWhitespace }),
+              !next.hasPrefix("/auth/") else { return "/" }
         return next
     }
 

@@ -56,7 +56,8 @@ enum ScalingPages {
             let o = object(json)
             let name = o[nameField(kind)] as? String ?? "", group = o["autoScalingGroupName"] as? String ?? ""
             return ["<a href=\"/\(region)/\(path(kind))/show/\(HTML.pathSegment(name))?autoScalingGroupName=\(HTML.pathSegment(group))\">\(HTML.escape(name))</a>",
-                    "<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(group))\">\(HTML.escape(group))</a>", HTML.escape(summary(kind, o))]
+                    "<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(group))\">\(HTML.escape(group))</a>",
+                    (o["invalid"] as? String).map { "<span class=\"badge bad\">invalid, not run</span> \(HTML.escape($0))" } ?? HTML.escape(summary(kind, o))]
         }, empty: "None.")
     }
 
@@ -68,6 +69,9 @@ enum ScalingPages {
         let o = object(json)
         let name = o[nameField(kind)] as? String ?? "", group = o["autoScalingGroupName"] as? String ?? ""
         var body = "<h1>\(title(kind)): \(HTML.escape(name))</h1><p>\(HTML.escape(summary(kind, o)))</p>"
+        if let invalid = o["invalid"] as? String {
+            body += "<div class=\"flash error\" id=\"definition-invalid\">This \(title(kind).lowercased()) is invalid and is not run: \(HTML.escape(invalid)). Delete it, or save it again with valid values.</div>"
+        }
         if kind == .alarm, let metric = (o["metricName"] as? String).flatMap(ScalingMetric.init(rawValue:)) {
             body += "<p id=\"alarm-state\" class=\"state-\(o["stateValue"] ?? "")\">\(HTML.escape(o["stateValue"] as? String ?? "")): \(HTML.escape(o["stateReason"] as? String ?? ""))</p>"
             body += chart(metric, datapoints, threshold: (o["threshold"] as? Double) ?? (o["threshold"] as? Int).map(Double.init))

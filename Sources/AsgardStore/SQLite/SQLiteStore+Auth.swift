@@ -44,7 +44,7 @@ extension SQLiteStore: AuthStore {
         }
     }
 
-    public func saveUser(_ user: UserRecord, passwordHash: String?, task: TaskDraft) async throws -> TaskRecord {
+    public func saveUser(_ user: UserRecord, passwordHash: String?, keepingSession: String?, task: TaskDraft) async throws -> TaskRecord {
         try await pool.write { db in
             try db.execute(sql: """
                 INSERT INTO user (name, roles, applications, passwordHash, createTime, updateTime) VALUES (?, ?, ?, ?, ?, ?)
@@ -53,6 +53,9 @@ extension SQLiteStore: AuthStore {
                 """, arguments: [user.name.rawValue, user.roles.map(\.rawValue).joined(separator: ","),
                                  SQLiteStore.applicationsJSON(user.applications), passwordHash,
                                  user.createTime.timeIntervalSince1970, user.updateTime.timeIntervalSince1970])
+            if passwordHash != nil {
+                try db.execute(sql: "DELETE FROM session WHERE user = ? AND idHash IS NOT ?", arguments: [user.name.rawValue, keepingSession])
+            }
             return try SQLiteStore.insertTask(task, db: db)
         }
     }
