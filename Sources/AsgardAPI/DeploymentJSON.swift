@@ -27,7 +27,7 @@ public struct DeploymentJSON: Codable, Sendable, Hashable {
         public var name: DeploymentStep
         /// What it does, in words ("resize the new group to 2 (50 %)").
         public var description: String
-        /// `done`, `running`, `waiting` (for a judgment), `pending`, `failed` or `canceled`.
+        /// `done`, `running`, `waiting` (for a judgment), `pending`, `failed`, `canceled` or `rolledBack`.
         public var state: String
         public var finishedTime: Date?
         /// Its settings, for a custom deployment.
@@ -67,7 +67,8 @@ public struct DeploymentJSON: Codable, Sendable, Hashable {
         previousGroups = state?.previousGroups ?? []
         steps = plan.enumerated().map { index, step in
             let stepState = index < current ? "done" : index > current ? "pending"
-                : task.status == .failed ? "failed" : task.status == .canceled ? "canceled" : task.status.isFinished ? "pending"
+                : task.status == .failed ? "failed" : task.status == .canceled ? "canceled" : task.status == .rolledBack ? "rolledBack"
+                : task.status.isFinished ? "pending"
                 : task.status == .waiting ? "waiting" : "running"
             return Step(name: step.type, description: step.summary(desired: request.capacity.desired), state: stepState,
                         finishedTime: state?.finished[index], settings: request.strategy == .custom ? step : nil)

@@ -54,6 +54,9 @@ public protocol CloudProvider: Sendable {
     func setInstanceProtection(_ ids: [InstanceID], protected: Bool, task: TaskDraft) async throws -> TaskRecord
     /// The last 64 KiB of an instance's console.
     func consoleOutput(_ id: InstanceID) async throws -> String
+    /// The instances of `group` whose process ended before they ever served, since the last
+    /// one of the group came into service; nil when none did or the cloud cannot tell.
+    func startupFailures(of group: String) async -> StartupFailures?
 
     /// What the running instances of `group` use now (CPU time, memory); empty where the
     /// provider cannot tell.
@@ -79,6 +82,9 @@ public protocol CloudProvider: Sendable {
 }
 
 extension CloudProvider {
+    /// Clouds that cannot see instance processes end say nothing.
+    public func startupFailures(of group: String) async -> StartupFailures? { nil }
+
     /// What the load balancer itself reports.
     public func groupTraffic(on name: LoadBalancerName) async -> [GroupTraffic] {
         await loadBalancerState(named: name).traffic?.groups ?? []

@@ -87,7 +87,7 @@ extension DeploymentEngine {
                     status: .succeeded, log: [TaskLogLine(time: now(), message: "Baseline of \(template.imageId) for canary deployment task \(run.id)")]))
                 try await log(run.id, "Created the baseline \(name) from \(template.imageId) (the image of \(serving)), \(capacity.desired) instances, no traffic yet")
             }
-            try await waitHealthy(name, count: run.request.capacity.desired, run, step: step.type)
+            try await waitHealthy(name, count: run.request.capacity.desired, run, step: step.type, state: &state)
         case .setWeight:
             let weight = step.percent ?? 0
             let weights = try canaryWeights(weight, run, state)

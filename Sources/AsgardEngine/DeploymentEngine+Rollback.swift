@@ -75,7 +75,7 @@ extension DeploymentEngine {
         if group.imageId != old { try await setImage(of: group, to: old, run) }
         var taken = Set<InstanceID>()
         try await relaunch(name, to: old, options: RollingOptions(concurrentRelaunches: run.request.rolling?.concurrentRelaunches ?? 1),
-                           taken: &taken, run, step: .relaunch, takesSignals: false, record: { _ in })
+                           taken: &taken, run, step: .relaunch, takesSignals: false, failsFast: false, record: { _ in })
         return "\(name) launches from \(old) again; \(taken.count) instance\(taken.count == 1 ? "" : "s") replaced back"
     }
 }

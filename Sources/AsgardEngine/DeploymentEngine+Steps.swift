@@ -33,13 +33,13 @@ extension DeploymentEngine {
             }
             try await createGroup(run, capacity: capacity, trafficAllowed: step.trafficAllowed ?? true, state: &state)
             if request.strategy == .custom || request.strategy == .canary, capacity.desired > 0, let name = state.newGroup {
-                try await waitHealthy(name, count: capacity.desired, run, step: step.type)
+                try await waitHealthy(name, count: capacity.desired, run, step: step.type, state: &state)
             }
         case .waitHealthy:
             guard let name = state.newGroup, let group = try await cloud.serverGroup(named: name) else {
                 throw CloudError(.notFound, "the new server group \(state.newGroup ?? "?") is gone")
             }
-            try await waitHealthy(name, count: group.desiredCapacity, run, step: step.type)
+            try await waitHealthy(name, count: group.desiredCapacity, run, step: step.type, state: &state)
         case .disablePrevious:
             for name in state.previousGroups {
                 guard let group = try await cloud.serverGroup(named: name), ClusterTraffic.isEnabled(group) else { continue }
@@ -91,7 +91,7 @@ extension DeploymentEngine {
                         operation: "Resize \(name) to \(count)", objectType: .serverGroup, objectId: name, user: run.task.user, region: region,
                         status: .succeeded, log: [TaskLogLine(time: now(), message: "Resized from \(before) to \(group.minSize)/\(count)/\(group.maxSize) by deployment task \(run.id)")]))
                 }
-                try await waitHealthy(name, count: count, run, step: step.type)
+                try await waitHealthy(name, count: count, run, step: step.type, state: &state)
             }
         case .wait:
             let until = try await fixEnd(of: &state, after: .seconds(step.seconds ?? 0), run)
@@ -106,7 +106,7 @@ extension DeploymentEngine {
                 guard let group = try await cloud.serverGroup(named: name) else { throw CloudError(.notFound, "the server group \(name) is gone") }
                 let (enabled, done) = try await operations.enable(group, user: run.task.user)
                 try await log(run.id, "Enabled \(name) (task \(done.id))")
-                try await waitHealthy(name, count: enabled.desiredCapacity, run, step: step.type)
+                try await waitHealthy(name, count: enabled.desiredCapacity, run, step: step.type, state: &state)
             }
         case .disableGroup:
             for name in try targets(step.group, state) {
@@ -186,17 +186,40 @@ extension DeploymentEngine {
 
     /// Waits until `count` instances of `name` are InService and healthy (in its load balancers
     /// too while it takes traffic), taking cancel and rollback requests meanwhile.
-    func waitHealthy(_ name: String, count: Int, _ run: DeploymentRun, step: DeploymentStep) async throws {
+    ///
+    /// The step's deadline (the startup timeout from when it first waited) is saved, so that a
+    /// restart of the server does not start it again; instances that end before they ever serve
+    /// (`StartupFailures.failingCount` of them) fail it at once, with their exit status and
+    /// console lines.
+    func waitHealthy(_ name: String, count: Int, _ run: DeploymentRun, step: DeploymentStep, state: inout DeploymentState) async throws {
         let started = ContinuousClock.now
         guard let group = try await cloud.serverGroup(named: name) else { throw CloudError(.notFound, "the server group \(name) is gone") }
         var (ready, total) = (0, 0)
         let limit = startupTimeout(run)
-        let healthy = try await ClusterOperations.poll(for: limit, between: { try await self.takeSignal(run, during: step) }, until: {
+        let resumed = state.healthyBy != nil
+        let deadline: Date
+        if let saved = state.healthyBy {
+            deadline = saved
+        } else {
+            deadline = now().addingTimeInterval(Double(limit.components.seconds))
+            state.healthyBy = deadline
+            try await save(state, of: run.id)
+        }
+        var failures: StartupFailures?
+        let remaining = Duration.milliseconds(Int(saturating: max(0, deadline.timeIntervalSince(now())) * 1000))
+        let healthy = try await ClusterOperations.poll(for: remaining, between: { try await self.takeSignal(run, during: step) }, until: {
             (ready, total) = try await operations.readiness(of: group)
-            return ready >= count
+            if ready >= count { return true }
+            if let seen = await cloud.startupFailures(of: name), seen.count >= StartupFailures.failingCount {
+                failures = seen
+                return true
+            }
+            return false
         })
+        if let failures { throw CloudError(.unavailable, failures.description(of: name)) }
         guard healthy else {
-            throw CloudError(.unavailable, "\(name) had \(ready) of \(count) healthy instances (\(total) running) after \(limit)")
+            throw CloudError(.unavailable, "\(name) had \(ready) of \(count) healthy instances (\(total) running) after \(limit)"
+                + (resumed ? " (counted from \(Self.clock(deadline.addingTimeInterval(-Double(limit.components.seconds)))), before a restart of the server)" : ""))
         }
         try await log(run.id, "\(name): \(ready) of \(count) instances InService"
             + (group.loadBalancerNames.isEmpty || !ClusterTraffic.isEnabled(group) ? "" : " and healthy in \(group.loadBalancerNames.joined(separator: ", "))")
@@ -232,7 +255,7 @@ extension DeploymentEngine {
                     try await log(run.id, "Judgment: \(user) decided to proceed")
                     return true
                 case .rollback:
-                    throw DeploymentInterrupted(order: RollbackOrder(reason: "judgment: \(user) decided to roll back", outcome: .failed))
+                    throw DeploymentInterrupted(order: RollbackOrder(reason: "judgment: \(user) decided to roll back", outcome: .rolledBack))
                 case .cancel:
                     throw DeploymentInterrupted(order: RollbackOrder(reason: "canceled by \(user) during \(what)", outcome: .canceled))
                 }
@@ -272,7 +295,8 @@ extension DeploymentEngine {
     /// drained first, waiting after each batch until the group is back to full health. `taken`
     /// holds the instances already taken (also across a restart); `record` saves it.
     func relaunch(_ name: String, to image: ImageID, options: RollingOptions, taken: inout Set<InstanceID>, _ run: DeploymentRun,
-                  step: DeploymentStep, takesSignals: Bool = true, record: (Set<InstanceID>) async throws -> Void) async throws {
+                  step: DeploymentStep, takesSignals: Bool = true, failsFast: Bool = true,
+                  record: (Set<InstanceID>) async throws -> Void) async throws {
         let limit = options.relaunchCount ?? Int.max
         let check: () async throws -> Void = { if takesSignals { try await self.takeSignal(run, during: step) } }
         while taken.count < limit {
@@ -298,11 +322,18 @@ extension DeploymentEngine {
                 try await ending.waitForAll()
             }
             let replaced = taken.count
+            var failures: StartupFailures?
             let back = try await ClusterOperations.poll(for: startupTimeout(run), between: check, until: {
                 let instances = try await cloud.instances(of: name, includeTerminated: false)
                 let fresh = instances.filter { $0.imageId == image }.count
-                return try await operations.readiness(of: group).0 >= group.desiredCapacity && fresh >= min(group.desiredCapacity, replaced)
+                if try await operations.readiness(of: group).0 >= group.desiredCapacity && fresh >= min(group.desiredCapacity, replaced) { return true }
+                if failsFast, let seen = await cloud.startupFailures(of: name), seen.count >= StartupFailures.failingCount {
+                    failures = seen
+                    return true
+                }
+                return false
             })
+            if let failures { throw CloudError(.unavailable, failures.description(of: name)) }
             guard back else {
                 throw CloudError(.unavailable, "\(name) did not get back to \(group.desiredCapacity) healthy instances within \(startupTimeout(run))")
             }

@@ -312,6 +312,7 @@ public final class DeploymentEngine: Service, Sendable {
                     state.finished[state.step] = now()
                     state.step += 1
                     state.waitUntil = nil
+                    state.healthyBy = nil
                     try await save(state, of: id)
                     faults.afterStep(state.step)
                 }
@@ -343,8 +344,10 @@ public final class DeploymentEngine: Service, Sendable {
             let done = try await rollBack(run, state: state, since: verdictTime)
             try await log(id, "Rolled back: \(done)")
             try await tasks.updateTask(id, status: order.outcome, checkpoint: nil, at: now())
-            await notify("rolledBack", run, newGroup: state.newGroup, message: done)
-            await notify(order.outcome == .canceled ? "canceled" : "failed", run, newGroup: state.newGroup, message: "\(order.reason); rolled back: \(done)")
+            await notify("rolledBack", run, newGroup: state.newGroup, message: order.outcome == .rolledBack ? "\(order.reason); rolled back: \(done)" : done)
+            if order.outcome != .rolledBack {
+                await notify(order.outcome == .canceled ? "canceled" : "failed", run, newGroup: state.newGroup, message: "\(order.reason); rolled back: \(done)")
+            }
         } catch where Task.isCancelled {
             return
         } catch {
@@ -362,7 +365,7 @@ public final class DeploymentEngine: Service, Sendable {
         try await tasks.clearSignal(of: run.task.id)
         switch signal {
         case .cancel: throw DeploymentInterrupted(order: RollbackOrder(reason: "canceled by \(user) during \(step.rawValue)", outcome: .canceled))
-        case .rollback: throw DeploymentInterrupted(order: RollbackOrder(reason: "\(user) asked for a rollback during \(step.rawValue)", outcome: .failed))
+        case .rollback: throw DeploymentInterrupted(order: RollbackOrder(reason: "\(user) asked for a rollback during \(step.rawValue)", outcome: .rolledBack))
         case .proceed: try await log(run.task.id, "\(user)'s proceed came outside a judgment; nothing to do")
         }
     }

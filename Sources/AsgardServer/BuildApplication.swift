@@ -31,6 +31,8 @@ public struct ConsoleApplication: Sendable {
     let bootstrap: AdminBootstrap.Outcome
     /// The local cloud's reconcile loop, one of the application's services.
     public let reconciler: LocalReconciler
+    /// The data directory's lock, released when the console is dropped or the process ends.
+    let lock: DataDirectoryLock
 
     /// A line for the console about the admin user, shown once on first start; nil otherwise.
     public var firstStartMessage: String? {
@@ -49,19 +51,16 @@ public struct ConsoleApplication: Sendable {
 ///
 /// - Parameters:
 ///   - config: where to listen, where the data lives, which accounts to manage.
+///   - lock: the data directory's lock when the caller took it already; else it is taken here.
 ///   - now: the clock, injectable for tests of expiry.
 ///   - onListening: called with the bound port once the server listens.
-/// - Throws: `StoreError` when the database cannot be opened.
-public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable () -> Date = { Date() },
+/// - Throws: `StoreError` when the data directory is in use by another server or the database cannot be opened.
+public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = nil, now: @escaping @Sendable () -> Date = { Date() },
                              onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> ConsoleApplication {
     var logger = Logger(label: "asgard")
     logger.logLevel = config.logLevel
-    do {
-        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-    } catch {
-        throw StoreError(.unavailable, "Cannot create the data directory '\(config.dataDir)'; choose another with --data-dir", cause: error)
-    }
+    // One server per data directory: held until this process ends (the lock creates the directory).
+    let lock = try lock ?? DataDirectoryLock(directory: config.dataDir)
     // The database holds password and token hashes and the audit log: readable by us alone.
     if !FileManager.default.fileExists(atPath: config.databasePath) {
         _ = FileManager.default.createFile(atPath: config.databasePath, contents: nil, attributes: [.posixPermissions: 0o600])
@@ -192,7 +191,7 @@ public func buildApplication(_ config: ServerConfig, now: @escaping @Sendable ()
             onListening(channel.localAddress?.port ?? config.port)
         },
         logger: logger)
-    return ConsoleApplication(application: application, routes: routes, store: store, bootstrap: bootstrap, reconciler: reconciler)
+    return ConsoleApplication(application: application, routes: routes, store: store, bootstrap: bootstrap, reconciler: reconciler, lock: lock)
 }
 
 /// The API document, encoded once at start.

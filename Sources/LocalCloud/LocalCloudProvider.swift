@@ -116,6 +116,8 @@ public struct LocalCloudProvider: CloudProvider {
 
     public func consoleOutput(_ id: InstanceID) async throws -> String { reconciler.consoleOutput(id) }
 
+    public func startupFailures(of group: String) async -> StartupFailures? { reconciler.startupFailures(of: group) }
+
     // MARK: Load balancers
 
     public func loadBalancers() async throws -> [LoadBalancerRecord] { try await store.loadBalancers() }

@@ -25,6 +25,8 @@ public final class LocalReconciler: Service, Sendable {
     private let poked = Mutex(false)
     /// Per group, how long to hold off launching after instances died before serving.
     private let backoffs = Mutex<[String: LaunchBackoff]>([:])
+    /// Per group, the instances whose process ended before they ever served, since one last did.
+    private let startupFailures = Mutex<[String: StartupFailures]>([:])
     /// One pass at a time: a poke during a pass runs another right after it.
     private let passLock = AsyncLock()
     /// The load balancers' processes.
@@ -102,9 +104,11 @@ public final class LocalReconciler: Service, Sendable {
             try await finishTermination(record, reason: record.statusReason ?? "terminated")
         }
         let observations = records.filter { $0.lifecycleState != .terminating }.map { record in
-            let alive = handle(of: record).map(supervisor.isRunning) ?? false
+            let handle = handle(of: record)
+            let alive = handle.map(supervisor.isRunning) ?? false
             return InstanceObservation(record: record, processAlive: alive, portOpen: alive && PortProbe.isOpen(record.port),
-                                       loadBalancerProblem: loadBalancers.healthProblem(of: record.instanceId, in: group))
+                                       loadBalancerProblem: loadBalancers.healthProblem(of: record.instanceId, in: group),
+                                       exit: alive ? nil : handle.flatMap(supervisor.exitDescription))
         }
         let actions = ServerGroupPlanner.plan(group, instances: observations, now: now())
         guard !actions.isEmpty else { return }
@@ -117,12 +121,22 @@ public final class LocalReconciler: Service, Sendable {
                 record.lifecycleState = .inService
                 try await store.saveInstance(record)
                 backoffs.withLock { $0[group.autoScalingGroupName, default: LaunchBackoff()].recordSuccess() }
+                startupFailures.withLock { _ = $0.removeValue(forKey: group.autoScalingGroupName) }
                 logger.info("Instance in service", metadata: ["instance": "\(id)", "group": "\(group.autoScalingGroupName)"])
             case .markUnhealthy(let id, let reason):
                 guard var record = byId[id] else { continue }
                 let time = now()
                 if LaunchBackoff.isEarly(launchTime: record.launchTime, diedAt: time, wasInService: record.lifecycleState == .inService) {
                     backoffs.withLock { $0[group.autoScalingGroupName, default: LaunchBackoff()].recordEarlyFailure(at: time) }
+                }
+                if record.lifecycleState == .pending {
+                    // Its process ended before it ever served: what a deployment fails fast on.
+                    let console = consoleOutput(id).split(separator: "\n", omittingEmptySubsequences: true).suffix(5).joined(separator: "\n")
+                    startupFailures.withLock { failures in
+                        let count = (failures[group.autoScalingGroupName]?.count ?? 0) + 1
+                        failures[group.autoScalingGroupName] = StartupFailures(count: count, instanceId: id, reason: reason,
+                                                                               consoleTail: InputLimits.echoed(console))
+                    }
                 }
                 record.healthStatus = .unhealthy
                 record.statusReason = reason
@@ -297,6 +311,12 @@ public final class LocalReconciler: Service, Sendable {
                 await supervisor.terminate(handle, grace: terminationGrace)
             }
         }
+    }
+
+    /// The instances of `group` whose process ended before they ever served, since the last
+    /// one of the group came into service; nil when none did.
+    public func startupFailures(of group: String) -> StartupFailures? {
+        startupFailures.withLock { $0[group] }
     }
 
     func handle(of record: InstanceRecord) -> ProcessHandle? {

@@ -1,5 +1,6 @@
 import CLocalCloudShims
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -102,10 +103,35 @@ public struct ProcessSupervisor: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Collects the exit status of a child of ours, so that it does not linger as a zombie.
+    /// How the process of `handle` ended, in words ("exited with status 1", "was killed by
+    /// signal 9 (SIGKILL)"), when it was a child of this server that has been reaped; nil while it
+    /// runs or when it was started by an earlier run of the server (whose status nobody can read).
+    public func exitDescription(_ handle: ProcessHandle) -> String? {
+        reap(handle.pid)
+        guard let status = ProcessSupervisor.exits.withLock({ $0[handle.pid] }) else { return nil }
+        return ProcessSupervisor.describe(status)
+    }
+
+    /// A wait status in words.
+    static func describe(_ status: Int32) -> String {
+        let signal = status & 0x7f
+        if signal == 0 { return "exited with status \((status >> 8) & 0xff)" }
+        let name = strsignal(signal).map { String(cString: $0) } ?? "signal \(signal)"
+        return "was killed by signal \(signal) (\(name))"
+    }
+
+    /// The wait statuses of children reaped, by pid (the last few hundred).
+    private static let exits = Mutex<[Int32: Int32]>([:])
+
+    /// Collects the exit status of a child of ours, so that it does not linger as a zombie, and
+    /// keeps it for `exitDescription`.
     private func reap(_ pid: Int32) {
         var status: Int32 = 0
-        _ = waitpid(pid, &status, WNOHANG)
+        guard waitpid(pid, &status, WNOHANG) == pid else { return }
+        ProcessSupervisor.exits.withLock { exits in
+            if exits.count > 512 { exits.removeAll() }
+            exits[pid] = status
+        }
     }
 
     /// The start time of a running process, in clock ticks since boot.

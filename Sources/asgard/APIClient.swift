@@ -7,6 +7,8 @@ import NIOHTTP1
 /// A failure the CLI reports in one line and exits 1 for.
 struct CLIError: Error, CustomStringConvertible {
     var description: String
+    /// The process's exit status: 1, or 3 for a deployment rolled back at a person's request.
+    var exitCode: Int32 = 1
 }
 
 /// The CLI's only way to the console: its REST API over HTTP.

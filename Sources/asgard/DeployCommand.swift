@@ -12,7 +12,8 @@ struct DeployCommand: AsyncParsableCommand {
         Creates the cluster's next server group from the image, waits until it is healthy in its
         load balancers, then moves traffic to it; a failure rolls it back. With --wait, shows the
         steps as they progress (in place on a terminal, as plain log lines otherwise) and exits 0
-        only when the deployment succeeded.
+        only when the deployment succeeded: 3 when someone rolled it back, 1 when it failed or was
+        canceled.
 
         A custom deployment takes its steps from a JSON file, e.g.
           [{"type": "createGroup"}, {"type": "resize", "capacity": 1}, {"type": "judgment", "minutes": 30},
@@ -73,10 +74,7 @@ struct DeployCommand: AsyncParsableCommand {
             // The progress writes straight to the file descriptor: what print buffered goes first.
             fflush(nil)
             let deployment = try await DeploymentProgress.follow(accepted.taskId, client: client, inPlace: isatty(STDOUT_FILENO) == 1)
-            guard deployment.status == .succeeded else {
-                throw CLIError(description: "deployment \(deployment.id) \(deployment.status.rawValue)"
-                    + (deployment.rollbackReason.map { " and was rolled back: \($0)" } ?? ""))
-            }
+            guard deployment.status == .succeeded else { throw CLIError(deployment) }
             print("Deployment \(deployment.id) succeeded: \(deployment.newGroup ?? cluster) serves \(cluster)")
         }
     }
@@ -97,7 +95,7 @@ struct DeploymentCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReporting {
                 let deployment = try await DeploymentProgress.follow(TaskID(Int64(id)), client: global.client(), inPlace: isatty(STDOUT_FILENO) == 1)
-                guard deployment.status == .succeeded else { throw CLIError(description: "deployment \(deployment.id) \(deployment.status.rawValue)") }
+                guard deployment.status == .succeeded else { throw CLIError(deployment) }
             }
         }
     }
@@ -171,6 +169,20 @@ struct DeploymentCommand: AsyncParsableCommand {
                 print("")
                 for line in d.log ?? [] { print("\(TableOutput.date(line.time))  \(line.message)") }
             }
+        }
+    }
+}
+
+extension CLIError {
+    /// How a deployment that did not succeed ended: exit 3 when a person had it rolled back,
+    /// 1 when it failed or was canceled.
+    init(_ deployment: DeploymentJSON) {
+        switch deployment.status {
+        case .rolledBack:
+            self.init(description: "deployment \(deployment.id) was rolled back" + (deployment.rollbackReason.map { ": \($0)" } ?? ""), exitCode: 3)
+        default:
+            self.init(description: "deployment \(deployment.id) \(deployment.status.rawValue)"
+                + (deployment.rollbackReason.map { " and was rolled back: \($0)" } ?? ""))
         }
     }
 }

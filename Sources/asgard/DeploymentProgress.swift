@@ -58,7 +58,7 @@ enum DeploymentProgress {
         case "done": "✓"
         case "running": "▸"
         case "waiting": "?"
-        case "failed", "canceled": "✗"
+        case "failed", "canceled", "rolledBack": "✗"
         default: "·"
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsgardServer
+import AsgardStore
 import Foundation
 import Hummingbird
 
@@ -63,6 +64,15 @@ struct ServeCommand: AsyncParsableCommand {
         }
         settings.adminToken = ProcessInfo.processInfo.environment["ASGARD_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
 
+        // The data directory's lock is taken first: a second server on the same data says so,
+        // whatever its port.
+        let lock: DataDirectoryLock
+        do {
+            lock = try DataDirectoryLock(directory: settings.dataDir)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
         if settings.port != 0, let problem = PortCheck.problem(host: settings.host, port: settings.port) {
             FileHandle.standardError.write(Data("error: cannot listen on \(settings.host):\(settings.port): \(problem); choose another with --port\n".utf8))
             throw ExitCode(1)
@@ -71,7 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             let host = settings.host
             let dataDir = settings.dataDir
-            console = try await buildApplication(settings, onListening: { port in
+            console = try await buildApplication(settings, lock: lock, onListening: { port in
                 FileHandle.standardOutput.write(Data("Asgard is serving http://\(host):\(port) (data in \(dataDir))\n".utf8))
             })
         } catch {

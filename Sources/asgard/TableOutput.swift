@@ -44,6 +44,6 @@ func runReporting(_ body: () async throws -> Void) async throws {
         try await body()
     } catch let error as CLIError {
         FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-        throw ExitCode(1)
+        throw ExitCode(error.exitCode)
     }
 }

@@ -60,7 +60,7 @@ struct TaskCommand: AsyncParsableCommand {
             abstract: "List tasks, newest first.",
             discussion: "Example:\n  asgard task list --status failed --limit 20")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "Only tasks with this status: running, waiting, succeeded, failed, canceled.") var status: String?
+        @Option(help: "Only tasks with this status: running, waiting, succeeded, failed, canceled, rolledBack.") var status: String?
         @Option(help: "Only tasks about this object, e.g. an application's name.") var object: String?
         @Option(help: "At most this many (1–1000).") var limit: Int = 50
         @Option(help: "Skip this many of the newest.") var offset: Int = 0

@@ -39,8 +39,8 @@ struct ServerGroupPlannerTests {
     @Test func aDeadProcessIsMarkedUnhealthyAndReplaced() {
         let actions = ServerGroupPlanner.plan(group(desired: 2), instances: [instance(1), instance(2, alive: false)], now: t0)
         #expect(actions == [
-            .markUnhealthy(id(2), reason: "the instance's process is no longer running"),
-            .terminate(id(2), reason: "an instance was taken out of service in response to a failed health check: the instance's process is no longer running"),
+            .markUnhealthy(id(2), reason: "the instance's process is no longer running (its exit status is unknown: an earlier run of the server started it)"),
+            .terminate(id(2), reason: "an instance was taken out of service in response to a failed health check: the instance's process is no longer running (its exit status is unknown: an earlier run of the server started it)"),
             .launch(count: 1, reason: "1 of 2 instances are in service; launching 1"),
         ])
     }
@@ -51,11 +51,11 @@ struct ServerGroupPlannerTests {
         #expect(ServerGroupPlanner.plan(group(desired: 2, suspended: [.healthCheck]), instances: dead, now: t0).isEmpty)
         // No replacement: marked unhealthy, kept, and capacity counts it.
         #expect(ServerGroupPlanner.plan(group(desired: 2, suspended: [.replaceUnhealthy]), instances: dead, now: t0)
-                == [.markUnhealthy(id(2), reason: "the instance's process is no longer running")])
+                == [.markUnhealthy(id(2), reason: "the instance's process is no longer running (its exit status is unknown: an earlier run of the server started it)")])
         // No launch: replaced instances are not launched again.
         #expect(ServerGroupPlanner.plan(group(desired: 2, suspended: [.launch]), instances: dead, now: t0)
-                == [.markUnhealthy(id(2), reason: "the instance's process is no longer running"),
-                    .terminate(id(2), reason: "an instance was taken out of service in response to a failed health check: the instance's process is no longer running")])
+                == [.markUnhealthy(id(2), reason: "the instance's process is no longer running (its exit status is unknown: an earlier run of the server started it)"),
+                    .terminate(id(2), reason: "an instance was taken out of service in response to a failed health check: the instance's process is no longer running (its exit status is unknown: an earlier run of the server started it)")])
         // No terminate: a group above capacity keeps its instances.
         #expect(ServerGroupPlanner.plan(group(desired: 1, suspended: [.terminate]), instances: [instance(1), instance(2)], now: t0).isEmpty)
     }

@@ -56,7 +56,8 @@ public enum DeploymentStep: String, Sendable, Hashable, Codable {
 public struct RollbackOrder: Sendable, Hashable, Codable {
     /// Why, in words ("canceled by alice", "no judgment within 5 minutes").
     public var reason: String
-    /// How the task ends once the rollback is done: `failed` or `canceled`.
+    /// How the task ends once the rollback is done: `failed`, `canceled`, or `rolledBack` when a
+    /// person asked for it.
     public var outcome: TaskStatus
 
     /// Creates an order.
@@ -86,6 +87,9 @@ public struct DeploymentState: Sendable, Hashable, Codable {
     /// When the current `wait` or `judgment` step ends, fixed when it starts so that a restart
     /// does not extend it.
     public var waitUntil: Date?
+    /// When the current step's wait for healthy instances times out, fixed when it first waits
+    /// so that a restart does not start the startup timeout again.
+    public var healthyBy: Date?
     /// Set once the deployment rolls back.
     public var rollback: RollbackOrder?
     /// Canary: the share of requests the canary gets now.

@@ -10,12 +10,15 @@ public struct InstanceObservation: Sendable, Hashable {
     public var portOpen: Bool
     /// Why a load balancer of its group finds it unhealthy, nil when none does.
     public var loadBalancerProblem: String?
+    /// How its process ended ("exited with status 1"), when it did and that is known.
+    public var exit: String?
 
-    public init(record: InstanceRecord, processAlive: Bool, portOpen: Bool, loadBalancerProblem: String? = nil) {
+    public init(record: InstanceRecord, processAlive: Bool, portOpen: Bool, loadBalancerProblem: String? = nil, exit: String? = nil) {
         self.record = record
         self.processAlive = processAlive
         self.portOpen = portOpen
         self.loadBalancerProblem = loadBalancerProblem
+        self.exit = exit
     }
 }
 
@@ -45,7 +48,8 @@ public enum ServerGroupPlanner {
             var unhealthy = record.healthStatus == .unhealthy
             var why = record.statusReason
             if !observation.processAlive, !unhealthy, !group.isSuspended(.healthCheck) {
-                why = "the instance's process is no longer running"
+                why = "the instance's process " + (observation.exit.map { "ended: it \($0)" }
+                    ?? "is no longer running (its exit status is unknown: an earlier run of the server started it)")
                 actions.append(.markUnhealthy(record.instanceId, reason: why ?? ""))
                 unhealthy = true
             }

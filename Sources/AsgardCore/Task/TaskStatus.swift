@@ -10,12 +10,15 @@ public enum TaskStatus: String, CaseIterable, Sendable, Codable {
     case failed
     /// Stopped at a person's request.
     case canceled
+    /// Rolled back because a person asked for it (not a failure: the deployment was judged and
+    /// turned down).
+    case rolledBack
 
     /// True once the task can no longer change.
     public var isFinished: Bool {
         switch self {
         case .running, .waiting: false
-        case .succeeded, .failed, .canceled: true
+        case .succeeded, .failed, .canceled, .rolledBack: true
         }
     }
 }

@@ -44,6 +44,7 @@ extension Console {
             input.audit.object("cluster", request.cluster, application: app)
             try input.require(.read)
             try input.require(.deployApplication(AppName(rawValue: app)))
+            try await authorizeReferences(input, loadBalancers: request.loadBalancers ?? [], imageId: request.imageId.rawValue)
             guard try await applications.store.application(named: AppName(rawValue: app)) != nil else {
                 throw ConsoleError.invalid("cluster", "'\(app)' is not a registered application; register it first (asgard app create)")
             }
@@ -124,6 +125,7 @@ extension Console {
             guard let image = input.fields["imageId"], ImageID.isWellFormed(image) else {
                 throw ConsoleError.invalid("imageId", "is required: an image id such as img-1a2b3c4d")
             }
+            try await authorizeReferences(input, imageId: image)
             let group = try await groups.show(name)
             let request = DeploymentRequest(cluster: group.names?.cluster ?? name, imageId: ImageID(rawValue: image), strategy: .rolling,
                                             capacity: DeploymentCapacity(min: group.minSize, desired: group.desiredCapacity, max: group.maxSize),

@@ -2,6 +2,7 @@ import AsgardAPI
 import AsgardCloud
 import AsgardCore
 import AsgardEngine
+import AsgardStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -73,6 +74,8 @@ extension Console {
             input.audit.object("serverGroup", app, application: app)
             try input.require(.read)
             if let appName = try? AppName(validating: app) { try input.require(.deployApplication(appName)) }
+            try await authorizeReferences(input, loadBalancers: input.fields.list("selectedLoadBalancers"),
+                                          securityGroups: input.fields.list("selectedSecurityGroups"), imageId: input.fields["imageId"])
             do {
                 let (group, task) = try await groups.create(input.fields, user: input.userName)
                 input.audit.object("serverGroup", group.autoScalingGroupName, application: app)
@@ -101,7 +104,8 @@ extension Console {
             answers: [.ok("ServerGroup"), .badRequest, .unauthorized, .forbidden, .notFound]
         )) { input in
             let region = try regionName(input)
-            try await authorizeGroup(input, field: "name")
+            try await authorizeGroupChange(input, field: "name")
+            try await authorizeReferences(input, loadBalancers: input.fields.list("selectedLoadBalancers"))
             let (group, task) = try await groups.update(input.fields, user: input.userName)
             input.audit.task(task.id.rawValue)
             if input.wantsJSON { return try Responses.json(try await groups.json(group), headers: taskHeaders(task.id, location: nil)) }
@@ -115,7 +119,7 @@ extension Console {
             answers: [.ok("Deleted"), .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
             let region = try regionName(input)
-            let name = try await authorizeGroup(input, field: "name")
+            let name = try await authorizeGroupChange(input, field: "name")
             if !input.wantsJSON, input.fields["confirm"] != name {
                 throw ConsoleError.invalid("confirm", "type the server group's name '\(name)' to confirm the deletion")
             }
@@ -180,6 +184,7 @@ extension Console {
             let region = try regionName(input)
             let record = try await authorizeInstance(input)
             if input.fields["shrink"] == "true" {
+                try await requireIdle(cluster: Names(parsing: record.autoScalingGroupName)?.cluster ?? record.autoScalingGroupName)
                 input.audit.task(try await groups.terminateAndShrink(record, user: input.userName).id.rawValue)
             } else {
                 try await groups.cloud.terminateInstance(record, reason: "terminated by \(input.userName)")
@@ -273,7 +278,7 @@ extension Console {
             answers: [.ok("ServerGroup"), .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
             let region = try regionName(input)
-            let name = try await authorizeGroup(input, field: "name")
+            let name = try await authorizeGroupChange(input, field: "name")
             let (group, task) = try await groups.deactivate(name, force: input.fields["force"] == "true", user: input.userName)
             input.audit.task(task.id.rawValue)
             if input.wantsJSON { return try Responses.json(try await groups.json(group), headers: taskHeaders(task.id, location: nil)) }
@@ -285,7 +290,7 @@ extension Console {
             answers: [.ok("ServerGroup"), .badRequest, .unauthorized, .forbidden, .notFound]
         )) { input in
             let region = try regionName(input)
-            let name = try await authorizeGroup(input, field: "name")
+            let name = try await authorizeGroupChange(input, field: "name")
             let (group, task) = try await groups.activate(name, user: input.userName)
             input.audit.task(task.id.rawValue)
             if input.wantsJSON { return try Responses.json(try await groups.json(group), headers: taskHeaders(task.id, location: nil)) }
@@ -314,6 +319,8 @@ extension Console {
             input.audit.object("cluster", cluster, application: app)
             try input.require(.read)
             try input.require(.deployApplication(AppName(rawValue: app)))
+            try await authorizeReferences(input, loadBalancers: input.fields.list("selectedLoadBalancers"), imageId: input.fields["imageId"])
+            try await requireIdle(cluster: cluster)
             var capacity: DeploymentCapacity?
             var problems: [FieldError] = []
             let sizes = 0...groups.maxCapacity
@@ -377,7 +384,7 @@ extension Console {
             answers: [.ok("Deleted"), .badRequest, .unauthorized, .forbidden, .notFound]
         )) { input in
             let region = try regionName(input)
-            let name = try await authorizeGroup(input, field: "name")
+            let name = try await authorizeGroupChange(input, field: "name")
             let task = try await groups.operations.delete(name, user: input.userName)
             input.audit.task(task.id.rawValue)
             if input.wantsJSON { return try Responses.json(DeletedJSON(name: name, taskId: task.id.rawValue), headers: taskHeaders(task.id, location: nil)) }
@@ -416,6 +423,25 @@ extension Console {
         input.audit.object("serverGroup", name, application: app)
         try input.require(.deployApplication(AppName(rawValue: app)))
         return group.autoScalingGroupName
+    }
+
+    /// `authorizeGroup`, and 409 while a durable task (a deployment, a resize) holds the group's
+    /// cluster: a change made beside it would make the deployment roll back for a wrong reason.
+    @discardableResult
+    func authorizeGroupChange(_ input: RouteInput, field: String) async throws -> String {
+        let name = try await authorizeGroup(input, field: field)
+        try await requireIdle(cluster: Names(parsing: name)?.cluster ?? name)
+        return name
+    }
+
+    /// 409 naming the task when a running or waiting durable task holds `cluster` in this region.
+    func requireIdle(cluster: String) async throws {
+        for status in [TaskStatus.running, .waiting] {
+            let page = try await tasks.tasks(TaskQuery(status: status, objectType: .cluster, objectId: cluster, limit: 20))
+            if let task = page.tasks.first(where: { $0.region == current.region.rawValue }) {
+                throw ConsoleError(.conflict, "Cluster \(cluster) is busy with task \(task.id) (\(task.operation)); wait for it to end, or cancel it: asgard task cancel \(task.id)")
+            }
+        }
     }
 
     private func authorizeInstance(_ input: RouteInput) async throws -> InstanceRecord {

@@ -77,7 +77,7 @@ enum TaskPages {
               var done = document.getElementById("step-finished-" + index);
               if (done && step.finishedTime) { done.textContent = step.finishedTime.replace("T", " ").replace("Z", " UTC"); }
             });
-            var ended = d.status === "succeeded" || d.status === "failed" || d.status === "canceled";
+            var ended = d.status === "succeeded" || d.status === "failed" || d.status === "canceled" || d.status === "rolledBack";
             // The end is shown by the stream's end event, after the last log line.
             if (!ended) { status.textContent = d.status; status.className = "status-" + d.status; }
             var judgment = document.getElementById("judgment");
