@@ -11,6 +11,12 @@ import Logging
 /// then refreshes what it touched and records its task.
 public final class AWSCloudProvider: CloudProvider {
     public let region: String
+    /// Whether the region's endpoints answer.
+    let reachability: EndpointReachability
+
+    public var unreachable: (since: Date, error: String)? {
+        reachability.problem.map { ($0.since, "\(reachability.name) does not answer: \($0.error)") }
+    }
     let ec2: AWSEC2
     let autoScaling: AWSAutoScaling
     let elb: AWSClassicELB
@@ -29,10 +35,13 @@ public final class AWSCloudProvider: CloudProvider {
     /// Creates the provider of `region` at `endpoint` (AWS's own endpoints when nil).
     public init(region: String, endpoint: URL?, credentials: AWSCredentials, limiter: RequestRateLimiter? = nil, tasks: any TaskStore,
                 freshness: Duration = .seconds(1), instancePageSize: Int = 1000, logger: Logger) {
+        let reachability = EndpointReachability(name: endpoint?.absoluteString ?? "AWS \(region)")
         func client(_ service: String, _ host: String, _ version: String) -> AWSQueryClient {
             let url = endpoint ?? URL(string: "https://\(host).\(region).amazonaws.com/")!
-            return AWSQueryClient(endpoint: url, service: service, version: version, region: region, credentials: credentials, limiter: limiter)
+            return AWSQueryClient(endpoint: url, service: service, version: version, region: region, credentials: credentials, limiter: limiter,
+                                  reachability: reachability)
         }
+        self.reachability = reachability
         self.region = region
         ec2 = AWSEC2(client: client("ec2", "ec2", "2016-11-15"), instancePageSize: instancePageSize)
         autoScaling = AWSAutoScaling(client: client("autoscaling", "autoscaling", "2011-01-01"))
@@ -232,7 +241,9 @@ public final class AWSCloudProvider: CloudProvider {
 
     static func cloudError(_ error: AWSError) -> CloudError {
         let code: CloudError.Code
-        if error.isAuthentication || ["AccessDenied", "UnauthorizedOperation", "AccessDeniedException"].contains(error.code) {
+        if error.code == AWSError.unreachableCode {
+            return CloudError(.unreachable, "AWS cannot be reached: \(error.message)", cause: error)
+        } else if error.isAuthentication || ["AccessDenied", "UnauthorizedOperation", "AccessDeniedException"].contains(error.code) {
             code = .permissionDenied
         } else if ["Throttling", "ThrottlingException", "RequestLimitExceeded"].contains(error.code) {
             code = .throttled

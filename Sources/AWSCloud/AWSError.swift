@@ -28,9 +28,14 @@ public struct AWSError: Error, Sendable, Hashable, CustomStringConvertible {
                         requestId: root.string("RequestId") ?? root.string("RequestID") ?? root.string("requestId"))
     }
 
-    /// Throttling, a 5xx, or a timeout: worth another try after a pause.
+    /// The code of the error a call gets when the endpoint cannot be reached at all.
+    public static let unreachableCode = "EndpointUnreachable"
+
+    /// Throttling, a 5xx, or a timeout: worth another try after a pause. An endpoint found
+    /// unreachable is not: the connection was just tried.
     public var isRetryable: Bool {
-        status >= 500 || status == 429 || ["Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
+        guard code != AWSError.unreachableCode else { return false }
+        return status >= 500 || status == 429 || ["Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
                                            "RequestThrottled", "ServiceUnavailable", "InternalFailure", "InternalError"].contains(code)
     }
 

@@ -15,12 +15,16 @@ public struct AWSQueryClient: Sendable {
     public var baseDelay: Duration
     /// Shared by the clients of one account: AWS throttles per account.
     public var limiter: RequestRateLimiter?
+    /// Shared by the clients of one region: whether its endpoints answer.
+    public var reachability: EndpointReachability?
     let http: HTTPClient
 
     /// Creates a client of `service` (its signing name) at `endpoint`.
     public init(endpoint: URL, service: String, version: String, region: String, credentials: AWSCredentials, attempts: Int = 4,
-                baseDelay: Duration = .milliseconds(100), limiter: RequestRateLimiter? = nil, http: HTTPClient = .shared) {
+                baseDelay: Duration = .milliseconds(100), limiter: RequestRateLimiter? = nil, reachability: EndpointReachability? = nil,
+                http: HTTPClient = .shared) {
         self.limiter = limiter
+        self.reachability = reachability
         self.endpoint = endpoint
         self.version = version
         signer = SigV4Signer(credentials: credentials, region: region, service: service)
@@ -86,6 +90,7 @@ public struct AWSQueryClient: Sendable {
     }
 
     func send(_ action: String, _ parameters: [(String, String)]) async throws -> XMLNode {
+        if let reachability { try await reachability.admit(endpoint) }
         if let limiter { await limiter.acquire() }
         let body = Data(QueryEncoding.body([("Action", action), ("Version", version)] + parameters).utf8)
         var host = endpoint.host ?? "localhost"
@@ -101,8 +106,10 @@ public struct AWSQueryClient: Sendable {
         do {
             response = try await http.execute(request, timeout: .seconds(30))
         } catch {
+            reachability?.lost("\(error)")
             throw AWSError(status: 503, code: "ServiceUnavailable", message: "cannot reach \(endpoint.absoluteString): \(error)")
         }
+        reachability?.answered()
         let collected = try await response.body.collect(upTo: 64 * 1024 * 1024)
         let data = Data(collected.readableBytesView)
         guard (200..<300).contains(response.status.code) else { throw AWSError.parse(status: Int(response.status.code), body: data) }

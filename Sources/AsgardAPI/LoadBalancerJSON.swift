@@ -14,6 +14,8 @@ public struct LoadBalancerJSON: Codable, Sendable, Hashable {
     public var healthCheck: HealthCheckSettings
     public var algorithm: BalancingAlgorithm
     public var drainingTimeout: Int
+    /// Seconds an instance may take to answer before the load balancer answers 504.
+    public var idleTimeoutSeconds: Int
     public var trafficWeights: [String: Int]
     public var createdTime: Date
     /// The server groups that name it, whether or not they take traffic now.
@@ -32,6 +34,7 @@ public struct LoadBalancerJSON: Codable, Sendable, Hashable {
         healthCheck = record.healthCheck
         algorithm = record.algorithm
         drainingTimeout = record.drainingTimeout
+        idleTimeoutSeconds = record.idleTimeoutSeconds
         trafficWeights = record.trafficWeights
         createdTime = record.createdTime
         self.serverGroups = serverGroups

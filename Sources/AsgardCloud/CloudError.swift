@@ -3,6 +3,8 @@
 public struct CloudError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         case notFound, conflict, invalidRequest, throttled, unavailable, permissionDenied
+        /// The cloud's endpoint does not answer at all.
+        case unreachable
     }
 
     public var code: Code
@@ -18,7 +20,7 @@ public struct CloudError: Error, Sendable, CustomStringConvertible {
     }
 
     /// True when trying again later may work.
-    public var isRetryable: Bool { code == .throttled || code == .unavailable }
+    public var isRetryable: Bool { code == .throttled || code == .unavailable || code == .unreachable }
 
     public var description: String { message }
 }

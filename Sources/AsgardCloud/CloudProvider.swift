@@ -1,3 +1,4 @@
+import Foundation
 import AsgardCore
 
 /// What a cloud offers the console: images, server groups with their instances, and load
@@ -57,6 +58,9 @@ public protocol CloudProvider: Sendable {
     /// The instances of `group` whose process ended before they ever served, since the last
     /// one of the group came into service; nil when none did or the cloud cannot tell.
     func startupFailures(of group: String) async -> StartupFailures?
+    /// Since when and why the cloud's endpoint cannot be reached; nil while it can (and for a
+    /// cloud on this machine).
+    var unreachable: (since: Date, error: String)? { get }
 
     /// What the running instances of `group` use now (CPU time, memory); empty where the
     /// provider cannot tell.
@@ -84,6 +88,9 @@ public protocol CloudProvider: Sendable {
 extension CloudProvider {
     /// Clouds that cannot see instance processes end say nothing.
     public func startupFailures(of group: String) async -> StartupFailures? { nil }
+
+    /// A cloud on this machine is always there.
+    public var unreachable: (since: Date, error: String)? { nil }
 
     /// What the load balancer itself reports.
     public func groupTraffic(on name: LoadBalancerName) async -> [GroupTraffic] {

@@ -72,6 +72,7 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     let authenticator = Authenticator(store: store, now: now, sessionIdle: Double(config.sessionIdleMinutes) * 60,
                                       anonymousRead: config.anonymousRead, passwords: passwords, throttle: LoginThrottle())
     let readiness = Readiness()
+    let space = DataDirectorySpace(path: config.dataDir)
     var reconcilerLogger = logger
     reconcilerLogger[metadataKey: "component"] = "local-cloud"
     let reconciler = LocalReconciler(store: store, dataDir: config.dataDir, interval: config.reconcileInterval,
@@ -99,7 +100,18 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
                                         maxCapacity: account.provider == "local" ? ServerGroupRegistry.localMaxCapacity : 1000),
             loadBalancers: LoadBalancerRegistry(cloud: cloud, region: region.rawValue, applications: store, consolePort: config.port, now: now))
     }
-    for account in config.accounts {
+    // The local cloud's groups and load balancers from an earlier run keep running (the
+    // reconciler adopts them) even when the configuration no longer names the local account: its
+    // region stays, so that they can be seen and removed rather than serve out of reach.
+    var accounts = config.accounts
+    if !accounts.contains(where: { $0.provider == "local" }) {
+        let groups = try await store.serverGroups().count, balancers = try await store.loadBalancers().count
+        if groups + balancers > 0 {
+            logger.warning("The configuration has no local account, but the data directory holds \(groups) server groups and \(balancers) load balancers of the local cloud; region local stays so that they can be managed. Delete them to drop it")
+            accounts.append(.local)
+        }
+    }
+    for account in accounts {
         switch account.provider {
         case "aws":
             guard let credentials = config.awsCredentials[account.name] else {
@@ -124,7 +136,7 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
         }
     }
     // Pages outside a region use the first local region, or the first region at all.
-    let homeRegion = config.accounts.first { $0.provider == "local" }?.regions.first ?? config.accounts.first?.regions.first ?? Region("local")
+    let homeRegion = accounts.first { $0.provider == "local" }?.regions.first ?? accounts.first?.regions.first ?? Region("local")
     if regionals[homeRegion] == nil {
         regionals[homeRegion] = regional(.local, homeRegion, cloud: localCloud, engineRegions: [homeRegion.rawValue], scaling: store)
     }
@@ -135,7 +147,7 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     services.append(scaling)
     let console = Console(
         applications: ApplicationRegistry(store: store, resources: CloudResourceLookup(cloud: localCloud), now: now),
-        tasks: store, accounts: config.accounts, layout: PageLayout(accounts: config.accounts), readiness: readiness,
+        tasks: store, accounts: accounts, layout: PageLayout(accounts: accounts), readiness: readiness, space: space,
         users: users, regionals: regionals, home: home, scaling: scaling, scalingStore: store,
         authenticator: authenticator, now: now)
 
@@ -145,7 +157,7 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: NotFoundMiddleware(console: console))
     router.add(middleware: RegionScopeMiddleware(regionals: regionals))
-    let security = RequestSecurity(authenticator: authenticator, audit: store, now: now)
+    let security = RequestSecurity(authenticator: authenticator, audit: store, now: now, space: space)
     let table = RouteTable(router: router, security: security) { error, input in console.errorPage(error, input: input) }
     console.addServerRoutes(to: table)
     console.addAuthRoutes(to: table)

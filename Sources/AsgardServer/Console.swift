@@ -11,6 +11,8 @@ struct Console: Sendable {
     let accounts: [AccountConfig]
     let layout: PageLayout
     let readiness: Readiness
+    /// The data directory's room, for the health check.
+    let space: DataDirectorySpace
 
     let users: UserRegistry
     /// Every region the console manages, and the one pages outside a region use.
@@ -41,8 +43,14 @@ struct Console: Sendable {
         let shownRegion = region ?? input.map { self.region(of: $0) } ?? layout.currentRegion(remembered: nil)
         // After a POST the page's own path would repeat the POST as a GET; go home instead.
         let path = input.flatMap { $0.request.method == .get ? $0.pathString : nil } ?? "/"
+        var shown = body
+        // A region whose cloud cannot be reached says so on every one of its pages.
+        if let cloud = regionals[Region(shownRegion)]?.cloud, let (since, error) = cloud.unreachable {
+            shown = "<div class=\"flash error\" id=\"cloud-unreachable\" role=\"alert\">Region \(HTML.escape(shownRegion)) cannot be reached since "
+                + "\(HTML.escape(since.formatted(.iso8601))): \(HTML.escape(InputLimits.echoed(error))). What this page shows may be out of date.</div>" + body
+        }
         return Responses.html(layout.render(title: title, section: section, region: shownRegion, returnPath: path,
-                                            principal: input?.principal, body: body),
+                                            principal: input?.principal, body: shown),
                               status: status)
     }
 

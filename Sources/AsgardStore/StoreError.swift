@@ -1,3 +1,5 @@
+import Foundation
+import GRDB
 /// A failure of the store, with a code the HTTP layer maps to a status.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure.
@@ -26,5 +28,19 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         cause.map { "\(message) (\($0))" } ?? message
+    }
+}
+
+extension StoreError {
+    /// True when `error` (or the error it wraps) says the database's disk is full: SQLite's
+    /// SQLITE_FULL, or an I/O error while the disk has no room. SQLite rolls the transaction
+    /// back, so nothing of the change was written.
+    public static func isDiskFull(_ error: any Error) -> Bool {
+        if let database = error as? DatabaseError {
+            return database.resultCode == .SQLITE_FULL || (database.resultCode == .SQLITE_IOERR && database.extendedResultCode == .SQLITE_IOERR_WRITE)
+        }
+        if let store = error as? StoreError, let cause = store.cause { return isDiskFull(cause) }
+        let posix = error as NSError
+        return posix.domain == NSPOSIXErrorDomain && posix.code == Int(ENOSPC)
     }
 }

@@ -69,12 +69,18 @@ final class Balancer: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Seconds an instance may take to answer, read once per request without the lock.
+    private let idleTimeout: Atomic<Int>
 
     init(routing: LoadBalancerRouting) {
         var initial = State(routing: routing)
         initial.derive()
         state = Mutex(initial)
+        idleTimeout = Atomic(routing.idleTimeoutSeconds ?? LoadBalancerRecord.defaultIdleTimeout)
     }
+
+    /// How long an instance may take to answer a request before the load balancer answers 504.
+    var idleTimeoutSeconds: Int { idleTimeout.load(ordering: .relaxed) }
 
     var routing: LoadBalancerRouting { state.withLock { $0.routing } }
 
@@ -96,6 +102,7 @@ final class Balancer: Sendable {
             state.routing = routing
             state.derive()
         }
+        idleTimeout.store(routing.idleTimeoutSeconds ?? LoadBalancerRecord.defaultIdleTimeout, ordering: .relaxed)
     }
 
     /// The instance for the next request, counted as in flight until `finished`.
@@ -176,15 +183,17 @@ final class Balancer: Sendable {
             if passed {
                 health.passes += 1
                 health.failures = 0
-                if health.state != .healthy, health.passes >= check.healthyThreshold {
-                    health.state = .healthy
-                    health.reason = nil
-                }
+                if health.state != .healthy, health.passes >= check.healthyThreshold { health.state = .healthy }
+                // A healthy instance that passes has nothing to explain.
+                if health.state == .healthy { health.reason = nil }
             } else {
                 health.failures += 1
                 health.passes = 0
-                health.reason = reason
                 if health.failures >= check.unhealthyThreshold { health.state = .unhealthy }
+                // The reason says where the instance stands: a healthy one is only on its way out.
+                health.reason = health.state == .healthy
+                    ? "still healthy; \(health.failures) of \(check.unhealthyThreshold) failed checks turn it unhealthy: \(reason ?? "the check failed")"
+                    : reason
             }
             let changed = state.health[target.instanceId]?.state != health.state
             state.health[target.instanceId] = health

@@ -42,6 +42,10 @@ final class FrontHandler: ChannelInboundHandler {
     private var keepAlive = true
     /// The load balancer answered itself; the rest of the request is read and dropped.
     private var answeredLocally = false
+    /// Answers 504 when the instance has not begun its answer within the idle timeout.
+    private var answerTimer: Scheduled<Void>?
+    /// Counts requests, so that a timer set for one never acts on the next.
+    private var generation = 0
 
     init(name: String, balancer: Balancer, pool: BackendPool, recorder: TrafficRecorder, clientAddress: String) {
         self.name = name
@@ -104,7 +108,37 @@ final class FrontHandler: ChannelInboundHandler {
                 return
             }
             send(.end(trailers))
+            startAnswerTimer()
         }
+    }
+
+    /// From the end of the request, the instance has the idle timeout to begin its answer.
+    private func startAnswerTimer() {
+        guard let context, !responseStarted else { return }
+        answerTimer?.cancel()
+        let expected = generation
+        let seconds = balancer.idleTimeoutSeconds
+        answerTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(seconds))) {
+            self.answerTimedOut(expected, seconds: seconds)
+        }
+    }
+
+    /// The instance did not answer in time: it loses the request (its connection is closed) and
+    /// the client gets 504.
+    private func answerTimedOut(_ expected: Int, seconds: Int) {
+        answerTimer = nil
+        guard expected == generation, head != nil, !responseStarted, !answeredLocally else { return }
+        if let backend {
+            backend.handler.owner = nil
+            backend.channel.close(promise: nil)
+            self.backend = nil
+        }
+        let failed = target
+        if let failed { balancer.finished(failed) }
+        target = nil
+        answerLocally(.gatewayTimeout,
+                      "Load balancer \(name): instance \(failed?.instanceId.rawValue ?? "?") did not answer within \(seconds) s (the load balancer's idle timeout).",
+                      target: failed)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -119,6 +153,8 @@ final class FrontHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        answerTimer?.cancel()
+        answerTimer = nil
         // The client went away: an unfinished exchange cannot reuse its instance connection.
         if let backend {
             backend.handler.owner = nil
@@ -140,6 +176,7 @@ final class FrontHandler: ChannelInboundHandler {
     // MARK: Requests
 
     private func begin(_ request: HTTPRequestHead) {
+        generation &+= 1
         head = request
         start = .now()
         tried = []
@@ -326,6 +363,8 @@ final class FrontHandler: ChannelInboundHandler {
     }
 
     private func resetRequest() {
+        answerTimer?.cancel()
+        answerTimer = nil
         head = nil
         upstreamHead = nil
         target = nil
@@ -347,6 +386,8 @@ final class FrontHandler: ChannelInboundHandler {
         case .head(let response):
             guard response.status.code >= 200 else { return }
             responseStarted = true
+            answerTimer?.cancel()
+            answerTimer = nil
             status = Int(response.status.code)
             var headers = response.headers
             FrontHandler.removeHopByHop(&headers)

@@ -52,7 +52,11 @@ public struct LoadBalancerProxyService: Service {
                 let address = channel.remoteAddress?.ipAddress ?? "127.0.0.1"
                 return channel.eventLoop.makeCompletedFuture {
                     guard let pool = poolsByLoop[key]?.value, let recorder = recordersByLoop[key] else { throw ChannelError.ioOnClosedChannel }
+                    let timeouts = ClientTimeouts(headTimeout: .seconds(Int64(LoadBalancerRecord.headTimeoutSeconds)),
+                                                  idleTimeout: { .seconds(Int64(balancer.idleTimeoutSeconds)) })
+                    try channel.pipeline.syncOperations.addHandler(ClientTimeouts.RawBytes(timeouts))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(ClientTimeouts.Heads(timeouts))
                     try channel.pipeline.syncOperations.addHandler(
                         FrontHandler(name: name, balancer: balancer, pool: pool, recorder: recorder, clientAddress: address))
                 }

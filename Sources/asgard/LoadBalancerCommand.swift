@@ -19,6 +19,7 @@ struct LoadBalancerCommand: AsyncParsableCommand {
         @Option(help: "Failures that make an instance unhealthy (default 2).") var unhealthyThreshold: Int?
         @Option(help: "round_robin (default) or least_outstanding_requests.") var algorithm: String?
         @Option(help: "Seconds a deregistered instance may finish its requests (default 30).") var drainingTimeout: Int?
+        @Option(help: "Seconds an instance may take to answer before the load balancer answers 504 (default 60, 1 to 4000).") var idleTimeout: Int?
         @Option(help: "A traffic weight, serverGroup=weight (repeatable; replaces the weights).") var weight: [String] = []
         @Flag(help: "Remove the traffic weights.") var noWeights = false
 
@@ -31,6 +32,7 @@ struct LoadBalancerCommand: AsyncParsableCommand {
             if let unhealthyThreshold { document["unhealthyThreshold"] = String(unhealthyThreshold) }
             if let algorithm { document["algorithm"] = algorithm }
             if let drainingTimeout { document["drainingTimeout"] = String(drainingTimeout) }
+            if let idleTimeout { document["idleTimeoutSeconds"] = String(idleTimeout) }
             if noWeights { document["trafficWeights"] = [String]() } else if !weight.isEmpty { document["trafficWeights"] = weight }
             return document
         }
@@ -42,6 +44,7 @@ struct LoadBalancerCommand: AsyncParsableCommand {
             ("Load balancer", b.loadBalancerName), ("Type", b.type.rawValue), ("URL", b.url), ("Status", b.status),
             ("Health check", "GET \(c.target) every \(c.interval) s, timeout \(c.timeout) s, healthy after \(c.healthyThreshold), unhealthy after \(c.unhealthyThreshold)"),
             ("Algorithm", b.type == .proxy ? b.algorithm.rawValue : "AWS's"), ("Draining timeout", "\(b.drainingTimeout) s"),
+            ("Idle timeout", b.type == .proxy ? "\(b.idleTimeoutSeconds) s" : "AWS's"),
             ("Traffic weights", b.trafficWeights.isEmpty ? "none" : b.trafficWeights.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")),
             ("Server groups", b.serverGroups.isEmpty ? "none" : b.serverGroups.joined(separator: ", ")),
             ("Created", TableOutput.date(b.createdTime)),

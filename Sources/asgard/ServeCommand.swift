@@ -3,6 +3,9 @@ import AsgardServer
 import AsgardStore
 import Foundation
 import Hummingbird
+import Logging
+import ServiceLifecycle
+import Synchronization
 
 /// `asgard serve`: runs the console until SIGINT or SIGTERM.
 struct ServeCommand: AsyncParsableCommand {
@@ -91,11 +94,52 @@ struct ServeCommand: AsyncParsableCommand {
         if let message = console.firstStartMessage {
             FileHandle.standardOutput.write(Data((message + "\n").utf8))
         }
+        // SIGTERM and SIGINT stop the console within 10 s whatever is in flight: 8 s for a
+        // graceful stop (requests finish, the local cloud stops its instances), then what is
+        // left is cancelled, and at 10 s the process ends.
+        let stopping = StopWatchdog(after: .seconds(10))
         do {
-            try await console.application.runService()
+            var configuration = ServiceGroupConfiguration(services: [console.application], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                          logger: Logger(label: "asgard"))
+            configuration.maximumGracefulShutdownDuration = .seconds(8)
+            try await ServiceGroup(configuration: configuration).run()
+        } catch where stopping.signalled {
+            return
         } catch {
             FileHandle.standardError.write(Data("error: the server stopped: \(error)\n".utf8))
             throw ExitCode(1)
+        }
+    }
+}
+
+/// Ends the process a fixed time after SIGTERM or SIGINT, should the graceful stop hang (a
+/// request waiting on a cloud that does not answer, a process that ignores SIGTERM).
+final class StopWatchdog {
+    /// Set once a stop signal came.
+    final class Flag: Sendable {
+        let seen = Atomic(false)
+    }
+
+    private var sources: [any DispatchSourceSignal] = []
+    private let flag = Flag()
+
+    /// True once a stop signal came.
+    var signalled: Bool { flag.seen.load(ordering: .relaxed) }
+
+    init(after limit: Duration) {
+        let seconds = Double(limit.components.seconds)
+        let flag = self.flag
+        sources = [SIGTERM, SIGINT].map { signal in
+            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+            source.setEventHandler {
+                guard flag.seen.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+                DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
+                    FileHandle.standardError.write(Data("asgard: did not stop within \(Int(seconds)) s of the signal; exiting now\n".utf8))
+                    exit(0)
+                }
+            }
+            source.resume()
+            return source
         }
     }
 }

@@ -129,10 +129,12 @@ struct ServerGroupCommand: AsyncParsableCommand {
         @Option(help: "A load balancer to send it requests (repeatable; replaces the list).") var loadBalancer: [String] = []
         @Flag(help: "Take it out of every load balancer.") var noLoadBalancers = false
         @Option(help: "EC2 or ELB.") var healthCheckType: String?
+        @Flag(help: "Take the traffic off the cluster's last enabled group (suspending AddToLoadBalancer or removing its load balancers).") var force = false
 
         func run() async throws {
             try await runReporting {
                 var document: [String: Any] = ["name": name]
+                if force { document["force"] = "true" }
                 if noLoadBalancers { document["selectedLoadBalancers"] = [String]() } else if !loadBalancer.isEmpty { document["selectedLoadBalancers"] = loadBalancer }
                 if let healthCheckType { document["healthCheckType"] = healthCheckType }
                 if resumeAll { document["suspendedProcesses"] = [String]() } else if !suspend.isEmpty { document["suspendedProcesses"] = suspend }

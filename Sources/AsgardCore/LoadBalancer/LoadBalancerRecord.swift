@@ -24,6 +24,9 @@ public struct LoadBalancerRecord: Sendable, Hashable, Codable {
     public var algorithm: BalancingAlgorithm
     /// Seconds a deregistered instance may take to finish its requests.
     public var drainingTimeout: Int
+    /// Seconds an instance may take to answer a request before the load balancer answers 504
+    /// (ELB's idle timeout; `InputLimits.idleTimeoutSeconds`).
+    public var idleTimeoutSeconds: Int
     /// The share of requests per server group, when set: a group left out gets none.
     public var trafficWeights: [String: Int]
     public var createdTime: Date
@@ -35,9 +38,10 @@ public struct LoadBalancerRecord: Sendable, Hashable, Codable {
 
     /// Creates a record.
     public init(loadBalancerName: LoadBalancerName, listenerPort: Int, healthCheck: HealthCheckSettings = HealthCheckSettings(),
-                algorithm: BalancingAlgorithm = .roundRobin, drainingTimeout: Int = 30, trafficWeights: [String: Int] = [:],
-                createdTime: Date, type: LoadBalancerType = .proxy) {
+                algorithm: BalancingAlgorithm = .roundRobin, drainingTimeout: Int = 30, idleTimeoutSeconds: Int = defaultIdleTimeout,
+                trafficWeights: [String: Int] = [:], createdTime: Date, type: LoadBalancerType = .proxy) {
         self.loadBalancerName = loadBalancerName
+        self.idleTimeoutSeconds = idleTimeoutSeconds
         self.type = type
         self.listenerPort = listenerPort
         self.healthCheck = healthCheck
@@ -49,6 +53,11 @@ public struct LoadBalancerRecord: Sendable, Hashable, Codable {
 
     /// The longest draining timeout, as ELB allows.
     public static let drainingTimeoutRange = 0...3600
+    /// The idle timeout when none is given, as ELB's.
+    public static let defaultIdleTimeout = 60
+    /// How long a client may take to send a request's head, from its first byte, before the
+    /// connection is closed (slow-header clients hold connections otherwise).
+    public static let headTimeoutSeconds = 10
 }
 
 /// The process that serves a load balancer: how the server finds and talks to it again after a

@@ -7,13 +7,18 @@ public struct LoadBalancerRouting: Sendable, Hashable, Codable {
     public var algorithm: BalancingAlgorithm
     /// Seconds a deregistered instance may take to finish its requests.
     public var drainingTimeout: Int
+    /// Seconds an instance may take to answer a request before the load balancer answers 504;
+    /// nil (from an earlier version's configuration) is `LoadBalancerRecord.defaultIdleTimeout`.
+    public var idleTimeoutSeconds: Int?
     public var groups: [RoutedGroup]
 
     /// Creates routing.
-    public init(healthCheck: HealthCheckSettings, algorithm: BalancingAlgorithm, drainingTimeout: Int, groups: [RoutedGroup]) {
+    public init(healthCheck: HealthCheckSettings, algorithm: BalancingAlgorithm, drainingTimeout: Int,
+                idleTimeoutSeconds: Int? = nil, groups: [RoutedGroup]) {
         self.healthCheck = healthCheck
         self.algorithm = algorithm
         self.drainingTimeout = drainingTimeout
+        self.idleTimeoutSeconds = idleTimeoutSeconds
         self.groups = groups
     }
 
@@ -34,7 +39,7 @@ public struct LoadBalancerRouting: Sendable, Hashable, Codable {
                                 .map { RoutedInstance(instanceId: $0.instanceId, port: $0.port) })
             }
         return LoadBalancerRouting(healthCheck: balancer.healthCheck, algorithm: balancer.algorithm,
-                                   drainingTimeout: balancer.drainingTimeout, groups: routed)
+                                   drainingTimeout: balancer.drainingTimeout, idleTimeoutSeconds: balancer.idleTimeoutSeconds, groups: routed)
     }
 }
 

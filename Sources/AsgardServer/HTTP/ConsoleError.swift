@@ -80,6 +80,7 @@ struct ConsoleError: Error, Sendable {
         case .invalidRequest: self.init(.invalidRequest, error.message)
         case .throttled: self.init(.tooManyRequests, error.message)
         case .unavailable: self.init(.unavailable, error.message)
+        case .unreachable: self.init(.cloudUnavailable, error.message)
         case .permissionDenied: self.init(.forbidden, error.message)
         }
     }

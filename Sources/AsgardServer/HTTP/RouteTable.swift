@@ -33,6 +33,8 @@ struct RequestSecurity: Sendable {
     let authenticator: Authenticator
     let audit: any AuthStore
     let now: @Sendable () -> Date
+    /// The data directory's room: a change refused for the lack of it answers 507.
+    let space: DataDirectorySpace
     /// The budget of requests without a signed-in user, per address.
     var anonymousLimit = AddressRateLimiter()
 }
@@ -140,6 +142,12 @@ final class RouteTable {
                 let mapped = ConsoleError(error)
                 failure = mapped
                 response = RouteTable.answer(mapped, input: input, request: request, renderErrorPage: renderErrorPage)
+            } catch let error where StoreError.isDiskFull(error) {
+                security.space.sawFull(at: security.now())
+                let mapped = ConsoleError(.insufficientStorage, security.space.fullMessage)
+                failure = mapped
+                context.logger.error("A change failed: the data directory is full", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+                response = RouteTable.answer(mapped, input: input, request: request, renderErrorPage: renderErrorPage)
             } catch let error as StoreError {
                 if let mapped = ConsoleError(error) {
                     failure = mapped
@@ -155,6 +163,7 @@ final class RouteTable {
             if !bare, input?.principal == nil, let refusal = RouteTable.overBudget(request, context: context, security: security) {
                 return refusal
             }
+            if method == .post, (200..<400).contains(Int(response.status.code)) { security.space.sawWrite() }
             await RouteTable.recordAudit(method: method, request: request, context: context, input: input, response: response,
                                          failure: failure, security: security)
             return response

@@ -78,7 +78,11 @@ struct LoadBalancerRegistry: Sendable {
                 problems.append(FieldError(field: "algorithm", message: "'\(text)' is not round_robin or least_outstanding_requests"))
             }
         }
-        record.drainingTimeout = number("drainingTimeout", record.drainingTimeout, range: LoadBalancerRecord.drainingTimeoutRange)
+        record.drainingTimeout = number("drainingTimeout", record.drainingTimeout, range: InputLimits.drainingTimeoutSeconds)
+        if fields["idleTimeoutSeconds"]?.isEmpty == false, record.type != .proxy {
+            problems.append(FieldError(field: "idleTimeoutSeconds", message: "is set on the console's own load balancers only; AWS keeps its \(LoadBalancerRecord.defaultIdleTimeout) s"))
+        }
+        record.idleTimeoutSeconds = number("idleTimeoutSeconds", record.idleTimeoutSeconds, range: InputLimits.idleTimeoutSeconds)
         if fields.has("trafficWeights") {
             do {
                 record.trafficWeights = try await weights(fields.list("trafficWeights"))
@@ -98,7 +102,7 @@ struct LoadBalancerRegistry: Sendable {
         let groups = Set(try await cloud.serverGroups().map(\.autoScalingGroupName))
         for entry in entries {
             let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2, let weight = Int(parts[1]), (0...1000).contains(weight) else {
+            guard parts.count == 2, let weight = Int(parts[1]), InputLimits.trafficWeight.contains(weight) else {
                 throw FieldError(field: "trafficWeights", message: "'\(entry)' must be serverGroup=weight with a weight from 0 to 1000, e.g. shop-v001=95")
             }
             guard groups.contains(parts[0]) else {
@@ -152,6 +156,7 @@ struct LoadBalancerRegistry: Sendable {
         }
         if record.algorithm != existing.algorithm { changes.append("algorithm \(record.algorithm.rawValue)") }
         if record.drainingTimeout != existing.drainingTimeout { changes.append("draining timeout \(record.drainingTimeout) s") }
+        if record.idleTimeoutSeconds != existing.idleTimeoutSeconds { changes.append("idle timeout \(record.idleTimeoutSeconds) s") }
         if record.trafficWeights != existing.trafficWeights {
             changes.append(record.trafficWeights.isEmpty ? "no traffic weights"
                 : "traffic weights " + record.trafficWeights.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))

@@ -152,6 +152,14 @@ struct ServerGroupRegistry: Sendable {
         guard let name = fields["name"], !name.isEmpty else { throw ConsoleError.invalid("name", "is required: the server group") }
         let existing = try await show(name)
         let group = try ServerGroupRegistry.settings(fields, over: existing, loadBalancers: try await loadBalancerNames(), region: region, maxCapacity: maxCapacity)
+        // Taking the traffic off a group this way is a disable, with the same guard.
+        let leavesBalancers = !existing.loadBalancerNames.isEmpty && group.loadBalancerNames.isEmpty
+        if fields["force"] != "true", ClusterTraffic.isEnabled(existing), !ClusterTraffic.isEnabled(group) || leavesBalancers {
+            let cluster = try await cloud.serverGroups().filter { $0.names?.cluster == existing.names?.cluster }
+            if let problem = ClusterTraffic.guardProblem(disabling: existing, cluster: cluster) {
+                throw ConsoleError(.conflict, problem.replacingOccurrences(of: "asgard cluster disable --force", with: "asgard asg update --force"))
+            }
+        }
         let time = now()
         var changes: [String] = []
         if (group.minSize, group.desiredCapacity, group.maxSize) != (existing.minSize, existing.desiredCapacity, existing.maxSize) {

@@ -46,6 +46,7 @@ extension Console {
             .field("unhealthyThreshold", "Failures that make an instance unhealthy (default 2)", type: "integer"),
             .field("algorithm", "round_robin (default) or least_outstanding_requests"),
             .field("drainingTimeout", "Seconds a deregistered instance may finish its requests (default 30)", type: "integer"),
+            .field("idleTimeoutSeconds", "Seconds an instance may take to answer before the load balancer answers 504 (default 60; local load balancers)", type: "integer"),
             .field("trafficWeights", "serverGroup=weight entries; when set, groups left out get no traffic; empty removes them", type: "array"),
         ]
         table.post("/{region}/loadBalancer/save", doc: EndpointDoc(

@@ -100,8 +100,9 @@ extension Console {
             summary: "Resize a server group or change its health check, policies and suspended processes", tag: "Server group",
             parameters: [regionParameter, .field("name", "The server group", required: true)] + sizeFields
                 + [.field("selectedLoadBalancers", "The load balancers that send it requests; an empty value removes them all", type: "array"),
-                   .field("suspendedProcesses", "The processes to suspend, all others resume: Launch, Terminate, HealthCheck, ReplaceUnhealthy, AddToLoadBalancer", type: "array")],
-            answers: [.ok("ServerGroup"), .badRequest, .unauthorized, .forbidden, .notFound]
+                   .field("suspendedProcesses", "The processes to suspend, all others resume: Launch, Terminate, HealthCheck, ReplaceUnhealthy, AddToLoadBalancer", type: "array"),
+                   .field("force", "true to take the traffic off the cluster's last enabled group (AddToLoadBalancer suspended, or no load balancer left)", type: "boolean")],
+            answers: [.ok("ServerGroup"), .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
             let region = try regionName(input)
             try await authorizeGroupChange(input, field: "name")

@@ -6,11 +6,13 @@ extension Console {
     /// Operations endpoints, the stylesheet, the home page and the region switcher.
     func addServerRoutes(to table: RouteTable) {
         table.get("/healthcheck", access: .open, doc: EndpointDoc(
-            summary: "200 when the server is ready, 503 while it starts", tag: "Server",
+            summary: "200 when the server is ready, 503 while it starts or while its data directory is full", tag: "Server",
             answers: [EndpointDoc.Answer(status: 200, description: "Ready", schema: nil, plainText: true),
-                      EndpointDoc.Answer(status: 503, description: "Starting", schema: nil, plainText: true)]
+                      EndpointDoc.Answer(status: 503, description: "Starting, or the data directory is full", schema: nil, plainText: true)]
         )) { _ in
-            readiness.isReady ? Responses.text("ok\n") : Responses.text("starting\n", status: .serviceUnavailable)
+            guard readiness.isReady else { return Responses.text("starting\n", status: .serviceUnavailable) }
+            if let problem = space.problem { return Responses.text("unhealthy: \(problem)\n", status: .serviceUnavailable) }
+            return Responses.text("ok\n")
         }
 
         table.get("/server/version.json", access: .open, doc: EndpointDoc(

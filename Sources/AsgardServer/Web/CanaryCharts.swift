@@ -26,8 +26,18 @@ enum CanaryCharts {
         guard d.strategy == .canary else { return "" }
         let intervals = d.intervals ?? []
         var body = "<div id=\"canary-analysis\" data-deployment=\"\(d.id)\"><h2>Canary analysis</h2>"
-        body += "<p id=\"canary-weight\">The canary \(HTML.escape(d.newGroup ?? "")) gets <b>\(d.canaryWeight ?? 0) %</b> of the requests"
-            + (d.baselineGroup.map { "; fresh baseline \(HTML.escape($0))" } ?? "") + ".</p>"
+        let canary = HTML.escape(d.newGroup ?? "")
+        let share: String
+        switch d.status {
+        case .running, .waiting:
+            share = "The canary \(canary) gets <b>\(d.canaryWeight ?? 0) %</b> of the requests"
+                + (d.baselineGroup.map { "; fresh baseline \(HTML.escape($0))" } ?? "")
+        case .succeeded:
+            share = "The canary \(canary) was promoted: it takes every request"
+        case .failed, .canceled, .rolledBack:
+            share = "The canary \(canary) was rolled back: it gets no requests (it had \(d.canaryWeight ?? 0) % when it stopped)"
+        }
+        body += "<p id=\"canary-weight\">\(share).</p>"
         guard !intervals.isEmpty else { return body + "<p class=\"hint\">No analysis interval yet.</p></div>" }
         body += "<div class=\"charts\">" + metrics.map { chart($0, intervals) }.joined() + "</div>"
         body += "<p class=\"hint\"><span class=\"legend-canary\">■ canary</span> <span class=\"legend-baseline\">■ baseline</span>, one point per interval.</p>"

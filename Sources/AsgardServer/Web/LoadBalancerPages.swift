@@ -27,6 +27,7 @@ enum LoadBalancerPages {
             ("Status", "<span id=\"load-balancer-status\">\(HTML.escape(b.status))</span>"),
             ("Health check", "GET \(HTML.escape(c.target)) every \(c.interval) s, timeout \(c.timeout) s, healthy after \(c.healthyThreshold), unhealthy after \(c.unhealthyThreshold)"),
             ("Algorithm", b.type == .proxy ? b.algorithm.rawValue : "AWS's"), ("Draining timeout", "\(b.drainingTimeout) s"),
+            ("Idle timeout", b.type == .proxy ? "\(b.idleTimeoutSeconds) s for an instance's answer (then 504); \(LoadBalancerRecord.headTimeoutSeconds) s for a client's request head" : "AWS's"),
             ("Traffic weights", !b.type.weighsTraffic ? "none: a classic load balancer sends every instance an equal share"
                 : b.trafficWeights.isEmpty ? (b.type == .proxy ? "none (every healthy instance alike)" : "none (every enabled server group alike)")
                 : HTML.escape(b.trafficWeights.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))),
@@ -65,6 +66,10 @@ enum LoadBalancerPages {
         <label for="timeout">Timeout (s)</label><input id="timeout" name="timeout" value="\(c.timeout)">
         <label for="healthyThreshold">Healthy threshold</label><input id="healthyThreshold" name="healthyThreshold" value="\(c.healthyThreshold)">
         <label for="unhealthyThreshold">Unhealthy threshold</label><input id="unhealthyThreshold" name="unhealthyThreshold" value="\(c.unhealthyThreshold)">
+        \(b.type == .proxy ? """
+        <label for="idleTimeoutSeconds">Idle timeout (s)</label><input id="idleTimeoutSeconds" name="idleTimeoutSeconds" value="\(b.idleTimeoutSeconds)">
+        <span class="hint">How long an instance may take to answer before the load balancer answers 504 (1 to 4000)</span>
+        """ : "")
         \(b.type.weighsTraffic ? """
         <label for="trafficWeights">Traffic weights</label><input id="trafficWeights" name="trafficWeights" value="\(HTML.escape(weights))">
         <span class="hint">serverGroup=weight, comma-separated, e.g. shop-v001=95,shop-v002=5; empty for none</span>
@@ -88,6 +93,8 @@ enum LoadBalancerPages {
         <span class="hint">classic: every instance an equal share; application: a target group per server group, weighted (canaries need it).</span>
         """
         let algorithmField = !types.contains(.proxy) ? "" : """
+        <label for="idleTimeoutSeconds">Idle timeout (s)</label><input id="idleTimeoutSeconds" name="idleTimeoutSeconds" value="\(value("idleTimeoutSeconds", String(LoadBalancerRecord.defaultIdleTimeout)))">\(error("idleTimeoutSeconds"))
+        <span class="hint">How long an instance may take to answer before the load balancer answers 504 (1 to 4000)</span>
         <label for="algorithm">Algorithm</label><select id="algorithm" name="algorithm"><option value="round_robin">round robin</option><option value="least_outstanding_requests"\(values["algorithm"] == "least_outstanding_requests" ? " selected" : "")>least outstanding requests</option></select>\(error("algorithm"))
         """
         return """

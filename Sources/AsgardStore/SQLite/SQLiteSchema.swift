@@ -190,6 +190,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v8: instance protection from scale-in") { db in
             try db.execute(sql: "ALTER TABLE instance ADD COLUMN protectedFromScaleIn INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v9: load balancer idle timeout") { db in
+            try db.execute(sql: "ALTER TABLE loadBalancer ADD COLUMN idleTimeout INTEGER NOT NULL DEFAULT 60")
+        }
         return migrator
     }
 }

@@ -17,13 +17,13 @@ extension SQLiteStore: LoadBalancerStore {
         LoadBalancerRecord(loadBalancerName: LoadBalancerName(rawValue: row["name"]), listenerPort: row["listenerPort"],
                            healthCheck: decode(row["healthCheck"], as: HealthCheckSettings.self) ?? HealthCheckSettings(),
                            algorithm: BalancingAlgorithm(rawValue: row["algorithm"]) ?? .roundRobin,
-                           drainingTimeout: row["drainingTimeout"],
+                           drainingTimeout: row["drainingTimeout"], idleTimeoutSeconds: row["idleTimeout"],
                            trafficWeights: decode(row["trafficWeights"], as: [String: Int].self) ?? [:],
                            createdTime: date(row["createdTime"]))
     }
 
     private static func balancerArguments(_ b: LoadBalancerRecord) -> StatementArguments {
-        [b.listenerPort, encode(b.healthCheck), b.algorithm.rawValue, b.drainingTimeout, encode(b.trafficWeights),
+        [b.listenerPort, encode(b.healthCheck), b.algorithm.rawValue, b.drainingTimeout, b.idleTimeoutSeconds, encode(b.trafficWeights),
          b.createdTime.timeIntervalSince1970, b.loadBalancerName.rawValue]
     }
 
@@ -48,8 +48,8 @@ extension SQLiteStore: LoadBalancerStore {
                 throw StoreError(.conflict, "Port \(balancer.listenerPort) is the listener of load balancer '\(other)' already; choose another listenerPort")
             }
             try db.execute(sql: """
-                INSERT INTO loadBalancer (listenerPort, healthCheck, algorithm, drainingTimeout, trafficWeights, createdTime, name)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO loadBalancer (listenerPort, healthCheck, algorithm, drainingTimeout, idleTimeout, trafficWeights, createdTime, name)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: SQLiteStore.balancerArguments(balancer))
             return try SQLiteStore.insertTask(task, db: db)
         }
@@ -58,7 +58,7 @@ extension SQLiteStore: LoadBalancerStore {
     public func updateLoadBalancer(_ balancer: LoadBalancerRecord, task: TaskDraft) async throws -> TaskRecord {
         try await pool.write { db in
             try db.execute(sql: """
-                UPDATE loadBalancer SET listenerPort = ?, healthCheck = ?, algorithm = ?, drainingTimeout = ?, trafficWeights = ?,
+                UPDATE loadBalancer SET listenerPort = ?, healthCheck = ?, algorithm = ?, drainingTimeout = ?, idleTimeout = ?, trafficWeights = ?,
                     createdTime = ? WHERE name = ?
                 """, arguments: SQLiteStore.balancerArguments(balancer))
             guard db.changesCount == 1 else { throw StoreError(.notFound, "Load balancer '\(balancer.loadBalancerName)' not found") }
