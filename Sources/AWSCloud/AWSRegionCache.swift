@@ -32,6 +32,13 @@ actor AWSRegionCache {
     private var balancerChangedAt: [String: ContinuousClock.Instant] = [:]
     private(set) var lastFullRead: Date?
     private var filling: Task<Void, any Error>?
+    /// The clock the ages of what it holds are measured by; tests drive their own.
+    let now: @Sendable () -> ContinuousClock.Instant
+
+    /// Creates an empty cache.
+    init(now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
+        self.now = now
+    }
 
     // MARK: Whole region
 
@@ -45,7 +52,7 @@ actor AWSRegionCache {
     func fill(_ read: @escaping @Sendable () async throws -> RegionSnapshot) async throws {
         if let filling { return try await filling.value }
         let task = Task { [self] in
-            let started = ContinuousClock.now
+            let started = now()
             let snapshot = try await read()
             self.apply(snapshot, readSince: started)
         }
@@ -93,18 +100,18 @@ actor AWSRegionCache {
 
     /// Whether `group` was read within `freshness`.
     func isFresh(group name: String, within freshness: Duration) -> Bool {
-        groupReadAt[name].map { ContinuousClock.now - $0 < freshness } ?? false
+        groupReadAt[name].map { now() - $0 < freshness } ?? false
     }
 
     /// Whether `balancer`'s health was read within `freshness`.
     func isFresh(health name: String, within freshness: Duration) -> Bool {
-        healthReadAt[name].map { ContinuousClock.now - $0 < freshness } ?? false
+        healthReadAt[name].map { now() - $0 < freshness } ?? false
     }
 
     /// Stores a group as just read, with its instances; nil removes it.
     func put(group name: String, _ group: AWSAutoScalingGroup?, instances read: [AWSInstance]) {
         groups[name] = group
-        groupReadAt[name] = ContinuousClock.now
+        groupReadAt[name] = now()
         for instance in read { instances[instance.instanceId] = instance }
         // Instances of the group that AWS no longer lists in it have left it.
         let members = Set(group?.instances.map(\.instanceId) ?? [])
@@ -117,28 +124,28 @@ actor AWSRegionCache {
 
     func put(loadBalancer name: String, _ balancer: AWSClassicLoadBalancer?, draining timeout: Int?) {
         loadBalancers[name] = balancer
-        balancerChangedAt[name] = ContinuousClock.now
+        balancerChangedAt[name] = now()
         if let timeout { draining[name] = timeout }
         if balancer == nil { health[name] = nil }
     }
 
     func put(application name: String, _ balancer: AWSApplicationLoadBalancer?) {
         applications[name] = balancer
-        balancerChangedAt[name] = ContinuousClock.now
+        balancerChangedAt[name] = now()
         if balancer == nil { health[name] = nil }
     }
 
     func put(targetGroup: AWSTargetGroup) {
         targetGroups[targetGroup.name] = targetGroup
-        targetGroupChangedAt[targetGroup.name] = ContinuousClock.now
+        targetGroupChangedAt[targetGroup.name] = now()
     }
 
     func remove(targetGroup name: String) {
         targetGroups[name] = nil
-        targetGroupChangedAt[name] = ContinuousClock.now
+        targetGroupChangedAt[name] = now()
     }
 
-    func put(metrics name: String, _ traffic: [GroupTraffic]) { metrics[name] = (ContinuousClock.now, traffic) }
+    func put(metrics name: String, _ traffic: [GroupTraffic]) { metrics[name] = (now(), traffic) }
 
     func put(securityGroups: [SecurityGroupRecord]) { self.securityGroups = securityGroups }
 
@@ -152,7 +159,7 @@ actor AWSRegionCache {
 
     func put(health name: String, _ states: [AWSInstanceHealth]) {
         health[name] = states
-        healthReadAt[name] = ContinuousClock.now
+        healthReadAt[name] = now()
     }
 
     func put(image: AWSImage) { images[image.imageId] = image }

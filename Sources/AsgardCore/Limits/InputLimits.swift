@@ -77,6 +77,31 @@ public enum InputLimits {
     /// An API token's lifetime, days.
     public static let tokenDays = 1...3650
 
+    /// Rows of a list page, and rows skipped.
+    public static let pageLimit = 1...1000
+    public static let pageOffset = 0...1_000_000_000
+
+    /// The range of each numeric field of the API, by name, as the OpenAPI document publishes it:
+    /// the widest of the places a name is used (each route checks its own, such as a local
+    /// group's 50 instances against an AWS group's 1000).
+    public static let documented: [String: ClosedRange<Double>] = {
+        func r(_ range: ClosedRange<Int>) -> ClosedRange<Double> { Double(range.lowerBound)...Double(range.upperBound) }
+        return [
+            "minSize": r(awsGroupSize), "maxSize": r(awsGroupSize), "desiredCapacity": r(awsGroupSize),
+            "min": r(deploymentSize), "max": r(deploymentSize), "desired": r(deploymentSize), "batchSize": r(1...awsGroupSize.upperBound),
+            "healthCheckGracePeriod": r(healthCheckGracePeriod), "startupTimeoutSeconds": r(startupTimeoutSeconds),
+            "keepDisabledGroups": r(keepDisabledGroups), "relaunchCount": r(awsGroupSize), "concurrentRelaunches": r(1...deploymentSize.upperBound),
+            "afterBootWait": r(afterBootWait), "analysisSeconds": r(analysisSeconds), "intervalSeconds": r(analysisIntervalSeconds),
+            "listenerPort": r(port), "drainingTimeout": r(drainingTimeoutSeconds), "idleTimeoutSeconds": r(idleTimeoutSeconds),
+            "interval": r(HealthCheckSettings.intervalRange), "timeout": r(HealthCheckSettings.timeoutRange),
+            "healthyThreshold": r(HealthCheckSettings.thresholdRange), "unhealthyThreshold": r(HealthCheckSettings.thresholdRange),
+            "scalingAdjustment": r(scalingAdjustment), "minAdjustmentMagnitude": r(minAdjustmentMagnitude), "cooldown": r(scalingSeconds),
+            "estimatedInstanceWarmup": r(scalingSeconds), "targetValue": targetValue, "threshold": metricValue, "period": r(alarmPeriod),
+            "evaluationPeriods": r(evaluationPeriods), "datapointsToAlarm": r(evaluationPeriods), "expiresInDays": r(tokenDays),
+            "limit": r(pageLimit), "offset": r(pageOffset), "hours": 1...168,
+        ]
+    }()
+
     /// The most bytes of a value sent by a client that a message, a page or the audit log repeats.
     public static let echoBytes = 1024
 

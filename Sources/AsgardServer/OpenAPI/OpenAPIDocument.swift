@@ -30,6 +30,13 @@ enum OpenAPIDocument {
         ]
     }
 
+    /// A scalar's schema; a number's with its range from `InputLimits.documented`.
+    private static func scalarSchema(_ p: EndpointDoc.Parameter) -> JSONValue {
+        guard p.type == "integer" || p.type == "number", let range = InputLimits.documented[p.name] else { return ["type": .string(p.type)] }
+        func bound(_ value: Double) -> JSONValue { p.type == "integer" ? .int(Int(value)) : .number(value) }
+        return ["type": .string(p.type), "minimum": bound(range.lowerBound), "maximum": bound(range.upperBound)]
+    }
+
     private static func operation(_ endpoint: Endpoint, _ doc: EndpointDoc) -> JSONValue {
         var op: [String: JSONValue] = [
             "summary": .string(doc.summary),
@@ -38,7 +45,7 @@ enum OpenAPIDocument {
         ]
         let parameters = doc.parameters.filter { $0.location != .body }.map { p -> JSONValue in
             ["name": .string(p.name), "in": .string(p.location.rawValue), "required": .bool(p.required),
-             "description": .string(p.description), "schema": ["type": .string(p.type)]]
+             "description": .string(p.description), "schema": scalarSchema(p)]
         }
         if !parameters.isEmpty { op["parameters"] = .array(parameters) }
         if endpoint.access == .open { op["security"] = [] }
@@ -53,7 +60,12 @@ enum OpenAPIDocument {
                     properties[f.name] = ["type": ["object", "string"], "additionalProperties": ["type": "string"],
                                           "description": .string(f.description)]
                 default:
-                    properties[f.name] = ["type": .string(f.type), "description": .string(f.description)]
+                    var schema = scalarSchema(f)
+                    if case .object(var members) = schema {
+                        members["description"] = .string(f.description)
+                        schema = .object(members)
+                    }
+                    properties[f.name] = schema
                 }
             }
             let schema: JSONValue = [
