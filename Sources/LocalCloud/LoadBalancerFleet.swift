@@ -20,6 +20,9 @@ public final class LoadBalancerFleet: Sendable {
     private let reports = Mutex<[LoadBalancerName: LoadBalancerTraffic]>([:])
     private let backoffs = Mutex<[LoadBalancerName: LaunchBackoff]>([:])
     private let problems = Mutex<[LoadBalancerName: String]>([:])
+    /// The processes this server started, by load balancer: one whose load balancer was
+    /// deleted while it started (its process not yet saved) is ended at the next pass.
+    private let started = Mutex<[LoadBalancerName: ProcessHandle]>([:])
 
     /// Creates the fleet.
     public init(store: any LoadBalancerStore, supervisor: ProcessSupervisor, dataDir: String, proxyExecutable: String, logger: Logger) {
@@ -82,6 +85,15 @@ public final class LoadBalancerFleet: Sendable {
         }
         let names = Set(balancers.map(\.loadBalancerName))
         reports.withLock { $0 = $0.filter { names.contains($0.key) } }
+        let orphans = started.withLock { started -> [(LoadBalancerName, ProcessHandle)] in
+            let gone = started.filter { !names.contains($0.key) }
+            for (name, _) in gone { started[name] = nil }
+            return gone.map { ($0.key, $0.value) }
+        }
+        for (name, handle) in orphans where supervisor.isRunning(handle) {
+            logger.warning("Ending the process of a deleted load balancer", metadata: ["loadBalancer": "\(name)", "pid": "\(handle.pid)"])
+            await supervisor.terminate(handle, grace: .seconds(5))
+        }
     }
 
     private func reconcile(_ balancer: LoadBalancerRecord, routing: LoadBalancerRouting) async {
@@ -128,6 +140,7 @@ public final class LoadBalancerFleet: Sendable {
                               environment: inherited.merging([LocalReconciler.marker: dataDir]) { _, ours in ours },
                               workingDirectory: directory, logPath: "\(directory)/console.log")
         let started = try supervisor.launch(spec)
+        self.started.withLock { $0[name] = started }
         var running = process
         running.pid = started.pid
         running.startTicks = started.startTicks

@@ -87,6 +87,7 @@ public final class LocalReconciler: Service, Sendable {
                 for group in groups {
                     try await reconcile(group)
                 }
+                try await endOrphans(of: Set(groups.map(\.autoScalingGroupName)))
                 let routing = try await routingGroups(groups)
                 await loadBalancers.reconcile(groups: routing)
                 return routing.contains { $0.1.contains { $0.lifecycleState == .pending } }
@@ -159,6 +160,15 @@ public final class LocalReconciler: Service, Sendable {
                 tasks.addTask { try await self.terminate(record, reason: reason) }
             }
             try await tasks.waitForAll()
+        }
+    }
+
+    /// Ends the instances of groups that no longer exist: one launched while its group was being
+    /// deleted would otherwise run on, out of every group's reach.
+    private func endOrphans(of known: Set<String>) async throws {
+        for record in try await store.instances(of: nil, includeTerminated: false) where !known.contains(record.autoScalingGroupName) {
+            logger.warning("Ending an instance of a deleted group", metadata: ["instance": "\(record.instanceId)", "group": "\(record.autoScalingGroupName)"])
+            try await finishTermination(record, reason: "its server group \(record.autoScalingGroupName) was deleted")
         }
     }
 

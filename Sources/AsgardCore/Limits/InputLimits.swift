@@ -91,7 +91,7 @@ public enum InputLimits {
             "min": r(deploymentSize), "max": r(deploymentSize), "desired": r(deploymentSize), "batchSize": r(1...awsGroupSize.upperBound),
             "healthCheckGracePeriod": r(healthCheckGracePeriod), "startupTimeoutSeconds": r(startupTimeoutSeconds),
             "keepDisabledGroups": r(keepDisabledGroups), "relaunchCount": r(awsGroupSize), "concurrentRelaunches": r(1...deploymentSize.upperBound),
-            "afterBootWait": r(afterBootWait), "analysisSeconds": r(analysisSeconds), "intervalSeconds": r(analysisIntervalSeconds),
+            "afterBootWait": r(afterBootWait), "analysisSeconds": r(0...analysisSeconds.upperBound), "intervalSeconds": r(analysisIntervalSeconds),
             "listenerPort": r(port), "drainingTimeout": r(drainingTimeoutSeconds), "idleTimeoutSeconds": r(idleTimeoutSeconds),
             "interval": r(HealthCheckSettings.intervalRange), "timeout": r(HealthCheckSettings.timeoutRange),
             "healthyThreshold": r(HealthCheckSettings.thresholdRange), "unhealthyThreshold": r(HealthCheckSettings.thresholdRange),

@@ -80,8 +80,15 @@ final class RouteTable {
     func post(_ path: String, access: Access = .signedIn, doc: EndpointDoc, handler: @escaping Handler) {
         let hb = RouteTable.routerPath(path)
         let scalars = doc.parameters.filter { $0.location == .body && $0.type != "array" && $0.type != "object" }.map(\.name)
+        let booleans = doc.parameters.filter { $0.location == .body && $0.type == "boolean" }.map(\.name)
         register(.post, hb, access: access, jsonSuffix: false) { input in
-            let problems = input.fields.nonScalarProblems(scalars)
+            var problems = input.fields.nonScalarProblems(scalars)
+            // A flag is true or false: `force=1` must not quietly mean false.
+            for key in booleans {
+                if let value = input.fields[key], !["", "true", "false"].contains(value) {
+                    problems.append(FieldError(field: key, message: "'\(value)' must be true or false"))
+                }
+            }
             guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
             return try await handler(input)
         }

@@ -260,7 +260,15 @@ extension Console {
                 throw ConsoleError.invalid("canaryWeights", "'\(text)' must be percentages separated by commas, e.g. 5,25,50,100")
             }
             let seconds = try number("analysisSeconds") ?? 60
-            var settings = CanarySettings(steps: CanarySettings.steps(weights: parsed, analysisSeconds: seconds, intervalSeconds: try number("intervalSeconds")))
+            // 0 leaves the analysis out (weights only); anything else is an analysis's length.
+            guard seconds == 0 || InputLimits.analysisSeconds.contains(seconds) else {
+                throw ConsoleError.invalid("analysisSeconds", "\(seconds) must be 0 (no analysis) or from 1 to \(InputLimits.analysisSeconds.upperBound)")
+            }
+            let every = try number("intervalSeconds")
+            if let every, !InputLimits.analysisIntervalSeconds.contains(every) {
+                throw ConsoleError.invalid("intervalSeconds", "\(every) must be from 1 to \(InputLimits.analysisIntervalSeconds.upperBound)")
+            }
+            var settings = CanarySettings(steps: CanarySettings.steps(weights: parsed, analysisSeconds: seconds, intervalSeconds: every))
             if let baseline = input.fields["baseline"], !baseline.isEmpty {
                 guard let parsedBaseline = CanaryBaseline(rawValue: baseline) else { throw ConsoleError.invalid("baseline", "'\(baseline)' is not existing or fresh") }
                 settings.baseline = parsedBaseline
