@@ -102,6 +102,10 @@ struct CanaryTests {
         #expect(Double(load.failures.count) <= 0.12 * 0.3 * Double(total) + 5, "\(load.failures.count) failed of \(total)")
         #expect(try await custom.versions(port, 50) == ["1.0.0"])
         #expect(try await LocalCloudTests().group(server, "shop-prod-v001").trafficState == "disabled")
+        // The task page says where the canary's share went, not the share it had.
+        let page = try await HTTP.get(server.url + "/task/show/\(done.id)", accept: "text/html")
+        #expect(page.text.contains("was rolled back: it gets no requests (it had 10 % when it stopped)"), "\(page.text.prefix(3000))")
+        #expect(!page.text.contains("gets <b>10 %</b>"))
     }
 
     @Test func aSlowVersionIsRolledBackOnLatency() async throws {

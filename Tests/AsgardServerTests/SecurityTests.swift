@@ -78,6 +78,15 @@ struct SecurityTests {
         MatrixRow(path: "/local/image/delete", fields: [("imageId", "{image}")], allowed: [.admin: 200]),
         MatrixRow(path: "/local/loadBalancer/save", fields: [("name", "shop-matrix"), ("listenerPort", "{port}")],
                   allowed: [.shopDeployer: 201, .shopOwner: 201, .admin: 201]),
+        // Using another application's objects needs the right on that application too.
+        MatrixRow(path: "/local/autoScaling/save", fields: [("appName", "shop"), ("imageId", "{image}"), ("minSize", "0"), ("desiredCapacity", "0")],
+                  allowed: [.admin: 201]),
+        MatrixRow(path: "/local/autoScaling/save", fields: [("appName", "shop"), ("selectedLoadBalancers", "other-web")],
+                  allowed: [.admin: 400]),
+        MatrixRow(path: "/local/deployment/start", fields: [("cluster", "shop-prod"), ("imageId", "{image}"), ("strategy", "redBlack"), ("desired", "0")],
+                  allowed: [.admin: 202]),
+        MatrixRow(path: "/local/cluster/createNextGroup", fields: [("name", "shop-prod"), ("selectedLoadBalancers", "other-web")],
+                  allowed: [.admin: 404]),
     ]
 
     @Test(arguments: matrix)

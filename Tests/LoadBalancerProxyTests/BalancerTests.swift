@@ -44,6 +44,18 @@ struct BalancerTests {
         #expect(balancer.snapshot().health[Self.id(2)]?.1 == "GET /health answered 503")
     }
 
+    @Test func aHealthyInstancesReasonSaysWhereItStands() throws {
+        let balancer = Balancer(routing: Self.routing([("a", nil, [1])]))
+        Self.pass(balancer, [Self.target(1, "a")])
+        #expect(balancer.snapshot().health[Self.id(1)]?.1 == nil)
+        balancer.recordCheck(Self.target(1, "a"), passed: false, reason: "GET /health failed")
+        let (state, reason) = try #require(balancer.snapshot().health[Self.id(1)])
+        #expect(state == .healthy)
+        #expect(reason == "still healthy; 1 of 3 failed checks turn it unhealthy: GET /health failed")
+        balancer.recordCheck(Self.target(1, "a"), passed: true, reason: nil)
+        #expect(balancer.snapshot().health[Self.id(1)]?.1 == nil, "a pass leaves nothing stale")
+    }
+
     @Test func roundRobinTakesEachInstanceInTurnAndARetrySkipsTheTriedOnes() throws {
         let balancer = Balancer(routing: Self.routing([("a", nil, [1, 2, 3])]))
         Self.pass(balancer, [1, 2, 3].map { Self.target($0, "a") })
