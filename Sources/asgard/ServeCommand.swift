@@ -67,8 +67,17 @@ struct ServeCommand: AsyncParsableCommand {
         }
         settings.adminToken = ProcessInfo.processInfo.environment["ASGARD_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
 
-        // The data directory's lock is taken first: a second server on the same data says so,
-        // whatever its port.
+        // An existing data directory's lock is taken first: a second server on the same data says
+        // so, whatever its port. A new one cannot be in use, and nothing is created before the
+        // port is known to be free.
+        func portCheck() throws {
+            if settings.port != 0, let problem = PortCheck.problem(host: settings.host, port: settings.port) {
+                FileHandle.standardError.write(Data("error: cannot listen on \(settings.host):\(settings.port): \(problem); choose another with --port\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+        let existed = FileManager.default.fileExists(atPath: settings.dataDir)
+        if !existed { try portCheck() }
         let lock: DataDirectoryLock
         do {
             lock = try DataDirectoryLock(directory: settings.dataDir)
@@ -76,10 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        if settings.port != 0, let problem = PortCheck.problem(host: settings.host, port: settings.port) {
-            FileHandle.standardError.write(Data("error: cannot listen on \(settings.host):\(settings.port): \(problem); choose another with --port\n".utf8))
-            throw ExitCode(1)
-        }
+        if existed { try portCheck() }
         let console: ConsoleApplication
         do {
             let host = settings.host

@@ -145,9 +145,10 @@ struct CustomDeploymentTests {
             #expect(reply.status == 200, "\(reply.text)")
             return try await ended(server, id)
         }
-        #expect(answeredNo.status == .failed)
+        // Turned down by a person: rolled back, not failed.
+        #expect(answeredNo.status == .rolledBack)
         #expect(answeredNo.rollbackReason == "judgment: \(adminName) decided to roll back")
-        #expect(answeredNo.steps.map(\.state) == ["done", "done", "failed", "pending", "pending"])
+        #expect(answeredNo.steps.map(\.state) == ["done", "done", "rolledBack", "pending", "pending"])
         #expect(try await versions(port) == ["1.0.0"])
         #expect(try await LocalCloudTests().group(server, "shop-prod-v001").trafficState == "disabled", "the new group is kept, disabled")
 
