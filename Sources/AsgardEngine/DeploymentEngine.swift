@@ -291,9 +291,25 @@ public final class DeploymentEngine: Service, Sendable {
             if resumed { try? await log(id, "Resuming after a restart of the server") }
             return await executeResize(task, order)
         }
-        guard let task = try? await tasks.task(id), let input = task.input, let checkpoint = task.checkpoint,
+        guard let task = try? await tasks.task(id) else { return }
+        // A stored deployment that cannot be read, or that breaks today's rules (written by an
+        // older version, or by hand), is ended and said so: it must neither trap the engine nor
+        // hold its cluster's lock for ever.
+        guard let input = task.input, let checkpoint = task.checkpoint,
               let request = try? Self.decoder.decode(DeploymentRequest.self, from: Data(input.utf8)),
-              var state = try? Self.decoder.decode(DeploymentState.self, from: Data(checkpoint.utf8)) else { return }
+              var state = try? Self.decoder.decode(DeploymentState.self, from: Data(checkpoint.utf8)) else {
+            logger.error("A stored deployment cannot be read; ending it", metadata: ["task": "\(id)"])
+            try? await log(id, "Ended: its stored request or checkpoint cannot be read; nothing more was done, so check the cluster")
+            try? await tasks.updateTask(id, status: .failed, checkpoint: nil, at: now())
+            return
+        }
+        if resumed, case let problems = request.problems, !problems.isEmpty {
+            let why = ValidationFailure(problems).message
+            logger.error("A stored deployment breaks the rules; ending it", metadata: ["task": "\(id)", "problems": "\(why)"])
+            try? await log(id, "Ended: its stored request breaks the rules (\(why)); nothing more was done, so check the cluster")
+            try? await tasks.updateTask(id, status: .failed, checkpoint: nil, at: now())
+            return
+        }
         let plan = request.plan
         if resumed {
             let next = state.rollback.map { _ in "its rollback" }

@@ -98,6 +98,14 @@ public final class LoadBalancerFleet: Sendable {
 
     private func reconcile(_ balancer: LoadBalancerRecord, routing: LoadBalancerRouting) async {
         let name = balancer.loadBalancerName
+        let invalid = balancer.problems
+        guard invalid.isEmpty else {
+            let message = "its stored settings are invalid (\(ValidationFailure(invalid).message)); update or delete it"
+            if problems.withLock({ state in defer { state[name] = message }; return state[name] != message }) {
+                logger.error("Skipping a load balancer with invalid settings", metadata: ["loadBalancer": "\(name)", "problems": "\(message)"])
+            }
+            return
+        }
         do {
             if let process = try await store.loadBalancerProcess(named: name), supervisor.isRunning(handle(process)) {
                 var report = try await call(process, .GET, "/traffic", body: nil)

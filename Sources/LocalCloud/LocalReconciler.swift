@@ -25,6 +25,8 @@ public final class LocalReconciler: Service, Sendable {
     private let poked = Mutex(false)
     /// Per group, how long to hold off launching after instances died before serving.
     private let backoffs = Mutex<[String: LaunchBackoff]>([:])
+    /// Groups with invalid stored sizes, reported once each.
+    private let invalidReported = Mutex<Set<String>>([])
     /// Per group, the instances whose process ended before they ever served, since one last did.
     private let startupFailures = Mutex<[String: StartupFailures]>([:])
     /// One pass at a time: a poke during a pass runs another right after it.
@@ -85,6 +87,16 @@ public final class LocalReconciler: Service, Sendable {
             do {
                 let groups = try await store.serverGroups()
                 for group in groups {
+                    // A group stored with sizes out of range (by an older version, or by hand) is
+                    // left alone and reported, rather than launched thousands of processes for.
+                    let problems = group.sizeProblems(limit: InputLimits.localGroupSize)
+                    guard problems.isEmpty else {
+                        if invalidReported.withLock({ $0.insert(group.autoScalingGroupName).inserted }) {
+                            logger.error("Skipping a server group with invalid sizes; resize or delete it",
+                                         metadata: ["group": "\(group.autoScalingGroupName)", "problems": "\(ValidationFailure(problems).message)"])
+                        }
+                        continue
+                    }
                     try await reconcile(group)
                 }
                 try await endOrphans(of: Set(groups.map(\.autoScalingGroupName)))

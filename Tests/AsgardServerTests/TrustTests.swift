@@ -1,6 +1,7 @@
 import AsgardAPI
 import AsgardCore
 import AsgardServer
+import AsgardStore
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -177,6 +178,39 @@ struct TrustTests {
             #expect(adjustment["maximum"] as? Int == InputLimits.scalingAdjustment.upperBound)
             let target = try #require((body["properties"] as? [String: Any])?["targetValue"] as? [String: Any])
             #expect(target["minimum"] as? Double == InputLimits.targetValue.lowerBound)
+        }
+    }
+
+    @Test func storedObjectsOutOfRangeAreEndedOrLeftAloneNeverRun() async throws {
+        let dir = NSTemporaryDirectory() + "asgard-stored-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let id: TaskID
+        do {
+            let store = try SQLiteStore(path: dir + "/asgard.sqlite")
+            let now = Date()
+            _ = try await store.createServerGroup(ServerGroupRecord(autoScalingGroupName: "huge-v000", imageId: ImageID(rawValue: "img-00000000"),
+                                                                    minSize: 0, desiredCapacity: 1_000_000, maxSize: 1_000_000, healthCheckType: .ec2,
+                                                                    healthCheckGracePeriod: 0, terminationPolicies: [.default], suspendedProcesses: [],
+                                                                    loadBalancerNames: [], createdTime: now),
+                                                  task: TaskDraft(operation: "By hand", objectType: .serverGroup, objectId: "huge-v000", user: "test",
+                                                                  status: .succeeded, log: []))
+            let input = #"{"cluster":"shop-prod","imageId":"img-00000000","strategy":"custom","capacity":{"min":1,"desired":1,"max":1},"steps":[{"type":"createGroup"},{"type":"judgment","minutes":9223372036854775807},{"type":"disableGroup"}]}"#
+            let task = try await store.createExclusiveTask(TaskDraft(operation: "Deploy", objectType: .cluster, objectId: "shop-prod", user: "test",
+                                                                     region: "local", status: .running, log: [], input: input),
+                                                           checkpoint: #"{"step":1,"previousGroups":[],"finished":{}}"#)
+            id = task.id
+        }
+        try await withConsole(configure: { $0.dataDir = dir }) { client, _ in
+            var ended: TaskJSON?
+            for _ in 0..<200 where ended?.status.isFinished != true {
+                ended = try await client.get("/task/show/\(id.rawValue).json").decode(TaskJSON.self)
+                if ended?.status.isFinished != true { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(ended?.status == .failed)
+            #expect(ended?.log?.last?.message.contains("breaks the rules") == true, "\(ended?.log?.map(\.message) ?? [])")
+            // The cluster is free again, and the group of a million instances launched none.
+            #expect(try await client.get("/local/instance/list.json").decode([InstanceRecord].self).isEmpty)
         }
     }
 

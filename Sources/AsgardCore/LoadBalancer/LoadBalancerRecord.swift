@@ -51,6 +51,20 @@ public struct LoadBalancerRecord: Sendable, Hashable, Codable {
         self.createdTime = createdTime
     }
 
+    /// Every setting out of its range; empty when valid. A load balancer stored with one (by an
+    /// older version, or by hand) is reported rather than run.
+    public var problems: [FieldError] {
+        var problems = healthCheck.problems
+        for (field, value, range) in [("listenerPort", listenerPort, InputLimits.port), ("drainingTimeout", drainingTimeout, InputLimits.drainingTimeoutSeconds),
+                                      ("idleTimeoutSeconds", idleTimeoutSeconds, InputLimits.idleTimeoutSeconds)] {
+            if let problem = InputLimits.problem(field, value, range) { problems.append(problem) }
+        }
+        for (group, weight) in trafficWeights.sorted(by: { $0.key < $1.key }) where !InputLimits.trafficWeight.contains(weight) {
+            problems.append(FieldError(field: "trafficWeights", message: "\(group)=\(weight): a weight must be from 0 to \(InputLimits.trafficWeight.upperBound)"))
+        }
+        return problems
+    }
+
     /// The longest draining timeout, as ELB allows.
     public static let drainingTimeoutRange = 0...3600
     /// The idle timeout when none is given, as ELB's.

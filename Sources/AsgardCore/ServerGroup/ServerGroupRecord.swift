@@ -39,6 +39,13 @@ public struct ServerGroupRecord: Sendable, Hashable, Codable {
 
     /// The group's name parts.
     public var names: Names? { Names(parsing: autoScalingGroupName) }
+
+    /// The sizes outside `limit`; empty when each is within it.
+    public func sizeProblems(limit: ClosedRange<Int>) -> [FieldError] {
+        [("minSize", minSize), ("desiredCapacity", desiredCapacity), ("maxSize", maxSize)].compactMap { field, value in
+            InputLimits.problem(field, value, limit)
+        }
+    }
 }
 
 /// An instance of a local server group: a process on this host.
