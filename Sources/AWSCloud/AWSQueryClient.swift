@@ -13,6 +13,9 @@ public struct AWSQueryClient: Sendable {
     public var attempts: Int
     /// The first pause; each next one is up to twice as long (full jitter).
     public var baseDelay: Duration
+    /// No try starts after this much time since the first: a call that AWS keeps failing (or
+    /// an endpoint that takes connections and never answers) ends in about this long.
+    public var deadline: Duration = .seconds(40)
     /// Shared by the clients of one account: AWS throttles per account.
     public var limiter: RequestRateLimiter?
     /// Shared by the clients of one region: whether its endpoints answer.
@@ -40,10 +43,11 @@ public struct AWSQueryClient: Sendable {
     public func call(_ action: String, _ parameters: [(String, String)] = []) async throws -> XMLNode {
         var pause = baseDelay
         var attempt = 1
+        let began = ContinuousClock.now
         while true {
             do {
                 return try await send(action, parameters)
-            } catch let error as AWSError where error.isRetryable && attempt < attempts {
+            } catch let error as AWSError where error.isRetryable && attempt < attempts && ContinuousClock.now - began < deadline {
                 // Full jitter: a random pause up to the current cap, which doubles each time.
                 let cap = Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18
                 try await Task.sleep(for: .seconds(Double.random(in: 0...cap)))

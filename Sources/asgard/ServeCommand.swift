@@ -100,14 +100,14 @@ struct ServeCommand: AsyncParsableCommand {
         if let message = console.firstStartMessage {
             FileHandle.standardOutput.write(Data((message + "\n").utf8))
         }
-        // SIGTERM and SIGINT stop the console within 10 s whatever is in flight: 8 s for a
+        // SIGTERM and SIGINT stop the console within 10 s whatever is in flight: 7 s for a
         // graceful stop (requests finish, the local cloud stops its instances), then what is
-        // left is cancelled, and at 10 s the process ends.
-        let stopping = StopWatchdog(after: .seconds(10))
+        // left is cancelled, and at 9.5 s the process ends.
+        let stopping = StopWatchdog(after: .milliseconds(9500))
         do {
             var configuration = ServiceGroupConfiguration(services: [console.application], gracefulShutdownSignals: [.sigterm, .sigint],
                                                           logger: Logger(label: "asgard"))
-            configuration.maximumGracefulShutdownDuration = .seconds(8)
+            configuration.maximumGracefulShutdownDuration = .seconds(7)
             try await ServiceGroup(configuration: configuration).run()
         } catch where stopping.signalled {
             return
@@ -133,14 +133,14 @@ final class StopWatchdog {
     var signalled: Bool { flag.seen.load(ordering: .relaxed) }
 
     init(after limit: Duration) {
-        let seconds = Double(limit.components.seconds)
+        let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
         let flag = self.flag
         sources = [SIGTERM, SIGINT].map { signal in
             let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
             source.setEventHandler {
                 guard flag.seen.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
                 DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
-                    FileHandle.standardError.write(Data("asgard: did not stop within \(Int(seconds)) s of the signal; exiting now\n".utf8))
+                    FileHandle.standardError.write(Data("asgard: did not stop within \(seconds) s of the signal; exiting now\n".utf8))
                     exit(0)
                 }
             }

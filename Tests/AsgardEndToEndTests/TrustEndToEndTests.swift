@@ -291,6 +291,51 @@ struct TrustEndToEndTests {
         #expect(Date().timeIntervalSince(began) < 10.5)
     }
 
+    @Test func aRequestHangingOnACloudDoesNotKeepTheServerFromStopping() async throws {
+        let scratch = try Scratch("hanging")
+        defer { scratch.remove() }
+        // An endpoint that takes connections and never answers.
+        let port = try freePort()
+        let silent = Process()
+        silent.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        silent.arguments = ["python3", "-c", """
+            import socket, sys, time
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64)
+            held = []
+            print("listening", flush=True)
+            while True:
+                c, _ = s.accept(); held.append(c); print("accepted", flush=True)
+            """, String(port)]
+        let output = scratch.path + "/silent.log"
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        silent.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        silent.standardError = FileHandle.nullDevice
+        try silent.run()
+        defer { kill(silent.processIdentifier, SIGKILL) }
+        try await waitUntil("the silent endpoint to listen") { ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains("listening") }
+        let config = scratch.path + "/asgard.yaml"
+        try """
+        accounts:
+          - name: test
+            provider: aws
+            regions: [us-east-1]
+            endpoint: http://127.0.0.1:\(port)
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let server = try await ServerProcess(dataDir: scratch.path + "/data", extraArguments: ["--config", config],
+                                             environment: ["AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"])
+        let url = server.url
+        let pending = Task { try? await HTTP.get(url + "/us-east-1/cluster/list.json") }
+        defer { pending.cancel() }
+        try await waitUntil("a call to hang on the endpoint") {
+            ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains("accepted")
+        }
+        let began = Date()
+        kill(server.process.processIdentifier, SIGTERM)
+        try await server.waitForExit(seconds: 30)
+        #expect(Date().timeIntervalSince(began) < 10.5, "stopped after \(Date().timeIntervalSince(began)) s")
+    }
+
     @Test(.enabled(if: getuid() == 0, "mounts a small file system, which needs root"))
     func aFullDiskAnswers507AndLosesNothing() async throws {
         let scratch = try Scratch("full")
