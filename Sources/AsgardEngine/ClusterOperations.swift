@@ -194,9 +194,9 @@ public struct ClusterOperations: Sendable {
             log: [TaskLogLine(time: now(), message: "Creating \(name) after \(newest.autoScalingGroupName) from \(image): \(sizes.min)/\(sizes.desired)/\(sizes.max)"
                 + (group.loadBalancerNames.isEmpty ? ", no load balancer" : ", behind \(group.loadBalancerNames.joined(separator: ", "))")
                 + (trafficAllowed ? "" : ", disabled (trafficAllowed=false)"))]))
-        if !noOptionalDefaults {
-            let copied = try await copyScaling(from: newest.autoScalingGroupName, to: name, user: user)
-            if !copied.isEmpty { try await tasks.appendLog(to: task.id, TaskLogLine(time: now(), message: "Copied from \(newest.autoScalingGroupName): \(copied.joined(separator: ", "))")) }
+        if !noOptionalDefaults, let source = ClusterTraffic.scalingSource(in: groups, excluding: name) {
+            let copied = try await copyScaling(from: source.autoScalingGroupName, to: name, user: user)
+            if !copied.isEmpty { try await tasks.appendLog(to: task.id, TaskLogLine(time: now(), message: "Copied from \(source.autoScalingGroupName): \(copied.joined(separator: ", "))")) }
         }
         guard checkHealth else { return (group, task) }
         let started = ContinuousClock.now

@@ -164,8 +164,8 @@ extension DeploymentEngine {
         if try await cloud.serverGroup(named: name) != nil {
             try await log(run.id, "Server group \(name) exists already; going on")
             // Copying is idempotent: a crash between the creation and the copy loses nothing.
-            if let newest = cluster.last(where: { $0.autoScalingGroupName != name }) {
-                try await operations.copyScaling(from: newest.autoScalingGroupName, to: name, user: run.task.user)
+            if let source = ClusterTraffic.scalingSource(in: cluster, excluding: name) {
+                try await operations.copyScaling(from: source.autoScalingGroupName, to: name, user: run.task.user)
             }
             return
         }
@@ -178,9 +178,9 @@ extension DeploymentEngine {
             status: .succeeded, log: [TaskLogLine(time: now(), message: "Created \(name) from \(request.imageId) for deployment task \(run.id)")]))
         try await log(run.id, "Created \(name) from \(request.imageId): min \(capacity.min), desired \(capacity.desired), max \(capacity.max)"
             + (balancers.isEmpty ? ", no load balancer" : ", behind \(balancers.joined(separator: ", "))") + (trafficAllowed ? "" : ", disabled"))
-        if let newest {
-            let copied = try await operations.copyScaling(from: newest.autoScalingGroupName, to: name, user: run.task.user)
-            if !copied.isEmpty { try await log(run.id, "Copied from \(newest.autoScalingGroupName): \(copied.joined(separator: ", "))") }
+        if let source = ClusterTraffic.scalingSource(in: cluster, excluding: name) {
+            let copied = try await operations.copyScaling(from: source.autoScalingGroupName, to: name, user: run.task.user)
+            if !copied.isEmpty { try await log(run.id, "Copied from \(source.autoScalingGroupName): \(copied.joined(separator: ", "))") }
         }
     }
 

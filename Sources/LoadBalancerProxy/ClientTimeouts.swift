@@ -20,8 +20,14 @@ final class ClientTimeouts {
     private let headTimeout: TimeAmount
     private let idleTimeout: () -> TimeAmount
     private var phase = Phase.idle
-    private var timer: Scheduled<Void>?
+    /// When the current phase must end (a head arrive, a new request begin); nil while serving.
+    /// A tick per connection looks at it, so that a request costs no timer.
+    private var deadline: NIODeadline?
+    private var ticks: Scheduled<Void>?
     private var channel: (any Channel)?
+
+    /// How often a connection looks at its deadline.
+    static let tick = TimeAmount.seconds(1)
 
     init(headTimeout: TimeAmount, idleTimeout: @escaping () -> TimeAmount) {
         self.headTimeout = headTimeout
@@ -32,40 +38,42 @@ final class ClientTimeouts {
     fileprivate func opened(_ channel: any Channel) {
         self.channel = channel
         phase = .head
-        arm(headTimeout)
+        deadline = .now() + headTimeout
+        if ticks == nil { tick() }
+    }
+
+    /// Closes the connection past its deadline, and looks again a tick later.
+    private func tick() {
+        guard let channel else { return }
+        if let deadline, deadline < .now() {
+            channel.close(promise: nil)
+            return
+        }
+        ticks = channel.eventLoop.assumeIsolated().scheduleTask(in: ClientTimeouts.tick) { self.tick() }
     }
 
     fileprivate func bytesArrived() {
         guard phase == .idle else { return }
         phase = .head
-        arm(headTimeout)
+        deadline = .now() + headTimeout
     }
 
     fileprivate func headArrived() {
         phase = .serving
-        timer?.cancel()
-        timer = nil
+        deadline = nil
     }
 
     fileprivate func answered() {
         guard phase == .serving else { return }
         phase = .idle
-        arm(idleTimeout())
+        deadline = .now() + idleTimeout()
     }
 
     fileprivate func closed() {
-        timer?.cancel()
-        timer = nil
+        ticks?.cancel()
+        ticks = nil
+        deadline = nil
         channel = nil
-    }
-
-    private func arm(_ amount: TimeAmount) {
-        timer?.cancel()
-        guard let channel else { return }
-        timer = channel.eventLoop.assumeIsolated().scheduleTask(in: amount) {
-            self.timer = nil
-            if self.phase != .serving { self.channel?.close(promise: nil) }
-        }
     }
 
     /// Sees the bytes a client sends, before the HTTP decoder.

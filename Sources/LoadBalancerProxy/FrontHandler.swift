@@ -42,10 +42,13 @@ final class FrontHandler: ChannelInboundHandler {
     private var keepAlive = true
     /// The load balancer answered itself; the rest of the request is read and dropped.
     private var answeredLocally = false
-    /// Answers 504 when the instance has not begun its answer within the idle timeout.
-    private var answerTimer: Scheduled<Void>?
-    /// Counts requests, so that a timer set for one never acts on the next.
-    private var generation = 0
+    /// When the instance must have begun its answer, or the client gets 504; nil while no
+    /// request waits for one. A tick per connection looks at it, so that a request costs no timer.
+    private var answerDeadline: NIODeadline?
+    private var answerTimeout = 0
+    private var ticks: Scheduled<Void>?
+    /// How often a connection looks at its deadline.
+    static let tick = TimeAmount.milliseconds(250)
 
     init(name: String, balancer: Balancer, pool: BackendPool, recorder: TrafficRecorder, clientAddress: String) {
         self.name = name
@@ -115,19 +118,24 @@ final class FrontHandler: ChannelInboundHandler {
     /// From the end of the request, the instance has the idle timeout to begin its answer.
     private func startAnswerTimer() {
         guard let context, !responseStarted else { return }
-        answerTimer?.cancel()
-        let expected = generation
-        let seconds = balancer.idleTimeoutSeconds
-        answerTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(seconds))) {
-            self.answerTimedOut(expected, seconds: seconds)
-        }
+        answerTimeout = balancer.idleTimeoutSeconds
+        answerDeadline = .now() + .seconds(Int64(answerTimeout))
+        if ticks == nil { tick(context.eventLoop) }
+    }
+
+    /// Answers 504 past the answer's deadline, and looks again a tick later while a request
+    /// waits for its answer (under load the ticks go on; an idle connection has none).
+    private func tick(_ loop: any EventLoop) {
+        if let deadline = answerDeadline, deadline < .now() { answerTimedOut(seconds: answerTimeout) }
+        guard context != nil, answerDeadline != nil else { ticks = nil; return }
+        ticks = loop.assumeIsolated().scheduleTask(in: FrontHandler.tick) { self.tick(loop) }
     }
 
     /// The instance did not answer in time: it loses the request (its connection is closed) and
     /// the client gets 504.
-    private func answerTimedOut(_ expected: Int, seconds: Int) {
-        answerTimer = nil
-        guard expected == generation, head != nil, !responseStarted, !answeredLocally else { return }
+    private func answerTimedOut(seconds: Int) {
+        answerDeadline = nil
+        guard head != nil, !responseStarted, !answeredLocally else { return }
         if let backend {
             backend.handler.owner = nil
             backend.channel.close(promise: nil)
@@ -153,8 +161,9 @@ final class FrontHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        answerTimer?.cancel()
-        answerTimer = nil
+        answerDeadline = nil
+        ticks?.cancel()
+        ticks = nil
         // The client went away: an unfinished exchange cannot reuse its instance connection.
         if let backend {
             backend.handler.owner = nil
@@ -176,7 +185,6 @@ final class FrontHandler: ChannelInboundHandler {
     // MARK: Requests
 
     private func begin(_ request: HTTPRequestHead) {
-        generation &+= 1
         head = request
         start = .now()
         tried = []
@@ -234,7 +242,7 @@ final class FrontHandler: ChannelInboundHandler {
             let message: String
             switch reason {
             case .noneRegistered:
-                answerLocally(.serviceUnavailable, "Load balancer \(name) has no instances registered: add a server group to it.")
+                answerLocally(.serviceUnavailable, "Load balancer \(name) has no instances registered: no server group behind it takes traffic (none attached, all disabled, or none with an instance in service).")
                 return
             case .noneHealthy(let registered):
                 answerLocally(.serviceUnavailable, "Load balancer \(name) has no healthy instance: \(registered) registered, none passing its health check (GET \(balancer.routing.healthCheck.target)); instances take requests once they pass it.")
@@ -363,8 +371,7 @@ final class FrontHandler: ChannelInboundHandler {
     }
 
     private func resetRequest() {
-        answerTimer?.cancel()
-        answerTimer = nil
+        answerDeadline = nil
         head = nil
         upstreamHead = nil
         target = nil
@@ -386,8 +393,7 @@ final class FrontHandler: ChannelInboundHandler {
         case .head(let response):
             guard response.status.code >= 200 else { return }
             responseStarted = true
-            answerTimer?.cancel()
-            answerTimer = nil
+            answerDeadline = nil
             status = Int(response.status.code)
             var headers = response.headers
             FrontHandler.removeHopByHop(&headers)

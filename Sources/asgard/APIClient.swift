@@ -9,6 +9,8 @@ struct CLIError: Error, CustomStringConvertible {
     var description: String
     /// The process's exit status: 1, or 3 for a deployment rolled back at a person's request.
     var exitCode: Int32 = 1
+    /// True when no server answered at all (as opposed to an answer that refused).
+    var serverUnreachable = false
 }
 
 /// The CLI's only way to the console: its REST API over HTTP.
@@ -68,7 +70,8 @@ struct APIClient {
             try await client.shutdown()
         } catch {
             try? await client.shutdown()
-            throw CLIError(description: "No Asgard server answers at \(server); start one with `asgard serve` or point --server (or ASGARD_URL) at yours")
+            throw CLIError(description: "No Asgard server answers at \(server); start one with `asgard serve` or point --server (or ASGARD_URL) at yours",
+                           serverUnreachable: true)
         }
         let body = Data(buffer.readableBytesView)
         guard (200..<300).contains(Int(response.status.code)) else {

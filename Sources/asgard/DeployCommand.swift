@@ -13,7 +13,8 @@ struct DeployCommand: AsyncParsableCommand {
         load balancers, then moves traffic to it; a failure rolls it back. With --wait, shows the
         steps as they progress (in place on a terminal, as plain log lines otherwise) and exits 0
         only when the deployment succeeded: 3 when someone rolled it back, 1 when it failed or was
-        canceled.
+        canceled, 2 when the server stayed out of reach for a minute (the deployment goes on
+        when it runs again).
 
         A custom deployment takes its steps from a JSON file, e.g.
           [{"type": "createGroup"}, {"type": "resize", "capacity": 1}, {"type": "judgment", "minutes": 30},

@@ -8,8 +8,21 @@ enum DeploymentProgress {
     static func follow(_ id: TaskID, client: APIClient, inPlace: Bool) async throws -> DeploymentJSON {
         var printed = 0
         var drawn = 0
+        var lastAnswer = ContinuousClock.now
         while true {
-            let reply = try await client.get("/deployment/show/\(id).json")
+            let reply: APIClient.Reply
+            do {
+                reply = try await client.get("/deployment/show/\(id).json")
+                lastAnswer = .now
+            } catch let error as CLIError where error.serverUnreachable {
+                // A server that restarts resumes its deployments: wait for it a while.
+                guard ContinuousClock.now - lastAnswer < .seconds(60) else {
+                    throw CLIError(description: "Lost the server while following deployment \(id): \(error.description). The deployment goes on "
+                        + "when the server runs again; follow it with `asgard deployment follow \(id)`", exitCode: 2)
+                }
+                try await Task.sleep(for: .milliseconds(500))
+                continue
+            }
             let deployment = try APIJSON.decoder().decode(DeploymentJSON.self, from: reply.body)
             let log = deployment.log ?? []
             if inPlace {

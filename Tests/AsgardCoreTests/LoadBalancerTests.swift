@@ -119,4 +119,14 @@ struct ClusterTrafficTests {
         // A disabled sibling does not count as enabled.
         #expect(ClusterTraffic.guardProblem(disabling: only, cluster: [only, Self.group(1, suspended: [.addToLoadBalancer])]) != nil)
     }
+
+    @Test func aNextGroupCopiesItsScalingFromTheGroupThatServes() {
+        let serving = Self.group(0), failedCanary = Self.group(1, suspended: [.addToLoadBalancer])
+        // After a failed canary the newest group is disabled: the serving one is the source.
+        #expect(ClusterTraffic.scalingSource(in: [serving, failedCanary], excluding: "shop-prod-v002")?.autoScalingGroupName == "shop-prod-v000")
+        #expect(ClusterTraffic.scalingSource(in: [serving, Self.group(1)], excluding: "shop-prod-v002")?.autoScalingGroupName == "shop-prod-v001")
+        // With none serving, the newest; the new group itself never.
+        #expect(ClusterTraffic.scalingSource(in: [Self.group(0, balancers: []), Self.group(1, balancers: [])])?.autoScalingGroupName == "shop-prod-v001")
+        #expect(ClusterTraffic.scalingSource(in: [serving], excluding: "shop-prod-v000") == nil)
+    }
 }

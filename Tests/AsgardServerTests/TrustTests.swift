@@ -24,6 +24,16 @@ struct TrustTests {
         }
     }
 
+    @Test func aMalformedImageIdIsToldApartFromAMissingOne() async throws {
+        try await withConsole { client, _ in
+            let malformed = try await client.postJSON("/local/deployment/start", #"{"cluster": "shop-prod", "imageId": "img-…", "strategy": "redBlack", "desired": 1}"#)
+            #expect(malformed.status == .badRequest)
+            #expect(try malformed.error().message.contains("'img-…' is not an image id"))
+            let missing = try await client.postJSON("/local/deployment/start", #"{"cluster": "shop-prod", "strategy": "redBlack", "desired": 1}"#)
+            #expect(try missing.error().message.hasPrefix("imageId: is required"))
+        }
+    }
+
     struct ExpiringToken: Decodable {
         var expiresTime: Date?
     }

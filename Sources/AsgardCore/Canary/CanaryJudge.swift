@@ -208,6 +208,7 @@ public enum CanaryJudge {
     public static func format(_ value: Double) -> String {
         guard value.isFinite else { return "\(value)" }
         if value == value.rounded(), abs(value) < 1e9 { return String(Int(value)) }
+        if abs(value) >= 1e12 { return String(format: "%.3g", value) }
         return abs(value) >= 100 ? String(format: "%.0f", value) : abs(value) >= 1 ? String(format: "%.2f", value) : String(format: "%.3g", value)
     }
 }

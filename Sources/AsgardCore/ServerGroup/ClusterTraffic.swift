@@ -18,4 +18,11 @@ public enum ClusterTraffic {
         return "\(group.autoScalingGroupName) is the last enabled server group of cluster \(group.names?.cluster ?? group.autoScalingGroupName); "
             + "disabling it leaves no server group taking traffic. Enable another group first, or force it (force=true; asgard cluster disable --force)"
     }
+
+    /// The group a cluster's next group copies its scaling from: the newest that takes traffic
+    /// (a canary that failed, or a group rolled back from, is newer but disabled), else the newest.
+    public static func scalingSource(in cluster: [ServerGroupRecord], excluding name: String? = nil) -> ServerGroupRecord? {
+        let others = cluster.filter { $0.autoScalingGroupName != name }
+        return others.last(where: isEnabled) ?? others.last
+    }
 }

@@ -122,9 +122,7 @@ extension Console {
         )) { input in
             _ = try regionName(input)
             let name = try await authorizeGroup(input, field: "name")
-            guard let image = input.fields["imageId"], ImageID.isWellFormed(image) else {
-                throw ConsoleError.invalid("imageId", "is required: an image id such as img-1a2b3c4d")
-            }
+            let image = try imageId(input)
             try await authorizeReferences(input, imageId: image)
             let group = try await groups.show(name)
             let request = DeploymentRequest(cluster: group.names?.cluster ?? name, imageId: ImageID(rawValue: image), strategy: .rolling,
@@ -231,9 +229,7 @@ extension Console {
             return number
         }
         guard let cluster = input.fields["cluster"], !cluster.isEmpty else { throw ConsoleError.invalid("cluster", "is required, e.g. shop-prod") }
-        guard let image = input.fields["imageId"], ImageID.isWellFormed(image) else {
-            throw ConsoleError.invalid("imageId", "is required: an image id such as img-1a2b3c4d")
-        }
+        let image = try imageId(input)
         guard let strategyText = input.fields["strategy"], let strategy = DeploymentStrategy(rawValue: strategyText) else {
             throw ConsoleError.invalid("strategy", "'\(input.fields["strategy"] ?? "")' is not one of \(DeploymentStrategy.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -278,6 +274,17 @@ extension Console {
         request.canary = canary
         request.startupTimeoutSeconds = try number("startupTimeoutSeconds")
         return request
+    }
+
+    /// The request's image id: missing and malformed are told apart.
+    func imageId(_ input: RouteInput) throws -> String {
+        guard let image = input.fields["imageId"]?.trimmingCharacters(in: .whitespaces), !image.isEmpty else {
+            throw ConsoleError.invalid("imageId", "is required: an image id such as img-1a2b3c4d; see /\(current.region.rawValue)/image/list")
+        }
+        guard ImageID.isWellFormed(image) else {
+            throw ConsoleError.invalid("imageId", "'\(image)' is not an image id (img- and 8 lower-case hexadecimal digits, or an ami-); see /\(current.region.rawValue)/image/list")
+        }
+        return image
     }
 
     /// What a decoding error says, in words.

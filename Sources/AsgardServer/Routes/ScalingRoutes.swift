@@ -187,6 +187,12 @@ extension Console {
         return found
     }
 
+    /// The rules' problems of fields whose value was not told to be unreadable already: a
+    /// target of `nan` is one problem, not also "0 is out of range".
+    static func unlessTold(_ rules: [FieldError], _ told: [FieldError]) -> [FieldError] {
+        rules.filter { rule in !told.contains { $0.field == rule.field } }
+    }
+
     /// A definition from the request: its name and JSON, checked.
     private func scalingDefinition(_ kind: ScalingObjectKind, _ input: RouteInput, group: String) async throws -> (String, String) {
         let body = (input.request.headers[.contentType]?.hasPrefix("application/json") == true
@@ -257,7 +263,7 @@ extension Console {
                     customized: custom, targetValue: double("targetValue") ?? 0, disableScaleIn: f["disableScaleIn"] == "true")
                 policy.policyType = .targetTrackingScaling
             }
-            problems += policy.problems
+            problems += Self.unlessTold(policy.problems, problems)
             guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
             return (policy.policyName, String(decoding: try encoder.encode(policy), as: UTF8.self))
         case .alarm:
@@ -275,7 +281,7 @@ extension Console {
                                     treatMissingData: named("treatMissingData", MissingDataTreatment.self, default: .missing) ?? .missing,
                                     alarmActions: actions, okActions: f.list("okActions").filter { !$0.isEmpty }, now: now())
             // AWS's periods are whole minutes; the console's collection interval paces local ones.
-            problems += alarm.problems(interval: current.isLocal ? scaling.intervalSeconds : 60)
+            problems += Self.unlessTold(alarm.problems(interval: current.isLocal ? scaling.intervalSeconds : 60), problems)
             let policies = Set(try await scalingDefinitions.scalingObjects(.policy, group: group).compactMap {
                 (try? JSONDecoder().decode(ScalingPolicyRecord.self, from: Data($0.utf8)))?.policyName
             })
@@ -300,7 +306,7 @@ extension Console {
                                                endTime: date("endTime"), recurrence: f["recurrence"].flatMap { $0.isEmpty ? nil : $0 },
                                                timeZone: f["timeZone"].flatMap { $0.isEmpty ? nil : $0 }, minSize: int("minSize"), maxSize: int("maxSize"),
                                                desiredCapacity: int("desiredCapacity"))
-            problems += action.problems
+            problems += Self.unlessTold(action.problems, problems)
             guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
             return (action.scheduledActionName, String(decoding: try encoder.encode(action), as: UTF8.self))
         }
