@@ -288,6 +288,11 @@ struct SecurityTests {
             let login = try await client.postForm("/auth/login", [("name", "admin"), ("password", password), ("issueToken", "true")], as: .none)
             #expect(login.status == .ok)
             #expect(login.text.contains("\"token\" : \"asgard_"))
+            // Once the admin has a password of their own, the one-time password's file goes.
+            let token = try #require(login.text.range(of: "\"token\" : \"").map { String(login.text[$0.upperBound...].prefix { $0 != "\"" }) })
+            let changed = try await client.postJSON("/user/save", #"{"name": "admin", "password": "a password of my own"}"#, as: .token(token))
+            #expect(changed.status == .ok, "\(changed.text)")
+            #expect(!FileManager.default.fileExists(atPath: file))
         }
     }
 

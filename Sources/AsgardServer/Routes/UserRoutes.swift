@@ -45,6 +45,10 @@ extension Console {
             do {
                 let (user, created, task) = try await users.save(draft, by: input.userName, keepingSession: input.principal?.session?.idHash)
                 input.audit.task(task.id.rawValue)
+                // The first start's one-time password is of no use once the admin has another.
+                if user.name.rawValue == "admin", draft.password != nil {
+                    try? FileManager.default.removeItem(atPath: (space.path as NSString).appendingPathComponent(AdminBootstrap.passwordFile))
+                }
                 if input.wantsJSON {
                     return try Responses.json(user, status: created ? .created : .ok, headers: taskHeaders(task.id, location: nil))
                 }
