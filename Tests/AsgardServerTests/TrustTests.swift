@@ -96,6 +96,8 @@ struct TrustTests {
             // Invalid credentials spend the same budget; valid ones do not.
             #expect(try await client.get("/application/list.json", as: .token("asgard_not_a_token")).status == .tooManyRequests)
             #expect(try await client.get("/application/list.json").status == .ok)
+            // A monitor polling the health check is never turned away.
+            #expect(try await client.get("/healthcheck", as: .none).status == .ok)
             let audited = try await client.get("/audit/list.json?user=anonymous&limit=1000").decode([AuditRecord].self)
             #expect(audited.count <= 60, "every refused request was audited: \(audited.count)")
         }

@@ -121,9 +121,11 @@ final class RouteTable {
         let lastIsParameter = path.split(separator: "/").last?.hasPrefix(":") ?? false
         router.on(RouterPath(path), method: method) { request, context -> Response in
             // Requests without credentials spend the address's budget before any work; those with
-            // credentials that turn out not to be valid spend it once they are known.
+            // credentials that turn out not to be valid spend it once they are known. Reads of the
+            // open pages (the health check a monitor polls, the login page, the stylesheet) do not.
+            let budgeted = !(access == .open && method == .get)
             let bare = request.headers[.authorization] == nil && request.cookies[Authenticator.sessionCookie] == nil
-            if bare, let refusal = RouteTable.overBudget(request, context: context, security: security) { return refusal }
+            if budgeted, bare, let refusal = RouteTable.overBudget(request, context: context, security: security) { return refusal }
             var input: RouteInput?
             var failure: ConsoleError?
             let response: Response
@@ -167,7 +169,7 @@ final class RouteTable {
                 failure = ConsoleError(.internal, "Internal error; request id \(context.id)")
                 response = RouteTable.internalError(error, context: context, input: input, request: request, renderErrorPage: renderErrorPage)
             }
-            if !bare, input?.principal == nil, let refusal = RouteTable.overBudget(request, context: context, security: security) {
+            if budgeted, !bare, input?.principal == nil, let refusal = RouteTable.overBudget(request, context: context, security: security) {
                 return refusal
             }
             if method == .post, (200..<400).contains(Int(response.status.code)) { security.space.sawWrite() }
