@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `asgard` binary: the server (`asgard serve`) and a CLI that talks only to its REST API.
 @main
@@ -21,4 +22,14 @@ struct AsgardCommand: AsyncParsableCommand {
                       PolicyCommand.self, AlarmCommand.self, ScheduleCommand.self,
                       UserCommand.self, TokenCommand.self, AuditCommand.self, LoadBalancerProxyCommand.self]
     )
+
+    /// Global options may come before the subcommand; an unknown command gets a suggestion.
+    static func main() async {
+        let arguments = CommandLineArguments.globalOptionsAfterSubcommand(Array(CommandLine.arguments.dropFirst()))
+        if let message = CommandLineArguments.unknownCommand(arguments, in: AsgardCommand.self) {
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Foundation.exit(64)
+        }
+        await main(arguments)
+    }
 }

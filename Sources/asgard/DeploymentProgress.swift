@@ -26,12 +26,9 @@ enum DeploymentProgress {
             let deployment = try APIJSON.decoder().decode(DeploymentJSON.self, from: reply.body)
             let log = deployment.log ?? []
             if inPlace {
-                let lines = render(deployment)
-                // Up to the first line drawn last time, then each line cleared and drawn again.
-                var frame = drawn > 0 ? "\u{1B}[\(drawn)A" : ""
-                for line in lines { frame += "\u{1B}[2K" + line + "\n" }
+                let (frame, rows) = Self.frame(render(deployment), replacing: drawn, columns: Terminal.columns())
                 FileHandle.standardOutput.write(Data(frame.utf8))
-                drawn = lines.count
+                drawn = rows
             } else {
                 // Written at once, not when a pipe's buffer fills: a script or a CI log sees each line as it comes.
                 for line in log.dropFirst(printed) { FileHandle.standardOutput.write(Data("\(TableOutput.date(line.time))  \(line.message)\n".utf8)) }
@@ -42,11 +39,37 @@ enum DeploymentProgress {
         }
     }
 
-    /// The lines that show where a deployment is.
+    /// The text that draws `lines` over the `drawn` rows of the last frame on a terminal of
+    /// `columns`: back to the last frame's first row, each line cleared and drawn, then everything
+    /// below cleared (what a longer last frame left). Answers the text and how many rows it takes,
+    /// counting the rows a line longer than the terminal wraps onto.
+    static func frame(_ lines: [String], replacing drawn: Int, columns: Int) -> (String, Int) {
+        var text = drawn > 0 ? "\u{1B}[\(drawn)F" : "\r"
+        var rows = 0
+        for line in lines {
+            text += "\u{1B}[2K" + line + "\n"
+            rows += max(1, (line.count + columns - 1) / max(1, columns))
+        }
+        return (text + "\u{1B}[J", rows)
+    }
+
+    /// A duration as a person reads it: 420 ms, 4.2 s, 8 min 40 s.
+    static func duration(_ seconds: TimeInterval) -> String {
+        if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
+        if seconds < 60 { return String(format: "%.1f s", seconds) }
+        let whole = Int(seconds.rounded())
+        return "\(whole / 60) min \(whole % 60) s"
+    }
+
+    /// The lines that show where a deployment is, each step with how long it took.
     static func render(_ d: DeploymentJSON) -> [String] {
         var lines = ["Deployment \(d.id) of \(d.imageId) to \(d.cluster) (\(d.strategy.rawValue)): \(d.status.rawValue)"]
+        var began = d.startTime
         for (index, step) in d.steps.enumerated() {
-            let time = step.finishedTime.map { "  \(Int($0.timeIntervalSince(d.startTime) * 1000)) ms" } ?? ""
+            let time = step.finishedTime.map { finished in
+                defer { began = finished }
+                return "  \(duration(max(0, finished.timeIntervalSince(began))))"
+            } ?? ""
             lines.append("  \(mark(step.state)) \(index + 1). \(step.description)\(step.state == "done" ? time : "  (\(step.state))")")
         }
         if let weight = d.canaryWeight {
@@ -74,5 +97,15 @@ enum DeploymentProgress {
         case "failed", "canceled", "rolledBack": "✗"
         default: "·"
         }
+    }
+}
+
+/// The terminal the CLI writes to.
+enum Terminal {
+    /// Its width in columns; 80 when it cannot tell.
+    static func columns() -> Int {
+        var size = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+        return Int(size.ws_col)
     }
 }

@@ -58,6 +58,22 @@ struct CLITests {
         let badTask = try asgard("task", "list", "--status", "done")
         #expect(badTask.status == 1)
         #expect(badTask.stderr.hasPrefix("error: status: 'done' is not one of running"))
+
+        // Global options come before or after the subcommand alike.
+        let before = try run(Binaries.asgard, ["--server", server.url, "--output", "json", "task", "list"], environment: ["ASGARD_TOKEN": adminToken])
+        #expect(before.status == 0, "\(before.stderr)")
+        #expect(before.stdout.hasPrefix("["))
+        let equals = try run(Binaries.asgard, ["--server=\(server.url)", "app", "list"], environment: ["ASGARD_TOKEN": adminToken])
+        #expect(equals.status == 0, "\(equals.stderr)")
+    }
+
+    @Test(arguments: [(["ap", "list"], "'ap' is not a command of asgard; did you mean 'app'?"),
+                      (["app", "craete", "x"], "'craete' is not a command of asgard app; did you mean 'create'?"),
+                      (["deploymnt", "list"], "did you mean 'deployment'")])
+    func aMistypedCommandGetsASuggestion(_ arguments: [String], _ expected: String) throws {
+        let result = try run(Binaries.asgard, arguments)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(expected), "\(result.stderr)")
     }
 
     @Test func saysSoWhenNoServerAnswers() throws {
