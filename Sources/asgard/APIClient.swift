@@ -77,7 +77,7 @@ struct APIClient {
         guard (200..<300).contains(Int(response.status.code)) else {
             if let error = try? APIJSON.decoder().decode(ErrorBody.self, from: body) {
                 let hint = response.status.code == 401 ? " (sign in with `asgard login`, or pass --token / ASGARD_TOKEN)" : ""
-                throw CLIError(description: error.error.message + hint)
+                throw CLIError(description: CLIText.commands(in: error.error.message) + hint)
             }
             throw CLIError(description: "The server answered \(response.status.code) \(response.status.reasonPhrase)")
         }

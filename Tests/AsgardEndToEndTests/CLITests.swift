@@ -59,6 +59,11 @@ struct CLITests {
         #expect(badTask.status == 1)
         #expect(badTask.stderr.hasPrefix("error: status: 'done' is not one of running"))
 
+        // The server's pointers to its pages come out as the commands that show the same.
+        let noGroup = try asgard("asg", "show", "nope-v000")
+        #expect(noGroup.status == 1)
+        #expect(noGroup.stderr.contains("see `asgard asg list`"), "\(noGroup.stderr)")
+
         // Global options come before or after the subcommand alike.
         let before = try run(Binaries.asgard, ["--server", server.url, "--output", "json", "task", "list"], environment: ["ASGARD_TOKEN": adminToken])
         #expect(before.status == 0, "\(before.stderr)")
