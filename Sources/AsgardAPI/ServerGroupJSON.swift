@@ -22,9 +22,18 @@ public struct ServerGroupJSON: Codable, Sendable, Hashable {
     public var trafficState: String
     public var createdTime: Date
     public var instances: [InstanceRecord]
+    /// The group's health: the worst of its instances that matter, as the cloud and its load
+    /// balancers see them.
+    public var health: GroupHealthView?
+    /// Each instance's health, the load balancers' view included, in the order of `instances`.
+    public var instanceHealth: [InstanceHealthView]?
+    /// Its share of the requests: its weight where set, and what it served in the last minute.
+    public var traffic: TrafficShareView?
 
-    /// The API view of `group` with its live instances.
-    public init(_ group: ServerGroupRecord, instances: [InstanceRecord]) {
+    /// The API view of `group` with its live instances and, when known, what its load balancers
+    /// report of them and its share of the requests.
+    public init(_ group: ServerGroupRecord, instances: [InstanceRecord], reports: [String: LoadBalancerTraffic?]? = nil,
+                traffic: TrafficShareView? = nil) {
         autoScalingGroupName = group.autoScalingGroupName
         cluster = group.names?.cluster ?? group.autoScalingGroupName
         appName = group.names?.app ?? group.autoScalingGroupName
@@ -41,6 +50,12 @@ public struct ServerGroupJSON: Codable, Sendable, Hashable {
         trafficState = group.loadBalancerNames.isEmpty ? "none" : ClusterTraffic.isEnabled(group) ? "enabled" : "disabled"
         createdTime = group.createdTime
         self.instances = instances
+        if let reports {
+            let views = instances.map { InstanceHealthView.of($0, in: group, reports: reports) }
+            instanceHealth = views
+            health = GroupHealthView.of(group, instances: views)
+        }
+        self.traffic = traffic
     }
 }
 

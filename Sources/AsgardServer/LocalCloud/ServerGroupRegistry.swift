@@ -26,7 +26,7 @@ struct ServerGroupRegistry: Sendable {
     }
 
     func json(_ group: ServerGroupRecord) async throws -> ServerGroupJSON {
-        ServerGroupJSON(group, instances: try await cloud.instances(of: group.autoScalingGroupName, includeTerminated: false))
+        try await views([(group, try await cloud.instances(of: group.autoScalingGroupName, includeTerminated: false))])[0]
     }
 
     /// Every group with its instances, from one read of all instances: a list page reads what
@@ -34,7 +34,21 @@ struct ServerGroupRegistry: Sendable {
     func jsonAll() async throws -> [ServerGroupJSON] {
         let groups = try await cloud.serverGroups()
         let instances = Dictionary(grouping: try await cloud.instances(of: nil, includeTerminated: false), by: \.autoScalingGroupName)
-        return groups.map { ServerGroupJSON($0, instances: instances[$0.autoScalingGroupName] ?? []) }
+        return try await views(groups.map { ($0, instances[$0.autoScalingGroupName] ?? []) })
+    }
+
+    /// The API views of `groups`, each instance's health as its load balancers report it (each
+    /// load balancer asked once) and each group's weight.
+    private func views(_ groups: [(ServerGroupRecord, [InstanceRecord])]) async throws -> [ServerGroupJSON] {
+        let names = Set(groups.flatMap { $0.0.loadBalancerNames })
+        var reports: [String: LoadBalancerTraffic?] = [:]
+        for name in names { reports[name] = await cloud.loadBalancerState(named: LoadBalancerName(rawValue: name)).traffic }
+        let balancers = names.isEmpty ? [] : try await cloud.loadBalancers().filter { names.contains($0.loadBalancerName.rawValue) }
+        return groups.map { group, instances in
+            let mine = balancers.filter { group.loadBalancerNames.contains($0.loadBalancerName.rawValue) }
+            return ServerGroupJSON(group, instances: instances, reports: reports,
+                                   traffic: TrafficShareView(weightPercent: TrafficShareView.weightPercent(of: group.autoScalingGroupName, on: mine)))
+        }
     }
 
     /// The sizes, grace period and policies in `fields`, over `base`.

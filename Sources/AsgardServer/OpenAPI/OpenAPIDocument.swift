@@ -111,6 +111,7 @@ enum OpenAPIDocument {
     }
 
     private static let dateTime: JSONValue = ["type": "string", "format": "date-time"]
+    private static let healthSummary: JSONValue = ["type": "string", "enum": .array(HealthSummary.allCases.map { .string($0.rawValue) })]
 
     private static var schemas: [String: JSONValue] {
         let taskProperties: [String: JSONValue] = [
@@ -188,6 +189,15 @@ enum OpenAPIDocument {
                     "securityGroups": ["type": "array", "items": ["type": "string"]],
                     "trafficState": ["type": "string", "enum": ["enabled", "disabled", "none"]],
                     "createdTime": dateTime, "instances": ["type": "array", "items": ref("Instance")],
+                    "health": ["type": "object", "required": ["summary", "healthy", "desired"], "properties": [
+                        "summary": healthSummary, "healthy": ["type": "integer"], "desired": ["type": "integer"], "reason": ["type": "string"]]],
+                    "instanceHealth": ["type": "array", "items": ["type": "object", "required": ["instanceId", "summary", "loadBalancers"], "properties": [
+                        "instanceId": ["type": "string"], "summary": healthSummary, "reason": ["type": "string"],
+                        "loadBalancers": ["type": "array", "items": ["type": "object", "required": ["loadBalancer"], "properties": [
+                            "loadBalancer": ["type": "string"], "state": ["type": "string", "enum": ["initial", "healthy", "unhealthy", "draining"]],
+                            "reason": ["type": "string"]]]]]]],
+                    "traffic": ["type": "object", "properties": [
+                        "weightPercent": ["type": "number"], "servedPercent": ["type": "number"], "requestsPerSecond": ["type": "number"]]],
                 ],
             ],
             "Cluster": [

@@ -17,7 +17,7 @@ extension Console {
             answers: [.ok("[ServerGroup]"), .unauthorized, .notFound]
         )) { input in
             let region = try regionName(input)
-            let all = try await groups.jsonAll()
+            let all = withServedShares(try await groups.jsonAll())
             if input.wantsJSON { return try Responses.json(all) }
             return page(input, title: "Server groups", section: .cluster, region: region, body: LocalCloudPages.groupList(all, region: region))
         }
@@ -28,7 +28,11 @@ extension Console {
             answers: [.ok("ServerGroup"), .unauthorized, .notFound]
         )) { input in
             let region = try regionName(input)
-            let group = try await groups.json(try await groups.show(input.path("name")))
+            let shown = try await groups.show(input.path("name"))
+            let cluster = try await groups.jsonAll().filter { $0.cluster == (shown.names?.cluster ?? shown.autoScalingGroupName) }
+            guard let group = withServedShares(cluster).first(where: { $0.autoScalingGroupName == shown.autoScalingGroupName }) else {
+                throw ConsoleError.notFound("Server group '\(shown.autoScalingGroupName)' not found; see /\(region)/autoScaling/list")
+            }
             if input.wantsJSON { return try Responses.json(group) }
             let name = group.autoScalingGroupName
             // The console runs a local group's scaling itself; AWS runs an AWS group's, from the
@@ -161,8 +165,13 @@ extension Console {
             let region = try regionName(input)
             let instance = try await instance(input.path("instanceId"))
             if input.wantsJSON { return try Responses.json(instance) }
+            // Its health as its group's load balancers see it, when its group still exists.
+            var health: InstanceHealthView?
+            if let group = try await groups.cloud.serverGroup(named: instance.autoScalingGroupName) {
+                health = try await groups.json(group).instanceHealth?.first { $0.instanceId == instance.instanceId }
+            }
             return page(input, title: instance.instanceId.rawValue, section: .instance, region: region,
-                        body: LocalCloudPages.instanceShow(instance, console: try await groups.cloud.consoleOutput(instance.instanceId),
+                        body: LocalCloudPages.instanceShow(instance, health: health, console: try await groups.cloud.consoleOutput(instance.instanceId),
                                                            region: region, csrf: Console.csrfField(input)))
         }
 
@@ -396,11 +405,34 @@ extension Console {
     private func clusterList() async throws -> [ClusterJSON] {
         var byCluster: [String: [ServerGroupJSON]] = [:]
         var order: [String] = []
-        for json in try await groups.jsonAll() {
+        for json in withServedShares(try await groups.jsonAll()) {
             if byCluster[json.cluster] == nil { order.append(json.cluster) }
             byCluster[json.cluster, default: []].append(json)
         }
         return order.sorted().map { ClusterJSON(cluster: $0, autoScalingGroups: byCluster[$0] ?? []) }
+    }
+
+    /// `groups` with the share of their cluster's requests each served in the last minute, from
+    /// the metrics the console collects of local groups (AWS's are CloudWatch's: none here).
+    func withServedShares(_ groups: [ServerGroupJSON]) -> [ServerGroupJSON] {
+        guard current.isLocal else { return groups }
+        let since = now().addingTimeInterval(-60)
+        let served = Dictionary(uniqueKeysWithValues: groups.map { group in
+            (group.autoScalingGroupName, scaling.datapoints(of: group.autoScalingGroupName).filter { $0.time > since }
+                .compactMap { $0.values[.requestCount] }.reduce(0, +))
+        })
+        let byCluster = Dictionary(grouping: groups, by: \.cluster).mapValues { members in
+            members.reduce(0) { $0 + (served[$1.autoScalingGroupName] ?? 0) }
+        }
+        return groups.map { group in
+            var shared = group
+            let mine = served[group.autoScalingGroupName] ?? 0, total = byCluster[group.cluster] ?? 0
+            var traffic = shared.traffic ?? TrafficShareView()
+            traffic.requestsPerSecond = mine / 60
+            traffic.servedPercent = total > 0 ? 100 * mine / total : nil
+            shared.traffic = traffic
+            return shared
+        }
     }
 
     private func instance(_ text: String) async throws -> InstanceRecord {

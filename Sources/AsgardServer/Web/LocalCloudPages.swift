@@ -3,15 +3,59 @@ import AsgardCore
 
 /// The pages of clusters, server groups and instances.
 enum LocalCloudPages {
-    static func instancesTable(_ instances: [InstanceRecord], region: String) -> String {
-        let rows = instances.map { i -> [String] in
-            ["<a href=\"/\(region)/instance/show/\(i.instanceId)\">\(i.instanceId)</a>",
-             "<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(i.autoScalingGroupName))\">\(HTML.escape(i.autoScalingGroupName))</a>",
-             "<span class=\"state-\(i.lifecycleState.rawValue)\">\(i.lifecycleState.rawValue)</span>", i.healthStatus.rawValue,
-             HTML.escape(i.address), i.pid.map(String.init) ?? "", i.isProtected ? "yes" : "", HTML.date(i.launchTime), HTML.escape(i.statusReason ?? "")]
+    /// A health badge: its word in colour and in text, with the reason after it.
+    static func healthBadge(_ summary: HealthSummary, reason: String?, id: String? = nil) -> String {
+        let tone: String
+        switch summary {
+        case .healthy: tone = "ok"
+        case .starting: tone = "warn"
+        case .outOfService: tone = "off"
+        case .unhealthy: tone = "bad"
         }
-        return HTML.table(id: "instances", headers: ["Instance", "Server group", "State", "Health", "Address", "Pid", "Protected", "Launched", "Reason"],
+        let words = ["healthy": "healthy", "starting": "starting", "outOfService": "out of service", "unhealthy": "unhealthy"][summary.rawValue] ?? summary.rawValue
+        return "<span class=\"badge \(tone) health-\(summary.rawValue)\"\(id.map { " id=\"\($0)\"" } ?? "")>\(words)</span>"
+            + (reason.map { " <span class=\"hint\">\(HTML.escape($0))</span>" } ?? "")
+    }
+
+    /// Each load balancer's view of an instance, in a few words.
+    static func balancerHealth(_ view: InstanceHealthView?, region: String) -> String {
+        guard let view, !view.loadBalancers.isEmpty else { return "" }
+        return view.loadBalancers.map { b in
+            "<a href=\"/\(region)/loadBalancer/show/\(HTML.pathSegment(b.loadBalancer))\">\(HTML.escape(b.loadBalancer))</a>: \(b.state?.rawValue ?? "not routed")"
+        }.joined(separator: "<br>")
+    }
+
+    /// Instances with their health as the cloud and every load balancer see it; `health` by
+    /// instance, when known.
+    static func instancesTable(_ instances: [InstanceRecord], health: [InstanceID: InstanceHealthView] = [:], region: String) -> String {
+        let rows = instances.map { i -> [String] in
+            let view = health[i.instanceId]
+            return ["<a href=\"/\(region)/instance/show/\(i.instanceId)\">\(i.instanceId)</a>",
+                    "<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(i.autoScalingGroupName))\">\(HTML.escape(i.autoScalingGroupName))</a>",
+                    "<span class=\"state-\(i.lifecycleState.rawValue)\">\(i.lifecycleState.rawValue)</span>",
+                    view.map { healthBadge($0.summary, reason: $0.reason) } ?? i.healthStatus.rawValue,
+                    balancerHealth(view, region: region),
+                    HTML.escape(i.address), i.pid.map(String.init) ?? "", i.isProtected ? "yes" : "", HTML.date(i.launchTime), HTML.escape(i.statusReason ?? "")]
+        }
+        return HTML.table(id: "instances", headers: ["Instance", "Server group", "State", "Health", "Load balancers", "Address", "Pid", "Protected",
+                                                     "Launched", "Reason"],
                           rows: rows, empty: "No instances.")
+    }
+
+    /// The health views of `groups`' instances, by instance.
+    static func health(of groups: [ServerGroupJSON]) -> [InstanceID: InstanceHealthView] {
+        Dictionary(groups.flatMap { $0.instanceHealth ?? [] }.map { ($0.instanceId, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// A group's share of the requests, in words.
+    static func share(_ traffic: TrafficShareView?) -> String {
+        guard let traffic else { return "" }
+        var parts: [String] = []
+        if let weight = traffic.weightPercent { parts.append("weight \(CanaryJudge.format(weight)) %") }
+        if let served = traffic.servedPercent {
+            parts.append("served \(CanaryJudge.format(served)) % (\(String(format: "%.1f", traffic.requestsPerSecond ?? 0)) req/s, last minute)")
+        }
+        return parts.joined(separator: "; ")
     }
 
     static func groupsTable(_ groups: [ServerGroupJSON], region: String) -> String {
@@ -19,12 +63,14 @@ enum LocalCloudPages {
             let inService = g.instances.filter { $0.lifecycleState == .inService }.count
             return ["<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(g.autoScalingGroupName))\">\(HTML.escape(g.autoScalingGroupName))</a>",
                     "<a href=\"/\(region)/image/show/\(g.imageId)\">\(g.imageId)</a>", "\(g.minSize) / \(g.desiredCapacity) / \(g.maxSize)",
-                    "\(inService) of \(g.instances.count)", loadBalancerLinks(g.loadBalancerNames, region: region),
-                    "<span class=\"traffic-\(g.trafficState)\">\(g.trafficState)</span>",
+                    "\(inService) of \(g.instances.count)",
+                    g.health.map { healthBadge($0.summary, reason: "\($0.healthy) of \($0.desired) healthy") } ?? "",
+                    loadBalancerLinks(g.loadBalancerNames, region: region),
+                    "<span class=\"traffic-\(g.trafficState)\">\(g.trafficState)</span>", share(g.traffic),
                     HTML.escape(g.suspendedProcesses.map(\.rawValue).joined(separator: ", ")), HTML.date(g.createdTime)]
         }
-        return HTML.table(id: "groups", headers: ["Server group", "Image", "Min / desired / max", "In service", "Load balancers", "Traffic",
-                                                  "Suspended", "Created"],
+        return HTML.table(id: "groups", headers: ["Server group", "Image", "Min / desired / max", "In service", "Health", "Load balancers", "Traffic",
+                                                  "Share of requests", "Suspended", "Created"],
                           rows: rows, empty: "No server groups.")
     }
 
@@ -52,7 +98,8 @@ enum LocalCloudPages {
     static func clusterShow(_ cluster: ClusterJSON, region: String, csrf: String) -> String {
         let name = HTML.escape(cluster.cluster)
         var body = "<h1>Cluster: \(name)</h1>" + groupsTable(cluster.autoScalingGroups, region: region)
-        body += "<h2>Instances</h2>" + instancesTable(cluster.autoScalingGroups.flatMap(\.instances), region: region)
+        body += "<h2>Instances</h2>" + instancesTable(cluster.autoScalingGroups.flatMap(\.instances), health: health(of: cluster.autoScalingGroups),
+                                                      region: region)
         body += clusterActions(cluster, region: region, csrf: csrf)
         return body
     }
@@ -70,12 +117,14 @@ enum LocalCloudPages {
             ("Security groups", g.securityGroups.isEmpty ? "none" : g.securityGroups.map {
                 "<a href=\"/\(region)/security/show/\(HTML.pathSegment($0))\">\(HTML.escape($0))</a>"
             }.joined(separator: ", ")),
-            ("Traffic", "<span id=\"traffic-state\" class=\"traffic-\(g.trafficState)\">\(g.trafficState)</span>"),
+            ("Health", g.health.map { healthBadge($0.summary, reason: $0.reason ?? "\($0.healthy) of \($0.desired) healthy", id: "group-health") } ?? ""),
+            ("Traffic", "<span id=\"traffic-state\" class=\"traffic-\(g.trafficState)\">\(g.trafficState)</span>"
+                + (share(g.traffic).isEmpty ? "" : "; <span id=\"traffic-share\">\(share(g.traffic))</span>")),
             ("Termination policies", g.terminationPolicies.map(\.rawValue).joined(separator: ", ")),
             ("Suspended processes", g.suspendedProcesses.isEmpty ? "none" : g.suspendedProcesses.map(\.rawValue).joined(separator: ", ")),
             ("Created", HTML.date(g.createdTime)),
         ])
-        body += "<h2>Instances</h2>" + instancesTable(g.instances, region: region)
+        body += "<h2>Instances</h2>" + instancesTable(g.instances, health: health(of: [g]), region: region)
         if !g.loadBalancerNames.isEmpty {
             let enabled = g.trafficState == "enabled"
             body += """
@@ -140,12 +189,19 @@ enum LocalCloudPages {
         "<h1>Instances in \(HTML.escape(region))</h1>" + instancesTable(instances, region: region)
     }
 
-    static func instanceShow(_ i: InstanceRecord, console: String, region: String, csrf: String) -> String {
+    static func instanceShow(_ i: InstanceRecord, health: InstanceHealthView?, console: String, region: String, csrf: String) -> String {
         var body = "<h1>Instance: <span id=\"instance-id\">\(i.instanceId)</span></h1>"
         body += HTML.properties(id: "instance", [
             ("Server group", "<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(i.autoScalingGroupName))\">\(HTML.escape(i.autoScalingGroupName))</a>"),
             ("Image", "<a href=\"/\(region)/image/show/\(i.imageId)\">\(i.imageId)</a>"),
-            ("State", i.lifecycleState.rawValue), ("Health", i.healthStatus.rawValue), ("Address", HTML.escape(i.address)),
+            ("State", i.lifecycleState.rawValue),
+            ("Health", health.map { healthBadge($0.summary, reason: $0.reason, id: "instance-health") } ?? i.healthStatus.rawValue),
+            ("In the cloud", i.healthStatus.rawValue),
+            ("Load balancers", health.map { view in view.loadBalancers.isEmpty ? "none" : view.loadBalancers.map { b in
+                "<a href=\"/\(region)/loadBalancer/show/\(HTML.pathSegment(b.loadBalancer))\">\(HTML.escape(b.loadBalancer))</a>: \(b.state?.rawValue ?? "not routed")"
+                    + (b.reason.map { " — \(HTML.escape($0))" } ?? "")
+            }.joined(separator: "<br>") } ?? ""),
+            ("Address", HTML.escape(i.address)),
             ("Pid", i.pid.map(String.init) ?? "none"), ("Launched", HTML.date(i.launchTime)), ("Reason", HTML.escape(i.statusReason ?? "")),
         ])
         body += """
