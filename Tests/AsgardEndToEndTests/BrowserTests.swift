@@ -109,6 +109,34 @@ struct BrowserTests {
 }
 
 extension BrowserTests {
+    @Test func anInstanceItsLoadBalancerFindsUnhealthyIsShownUnhealthyWherePeopleLook() async throws {
+        let scratch = try Scratch("browser-health")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let user = try await HTTP.postForm(server.url + "/user/save", [("name", "viewer"), ("password", "correct horse battery"), ("roles", "viewer")])
+        #expect(user.status == 201)
+        try await registerShop(server)
+        // Its process runs and its port answers (the cloud counts it in service), but GET /health answers 503.
+        let image = try await DeploymentTests().registerVersion(server, "1.0.0", extra: ["--unhealthy"])
+        _ = try await LoadBalancerTests().createBalancer(server)
+        let group = try await LoadBalancerTests().createGroup(server, image: image, desired: 1)
+        var instance = ""
+        try await waitUntil("the instance to be in service in the cloud") {
+            let json = try APIJSON.decoder().decode(ServerGroupJSON.self, from: try await HTTP.get(server.url + "/local/autoScaling/show/\(group).json").body)
+            instance = json.instances.first { $0.lifecycleState == .inService }?.instanceId.rawValue ?? ""
+            return !instance.isEmpty
+        }
+        let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/health.py").path
+        let result = try await runWithoutBlocking("/usr/bin/env", ["python3", script, server.url, "viewer", "correct horse battery", "shop-prod", group, instance])
+        #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("PASS the instance page shows it unhealthy with the load balancer's reason"))
+        // The API says the same.
+        let json = try APIJSON.decoder().decode(ServerGroupJSON.self, from: try await HTTP.get(server.url + "/local/autoScaling/show/\(group).json").body)
+        #expect(json.health?.summary == .unhealthy)
+        #expect(json.instanceHealth?.first?.loadBalancers.first?.state == .unhealthy)
+    }
+
     @Test func aTargetTrackingPolicyAttachedFromTheGroupPageGrowsTheGroupInFrontOfTheUser() async throws {
         let scratch = try Scratch("browser-scaling")
         defer { scratch.remove() }
