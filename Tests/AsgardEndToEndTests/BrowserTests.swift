@@ -137,6 +137,26 @@ extension BrowserTests {
         #expect(json.instanceHealth?.first?.loadBalancers.first?.state == .unhealthy)
     }
 
+    @Test func theHomePageAndTheClusterBannerShowARunningCanaryAndItsStep() async throws {
+        let scratch = try Scratch("browser-deploying")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let user = try await HTTP.postForm(server.url + "/user/save", [("name", "deployer"), ("password", "correct horse battery"),
+                                                                      ("roles", "viewer"), ("applications", "shop:deployer")])
+        #expect(user.status == 201)
+        let custom = CustomDeploymentTests()
+        let (_, v2, _) = try await custom.shopOnVersion1(server)
+        let id = try await CanaryTests().canary(server, image: v2, steps: [["setWeight": 20], ["pause": [String: Int]()], ["setWeight": 100]])
+        try await waitUntil("the canary to pause", seconds: 60) { try await custom.base.deployment(server, id).status == .waiting }
+        let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/deploying.py").path
+        let result = try await runWithoutBlocking("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery", "shop-prod", String(id)])
+        #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("PASS the cluster page carries the banner and its deploy form is disabled"))
+        #expect(result.stdout.contains("PASS rolling back from the banner frees the cluster"))
+        #expect(try await custom.base.deployment(server, id).status == .rolledBack)
+    }
+
     @Test func aTargetTrackingPolicyAttachedFromTheGroupPageGrowsTheGroupInFrontOfTheUser() async throws {
         let scratch = try Scratch("browser-scaling")
         defer { scratch.remove() }

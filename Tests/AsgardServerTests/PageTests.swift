@@ -106,6 +106,24 @@ struct PageTests {
         }
     }
 
+    @Test func theHomePageSaysWhatIsHappeningAndDeploymentsFilter() async throws {
+        try await withConsole { client, _ in
+            let home = try await client.get("/", browser: true)
+            #expect(home.status == .ok)
+            #expect(home.text.contains("id=\"deploying-now\""))
+            #expect(home.text.contains("Nothing is deploying."))
+            #expect(home.text.contains("href=\"/deployment/list\""), "deployments are in the navigation")
+            let list = try await client.get("/deployment/list?status=running&strategy=canary&region=local", browser: true)
+            #expect(list.status == .ok)
+            #expect(list.text.contains("<option value=\"canary\" selected>"))
+            for (query, field) in [("status=done", "status"), ("strategy=blueGreen", "strategy"), ("region=mars", "region")] {
+                let bad = try await client.get("/deployment/list.json?" + query)
+                #expect(bad.status == .badRequest)
+                #expect(try bad.error().message.hasPrefix("\(field): "))
+            }
+        }
+    }
+
     @Test func theStylesheetIsServedLocally() async throws {
         try await withConsole { client, _ in
             let css = try await client.get("/static/asgard.css")

@@ -39,8 +39,12 @@ extension Console {
                 })
                 clusters += names.sorted().map { (regional.region.rawValue, $0) }
             }
+            var filter = DeploymentPages.Filter()
+            filter.application = app.name.rawValue
+            let deployed = Array(try await deployments(filter).prefix(20))
             return page(input, title: app.name.rawValue, section: .app,
-                        body: ApplicationPages.show(app, tasks: recent.tasks, csrf: Console.csrfField(input), clusters: clusters))
+                        body: ApplicationPages.show(app, tasks: recent.tasks, csrf: Console.csrfField(input), clusters: clusters,
+                                                    deployments: deployed, now: now()))
         }
 
         table.htmlOnly("/application/create") { input in

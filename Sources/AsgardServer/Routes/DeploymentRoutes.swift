@@ -135,12 +135,17 @@ extension Console {
         }
 
         table.page("/deployment/list", doc: EndpointDoc(
-            summary: "List deployments, newest first", tag: "Deployment", answers: [.ok("[Deployment]"), .unauthorized]
+            summary: "List deployments, newest first, of an application, region, status or strategy", tag: "Deployment",
+            parameters: [.query("application", "Only this application's"), .query("region", "Only this region's"),
+                         .query("status", "running, waiting, succeeded, failed, canceled or rolledBack"),
+                         .query("strategy", "redBlack, highlander, rolling, custom or canary")],
+            answers: [.ok("[Deployment]"), .badRequest, .unauthorized]
         )) { input in
-            let found = try await tasks.tasks(TaskQuery(objectType: .cluster, limit: 200))
-            let all = found.tasks.compactMap { DeploymentJSON($0, includeLog: false) }
+            let filter = try deploymentFilter(input.fields)
+            let all = try await deployments(filter)
             if input.wantsJSON { return try Responses.json(all) }
-            return page(input, title: "Deployments", section: .task, body: DeploymentPages.list(all))
+            return page(input, title: "Deployments", section: .deployment,
+                        body: DeploymentPages.list(all, filter: filter, regions: accounts.flatMap { $0.regions.map(\.rawValue) }, now: now()))
         }
 
         table.page("/deployment/show/{id}", doc: EndpointDoc(
@@ -153,7 +158,7 @@ extension Console {
                 throw ConsoleError.notFound("Deployment '\(text)' not found; see /deployment/list")
             }
             if input.wantsJSON { return try Responses.json(deployment) }
-            return page(input, title: "Deployment \(deployment.id)", section: .task, body: DeploymentPages.show(deployment))
+            return page(input, title: "Deployment \(deployment.id)", section: .deployment, body: DeploymentPages.show(deployment))
         }
     }
 
@@ -167,6 +172,48 @@ extension Console {
             }
             return Responses.html(CanaryCharts.section(deployment))
         }
+    }
+
+    /// The deployments `filter` admits, newest first (of the latest 200 with its status).
+    func deployments(_ filter: DeploymentPages.Filter, cluster: String? = nil, limit: Int = 200) async throws -> [DeploymentJSON] {
+        let found = try await tasks.tasks(TaskQuery(status: filter.status, objectType: .cluster, objectId: cluster, limit: limit))
+        return found.tasks.compactMap { DeploymentJSON($0, includeLog: false) }.filter(filter.admits)
+    }
+
+    /// The deployments that run or wait now, of every region or of one cluster, newest first.
+    func unfinishedDeployments(cluster: String? = nil, region: String? = nil) async throws -> [DeploymentJSON] {
+        var found: [DeploymentJSON] = []
+        for status in [TaskStatus.running, .waiting] {
+            var filter = DeploymentPages.Filter()
+            filter.status = status
+            filter.region = region
+            found += try await deployments(filter, cluster: cluster, limit: 100)
+        }
+        return found.sorted { $0.id.rawValue > $1.id.rawValue }
+    }
+
+    /// The deployments list's filters from a request's fields, each checked.
+    func deploymentFilter(_ fields: FormFields) throws -> DeploymentPages.Filter {
+        var filter = DeploymentPages.Filter()
+        var problems: [FieldError] = []
+        if let app = fields["application"], !app.isEmpty { filter.application = app.trimmingCharacters(in: .whitespaces).lowercased() }
+        if let region = fields["region"], !region.isEmpty {
+            if accounts.contains(where: { $0.regions.contains(Region(region)) }) { filter.region = region } else {
+                problems.append(FieldError(field: "region", message: "'\(InputLimits.echoed(region))' is not a region of this console"))
+            }
+        }
+        if let text = fields["status"], !text.isEmpty {
+            if let status = TaskStatus(rawValue: text) { filter.status = status } else {
+                problems.append(FieldError(field: "status", message: "'\(InputLimits.echoed(text))' is not one of \(TaskStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
+            }
+        }
+        if let text = fields["strategy"], !text.isEmpty {
+            if let strategy = DeploymentStrategy(rawValue: text) { filter.strategy = strategy } else {
+                problems.append(FieldError(field: "strategy", message: "'\(InputLimits.echoed(text))' is not one of \(DeploymentStrategy.allCases.map(\.rawValue).joined(separator: ", "))"))
+            }
+        }
+        guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
+        return filter
     }
 
     /// The answer to a started deployment: 202 with the task for JSON clients, its page for browsers.

@@ -272,8 +272,9 @@ extension Console {
                 throw ConsoleError.notFound("Cluster '\(name)' not found; see /\(region)/cluster/list")
             }
             if input.wantsJSON { return try Responses.json(cluster) }
+            let busy = try await unfinishedDeployments(cluster: cluster.cluster, region: region).first
             return page(input, title: cluster.cluster, section: .cluster, region: region,
-                        body: LocalCloudPages.clusterShow(cluster, region: region, csrf: Console.csrfField(input)))
+                        body: LocalCloudPages.clusterShow(cluster, busy: busy, region: region, csrf: Console.csrfField(input), now: now()))
         }
     }
 

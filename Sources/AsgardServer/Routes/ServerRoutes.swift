@@ -31,7 +31,26 @@ extension Console {
             Responses.text(Stylesheet.css + "\n" + Stylesheet.authCSS, contentType: "text/css; charset=utf-8")
         }
 
-        table.htmlOnly("/") { _ in Responses.seeOther("/application/list") }
+        table.htmlOnly("/") { input in
+            // Running and waiting deployments of every region, the latest troubles, and the
+            // applications the user has a role on (all of them for admins and viewers).
+            let running = try await unfinishedDeployments()
+            var troubled: [DeploymentJSON] = []
+            for status in [TaskStatus.failed, .rolledBack, .canceled] {
+                var filter = DeploymentPages.Filter()
+                filter.status = status
+                troubled += try await deployments(filter, limit: 10)
+            }
+            troubled = Array(troubled.sorted { $0.id.rawValue > $1.id.rawValue }.prefix(10))
+            let user = input.principal?.user
+            var apps = try await applications.store.applications()
+            if let user, !user.applications.isEmpty {
+                apps = apps.filter { user.applications[$0.name.rawValue] != nil }
+            }
+            return page(input, title: "Home", section: nil,
+                        body: HomePages.home(running: running, troubled: troubled, apps: Array(apps.prefix(50)),
+                                             user: user?.name.rawValue, now: now()))
+        }
 
         table.htmlOnly("/region/switch") { input in
             let target = input.fields["to"] ?? ""

@@ -1,4 +1,6 @@
+import AsgardAPI
 import AsgardCore
+import Foundation
 
 /// The application pages' content.
 enum ApplicationPages {
@@ -19,7 +21,8 @@ enum ApplicationPages {
                          empty: "No applications yet. Register one with Create New Application.")
     }
 
-    static func show(_ app: AppRecord, tasks: [TaskRecord], csrf: String, openDelete: Bool = false, clusters: [(region: String, cluster: String)] = []) -> String {
+    static func show(_ app: AppRecord, tasks: [TaskRecord], csrf: String, openDelete: Bool = false, clusters: [(region: String, cluster: String)] = [],
+                     deployments: [DeploymentJSON] = [], now: Date = Date()) -> String {
         let name = HTML.escape(app.name.rawValue)
         let segment = HTML.pathSegment(app.name.rawValue)
         var body = "<h1>Application: <span id=\"app-name\">\(name)</span></h1>"
@@ -35,6 +38,9 @@ enum ApplicationPages {
             : "<ul id=\"app-clusters\">" + clusters.map {
                 "<li><a href=\"/\(HTML.pathSegment($0.region))/cluster/show/\(HTML.pathSegment($0.cluster))\">\(HTML.escape($0.cluster))</a> <span class=\"hint\">\(HTML.escape($0.region))</span></li>"
             }.joined() + "</ul>")
+        body += "<h2>Deployments</h2>" + DeploymentPages.table(deployments, id: "app-deployments", now: now,
+                                                             empty: "No deployments of this application yet.")
+            + (deployments.isEmpty ? "" : "<p><a href=\"/deployment/list?application=\(segment)\">All its deployments</a></p>")
         body += "<h2>Recent tasks</h2>" + TaskPages.table(tasks, empty: "No tasks for this application.")
         body += """
         <details\(openDelete ? " open" : "")><summary>Delete this application…</summary>

@@ -1,16 +1,80 @@
+import Foundation
 import AsgardAPI
 import AsgardCore
 
 /// The pages of deployments.
 enum DeploymentPages {
-    static func list(_ deployments: [DeploymentJSON]) -> String {
-        let rows = deployments.map { d -> [String] in
-            ["<a href=\"/deployment/show/\(d.id)\">\(d.id)</a>", HTML.escape(d.cluster), d.strategy.rawValue, "\(d.imageId)",
-             HTML.escape(d.newGroup ?? ""), "<span class=\"status-\(d.status.rawValue)\">\(d.status.rawValue)</span>", HTML.escape(d.user),
-             HTML.date(d.startTime)]
+    /// What the deployments list can be narrowed to.
+    struct Filter: Sendable {
+        var application: String?
+        var region: String?
+        var status: TaskStatus?
+        var strategy: DeploymentStrategy?
+
+        func admits(_ d: DeploymentJSON) -> Bool {
+            (application.map { Names(parsing: d.cluster)?.app == $0 } ?? true) && (region.map { d.region == $0 } ?? true)
+                && (status.map { d.status == $0 } ?? true) && (strategy.map { d.strategy == $0 } ?? true)
         }
-        return "<h1>Deployments</h1>" + HTML.table(id: "deployments", headers: ["Task", "Cluster", "Strategy", "Image", "New group", "Status", "User", "Started"],
-                                                    rows: rows, empty: "No deployments yet. Start one with asgard deploy.")
+    }
+
+    /// A status as a badge: its word in colour and in text.
+    static func statusBadge(_ status: TaskStatus, id: String? = nil) -> String {
+        let tone: String
+        switch status {
+        case .succeeded: tone = "ok"
+        case .running, .waiting: tone = "warn"
+        case .canceled, .rolledBack: tone = "off"
+        case .failed: tone = "bad"
+        }
+        let word = status == .rolledBack ? "rolled back" : status.rawValue
+        return "<span class=\"badge \(tone) status-\(status.rawValue)\"\(id.map { " id=\"\($0)\"" } ?? "")>\(word)</span>"
+    }
+
+    /// Where a running deployment is: "step 3 of 5: wait for a judgment"; how it ended otherwise.
+    static func progress(_ d: DeploymentJSON) -> String {
+        if let index = d.steps.firstIndex(where: { $0.state == "running" || $0.state == "waiting" }) {
+            return "step \(index + 1) of \(d.steps.count): \(d.steps[index].description)" + (d.steps[index].state == "waiting" ? " (waiting for a judgment)" : "")
+        }
+        if d.status == .succeeded { return "\(d.newGroup ?? "the new group") serves" }
+        return d.rollbackReason.map { "rolled back: \($0)" } ?? d.status.rawValue
+    }
+
+    /// How long it ran, or has run so far.
+    static func duration(_ d: DeploymentJSON, now: Date) -> String {
+        let seconds = max(0, (d.status.isFinished ? d.updateTime : now).timeIntervalSince(d.startTime))
+        if seconds < 60 { return "\(Int(seconds)) s" }
+        if seconds < 3600 { return "\(Int(seconds) / 60) min \(Int(seconds) % 60) s" }
+        return "\(Int(seconds) / 3600) h \(Int(seconds) % 3600 / 60) min"
+    }
+
+    /// Deployments as a table, newest first.
+    static func table(_ deployments: [DeploymentJSON], id: String = "deployments", now: Date, empty: String) -> String {
+        let rows = deployments.map { d -> [String] in
+            ["<a href=\"/deployment/show/\(d.id)\">\(d.id)</a>",
+             "<a href=\"/\(HTML.pathSegment(d.region))/cluster/show/\(HTML.pathSegment(d.cluster))\">\(HTML.escape(d.cluster))</a>",
+             HTML.escape(d.region), d.strategy.rawValue, "\(d.imageId)", statusBadge(d.status), HTML.escape(progress(d)),
+             duration(d, now: now), HTML.escape(d.user), HTML.date(d.startTime)]
+        }
+        return HTML.table(id: id, headers: ["Task", "Cluster", "Region", "Strategy", "Image", "Status", "Where", "Duration", "User", "Started"],
+                          rows: rows, empty: empty)
+    }
+
+    static func list(_ deployments: [DeploymentJSON], filter: Filter, regions: [String], now: Date) -> String {
+        func options<T: RawRepresentable>(_ values: [T], _ chosen: T?, _ label: (T) -> String) -> String where T.RawValue == String {
+            "<option value=\"\">any</option>" + values.map {
+                "<option value=\"\($0.rawValue)\"\($0.rawValue == chosen?.rawValue ? " selected" : "")>\(label($0))</option>"
+            }.joined()
+        }
+        let regionOptions = "<option value=\"\">any</option>" + regions.map { "<option value=\"\(HTML.escape($0))\"\($0 == filter.region ? " selected" : "")>\(HTML.escape($0))</option>" }.joined()
+        let form = """
+        <form class="filters" method="get" action="/deployment/list" id="deployment-filters">
+        <label for="filter-app">Application <input id="filter-app" name="application" value="\(HTML.escape(filter.application ?? ""))"></label>
+        <label for="filter-region">Region <select id="filter-region" name="region">\(regionOptions)</select></label>
+        <label for="filter-status">Status <select id="filter-status" name="status">\(options(TaskStatus.allCases, filter.status) { $0.rawValue })</select></label>
+        <label for="filter-strategy">Strategy <select id="filter-strategy" name="strategy">\(options(DeploymentStrategy.allCases, filter.strategy) { $0.rawValue })</select></label>
+        <button type="submit" id="filter-deployments">Filter</button></form>
+        """
+        return "<h1>Deployments</h1>" + form + table(deployments, now: now, empty: "No deployments match. Start one with asgard deploy or from a cluster's page.")
     }
 
     /// The step timeline: each step, its state and when it finished.

@@ -10,7 +10,8 @@ extension LocalCloudPages {
     """
 
     /// The cluster page's forms: deploy, roll back, and Asgard's primitives on its groups.
-    static func clusterActions(_ cluster: ClusterJSON, region: String, csrf: String) -> String {
+    /// While a deployment holds the cluster (`busy`), the deploy form is disabled.
+    static func clusterActions(_ cluster: ClusterJSON, region: String, csrf: String, busy: Bool = false) -> String {
         let name = HTML.escape(cluster.cluster)
         let newest = cluster.autoScalingGroups.last
         let options = cluster.autoScalingGroups.reversed().map {
@@ -22,6 +23,7 @@ extension LocalCloudPages {
         return """
         <h2>Deploy</h2>
         <form class="edit" method="post" action="/\(region)/deployment/start" id="deploy-form">\(csrf)<input type="hidden" name="cluster" value="\(name)">
+        \(busy ? "<p class=\"hint\" id=\"deploy-busy\">A deployment runs on this cluster: deploy again once it ends.</p><fieldset disabled>" : "<fieldset>")
         <label for="deploy-image">Image</label><input id="deploy-image" name="imageId" value="\(newest.map { HTML.escape($0.imageId.rawValue) } ?? "")">
         <label for="deploy-strategy">Strategy</label><select id="deploy-strategy" name="strategy"><option value="redBlack">red/black: keep the previous group disabled</option><option value="highlander">highlander: delete the previous groups</option><option value="rolling">rolling push: replace the instances in place</option><option value="custom">custom: the steps below, with judgments</option><option value="canary">canary: the weights below, each judged against the current version</option></select>
         <label for="deploy-desired">Instances</label><input id="deploy-desired" name="desired" value="\(newest?.desiredCapacity ?? 1)">
@@ -29,7 +31,7 @@ extension LocalCloudPages {
         <label for="deploy-analysis">Seconds of analysis per weight (canary only)</label><input id="deploy-analysis" name="analysisSeconds" value="60">
         <label for="deploy-steps">Steps (custom only)</label><textarea id="deploy-steps" name="steps" rows="3">\(HTML.escape(exampleSteps))</textarea>
         <span class="hint">The new group comes up behind the newest group's load balancers and takes the traffic once healthy; a failure rolls back. The steps are used only by a custom deployment.</span>
-        <div class="actions"><button type="submit" id="deploy">Deploy</button></div></form>
+        <div class="actions"><button type="submit" id="deploy">Deploy</button></div></fieldset></form>
         <h2>Roll back</h2>
         <form class="edit" method="post" action="/\(region)/cluster/rollback" id="rollback-form">\(csrf)<input type="hidden" name="name" value="\(name)">
         <p>Enables the newest disabled group, waits until it is healthy, then disables the newer one.</p>

@@ -1,5 +1,6 @@
 import AsgardAPI
 import AsgardCore
+import Foundation
 
 /// The pages of clusters, server groups and instances.
 enum LocalCloudPages {
@@ -95,13 +96,31 @@ enum LocalCloudPages {
                          empty: "No clusters yet. Register an image, then create a server group.")
     }
 
-    static func clusterShow(_ cluster: ClusterJSON, region: String, csrf: String) -> String {
+    static func clusterShow(_ cluster: ClusterJSON, busy: DeploymentJSON? = nil, region: String, csrf: String, now: Date = Date()) -> String {
         let name = HTML.escape(cluster.cluster)
-        var body = "<h1>Cluster: \(name)</h1>" + groupsTable(cluster.autoScalingGroups, region: region)
+        var body = "<h1>Cluster: \(name)</h1>"
+        if let busy { body += deployingBanner(busy, csrf: csrf, now: now) }
+        body += groupsTable(cluster.autoScalingGroups, region: region)
         body += "<h2>Instances</h2>" + instancesTable(cluster.autoScalingGroups.flatMap(\.instances), health: health(of: cluster.autoScalingGroups),
                                                       region: region)
-        body += clusterActions(cluster, region: region, csrf: csrf)
+        body += clusterActions(cluster, region: region, csrf: csrf, busy: busy != nil)
         return body
+    }
+
+    /// What a busy cluster's page says first: the deployment that holds it, where it is, and
+    /// the answers a person can give it.
+    static func deployingBanner(_ d: DeploymentJSON, csrf: String, now: Date) -> String {
+        func button(_ action: String, _ id: String, _ label: String, danger: Bool) -> String {
+            "<form class=\"inline\" method=\"post\" action=\"\(action)\">\(csrf)<input type=\"hidden\" name=\"id\" value=\"\(d.id)\"><button type=\"submit\" id=\"\(id)\"\(danger ? " class=\"danger\"" : "")>\(label)</button></form>"
+        }
+        var banner = "<div class=\"flash info\" id=\"deploying-banner\" role=\"status\" aria-live=\"polite\"><b>Deploying:</b> "
+            + "<a href=\"/deployment/show/\(d.id)\">deployment \(d.id)</a> (\(d.strategy.rawValue)) of \(d.imageId), started by \(HTML.escape(d.user)) "
+            + "\(DeploymentPages.duration(d, now: now)) ago — \(HTML.escape(DeploymentPages.progress(d)))."
+        if let weight = d.canaryWeight { banner += " The canary gets \(weight) % of the requests." }
+        banner += "<div class=\"actions\">"
+        if d.status == .waiting { banner += button("/deployment/proceed", "banner-proceed", "Proceed", danger: false) }
+        banner += button("/deployment/rollback", "banner-rollback", "Roll back", danger: true) + "</div></div>"
+        return banner
     }
 
     static func groupShow(_ g: ServerGroupJSON, region: String, csrf: String) -> String {

@@ -8,7 +8,7 @@ struct PageLayout: Sendable {
     /// The sections of the navigation, in Asgard's order.
     enum Section: String, CaseIterable, Sendable {
         case app = "App", cluster = "Cluster", instance = "Instance", image = "Image"
-        case loadBalancer = "Load Balancer", security = "Security", task = "Task"
+        case loadBalancer = "Load Balancer", security = "Security", deployment = "Deployments", task = "Task"
 
         /// The list page of the section in `region`.
         func href(region: String) -> String {
@@ -19,6 +19,7 @@ struct PageLayout: Sendable {
             case .image: "/\(region)/image/list"
             case .loadBalancer: "/\(region)/loadBalancer/list"
             case .security: "/\(region)/security/list"
+            case .deployment: "/deployment/list"
             case .task: "/task/list"
             }
         }

@@ -39,6 +39,8 @@ enum Stylesheet {
     .flash.info{background:#e6f1fd;border:1px solid #b2d1f3}
     .empty{color:#5d6b78;font-style:italic}
     .badge{display:inline-block;padding:0 6px;border-radius:8px;font-size:12px;font-weight:600}.badge.bad{background:#fde8e6;color:#b3261e}
+    form.edit fieldset{border:0;padding:0;margin:0}
+    form.filters{display:flex;gap:12px;flex-wrap:wrap;align-items:flex-end;margin-bottom:10px}form.filters label{font-size:13px}
     .badge.ok{background:#e3f4e5;color:#1e6b2a}.badge.warn{background:#fff3d6;color:#7a5200}.badge.off{background:#eceff2;color:#4a5561}
     .status-running,.status-waiting{color:#1f5fa8;font-weight:600}.status-succeeded{color:#2e7d32}
     .status-failed{color:#b3261e;font-weight:600}.status-canceled,.status-rolledBack{color:#6d4c41}

@@ -1,0 +1,24 @@
+import AsgardAPI
+import AsgardCore
+import Foundation
+
+/// The home page: what is happening now across the regions.
+enum HomePages {
+    static func home(running: [DeploymentJSON], troubled: [DeploymentJSON], apps: [AppRecord], user: String?, now: Date) -> String {
+        var body = "<h1>What is happening</h1>"
+        body += "<section id=\"deploying-now\" aria-live=\"polite\"><h2>Deploying now</h2>"
+            + DeploymentPages.table(running, id: "running-deployments", now: now, empty: "Nothing is deploying.") + "</section>"
+        body += "<section id=\"recent-trouble\"><h2>Recently failed or rolled back</h2>"
+            + DeploymentPages.table(troubled, id: "troubled-deployments", now: now, empty: "No deployment failed or was rolled back lately.")
+            + "<p><a href=\"/deployment/list\">All deployments</a></p></section>"
+        let rows = apps.map { app -> [String] in
+            ["<a href=\"/application/show/\(HTML.pathSegment(app.name.rawValue))\">\(HTML.escape(app.name.rawValue))</a>",
+             HTML.escape(app.description), HTML.escape(app.owner),
+             "<a href=\"/deployment/list?application=\(HTML.pathSegment(app.name.rawValue))\">deployments</a>"]
+        }
+        body += "<section id=\"your-applications\"><h2>\(user == nil ? "Applications" : "Your applications")</h2>"
+            + HTML.table(id: "home-applications", headers: ["Application", "Description", "Owner", ""], rows: rows,
+                         empty: "No application of yours yet; see <a href=\"/application/list\">all applications</a>.") + "</section>"
+        return body
+    }
+}
