@@ -151,12 +151,11 @@ public final class DeploymentEngine: Service, Sendable {
     public func rollback(cluster: String, user: String) async throws -> TaskRecord {
         let groups = try await cloud.serverGroups().filter { $0.names?.cluster == cluster }
         guard !groups.isEmpty else { throw CloudError(.notFound, "Cluster '\(cluster)' not found; see /\(region)/cluster/list") }
-        guard let current = groups.last(where: ClusterTraffic.isEnabled) else {
+        guard let serving = groups.last(where: ClusterTraffic.isEnabled) else {
             throw CloudError(.invalidRequest, "name: no server group of \(cluster) takes traffic; enable one with /\(region)/cluster/activate")
         }
-        let older = groups.prefix { $0.autoScalingGroupName != current.autoScalingGroupName }
-        guard let previous = older.last(where: { !ClusterTraffic.isEnabled($0) && !$0.loadBalancerNames.isEmpty }) else {
-            throw CloudError(.invalidRequest, "name: \(cluster) has no disabled server group older than \(current.autoScalingGroupName) to go back to")
+        guard let (current, previous) = ClusterTraffic.rollbackTarget(in: groups) else {
+            throw CloudError(.invalidRequest, "name: \(cluster) has no disabled server group older than \(serving.autoScalingGroupName) to go back to")
         }
         let task = try await tasks.createExclusiveTask(TaskDraft(
             operation: "Roll back \(cluster) to \(previous.autoScalingGroupName)", objectType: .cluster, objectId: cluster, user: user,

@@ -160,6 +160,15 @@ struct TrustEndToEndTests {
         // The cluster is free again.
         let resize = try await HTTP.postForm(server.url + "/local/autoScaling/update", [("name", second), ("desiredCapacity", "1")])
         #expect(resize.status == 200, "\(resize.text)")
+        // Its page marks the image that was rolled back and suggests the one that serves; no
+        // destructive action has a target chosen for it; the rollback says what it would do.
+        let page = try await HTTP.get(server.url + "/local/cluster/show/shop-prod", accept: "text/html").text
+        #expect(page.contains("2.0.0 (\(v2)) — failed or rolled back in deployment \(id)"), "\(page)")
+        #expect(page.contains("<option value=\"\(v1)\" selected>1.0.0 (\(v1))"))
+        #expect(page.contains("<select id=\"delete-group\" name=\"name\"><option value=\"\" selected disabled>"))
+        #expect(page.contains("<select id=\"disable-group\" name=\"name\"><option value=\"\" selected disabled>"))
+        #expect(page.contains("Nothing to roll back to"))
+        #expect(page.contains("shop 1.0.0 (\(v1))"), "groups show their image by name and version")
     }
 
     @Test func deploymentsFailFastAndKeepTheirDeadlinesAcrossRestarts() async throws {

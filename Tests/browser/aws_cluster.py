@@ -28,9 +28,8 @@ def main(base, user, password, image_id):
         wait_for("the cluster page", lambda: driver.find_elements(By.ID, "deploy-form"))
         print("PASS switch to the AWS region and open its cluster")
 
-        image = driver.find_element(By.ID, "deploy-image")
-        image.clear()
-        image.send_keys(image_id)
+        # The deploy form offers the application's images by version.
+        Select(driver.find_element(By.ID, "deploy-image")).select_by_value(image_id)
         Select(driver.find_element(By.ID, "deploy-strategy")).select_by_value("redBlack")
         driver.find_element(By.ID, "deploy").click()
         wait_for("the deployment page", lambda: "/deployment/show/" in driver.current_url)
@@ -43,7 +42,9 @@ def main(base, user, password, image_id):
         print("PASS deploy red/black to AWS from the cluster page")
 
         driver.get(base + "/us-east-1/cluster/show/shop-prod")
-        driver.find_element(By.ID, "rollback").click()
+        rollback = driver.find_element(By.ID, "rollback")
+        assert rollback.text.startswith("Roll back to shop-prod-v000"), rollback.text
+        rollback.click()
         # The rollback answers when it is done, back on the cluster page.
         wait_for("the previous group to serve again",
                  lambda: "shop-prod-v000 (enabled" in driver.page_source and "shop-prod-v001 (disabled" in driver.page_source, seconds=60)

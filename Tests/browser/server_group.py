@@ -90,7 +90,20 @@ def main(base, user, password, image_id, port):
         driver.get(base + "/local/autoScaling/show/shop-web-v000")
 
         in_service_rows(driver)[0].find_element(By.TAG_NAME, "a").click()
-        wait.until(EC.presence_of_element_located((By.ID, "terminate-shrink"))).click()
+        instance_id = wait.until(EC.presence_of_element_located((By.ID, "instance-id"))).text
+        # Terminating takes a second step: the form opens, and the instance's id is typed in.
+        assert not driver.find_element(By.ID, "terminate-shrink").is_displayed(), "terminate and shrink acts in one click"
+        driver.find_element(By.ID, "terminate-shrink-open").click()
+        driver.find_element(By.ID, "terminate-shrink-confirm").send_keys("i-wrong")
+        driver.find_element(By.ID, "terminate-shrink").click()
+        error = wait.until(EC.presence_of_element_located((By.ID, "error-message")))
+        assert "to confirm the termination" in error.text, error.text
+        driver.get(base + "/local/instance/show/" + instance_id)
+        wait.until(EC.presence_of_element_located((By.ID, "terminate-shrink-open"))).click()
+        field = driver.find_element(By.ID, "terminate-shrink-confirm")
+        field.clear()
+        field.send_keys(instance_id)
+        driver.find_element(By.ID, "terminate-shrink").click()
         wait.until(EC.url_contains("/local/autoScaling/show/shop-web-v000"))
         deadline = time.time() + 30
         while len(driver.find_elements(By.CSS_SELECTOR, "#instances tbody tr")) != 1:

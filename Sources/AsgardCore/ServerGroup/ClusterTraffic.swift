@@ -25,4 +25,13 @@ public enum ClusterTraffic {
         let others = cluster.filter { $0.autoScalingGroupName != name }
         return others.last(where: isEnabled) ?? others.last
     }
+
+    /// What a cluster's rollback does: the newest group taking traffic goes out, the newest
+    /// disabled group older than it comes back; nil when there is no such pair. `groups` oldest first.
+    public static func rollbackTarget(in groups: [ServerGroupRecord]) -> (current: ServerGroupRecord, previous: ServerGroupRecord)? {
+        guard let current = groups.last(where: isEnabled) else { return nil }
+        let older = groups.prefix { $0.autoScalingGroupName != current.autoScalingGroupName }
+        guard let previous = older.last(where: { !isEnabled($0) && !$0.loadBalancerNames.isEmpty }) else { return nil }
+        return (current, previous)
+    }
 }

@@ -37,6 +37,18 @@ struct RouteInput: Sendable {
         }
     }
 
+    /// A browser's destructive request must carry `confirm` with the object's `name` typed in
+    /// (API clients confirm by sending the request).
+    ///
+    /// - Throws: `ConsoleError` 400 on the `confirm` field, saying what to type.
+    func requireConfirmation(of name: String, _ what: String, action: String = "deletion", ignoringCase: Bool = false) throws {
+        guard !wantsJSON else { return }
+        let typed = fields["confirm"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        guard ignoringCase ? typed.lowercased() == name.lowercased() : typed == name else {
+            throw ConsoleError.invalid("confirm", "type the \(what)'s name '\(name)' to confirm the \(action)")
+        }
+    }
+
     /// A path parameter with any `.json` suffix removed, percent-decoded: a policy named
     /// `scale out` is asked for as `scale%20out`.
     func path(_ name: String) -> String {

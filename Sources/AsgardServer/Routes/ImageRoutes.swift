@@ -90,9 +90,7 @@ extension Console {
             } else {
                 try input.require(.admin)
             }
-            if !input.wantsJSON, input.fields["confirm"] != image.imageId.rawValue {
-                throw ConsoleError.invalid("confirm", "type the image's id '\(image.imageId)' to confirm the deletion")
-            }
+            try input.requireConfirmation(of: image.imageId.rawValue, "image")
             let task = try await images.delete(id, user: input.userName, region: region)
             input.audit.task(task.id.rawValue)
             if input.wantsJSON {

@@ -102,9 +102,7 @@ extension Console {
         )) { input in
             let region = try regionName(input)
             let name = try await authorizeLoadBalancer(input)
-            if !input.wantsJSON, input.fields["confirm"] != name {
-                throw ConsoleError.invalid("confirm", "type the load balancer's name '\(name)' to confirm the deletion")
-            }
+            try input.requireConfirmation(of: name, "load balancer")
             let task = try await loadBalancers.delete(name, user: input.userName)
             input.audit.task(task.id.rawValue)
             if input.wantsJSON { return try Responses.json(DeletedJSON(name: name, taskId: task.id.rawValue), headers: taskHeaders(task.id, location: nil)) }

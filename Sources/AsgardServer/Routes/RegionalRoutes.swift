@@ -107,9 +107,7 @@ extension Console {
             let registry = try securityRegistry(input)
             guard let name = input.fields["name"], !name.isEmpty else { throw ConsoleError.invalid("name", "is required: the security group") }
             try authorizeSecurityGroup(input, name)
-            if !input.wantsJSON, input.fields["confirm"] != name {
-                throw ConsoleError.invalid("confirm", "type the security group's name '\(name)' to confirm the deletion")
-            }
+            try input.requireConfirmation(of: name, "security group")
             let task = try await registry.delete(name, user: input.userName)
             input.audit.task(task.id.rawValue)
             if input.wantsJSON { return try Responses.json(DeletedJSON(name: name, taskId: task.id.rawValue), headers: taskHeaders(task.id, location: nil)) }

@@ -97,6 +97,7 @@ extension Console {
                 let regionName = try regionName(input)
                 let groupName = try await authorizeGroup(input, field: "autoScalingGroupName")
                 guard let name = input.fields[nameField], !name.isEmpty else { throw ConsoleError.invalid(nameField, "is required") }
+                try input.requireConfirmation(of: name, ScalingPages.title(kind).lowercased())
                 let task: TaskRecord
                 do {
                     task = try await scalingDefinitions.deleteScalingObject(kind, group: groupName, name: name, task: TaskDraft(

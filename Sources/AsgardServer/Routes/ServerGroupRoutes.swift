@@ -125,9 +125,7 @@ extension Console {
         )) { input in
             let region = try regionName(input)
             let name = try await authorizeGroupChange(input, field: "name")
-            if !input.wantsJSON, input.fields["confirm"] != name {
-                throw ConsoleError.invalid("confirm", "type the server group's name '\(name)' to confirm the deletion")
-            }
+            try input.requireConfirmation(of: name, "server group")
             let task = try await groups.delete(name, force: input.fields["force"] == "true" || !input.wantsJSON, user: input.userName)
             input.audit.task(task.id.rawValue)
             if input.wantsJSON { return try Responses.json(DeletedJSON(name: name, taskId: task.id.rawValue), headers: taskHeaders(task.id, location: nil)) }
@@ -193,6 +191,7 @@ extension Console {
         )) { input in
             let region = try regionName(input)
             let record = try await authorizeInstance(input)
+            try input.requireConfirmation(of: record.instanceId.rawValue, "instance", action: "termination")
             if input.fields["shrink"] == "true" {
                 try await requireIdle(cluster: Names(parsing: record.autoScalingGroupName)?.cluster ?? record.autoScalingGroupName)
                 input.audit.task(try await groups.terminateAndShrink(record, user: input.userName).id.rawValue)
@@ -272,9 +271,21 @@ extension Console {
                 throw ConsoleError.notFound("Cluster '\(name)' not found; see /\(region)/cluster/list")
             }
             if input.wantsJSON { return try Responses.json(cluster) }
-            let busy = try await unfinishedDeployments(cluster: cluster.cluster, region: region).first
+            var context = LocalCloudPages.ClusterContext()
+            context.busy = try await unfinishedDeployments(cluster: cluster.cluster, region: region).first
+            context.images = Dictionary(try await images.cloud.images().map { ($0.imageId, $0) }, uniquingKeysWith: { first, _ in first })
+            var ofApp = DeploymentPages.Filter()
+            ofApp.application = Names(parsing: cluster.cluster)?.app
+            ofApp.region = region
+            // Newest first: the first deployment seen of an image is its last.
+            var seen: Set<ImageID> = []
+            for deployment in try await deployments(ofApp) where deployment.cluster == cluster.cluster && seen.insert(deployment.imageId).inserted {
+                if [.failed, .rolledBack].contains(deployment.status) { context.failedImages[deployment.imageId] = deployment.id }
+            }
+            let records = try await groups.cloud.serverGroups().filter { $0.names?.cluster == cluster.cluster }
+            context.rollback = ClusterTraffic.rollbackTarget(in: records).map { ($0.current.autoScalingGroupName, $0.previous.autoScalingGroupName, $0.previous.imageId) }
             return page(input, title: cluster.cluster, section: .cluster, region: region,
-                        body: LocalCloudPages.clusterShow(cluster, busy: busy, region: region, csrf: Console.csrfField(input), now: now()))
+                        body: LocalCloudPages.clusterShow(cluster, context: context, region: region, csrf: Console.csrfField(input), now: now()))
         }
     }
 
@@ -396,6 +407,7 @@ extension Console {
         )) { input in
             let region = try regionName(input)
             let name = try await authorizeGroupChange(input, field: "name")
+            try input.requireConfirmation(of: name, "server group")
             let task = try await groups.operations.delete(name, user: input.userName)
             input.audit.task(task.id.rawValue)
             if input.wantsJSON { return try Responses.json(DeletedJSON(name: name, taskId: task.id.rawValue), headers: taskHeaders(task.id, location: nil)) }

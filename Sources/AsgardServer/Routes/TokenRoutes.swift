@@ -68,6 +68,7 @@ extension Console {
                 ?? principal.user.name
             try input.require(.ownAccount(owner))
             input.audit.object("token", "\(owner)/\(name)")
+            try input.requireConfirmation(of: name, "token", action: "revocation")
             try await authenticator.store.revokeToken(named: name, of: owner, at: now())
             if input.wantsJSON {
                 let revoked = try await authenticator.store.tokens(of: owner).first { $0.name == name && $0.revokedTime != nil }

@@ -55,4 +55,17 @@ enum HTML {
     static func properties(id: String, _ pairs: [(String, String)]) -> String {
         "<table id=\"\(id)\" class=\"properties\">" + pairs.map { "<tr><th>\(escape($0.0))</th><td>\($0.1)</td></tr>" }.joined() + "</table>"
     }
+
+    /// A destructive action behind a second step: a summary that opens a form in which the
+    /// object's name is typed before the danger button acts (the server checks it too).
+    static func confirmed(id: String, summary: String, action: String, hidden: [(String, String)], name: String, button: String,
+                          csrf: String, note: String = "") -> String {
+        let fields = hidden.map { "<input type=\"hidden\" name=\"\(escape($0.0))\" value=\"\(escape($0.1))\">" }.joined()
+        return """
+        <details class="confirm" id="\(id)-details"><summary id="\(id)-open">\(escape(summary))…</summary>
+        <form class="edit" method="post" action="\(escape(action))">\(csrf)\(fields)\(note.isEmpty ? "" : "<p>\(note)</p>")
+        <label for="\(id)-confirm">Type <b>\(escape(name))</b> to confirm</label><input id="\(id)-confirm" name="confirm" autocomplete="off">
+        <div class="actions"><button class="danger" type="submit" id="\(id)">\(escape(button))</button></div></form></details>
+        """
+    }
 }

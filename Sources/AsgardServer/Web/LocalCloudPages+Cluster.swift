@@ -10,21 +10,47 @@ extension LocalCloudPages {
     """
 
     /// The cluster page's forms: deploy, roll back, and Asgard's primitives on its groups.
-    /// While a deployment holds the cluster (`busy`), the deploy form is disabled.
-    static func clusterActions(_ cluster: ClusterJSON, region: String, csrf: String, busy: Bool = false) -> String {
+    /// While a deployment holds the cluster, the deploy form is disabled. The deploy form offers
+    /// the application's images, newest first, marking those that failed; the rollback says
+    /// what it does.
+    static func clusterActions(_ cluster: ClusterJSON, context: ClusterContext, region: String, csrf: String) -> String {
         let name = HTML.escape(cluster.cluster)
+        let busy = context.busy != nil
         let newest = cluster.autoScalingGroups.last
+        let app = cluster.autoScalingGroups.first?.appName ?? cluster.cluster
+        let offered = context.images.values.filter { $0.name == app }.sorted { ($0.createTime, $0.imageId) > ($1.createTime, $1.imageId) }
+        // The newest image that did not fail is the suggestion; one that failed is marked, never preselected.
+        let suggested = offered.first { context.failedImages[$0.imageId] == nil }?.imageId ?? newest?.imageId
+        let imageField: String
+        if offered.isEmpty {
+            imageField = "<input id=\"deploy-image\" name=\"imageId\" value=\"\(newest.map { HTML.escape($0.imageId.rawValue) } ?? "")\">"
+        } else {
+            imageField = "<select id=\"deploy-image\" name=\"imageId\">" + offered.map { image in
+                let failed = context.failedImages[image.imageId].map { " — failed or rolled back in deployment \($0)" } ?? ""
+                return "<option value=\"\(image.imageId)\"\(image.imageId == suggested ? " selected" : "")>\(HTML.escape(image.version)) (\(image.imageId))\(failed)</option>"
+            }.joined() + "</select>"
+        }
+        let rollback: String
+        if let target = context.rollback {
+            rollback = "<p id=\"rollback-target\">Enables \(HTML.escape(target.previous)) (\(HTML.escape(imageLabel(target.image, context.images)))), waits until it is healthy, then disables \(HTML.escape(target.current)).</p>"
+                + "<div class=\"actions\"><button class=\"danger\" type=\"submit\" id=\"rollback\">Roll back to \(HTML.escape(target.previous)) — \(HTML.escape(imageLabel(target.image, context.images)))</button></div>"
+        } else {
+            rollback = "<p id=\"rollback-target\">Nothing to roll back to: no disabled group older than the one that serves.</p>"
+                + "<div class=\"actions\"><button class=\"danger\" type=\"submit\" id=\"rollback\" disabled>Roll back</button></div>"
+        }
         let options = cluster.autoScalingGroups.reversed().map {
             "<option value=\"\(HTML.escape($0.autoScalingGroupName))\">\(HTML.escape($0.autoScalingGroupName)) (\($0.trafficState), \($0.desiredCapacity) instance\($0.desiredCapacity == 1 ? "" : "s"))</option>"
         }.joined()
-        func groupSelect(_ id: String) -> String {
-            "<label for=\"\(id)\">Server group</label><select id=\"\(id)\" name=\"name\">\(options)</select>"
+        func groupSelect(_ id: String, preselect: Bool = true) -> String {
+            // A destructive action names its target itself: nothing is chosen for it.
+            let none = preselect ? "" : "<option value=\"\" selected disabled>choose a server group</option>"
+            return "<label for=\"\(id)\">Server group</label><select id=\"\(id)\" name=\"name\">\(none)\(options)</select>"
         }
         return """
         <h2>Deploy</h2>
         <form class="edit" method="post" action="/\(region)/deployment/start" id="deploy-form">\(csrf)<input type="hidden" name="cluster" value="\(name)">
         \(busy ? "<p class=\"hint\" id=\"deploy-busy\">A deployment runs on this cluster: deploy again once it ends.</p><fieldset disabled>" : "<fieldset>")
-        <label for="deploy-image">Image</label><input id="deploy-image" name="imageId" value="\(newest.map { HTML.escape($0.imageId.rawValue) } ?? "")">
+        <label for="deploy-image">Image</label>\(imageField)
         <label for="deploy-strategy">Strategy</label><select id="deploy-strategy" name="strategy"><option value="redBlack">red/black: keep the previous group disabled</option><option value="highlander">highlander: delete the previous groups</option><option value="rolling">rolling push: replace the instances in place</option><option value="custom">custom: the steps below, with judgments</option><option value="canary">canary: the weights below, each judged against the current version</option></select>
         <label for="deploy-desired">Instances</label><input id="deploy-desired" name="desired" value="\(newest?.desiredCapacity ?? 1)">
         <label for="deploy-canary-weights">Canary weights (canary only)</label><input id="deploy-canary-weights" name="canaryWeights" value="10,50,100">
@@ -34,8 +60,7 @@ extension LocalCloudPages {
         <div class="actions"><button type="submit" id="deploy">Deploy</button></div></fieldset></form>
         <h2>Roll back</h2>
         <form class="edit" method="post" action="/\(region)/cluster/rollback" id="rollback-form">\(csrf)<input type="hidden" name="name" value="\(name)">
-        <p>Enables the newest disabled group, waits until it is healthy, then disables the newer one.</p>
-        <div class="actions"><button class="danger" type="submit" id="rollback">Roll back</button></div></form>
+        \(rollback)</form>
         <h2>Server group actions</h2>
         <details id="create-next-details"><summary>Create the next group…</summary>
         <form class="edit" method="post" action="/\(region)/cluster/createNextGroup" id="create-next-form">\(csrf)<input type="hidden" name="name" value="\(name)">
@@ -47,7 +72,7 @@ extension LocalCloudPages {
         <details id="traffic-details"><summary>Enable or disable a group…</summary>
         <form class="edit" method="post" action="/\(region)/cluster/activate" id="enable-form">\(csrf)\(groupSelect("enable-group"))
         <div class="actions"><button type="submit" id="enable-group-button">Enable traffic</button></div></form>
-        <form class="edit" method="post" action="/\(region)/cluster/deactivate" id="disable-form">\(csrf)\(groupSelect("disable-group"))
+        <form class="edit" method="post" action="/\(region)/cluster/deactivate" id="disable-form">\(csrf)\(groupSelect("disable-group", preselect: false))
         <label for="disable-force"><input type="checkbox" id="disable-force" name="force" value="true"> Even if it is the last enabled group</label>
         <div class="actions"><button class="danger" type="submit" id="disable-group-button">Disable traffic</button></div></form></details>
         <details id="resize-details"><summary>Resize a group…</summary>
@@ -57,8 +82,9 @@ extension LocalCloudPages {
         <span class="hint">Grows in batches, each waited for until healthy in the load balancers; empty: all at once.</span>
         <div class="actions"><button type="submit" id="cluster-resize">Resize</button></div></form></details>
         <details id="delete-details"><summary>Delete a group…</summary>
-        <form class="edit" method="post" action="/\(region)/cluster/delete" id="cluster-delete-form">\(csrf)\(groupSelect("delete-group"))
+        <form class="edit" method="post" action="/\(region)/cluster/delete" id="cluster-delete-form">\(csrf)\(groupSelect("delete-group", preselect: false))
         <p>Its instances leave their load balancers, finish their requests and end first.</p>
+        <label for="delete-group-confirm">Type the group's name to confirm</label><input id="delete-group-confirm" name="confirm" autocomplete="off">
         <div class="actions"><button class="danger" type="submit" id="cluster-delete">Delete group</button></div></form></details>
         """
     }

@@ -59,11 +59,11 @@ enum LocalCloudPages {
         return parts.joined(separator: "; ")
     }
 
-    static func groupsTable(_ groups: [ServerGroupJSON], region: String) -> String {
+    static func groupsTable(_ groups: [ServerGroupJSON], images: [ImageID: ImageRecord] = [:], region: String) -> String {
         let rows = groups.map { g -> [String] in
             let inService = g.instances.filter { $0.lifecycleState == .inService }.count
             return ["<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(g.autoScalingGroupName))\">\(HTML.escape(g.autoScalingGroupName))</a>",
-                    "<a href=\"/\(region)/image/show/\(g.imageId)\">\(g.imageId)</a>", "\(g.minSize) / \(g.desiredCapacity) / \(g.maxSize)",
+                    "<a href=\"/\(region)/image/show/\(g.imageId)\">\(HTML.escape(imageLabel(g.imageId, images)))</a>", "\(g.minSize) / \(g.desiredCapacity) / \(g.maxSize)",
                     "\(inService) of \(g.instances.count)",
                     g.health.map { healthBadge($0.summary, reason: "\($0.healthy) of \($0.desired) healthy") } ?? "",
                     loadBalancerLinks(g.loadBalancerNames, region: region),
@@ -96,14 +96,33 @@ enum LocalCloudPages {
                          empty: "No clusters yet. Register an image, then create a server group.")
     }
 
-    static func clusterShow(_ cluster: ClusterJSON, busy: DeploymentJSON? = nil, region: String, csrf: String, now: Date = Date()) -> String {
+    /// What a cluster's page shows besides its groups.
+    struct ClusterContext: Sendable {
+        /// The deployment that holds it now.
+        var busy: DeploymentJSON?
+        /// The region's images, to name them.
+        var images: [ImageID: ImageRecord] = [:]
+        /// Images whose last deployment to this cluster failed or was rolled back, with that deployment.
+        var failedImages: [ImageID: TaskID] = [:]
+        /// The group a rollback takes the traffic off, and the one it gives it back to.
+        var rollback: (current: String, previous: String, image: ImageID)?
+    }
+
+    /// An image by its application and version, with its id: "shop 2.1.0 (img-aa34013c)".
+    static func imageLabel(_ id: ImageID, _ images: [ImageID: ImageRecord]) -> String {
+        guard let image = images[id], !image.name.isEmpty else { return id.rawValue }
+        return "\(image.name) \(image.version) (\(id.rawValue))"
+    }
+
+    static func clusterShow(_ cluster: ClusterJSON, context: ClusterContext = ClusterContext(), region: String, csrf: String,
+                            now: Date = Date()) -> String {
         let name = HTML.escape(cluster.cluster)
         var body = "<h1>Cluster: \(name)</h1>"
-        if let busy { body += deployingBanner(busy, csrf: csrf, now: now) }
-        body += groupsTable(cluster.autoScalingGroups, region: region)
+        if let busy = context.busy { body += deployingBanner(busy, csrf: csrf, now: now) }
+        body += groupsTable(cluster.autoScalingGroups, images: context.images, region: region)
         body += "<h2>Instances</h2>" + instancesTable(cluster.autoScalingGroups.flatMap(\.instances), health: health(of: cluster.autoScalingGroups),
                                                       region: region)
-        body += clusterActions(cluster, region: region, csrf: csrf, busy: busy != nil)
+        body += clusterActions(cluster, context: context, region: region, csrf: csrf)
         return body
     }
 
@@ -223,13 +242,18 @@ enum LocalCloudPages {
             ("Address", HTML.escape(i.address)),
             ("Pid", i.pid.map(String.init) ?? "none"), ("Launched", HTML.date(i.launchTime)), ("Reason", HTML.escape(i.statusReason ?? "")),
         ])
+        let id = i.instanceId.rawValue
         body += """
         <div class="actions">
         <form method="post" action="/\(region)/instance/reboot">\(csrf)<input type="hidden" name="instanceId" value="\(i.instanceId)"><button type="submit" id="reboot">Reboot</button></form>
-        <form method="post" action="/\(region)/instance/terminate">\(csrf)<input type="hidden" name="instanceId" value="\(i.instanceId)"><button class="danger" type="submit" id="terminate">Terminate</button></form>
-        <form method="post" action="/\(region)/instance/terminate">\(csrf)<input type="hidden" name="instanceId" value="\(i.instanceId)"><input type="hidden" name="shrink" value="true"><button class="danger" type="submit" id="terminate-shrink">Terminate and shrink</button></form>
         </div>
         """
+        body += HTML.confirmed(id: "terminate", summary: "Terminate this instance", action: "/\(region)/instance/terminate",
+                               hidden: [("instanceId", id)], name: id, button: "Terminate \(id)", csrf: csrf,
+                               note: "Its group launches a replacement.")
+        body += HTML.confirmed(id: "terminate-shrink", summary: "Terminate this instance and shrink its group", action: "/\(region)/instance/terminate",
+                               hidden: [("instanceId", id), ("shrink", "true")], name: id, button: "Terminate \(id) and shrink", csrf: csrf,
+                               note: "Its group's desired capacity goes down by one.")
         return body + "<h2>Console output</h2><pre class=\"log\" id=\"console-output\">\(HTML.escape(console))</pre>"
     }
 }

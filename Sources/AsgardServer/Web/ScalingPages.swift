@@ -77,11 +77,9 @@ enum ScalingPages {
             body += chart(metric, datapoints, threshold: (o["threshold"] as? Double) ?? (o["threshold"] as? Int).map(Double.init))
         }
         body += "<pre class=\"log\">\(HTML.escape(prettyJSON(json)))</pre>"
-        body += """
-        <form class="edit" method="post" action="/\(region)/\(path(kind))/delete">\(csrf)<input type="hidden" name="\(nameField(kind))" value="\(HTML.escape(name))">\
-        <input type="hidden" name="autoScalingGroupName" value="\(HTML.escape(group))"><div class="actions"><button class="danger" type="submit" id="delete-scaling">Delete</button>\
-        <a href="/\(region)/autoScaling/show/\(HTML.pathSegment(group))">Back to \(HTML.escape(group))</a></div></form>
-        """
+        body += HTML.confirmed(id: "delete-scaling", summary: "Delete this \(title(kind).lowercased())", action: "/\(region)/\(path(kind))/delete",
+                               hidden: [(nameField(kind), name), ("autoScalingGroupName", group)], name: name, button: "Delete \(name)", csrf: csrf)
+        body += "<p><a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(group))\">Back to \(HTML.escape(group))</a></p>"
         return body
     }
 

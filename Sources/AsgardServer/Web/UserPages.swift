@@ -48,7 +48,8 @@ enum TokenPages {
         let rows = tokens.map { t -> [String] in
             let state = t.revokedTime != nil ? "revoked" : (t.isActive(at: now) ? "active" : "expired")
             let revoke = t.isActive(at: now)
-                ? "<form method=\"post\" action=\"/token/revoke\">\(csrf)<input type=\"hidden\" name=\"name\" value=\"\(HTML.escape(t.name))\"><input type=\"hidden\" name=\"user\" value=\"\(HTML.escape(t.user.rawValue))\"><button class=\"danger\" type=\"submit\">Revoke</button></form>"
+                ? HTML.confirmed(id: "revoke-\(t.user.rawValue)-\(t.name)", summary: "Revoke", action: "/token/revoke",
+                                 hidden: [("name", t.name), ("user", t.user.rawValue)], name: t.name, button: "Revoke \(t.name)", csrf: csrf)
                 : ""
             return [HTML.escape(t.name), HTML.escape(t.user.rawValue), state, HTML.date(t.createTime),
                     t.expiresTime.map(HTML.date) ?? "never", revoke]
