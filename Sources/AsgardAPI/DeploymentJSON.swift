@@ -7,6 +7,8 @@ public struct DeploymentJSON: Codable, Sendable, Hashable {
     public var taskUrl: String
     public var cluster: String
     public var imageId: ImageID
+    /// The image's application and version ("shop 2.1.0"); nil for deployments recorded before.
+    public var imageName: String?
     public var strategy: DeploymentStrategy
     public var capacity: DeploymentCapacity
     public var status: TaskStatus
@@ -34,6 +36,9 @@ public struct DeploymentJSON: Codable, Sendable, Hashable {
         public var settings: PlannedStep?
     }
 
+    /// The image as people know it: "shop 2.1.0 (img-aa34013c)", or its id alone.
+    public var imageLabel: String { imageName.map { "\($0) (\(imageId))" } ?? imageId.rawValue }
+
     /// Set once the deployment rolls back: why.
     public var rollbackReason: String?
     /// Canary: the share of requests the canary gets now, in percent.
@@ -56,6 +61,7 @@ public struct DeploymentJSON: Codable, Sendable, Hashable {
         taskUrl = TaskJSON.url(for: task.id)
         cluster = request.cluster
         imageId = request.imageId
+        imageName = request.imageName
         strategy = request.strategy
         capacity = request.capacity
         status = task.status

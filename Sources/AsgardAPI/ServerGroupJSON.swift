@@ -7,6 +7,8 @@ public struct ServerGroupJSON: Codable, Sendable, Hashable {
     public var cluster: String
     public var appName: String
     public var imageId: ImageID
+    /// The image's application and version ("shop 2.1.0"), when the cloud knows them.
+    public var imageName: String?
     public var minSize: Int
     public var desiredCapacity: Int
     public var maxSize: Int
@@ -30,10 +32,14 @@ public struct ServerGroupJSON: Codable, Sendable, Hashable {
     /// Its share of the requests: its weight where set, and what it served in the last minute.
     public var traffic: TrafficShareView?
 
+    /// The image as people know it: "shop 2.1.0 (img-aa34013c)", or its id alone.
+    public var imageLabel: String { imageName.map { "\($0) (\(imageId))" } ?? imageId.rawValue }
+
     /// The API view of `group` with its live instances and, when known, what its load balancers
     /// report of them and its share of the requests.
     public init(_ group: ServerGroupRecord, instances: [InstanceRecord], reports: [String: LoadBalancerTraffic?]? = nil,
-                traffic: TrafficShareView? = nil) {
+                traffic: TrafficShareView? = nil, imageName: String? = nil) {
+        self.imageName = imageName
         autoScalingGroupName = group.autoScalingGroupName
         cluster = group.names?.cluster ?? group.autoScalingGroupName
         appName = group.names?.app ?? group.autoScalingGroupName

@@ -78,12 +78,16 @@ public final class DeploymentEngine: Service, Sendable {
     ///
     /// - Throws: `CloudError.invalidRequest` naming what is wrong; `StoreError.conflict` while the
     ///   cluster is busy.
-    public func start(_ request: DeploymentRequest, user: String) async throws -> TaskRecord {
+    public func start(_ asked: DeploymentRequest, user: String) async throws -> TaskRecord {
+        var request = asked
         let problems = request.problems
         guard problems.isEmpty else { throw CloudError(.invalidRequest, ValidationFailure(problems).message) }
-        guard try await cloud.image(request.imageId) != nil else {
+        guard let image = try await cloud.image(request.imageId) else {
             throw CloudError(.invalidRequest, "imageId: '\(request.imageId)' is not a registered image; see /\(region)/image/list")
         }
+        // People know an image by its application and version: the deployment keeps them.
+        request.imageName = image.name.isEmpty ? nil : "\(image.name) \(image.version)"
+        let shown = request.imageName.map { "\($0) (\(request.imageId))" } ?? request.imageId.rawValue
         let known = Set(try await cloud.loadBalancers().map(\.loadBalancerName.rawValue))
         for name in request.loadBalancers ?? [] where !known.contains(name) {
             throw CloudError(.invalidRequest, "loadBalancers: '\(name)' is not a load balancer; see /\(region)/loadBalancer/list")
@@ -124,9 +128,9 @@ public final class DeploymentEngine: Service, Sendable {
         }
         let steps = request.plan.map { $0.summary(desired: request.capacity.desired) }
         let task = try await tasks.createExclusiveTask(TaskDraft(
-            operation: "Deploy \(request.imageId) to \(request.cluster) (\(request.strategy.rawValue))", objectType: .cluster,
+            operation: "Deploy \(shown) to \(request.cluster) (\(request.strategy.rawValue))", objectType: .cluster,
             objectId: request.cluster, user: user, region: region, status: .running,
-            log: [TaskLogLine(time: now(), message: "Deploying \(request.imageId) to \(request.cluster) with \(request.strategy.rawValue): "
+            log: [TaskLogLine(time: now(), message: "Deploying \(shown) to \(request.cluster) with \(request.strategy.rawValue): "
                 + steps.joined(separator: ", ")
                 + (previous.isEmpty ? "; the cluster has no server group yet" : "; previous groups: \(previous.joined(separator: ", "))"))],
             input: String(decoding: try Self.encoder.encode(request), as: UTF8.self)),

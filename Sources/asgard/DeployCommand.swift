@@ -143,7 +143,7 @@ struct DeploymentCommand: AsyncParsableCommand {
                 let all = try APIJSON.decoder().decode([DeploymentJSON].self, from: reply.body)
                 if all.isEmpty { return print("No deployments yet. Start one with `asgard deploy`.") }
                 print(TableOutput.render(headers: ["ID", "CLUSTER", "STRATEGY", "IMAGE", "NEW GROUP", "STATUS", "STARTED"], rows: all.map {
-                    [$0.id.description, $0.cluster, $0.strategy.rawValue, $0.imageId.rawValue, $0.newGroup ?? "", $0.status.rawValue,
+                    [$0.id.description, $0.cluster, $0.strategy.rawValue, $0.imageLabel, $0.newGroup ?? "", $0.status.rawValue,
                      TableOutput.date($0.startTime)]
                 }))
             }
@@ -161,7 +161,7 @@ struct DeploymentCommand: AsyncParsableCommand {
                 if global.output == .json { return print(TableOutput.raw(reply.body)) }
                 let d = try APIJSON.decoder().decode(DeploymentJSON.self, from: reply.body)
                 print(TableOutput.properties([
-                    ("Deployment", d.id.description), ("Cluster", d.cluster), ("Strategy", d.strategy.rawValue), ("Image", d.imageId.rawValue),
+                    ("Deployment", d.id.description), ("Cluster", d.cluster), ("Strategy", d.strategy.rawValue), ("Image", d.imageLabel),
                     ("Status", d.status.rawValue), ("New group", d.newGroup ?? "not yet named"),
                     ("Previous groups", d.previousGroups.isEmpty ? "none" : d.previousGroups.joined(separator: ", ")),
                 ] + (d.rollbackReason.map { [("Rolled back", $0)] } ?? [])))

@@ -63,7 +63,7 @@ enum DeploymentProgress {
 
     /// The lines that show where a deployment is, each step with how long it took.
     static func render(_ d: DeploymentJSON) -> [String] {
-        var lines = ["Deployment \(d.id) of \(d.imageId) to \(d.cluster) (\(d.strategy.rawValue)): \(d.status.rawValue)"]
+        var lines = ["Deployment \(d.id) of \(d.imageLabel) to \(d.cluster) (\(d.strategy.rawValue)): \(d.status.rawValue)"]
         var began = d.startTime
         for (index, step) in d.steps.enumerated() {
             let time = step.finishedTime.map { finished in

@@ -12,7 +12,7 @@ struct ServerGroupCommand: AsyncParsableCommand {
 
     static func print(_ group: ServerGroupJSON) {
         Swift.print(TableOutput.properties([
-            ("Server group", group.autoScalingGroupName), ("Cluster", group.cluster), ("Image", group.imageId.rawValue),
+            ("Server group", group.autoScalingGroupName), ("Cluster", group.cluster), ("Image", group.imageLabel),
             ("Size", "min \(group.minSize), desired \(group.desiredCapacity), max \(group.maxSize)"),
             ("Health check", "\(group.healthCheckType.rawValue), grace \(group.healthCheckGracePeriod) s"),
             ("Load balancers", group.loadBalancerNames.isEmpty ? "none" : group.loadBalancerNames.joined(separator: ", ")),
@@ -73,7 +73,7 @@ struct ServerGroupCommand: AsyncParsableCommand {
                 let groups = try APIJSON.decoder().decode([ServerGroupJSON].self, from: reply.body)
                 if groups.isEmpty { return Swift.print("No server groups yet. Create one with `asgard asg create`.") }
                 Swift.print(TableOutput.render(headers: ["SERVER GROUP", "IMAGE", "MIN", "DESIRED", "MAX", "IN SERVICE"], rows: groups.map { g in
-                    [g.autoScalingGroupName, g.imageId.rawValue, String(g.minSize), String(g.desiredCapacity), String(g.maxSize),
+                    [g.autoScalingGroupName, g.imageLabel, String(g.minSize), String(g.desiredCapacity), String(g.maxSize),
                      String(g.instances.filter { $0.lifecycleState == .inService }.count)]
                 }))
             }

@@ -22,7 +22,8 @@ struct ServerGroupCLITests {
             try asgard("instance", "list", "shop").stdout.components(separatedBy: "InService").count - 1 == 3
         }
         let listed = try asgard("asg", "list")
-        #expect(listed.stdout.contains("shop-prod-v000  \(imageId)  1    3        3    3"))
+        // Images by application and version, with the id.
+        #expect(listed.stdout.contains("shop-prod-v000  shop 1.0.0 (\(imageId))  1    3        3    3"), "\(listed.stdout)")
         let clusters = try asgard("cluster", "list")
         #expect(clusters.stdout.contains("shop-prod  shop-prod-v000  3"))
         #expect(try asgard("cluster", "show", "shop-prod").stdout.contains("Size            min 1, desired 3, max 3"))

@@ -127,6 +127,10 @@ struct TrustEndToEndTests {
             return waiting?.status == .waiting
         }
         let second = try #require(waiting?.newGroup)
+        // The deployment and its task name the image by application and version.
+        #expect(waiting?.imageLabel == "shop 2.0.0 (\(v2))")
+        let task = try await HTTP.get(server.url + "/task/show/\(id).json").text
+        #expect(task.contains("Deploy shop 2.0.0 (\(v2)) to shop-prod (custom)"), "\(task.prefix(500))")
         let instance = try APIJSON.decoder().decode(ServerGroupJSON.self, from: try await HTTP.get(server.url + "/local/autoScaling/show/\(second).json").body)
             .instances[0].instanceId.rawValue
         let changes: [(String, [(String, String)])] = [

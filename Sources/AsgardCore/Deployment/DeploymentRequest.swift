@@ -76,6 +76,8 @@ public struct DeploymentCapacity: Sendable, Hashable, Codable {
 public struct DeploymentRequest: Sendable, Hashable, Codable {
     public var cluster: String
     public var imageId: ImageID
+    /// The image's application and version ("shop 2.1.0"), kept when the deployment starts.
+    public var imageName: String?
     public var strategy: DeploymentStrategy
     public var capacity: DeploymentCapacity
     /// The load balancers of the new group; nil: those of the newest group of the cluster.

@@ -44,10 +44,13 @@ struct ServerGroupRegistry: Sendable {
         var reports: [String: LoadBalancerTraffic?] = [:]
         for name in names { reports[name] = await cloud.loadBalancerState(named: LoadBalancerName(rawValue: name)).traffic }
         let balancers = names.isEmpty ? [] : try await cloud.loadBalancers().filter { names.contains($0.loadBalancerName.rawValue) }
+        let images = Dictionary(try await cloud.images().map { ($0.imageId, $0) }, uniquingKeysWith: { first, _ in first })
         return groups.map { group, instances in
             let mine = balancers.filter { group.loadBalancerNames.contains($0.loadBalancerName.rawValue) }
+            let image = images[group.imageId].flatMap { $0.name.isEmpty ? nil : "\($0.name) \($0.version)" }
             return ServerGroupJSON(group, instances: instances, reports: reports,
-                                   traffic: TrafficShareView(weightPercent: TrafficShareView.weightPercent(of: group.autoScalingGroupName, on: mine)))
+                                   traffic: TrafficShareView(weightPercent: TrafficShareView.weightPercent(of: group.autoScalingGroupName, on: mine)),
+                                   imageName: image)
         }
     }
 

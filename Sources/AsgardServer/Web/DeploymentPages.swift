@@ -52,7 +52,7 @@ enum DeploymentPages {
         let rows = deployments.map { d -> [String] in
             ["<a href=\"/deployment/show/\(d.id)\">\(d.id)</a>",
              "<a href=\"/\(HTML.pathSegment(d.region))/cluster/show/\(HTML.pathSegment(d.cluster))\">\(HTML.escape(d.cluster))</a>",
-             HTML.escape(d.region), d.strategy.rawValue, "\(d.imageId)", statusBadge(d.status), HTML.escape(progress(d)),
+             HTML.escape(d.region), d.strategy.rawValue, HTML.escape(d.imageLabel), statusBadge(d.status), HTML.escape(progress(d)),
              duration(d, now: now), HTML.escape(d.user), HTML.date(d.startTime)]
         }
         return HTML.table(id: id, headers: ["Task", "Cluster", "Region", "Strategy", "Image", "Status", "Where", "Duration", "User", "Started"],
@@ -88,7 +88,7 @@ enum DeploymentPages {
     /// What the task page of a deployment adds: its steps and the buttons that answer a
     /// judgment, roll back or cancel, while it runs.
     static func controls(_ d: DeploymentJSON, csrf: String) -> String {
-        var body = "<h2>Deployment steps</h2><p><a href=\"/deployment/show/\(d.id)\">Deployment \(d.id)</a> of \(d.imageId) to \(HTML.escape(d.cluster)) (\(d.strategy.rawValue))"
+        var body = "<h2>Deployment steps</h2><p><a href=\"/deployment/show/\(d.id)\">Deployment \(d.id)</a> of \(HTML.escape(d.imageLabel)) to \(HTML.escape(d.cluster)) (\(d.strategy.rawValue))"
             + (d.rollbackReason.map { "; rolled back: \(HTML.escape($0))" } ?? "") + "</p>" + steps(d) + CanaryCharts.section(d)
         guard !d.status.isFinished else { return body }
         func button(_ action: String, _ id: String, _ label: String, danger: Bool) -> String {
@@ -106,7 +106,7 @@ enum DeploymentPages {
         var body = "<h1>Deployment \(d.id): \(HTML.escape(d.cluster))</h1>"
         body += HTML.properties(id: "deployment", [
             ("Status", "<span id=\"deployment-status\" class=\"status-\(d.status.rawValue)\">\(d.status.rawValue)</span>"),
-            ("Strategy", d.strategy.rawValue), ("Image", "<a href=\"/\(HTML.pathSegment(d.region))/image/show/\(d.imageId)\">\(d.imageId)</a>"),
+            ("Strategy", d.strategy.rawValue), ("Image", "<a href=\"/\(HTML.pathSegment(d.region))/image/show/\(d.imageId)\">\(HTML.escape(d.imageLabel))</a>"),
             ("Capacity", "min \(d.capacity.min), desired \(d.capacity.desired), max \(d.capacity.max)"),
             ("New group", d.newGroup.map { "<a href=\"/\(HTML.pathSegment(d.region))/autoScaling/show/\(HTML.pathSegment($0))\">\(HTML.escape($0))</a>" } ?? "not yet named"),
             ("Previous groups", d.previousGroups.isEmpty ? "none" : d.previousGroups.map { HTML.escape($0) }.joined(separator: ", ")),

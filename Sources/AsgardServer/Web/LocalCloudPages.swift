@@ -63,7 +63,7 @@ enum LocalCloudPages {
         let rows = groups.map { g -> [String] in
             let inService = g.instances.filter { $0.lifecycleState == .inService }.count
             return ["<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(g.autoScalingGroupName))\">\(HTML.escape(g.autoScalingGroupName))</a>",
-                    "<a href=\"/\(region)/image/show/\(g.imageId)\">\(HTML.escape(imageLabel(g.imageId, images)))</a>", "\(g.minSize) / \(g.desiredCapacity) / \(g.maxSize)",
+                    "<a href=\"/\(region)/image/show/\(g.imageId)\">\(HTML.escape(g.imageName == nil ? imageLabel(g.imageId, images) : g.imageLabel))</a>", "\(g.minSize) / \(g.desiredCapacity) / \(g.maxSize)",
                     "\(inService) of \(g.instances.count)",
                     g.health.map { healthBadge($0.summary, reason: "\($0.healthy) of \($0.desired) healthy") } ?? "",
                     loadBalancerLinks(g.loadBalancerNames, region: region),
@@ -133,7 +133,7 @@ enum LocalCloudPages {
             "<form class=\"inline\" method=\"post\" action=\"\(action)\">\(csrf)<input type=\"hidden\" name=\"id\" value=\"\(d.id)\"><button type=\"submit\" id=\"\(id)\"\(danger ? " class=\"danger\"" : "")>\(label)</button></form>"
         }
         var banner = "<div class=\"flash info\" id=\"deploying-banner\" role=\"status\" aria-live=\"polite\"><b>Deploying:</b> "
-            + "<a href=\"/deployment/show/\(d.id)\">deployment \(d.id)</a> (\(d.strategy.rawValue)) of \(d.imageId), started by \(HTML.escape(d.user)) "
+            + "<a href=\"/deployment/show/\(d.id)\">deployment \(d.id)</a> (\(d.strategy.rawValue)) of \(HTML.escape(d.imageLabel)), started by \(HTML.escape(d.user)) "
             + "\(DeploymentPages.duration(d, now: now)) ago — \(HTML.escape(DeploymentPages.progress(d)))."
         if let weight = d.canaryWeight { banner += " The canary gets \(weight) % of the requests." }
         banner += "<div class=\"actions\">"
@@ -148,7 +148,7 @@ enum LocalCloudPages {
         body += HTML.properties(id: "group", [
             ("Cluster", "<a href=\"/\(region)/cluster/show/\(HTML.pathSegment(g.cluster))\">\(HTML.escape(g.cluster))</a>"),
             ("Application", "<a href=\"/application/show/\(HTML.pathSegment(g.appName))\">\(HTML.escape(g.appName))</a>"),
-            ("Image", "<a href=\"/\(region)/image/show/\(g.imageId)\">\(g.imageId)</a>"),
+            ("Image", "<a href=\"/\(region)/image/show/\(g.imageId)\">\(HTML.escape(g.imageLabel))</a>"),
             ("Min / desired / max", "\(g.minSize) / \(g.desiredCapacity) / \(g.maxSize)"),
             ("Health check", "\(g.healthCheckType.rawValue), grace \(g.healthCheckGracePeriod) s"),
             ("Load balancers", loadBalancerLinks(g.loadBalancerNames, region: region)),
