@@ -157,7 +157,8 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: NotFoundMiddleware(console: console))
     router.add(middleware: RegionScopeMiddleware(regionals: regionals))
-    let security = RequestSecurity(authenticator: authenticator, audit: store, now: now, space: space)
+    var security = RequestSecurity(authenticator: authenticator, audit: store, now: now, space: space)
+    security.taskTitle = { id in try? await store.task(TaskID(id))?.operation }
     let table = RouteTable(router: router, security: security) { error, input in console.errorPage(error, input: input) }
     console.addServerRoutes(to: table)
     console.addAuthRoutes(to: table)

@@ -39,24 +39,31 @@ struct Console: Sendable {
 
     /// A whole HTML page in the layout.
     func page(_ input: RouteInput?, title: String, section: PageLayout.Section?, region: String? = nil,
-              body: String, status: HTTPResponse.Status = .ok) -> Response {
+              body: String, status: HTTPResponse.Status = .ok, principal known: Principal? = nil) -> Response {
         let shownRegion = region ?? input.map { self.region(of: $0) } ?? layout.currentRegion(remembered: nil)
         // After a POST the page's own path would repeat the POST as a GET; go home instead.
         let path = input.flatMap { $0.request.method == .get ? $0.pathString : nil } ?? "/"
         var shown = body
+        // What the last change did, once, on the page it led to.
+        let flash = input?.cookie(Flash.cookie).flatMap { $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
+        if let flash, !flash.isEmpty {
+            shown = "<div class=\"flash ok\" id=\"flash\" role=\"status\" aria-live=\"polite\">\(HTML.escape(InputLimits.echoed(flash)))</div>" + shown
+        }
         // A region whose cloud cannot be reached says so on every one of its pages.
         if let cloud = regionals[Region(shownRegion)]?.cloud, let (since, error) = cloud.unreachable {
             shown = "<div class=\"flash error\" id=\"cloud-unreachable\" role=\"alert\">Region \(HTML.escape(shownRegion)) cannot be reached since "
                 + "\(HTML.escape(since.formatted(.iso8601))): \(HTML.escape(InputLimits.echoed(error))). What this page shows may be out of date.</div>" + body
         }
-        return Responses.html(layout.render(title: title, section: section, region: shownRegion, returnPath: path,
-                                            principal: input?.principal, body: shown),
-                              status: status)
+        var response = Responses.html(layout.render(title: title, section: section, region: shownRegion, returnPath: path,
+                                                    principal: input?.principal ?? known, body: shown),
+                                      status: status)
+        if flash != nil { response.setCookie(Cookie(name: Flash.cookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict)) }
+        return response
     }
 
     /// The page shown for an error answered to a browser.
-    func errorPage(_ error: ConsoleError, input: RouteInput?) -> Response {
-        var body = "<h1>\(HTML.escape(error.code.status.reasonPhrase))</h1><div class=\"flash error\" id=\"error-message\">\(HTML.escape(error.message))</div>"
+    func errorPage(_ error: ConsoleError, input: RouteInput?, principal: Principal? = nil) -> Response {
+        var body = "<h1>\(HTML.escape(error.code.status.reasonPhrase))</h1><div class=\"flash error\" id=\"error-message\" role=\"alert\">\(HTML.escape(error.plainMessage))</div>"
         // A way back to the page the request came from, when it was one of ours.
         if let referer = input?.request.headers[.referer], let url = URL(string: referer), url.host == nil || url.host == "127.0.0.1"
             || url.host == "localhost" || url.host == input?.request.head.authority?.split(separator: ":").first.map(String.init) {
@@ -65,7 +72,7 @@ struct Console: Sendable {
                 body += "<p><a id=\"back\" href=\"\(HTML.escape(path))\">Back to the previous page</a></p>"
             }
         }
-        return page(input, title: error.code.status.reasonPhrase, section: nil, body: body, status: error.code.status)
+        return page(input, title: error.code.status.reasonPhrase, section: nil, body: body, status: error.code.status, principal: principal)
     }
 
     /// Finds the account and region named in a path, or throws 404 naming the known ones.

@@ -124,6 +124,35 @@ struct PageTests {
         }
     }
 
+    @Test func aChangeSaysWhatItDidAndErrorsSpeakPlainly() async throws {
+        try await withConsole { client, _ in
+            _ = try await client.postJSON("/user/save", #"{"name": "ann", "password": "a long enough password", "roles": ["admin"]}"#)
+            let login = try await client.postForm("/auth/login", [("name", "ann"), ("password", "a long enough password")], browser: true, as: .none)
+            let session = String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
+            let form = try await client.get("/application/create", browser: true, as: .cookie(session))
+            let csrf = try #require(form.text.range(of: "name=\"_csrf\" value=\"").map { String(form.text[$0.upperBound...].prefix { $0 != "\"" }) })
+            let created = try await client.postForm("/application/save", [("name", "shop"), ("owner", "o"), ("email", "o@example.com"), ("_csrf", csrf)],
+                                                    browser: true, as: .cookie(session))
+            #expect(created.status == .seeOther)
+            let flash = try #require(created.headers[values: .setCookie].first { $0.hasPrefix("asgard_flash=") })
+            let cookie = String(flash.split(separator: ";")[0])
+            let next = try await client.get(try #require(created.headers[.location]), browser: true, as: .cookie(session + "; " + cookie))
+            #expect(next.text.contains("id=\"flash\""))
+            #expect(next.text.contains("Done: Create application &#39;shop&#39; (task") || next.text.contains("Done: Create application 'shop' (task"), "\(next.text.prefix(1500))")
+            #expect(next.headers[values: .setCookie].contains { $0.hasPrefix("asgard_flash=;") }, "shown once")
+            // A refused change reads as a sentence, without the API's field prefix.
+            let refused = try await client.postForm("/local/instance/terminate", [("instanceId", "i-0123456789abcdef0"), ("_csrf", csrf)],
+                                                    browser: true, as: .cookie(session))
+            #expect(refused.status == .notFound)
+            let missing = try await client.postForm("/application/delete", [("name", ""), ("_csrf", csrf)], browser: true, as: .cookie(session))
+            #expect(missing.text.contains("Name is required"), "\(missing.text.prefix(1500))")
+            // The 404 page greets whoever is signed in.
+            let lost = try await client.get("/no/such/page", browser: true, as: .cookie(session))
+            #expect(lost.status == .notFound)
+            #expect(lost.text.contains("id=\"signed-in-as\">ann<"))
+        }
+    }
+
     @Test func theStylesheetIsServedLocally() async throws {
         try await withConsole { client, _ in
             let css = try await client.get("/static/asgard.css")

@@ -35,6 +35,18 @@ def main(base, user, password, cluster, group, instance_id):
         assert "unhealthy" in groups, groups
         print("PASS the cluster page shows the instance and its group unhealthy")
 
+        # The deploy form shows the fields of the chosen strategy only.
+        from selenium.webdriver.support.ui import Select
+        assert not driver.find_element(By.ID, "deploy-canary-weights").is_displayed()
+        assert not driver.find_element(By.ID, "deploy-steps").is_displayed()
+        Select(driver.find_element(By.ID, "deploy-strategy")).select_by_value("canary")
+        assert driver.find_element(By.ID, "deploy-canary-weights").is_displayed()
+        assert not driver.find_element(By.ID, "deploy-steps").is_displayed()
+        Select(driver.find_element(By.ID, "deploy-strategy")).select_by_value("custom")
+        assert driver.find_element(By.ID, "deploy-steps").is_displayed()
+        assert not driver.find_element(By.ID, "deploy-canary-weights").is_displayed()
+        print("PASS the deploy form shows the chosen strategy's fields only")
+
         driver.get(base + "/local/autoScaling/show/" + group)
         health = driver.find_element(By.ID, "group-health")
         assert health.text == "unhealthy", health.text

@@ -89,4 +89,25 @@ struct ConsoleError: Error, Sendable {
     static func invalid(_ field: String, _ message: String) -> ConsoleError {
         ConsoleError(.invalidRequest, "\(field): \(message)", fieldErrors: [FieldError(field: field, message: message)])
     }
+
+    /// The message for a person reading a page: each field's problem as a sentence, without the
+    /// API's `field:` prefix ("Image id is required: …", "Type the server group's name … to confirm").
+    var plainMessage: String {
+        guard !fieldErrors.isEmpty else { return message }
+        return fieldErrors.map { problem in
+            let text = problem.message
+            let predicates = ["is ", "must ", "needs ", "has ", "takes ", "only "]
+            let sentence = predicates.contains(where: text.hasPrefix) || text.hasPrefix("'") ? ConsoleError.words(problem.field) + " " + text : text
+            return sentence.prefix(1).uppercased() + sentence.dropFirst() + (sentence.hasSuffix(".") ? "" : ".")
+        }.joined(separator: " ")
+    }
+
+    /// A field's name as words: `imageId` → "image id".
+    static func words(_ field: String) -> String {
+        var out = ""
+        for character in field {
+            if character.isUppercase { out += " " + character.lowercased() } else { out.append(character) }
+        }
+        return out == "id" ? "id" : out.replacingOccurrences(of: " i d", with: " id")
+    }
 }

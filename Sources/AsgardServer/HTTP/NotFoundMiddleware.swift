@@ -16,7 +16,10 @@ struct NotFoundMiddleware: RouterMiddleware {
             if path.hasSuffix(".json") || !accept.contains("text/html") {
                 return Responses.error(failure)
             }
-            return console.errorPage(failure, input: nil)
+            // The page greets whoever is signed in, as every other page does.
+            var principal: Principal?
+            if case .user(let user)? = try? await console.authenticator.identify(request) { principal = user }
+            return console.errorPage(failure, input: nil, principal: principal)
         }
     }
 }

@@ -37,6 +37,20 @@ struct RequestSecurity: Sendable {
     let space: DataDirectorySpace
     /// The budget of requests without a signed-in user, per address.
     var anonymousLimit = AddressRateLimiter()
+    /// A task's title, for the message a browser sees after a change.
+    var taskTitle: @Sendable (Int64) async -> String? = { _ in nil }
+}
+
+/// The message a browser sees once, on the page a change sends it to: a cookie the next page
+/// shows and clears.
+enum Flash {
+    static let cookie = "asgard_flash"
+
+    /// What a change says it did: its task's title and number, or that it is done.
+    static func message(task: Int64?, title: String?) -> String {
+        guard let task else { return "Done." }
+        return "Done: \(title ?? "the change") (task \(task))."
+    }
 }
 
 /// Registers routes with the router and remembers them for the OpenAPI document. Every handler
@@ -173,9 +187,17 @@ final class RouteTable {
                 return refusal
             }
             if method == .post, (200..<400).contains(Int(response.status.code)) { security.space.sawWrite() }
+            var answered = response
+            if method == .post, response.status == .seeOther, failure == nil, let input, !input.wantsJSON, input.principal != nil {
+                // A browser's change that succeeded says so on the page it is sent to.
+                let task = input.audit.current.taskId
+                let title = if let task { await security.taskTitle(task) } else { String?.none }
+                answered.setCookie(Cookie(name: Flash.cookie, value: Secrets.formEncode(Flash.message(task: task, title: title)), maxAge: 60, path: "/",
+                                          httpOnly: true, sameSite: .strict))
+            }
             await RouteTable.recordAudit(method: method, request: request, context: context, input: input, response: response,
                                          failure: failure, security: security)
-            return response
+            return answered
         }
     }
 

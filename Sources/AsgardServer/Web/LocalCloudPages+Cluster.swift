@@ -53,9 +53,9 @@ extension LocalCloudPages {
         <label for="deploy-image">Image</label>\(imageField)
         <label for="deploy-strategy">Strategy</label><select id="deploy-strategy" name="strategy"><option value="redBlack">red/black: keep the previous group disabled</option><option value="highlander">highlander: delete the previous groups</option><option value="rolling">rolling push: replace the instances in place</option><option value="custom">custom: the steps below, with judgments</option><option value="canary">canary: the weights below, each judged against the current version</option></select>
         <label for="deploy-desired">Instances</label><input id="deploy-desired" name="desired" value="\(newest?.desiredCapacity ?? 1)">
-        <label for="deploy-canary-weights">Canary weights (canary only)</label><input id="deploy-canary-weights" name="canaryWeights" value="10,50,100">
-        <label for="deploy-analysis">Seconds of analysis per weight (canary only)</label><input id="deploy-analysis" name="analysisSeconds" value="60">
-        <label for="deploy-steps">Steps (custom only)</label><textarea id="deploy-steps" name="steps" rows="3">\(HTML.escape(exampleSteps))</textarea>
+        <div class="only-canary"><label for="deploy-canary-weights">Canary weights</label><input id="deploy-canary-weights" name="canaryWeights" value="10,50,100">
+        <label for="deploy-analysis">Seconds of analysis per weight</label><input id="deploy-analysis" name="analysisSeconds" value="60"></div>
+        <div class="only-custom"><label for="deploy-steps">Steps</label><textarea id="deploy-steps" name="steps" rows="3">\(HTML.escape(exampleSteps))</textarea></div>
         <span class="hint">The new group comes up behind the newest group's load balancers and takes the traffic once healthy; a failure rolls back. The steps are used only by a custom deployment.</span>
         <div class="actions"><button type="submit" id="deploy">Deploy</button></div></fieldset></form>
         <h2>Roll back</h2>
@@ -73,7 +73,7 @@ extension LocalCloudPages {
         <form class="edit" method="post" action="/\(region)/cluster/activate" id="enable-form">\(csrf)\(groupSelect("enable-group"))
         <div class="actions"><button type="submit" id="enable-group-button">Enable traffic</button></div></form>
         <form class="edit" method="post" action="/\(region)/cluster/deactivate" id="disable-form">\(csrf)\(groupSelect("disable-group", preselect: false))
-        <label for="disable-force"><input type="checkbox" id="disable-force" name="force" value="true"> Even if it is the last enabled group</label>
+        <label class="check" for="disable-force"><input type="checkbox" id="disable-force" name="force" value="true"> Even if it is the last enabled group</label>
         <div class="actions"><button class="danger" type="submit" id="disable-group-button">Disable traffic</button></div></form></details>
         <details id="resize-details"><summary>Resize a group…</summary>
         <form class="edit" method="post" action="/\(region)/cluster/resize" id="cluster-resize-form">\(csrf)\(groupSelect("resize-group"))

@@ -169,7 +169,7 @@ enum LocalCloudPages {
             <h2>Traffic</h2>
             <form class="edit" method="post" action="/\(region)/cluster/\(enabled ? "deactivate" : "activate")" id="traffic-form">\(csrf)<input type="hidden" name="name" value="\(name)">
             <p>\(enabled ? "Disabling suspends Launch, Terminate and AddToLoadBalancer and drains the group from its load balancers; the last enabled group of a cluster is kept unless forced." : "Enabling resumes Launch, Terminate and AddToLoadBalancer and registers the group with its load balancers.")</p>
-            \(enabled ? "<label for=\"force\"><input type=\"checkbox\" id=\"force\" name=\"force\" value=\"true\"> Even if it is the last enabled group</label>" : "")
+            \(enabled ? "<label class=\"check\" for=\"force\"><input type=\"checkbox\" id=\"force\" name=\"force\" value=\"true\"> Even if it is the last enabled group</label>" : "")
             <div class="actions"><button type="submit" id="\(enabled ? "disable" : "enable")-traffic"\(enabled ? " class=\"danger\"" : "")>\(enabled ? "Disable traffic" : "Enable traffic")</button></div></form>
             """
         }

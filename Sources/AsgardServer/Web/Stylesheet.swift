@@ -37,6 +37,7 @@ enum Stylesheet {
     .flash{padding:6px 10px;margin-bottom:10px;border-radius:3px}
     .flash.error{background:#fde8e6;border:1px solid #f3b8b2}
     .flash.info{background:#e6f1fd;border:1px solid #b2d1f3}
+    .flash.ok{background:#e3f4e5;border:1px solid #a9d8b0}
     .empty{color:#5d6b78;font-style:italic}
     .badge{display:inline-block;padding:0 6px;border-radius:8px;font-size:12px;font-weight:600}.badge.bad{background:#fde8e6;color:#b3261e}
     form.edit fieldset{border:0;padding:0;margin:0}
@@ -45,7 +46,11 @@ enum Stylesheet {
     .status-running,.status-waiting{color:#1f5fa8;font-weight:600}.status-succeeded{color:#2e7d32}
     .status-failed{color:#b3261e;font-weight:600}.status-canceled,.status-rolledBack{color:#6d4c41}
     pre.log{background:#1d2733;color:#e3e9ef;padding:8px 10px;overflow:auto;font:12px/1.5 ui-monospace,Menlo,Consolas,monospace}
-    details summary{cursor:pointer;color:#b3261e;margin-top:12px}
+    details summary{cursor:pointer;color:#1f5fa8;margin-top:12px}details.confirm summary{color:#b3261e}
+    form.edit input[type=checkbox]{width:auto;margin:0 6px 0 0}form.edit label.check{display:flex;align-items:center;font-weight:400}
+    #deploy-form .only-canary,#deploy-form .only-custom{display:none}
+    #deploy-form:has(#deploy-strategy option[value=canary]:checked) .only-canary{display:block}
+    #deploy-form:has(#deploy-strategy option[value=custom]:checked) .only-custom{display:block}
     """
 }
 
