@@ -157,6 +157,35 @@ extension BrowserTests {
         #expect(try await custom.base.deployment(server, id).status == .rolledBack)
     }
 
+    /// axe-core over every kind of page: no serious or critical violation.
+    @Test func everyKindOfPagePassesTheAccessibilitySweep() async throws {
+        let scratch = try Scratch("browser-axe")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let user = try await HTTP.postJSON(server.url + "/user/save", Data(#"{"name": "ann", "password": "correct horse battery", "roles": ["admin"]}"#.utf8))
+        #expect(user.status == 201)
+        let custom = CustomDeploymentTests()
+        let (v1, _, _) = try await custom.shopOnVersion1(server)
+        let deployments = try APIJSON.decoder().decode([DeploymentJSON].self, from: try await HTTP.get(server.url + "/deployment/list.json").body)
+        let deployment = try #require(deployments.first)
+        let group = try APIJSON.decoder().decode(ServerGroupJSON.self, from: try await HTTP.get(server.url + "/local/autoScaling/show/shop-prod-v000.json").body)
+        let instance = try #require(group.instances.first).instanceId.rawValue
+        let policy = try await HTTP.postForm(server.url + "/local/scalingPolicy/save", [("policyName", "keep-requests"), ("autoScalingGroupName", "shop-prod-v000"),
+                                                                                         ("predefinedMetricType", "ALBRequestCountPerTarget"), ("targetValue", "600")])
+        #expect(policy.status == 200, "\(policy.text)")
+        let paths = ["/", "/application/list", "/application/show/shop", "/application/create", "/local/cluster/list", "/local/cluster/show/shop-prod",
+                     "/local/autoScaling/list", "/local/autoScaling/show/shop-prod-v000", "/local/autoScaling/create", "/local/instance/list",
+                     "/local/instance/show/\(instance)", "/local/loadBalancer/list", "/local/loadBalancer/show/shop-prod", "/local/loadBalancer/create",
+                     "/local/image/list", "/local/image/show/\(v1)", "/local/scalingPolicy/list", "/local/scalingPolicy/show/keep-requests",
+                     "/deployment/list", "/deployment/show/\(deployment.id)", "/task/list", "/task/show/\(deployment.id)", "/user/list", "/token/list",
+                     "/audit/list", "/no/such/page"]
+        let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/accessibility.py").path
+        let result = try await runWithoutBlocking("/usr/bin/env", ["python3", script, server.url, "ann", "correct horse battery"] + paths, seconds: 300)
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("PASS \(paths.count + 1) pages"), "\(result.stdout)")
+    }
+
     @Test func aTargetTrackingPolicyAttachedFromTheGroupPageGrowsTheGroupInFrontOfTheUser() async throws {
         let scratch = try Scratch("browser-scaling")
         defer { scratch.remove() }
