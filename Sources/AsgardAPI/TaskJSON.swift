@@ -14,6 +14,8 @@ public struct TaskJSON: Codable, Sendable, Hashable {
     public var updateTime: Date
     /// The task page's JSON address.
     public var url: String
+    /// The task this one is a step of (a deployment's group changes); absent for a person's action.
+    public var parentId: TaskID?
     public var log: [TaskLogLine]?
 
     /// The API view of `record`, with its log when `includeLog`.
@@ -28,6 +30,7 @@ public struct TaskJSON: Codable, Sendable, Hashable {
         startTime = record.startTime
         updateTime = record.updateTime
         url = TaskJSON.url(for: record.id)
+        parentId = record.parentId
         log = includeLog ? record.log : nil
     }
 

@@ -28,7 +28,7 @@ public struct ClusterOperations: Sendable {
     /// Copies `previous`'s scaling policies, alarms (back to INSUFFICIENT_DATA) and scheduled
     /// actions (not yet run) to `next`, as Asgard's create next group does; answers what it copied.
     @discardableResult
-    public func copyScaling(from previous: String, to next: String, user: String) async throws -> [String] {
+    public func copyScaling(from previous: String, to next: String, user: String, parent: TaskID? = nil) async throws -> [String] {
         guard let scaling else { return [] }
         var copied: [String] = []
         for kind in ScalingObjectKind.allCases {
@@ -48,7 +48,7 @@ public struct ClusterOperations: Sendable {
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
                 _ = try await scaling.saveScalingObject(kind, group: next, name: name, json: String(decoding: data, as: UTF8.self), task: TaskDraft(
                     operation: "Copy \(kind.rawValue) \(name) to \(next)", objectType: .serverGroup, objectId: next, user: user, region: region,
-                    status: .succeeded, log: [TaskLogLine(time: now(), message: "Copied from \(previous)")]))
+                    status: .succeeded, log: [TaskLogLine(time: now(), message: "Copied from \(previous)")], parent: parent))
                 copied.append("\(kind.rawValue) \(name)")
             }
         }
@@ -59,7 +59,7 @@ public struct ClusterOperations: Sendable {
     /// balancers, and waits until its requests in flight finish.
     ///
     /// - Throws: `CloudError.conflict` for the last enabled group of its cluster unless `force`.
-    public func disable(_ group: ServerGroupRecord, force: Bool, user: String) async throws -> (ServerGroupRecord, TaskRecord) {
+    public func disable(_ group: ServerGroupRecord, force: Bool, user: String, parent: TaskID? = nil) async throws -> (ServerGroupRecord, TaskRecord) {
         var changed = group
         let name = group.autoScalingGroupName
         let cluster = try await cloud.serverGroups().filter { $0.names?.cluster == group.names?.cluster }
@@ -68,7 +68,7 @@ public struct ClusterOperations: Sendable {
         }
         let added = ClusterTraffic.disableProcesses.filter { !group.isSuspended($0) }
         changed.suspendedProcesses += added
-        return try await changeTraffic(changed, operation: "Disable traffic to \(name)", user: user,
+        return try await changeTraffic(changed, operation: "Disable traffic to \(name)", user: user, parent: parent,
                                        first: "Suspending \(added.isEmpty ? "nothing (all were suspended)" : added.map(\.rawValue).joined(separator: ", "))"
                                            + (force ? "; past the traffic guard" : "")) { instances, elapsed in
             group.loadBalancerNames.isEmpty ? "\(name) has no load balancer; nothing to deregister"
@@ -78,12 +78,12 @@ public struct ClusterOperations: Sendable {
 
     /// Resumes Launch, Terminate and AddToLoadBalancer, which puts `group` back into its load
     /// balancers.
-    public func enable(_ group: ServerGroupRecord, user: String) async throws -> (ServerGroupRecord, TaskRecord) {
+    public func enable(_ group: ServerGroupRecord, user: String, parent: TaskID? = nil) async throws -> (ServerGroupRecord, TaskRecord) {
         var changed = group
         let name = group.autoScalingGroupName
         let resumed = group.suspendedProcesses.filter { ClusterTraffic.disableProcesses.contains($0) }
         changed.suspendedProcesses.removeAll { ClusterTraffic.disableProcesses.contains($0) }
-        return try await changeTraffic(changed, operation: "Enable traffic to \(name)", user: user,
+        return try await changeTraffic(changed, operation: "Enable traffic to \(name)", user: user, parent: parent,
                                        first: "Resuming \(resumed.isEmpty ? "nothing (none was suspended)" : resumed.map(\.rawValue).joined(separator: ", "))") { instances, _ in
             group.loadBalancerNames.isEmpty ? "\(name) has no load balancer; nothing to register"
                 : "Registered \(instances) instance\(instances == 1 ? "" : "s") with \(group.loadBalancerNames.joined(separator: ", ")); each takes requests once it passes the health check"
@@ -92,12 +92,12 @@ public struct ClusterOperations: Sendable {
 
     /// Saves `group` with a running task, brings its load balancers in line, logs how that went
     /// and marks the task succeeded.
-    private func changeTraffic(_ group: ServerGroupRecord, operation: String, user: String, first: String,
+    private func changeTraffic(_ group: ServerGroupRecord, operation: String, user: String, parent: TaskID?, first: String,
                                done: (Int, Int) -> String) async throws -> (ServerGroupRecord, TaskRecord) {
         let started = ContinuousClock.now
         let task = try await cloud.updateServerGroup(group, task: TaskDraft(
             operation: operation, objectType: .serverGroup, objectId: group.autoScalingGroupName, user: user, region: region,
-            status: .running, log: [TaskLogLine(time: now(), message: first)]))
+            status: .running, log: [TaskLogLine(time: now(), message: first)], parent: parent))
         try await cloud.syncLoadBalancers(of: group)
         let instances = try await cloud.instances(of: group.autoScalingGroupName, includeTerminated: false).count
         try await tasks.appendLog(to: task.id, TaskLogLine(time: now(), message: done(instances, ClusterOperations.milliseconds(since: started))))
@@ -106,7 +106,7 @@ public struct ClusterOperations: Sendable {
     }
 
     /// Deletes a group: its instances leave their load balancers (draining) and end first.
-    public func delete(_ name: String, user: String, timeout: Duration = .seconds(60)) async throws -> TaskRecord {
+    public func delete(_ name: String, user: String, parent: TaskID? = nil, timeout: Duration = .seconds(60)) async throws -> TaskRecord {
         guard var group = try await cloud.serverGroup(named: name) else {
             throw CloudError(.notFound, "Server group '\(name)' not found; see /\(region)/autoScaling/list")
         }
@@ -116,10 +116,10 @@ public struct ClusterOperations: Sendable {
             group.desiredCapacity = 0
             _ = try await cloud.updateServerGroup(group, task: TaskDraft(
                 operation: "Resize \(name) to 0", objectType: .serverGroup, objectId: name, user: user, region: region,
-                status: .succeeded, log: [TaskLogLine(time: now(), message: "Terminating \(instances.count) instances before deleting \(name)")]))
+                status: .succeeded, log: [TaskLogLine(time: now(), message: "Terminating \(instances.count) instances before deleting \(name)")], parent: parent))
         }
         let task = TaskDraft(operation: "Delete server group \(name)", objectType: .serverGroup, objectId: name, user: user, region: region,
-                             status: .succeeded, log: [TaskLogLine(time: now(), message: "Deleted server group \(name)")])
+                             status: .succeeded, log: [TaskLogLine(time: now(), message: "Deleted server group \(name)")], parent: parent)
         // A reconcile pass that read the group before its capacity went to 0 may still launch (or
         // replace) an instance: end whatever is left until the group is empty, then delete it.
         let deadline = ContinuousClock.now + timeout
@@ -195,7 +195,7 @@ public struct ClusterOperations: Sendable {
                 + (group.loadBalancerNames.isEmpty ? ", no load balancer" : ", behind \(group.loadBalancerNames.joined(separator: ", "))")
                 + (trafficAllowed ? "" : ", disabled (trafficAllowed=false)"))]))
         if !noOptionalDefaults, let source = ClusterTraffic.scalingSource(in: groups, excluding: name) {
-            let copied = try await copyScaling(from: source.autoScalingGroupName, to: name, user: user)
+            let copied = try await copyScaling(from: source.autoScalingGroupName, to: name, user: user, parent: task.id)
             if !copied.isEmpty { try await tasks.appendLog(to: task.id, TaskLogLine(time: now(), message: "Copied from \(source.autoScalingGroupName): \(copied.joined(separator: ", "))")) }
         }
         guard checkHealth else { return (group, task) }

@@ -46,7 +46,7 @@ extension DeploymentEngine {
             changed.trafficWeights = weights
             _ = try await cloud.updateLoadBalancer(changed, previous: record, task: TaskDraft(
                 operation: "Set the traffic weights of \(name)", objectType: .loadBalancer, objectId: name.rawValue, user: run.task.user, region: region,
-                status: .succeeded, log: [TaskLogLine(time: now(), message: (weights.isEmpty ? "No weights" : "Weights " + Self.describe(weights)) + " for deployment task \(run.id)")]))
+                status: .succeeded, log: [TaskLogLine(time: now(), message: (weights.isEmpty ? "No weights" : "Weights " + Self.describe(weights)) + " for deployment task \(run.id)")], parent: run.id))
         }
         let applied = try await ClusterOperations.poll(for: .seconds(10), until: {
             for name in balancers {
@@ -84,7 +84,7 @@ extension DeploymentEngine {
                                                         loadBalancers: template.loadBalancerNames, inheritingFrom: template, now: now())
                 _ = try await cloud.createServerGroup(group, task: TaskDraft(
                     operation: "Create baseline group \(name)", objectType: .serverGroup, objectId: name, user: run.task.user, region: region,
-                    status: .succeeded, log: [TaskLogLine(time: now(), message: "Baseline of \(template.imageId) for canary deployment task \(run.id)")]))
+                    status: .succeeded, log: [TaskLogLine(time: now(), message: "Baseline of \(template.imageId) for canary deployment task \(run.id)")], parent: run.id))
                 try await log(run.id, "Created the baseline \(name) from \(template.imageId) (the image of \(serving)), \(capacity.desired) instances, no traffic yet")
             }
             try await waitHealthy(name, count: run.request.capacity.desired, run, step: step.type, state: &state)
@@ -106,11 +106,11 @@ extension DeploymentEngine {
             try await applyWeights(all, on: balancers, run)
             for name in try targets(.previous, state) {
                 guard let group = try await cloud.serverGroup(named: name), ClusterTraffic.isEnabled(group) else { continue }
-                let (_, done) = try await operations.disable(group, force: true, user: run.task.user)
+                let (_, done) = try await operations.disable(group, force: true, user: run.task.user, parent: run.id)
                 try await log(run.id, "Disabled \(name) (task \(done.id))")
             }
             if let baseline = state.baselineGroup, try await cloud.serverGroup(named: baseline) != nil {
-                let done = try await operations.delete(baseline, user: run.task.user)
+                let done = try await operations.delete(baseline, user: run.task.user, parent: run.id)
                 try await log(run.id, "Deleted the baseline \(baseline) (task \(done.id))")
             }
             try await applyWeights([:], on: balancers, run)
@@ -221,13 +221,13 @@ extension DeploymentEngine {
             done.append("canary traffic at 0 %\(after)")
         }
         if let baseline = state.baselineGroup, try await cloud.serverGroup(named: baseline) != nil {
-            let task = try await operations.delete(baseline, user: run.task.user)
+            let task = try await operations.delete(baseline, user: run.task.user, parent: run.id)
             try await log(run.id, "Deleted the baseline \(baseline) (task \(task.id))")
             done.append("deleted the baseline \(baseline)")
         }
         if let canary = state.newGroup, let group = try await cloud.serverGroup(named: canary), ClusterTraffic.isEnabled(group) {
             // Disabled before the weights go, so that it never takes an unweighted share.
-            let (_, task) = try await operations.disable(group, force: true, user: run.task.user)
+            let (_, task) = try await operations.disable(group, force: true, user: run.task.user, parent: run.id)
             try await log(run.id, "Disabled \(canary) (task \(task.id)); it stays for inspection")
             done.append("disabled \(canary), kept for inspection")
         }
@@ -297,7 +297,7 @@ struct TrafficSnapshot {
                                   p99: CanaryGroupFigures.percentile(series.histogram, 0.99),
                                   cpu: cpu.isEmpty ? 0 : cpu.map(\.value).reduce(0, +) / Double(cpu.count),
                                   memory: memory.isEmpty ? 0 : memory.map(\.value).reduce(0, +) / Double(memory.count),
-                                  latencyHistogram: series.histogram)
+                                  latencyHistogram: series.histogram, instances: usage.instances(names))
     }
 }
 
@@ -314,10 +314,13 @@ struct UsageSampler {
     private var last: [InstanceID: (cpu: Double, time: Date)] = [:]
     private var cpuSamples: [String: [(time: Date, value: Double)]] = [:]
     private var memorySamples: [String: [(time: Date, value: Double)]] = [:]
+    private var instanceCounts: [String: Int] = [:]
 
     mutating func sample(canary: String, baselines: [String], cloud: any CloudProvider, at time: Date) async {
         for group in [canary] + baselines {
-            for reading in (try? await cloud.instanceUsage(of: group)) ?? [] {
+            let readings = (try? await cloud.instanceUsage(of: group)) ?? []
+            if !readings.isEmpty { instanceCounts[group] = readings.count }
+            for reading in readings {
                 memorySamples[group, default: []].append((time, Double(reading.residentBytes) / 1_048_576))
                 if let before = last[reading.instanceId], time.timeIntervalSince(before.time) > 0.2 {
                     let share = (reading.cpuSeconds - before.cpu) / time.timeIntervalSince(before.time) * 100
@@ -326,6 +329,12 @@ struct UsageSampler {
                 last[reading.instanceId] = (reading.cpuSeconds, time)
             }
         }
+    }
+
+    /// The instances `groups` had at the last reading, nil when none reported.
+    func instances(_ groups: [String]) -> Int? {
+        let known = groups.compactMap { instanceCounts[$0] }
+        return known.isEmpty ? nil : known.reduce(0, +)
     }
 
     func cpu(_ group: String, since: Date = .distantPast) -> [WeightedValue] {

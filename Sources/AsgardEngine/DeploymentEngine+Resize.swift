@@ -58,7 +58,7 @@ extension DeploymentEngine {
                     group.maxSize = max(order.capacity.max, target)
                     _ = try await cloud.updateServerGroup(group, task: TaskDraft(
                         operation: "Resize \(name) to \(target)", objectType: .serverGroup, objectId: name, user: task.user, region: region, status: .succeeded,
-                        log: [TaskLogLine(time: now(), message: "Batch \(done + 1) of \(order.batches.count) of resize task \(id): desired capacity \(target)")]))
+                        log: [TaskLogLine(time: now(), message: "Batch \(done + 1) of \(order.batches.count) of resize task \(id): desired capacity \(target)")], parent: id))
                 }
                 if target > order.startDesired {
                     let started = ContinuousClock.now
@@ -79,7 +79,7 @@ extension DeploymentEngine {
                 group.maxSize = c.max
                 _ = try await cloud.updateServerGroup(group, task: TaskDraft(
                     operation: "Set the sizes of \(name)", objectType: .serverGroup, objectId: name, user: task.user, region: region, status: .succeeded,
-                    log: [TaskLogLine(time: now(), message: "Final sizes of resize task \(id): \(c.min)/\(c.desired)/\(c.max)")]))
+                    log: [TaskLogLine(time: now(), message: "Final sizes of resize task \(id): \(c.min)/\(c.desired)/\(c.max)")], parent: id))
             }
             try await log(id, "Resized \(name) to \(c.min)/\(c.desired)/\(c.max)")
             try await tasks.updateTask(id, status: .succeeded, checkpoint: nil, at: now())

@@ -29,11 +29,11 @@ extension DeploymentEngine {
                 group.maxSize = max(group.maxSize, sizes.max)
                 _ = try await cloud.updateServerGroup(group, task: TaskDraft(
                     operation: "Resize \(name) back to \(sizes.desired)", objectType: .serverGroup, objectId: name, user: run.task.user, region: region,
-                    status: .succeeded, log: [TaskLogLine(time: now(), message: "Rollback of deployment task \(run.id): back to \(sizes.min)/\(sizes.desired)/\(sizes.max)")]))
+                    status: .succeeded, log: [TaskLogLine(time: now(), message: "Rollback of deployment task \(run.id): back to \(sizes.min)/\(sizes.desired)/\(sizes.max)")], parent: run.id))
                 done.append("resized \(name) back to \(sizes.desired)")
             }
             if !ClusterTraffic.isEnabled(group) {
-                let (enabled, task) = try await operations.enable(group, user: run.task.user)
+                let (enabled, task) = try await operations.enable(group, user: run.task.user, parent: run.id)
                 group = enabled
                 try await log(run.id, "Enabled \(name) (task \(task.id))")
                 done.append("enabled \(name)")
@@ -53,7 +53,7 @@ extension DeploymentEngine {
             try await log(run.id, "\(name): \(ready) healthy instance\(ready == 1 ? "" : "s") serve after \(ClusterOperations.milliseconds(since: started)) ms")
         }
         if let new, ClusterTraffic.isEnabled(new) {
-            let (_, task) = try await operations.disable(new, force: true, user: run.task.user)
+            let (_, task) = try await operations.disable(new, force: true, user: run.task.user, parent: run.id)
             try await log(run.id, "Disabled \(new.autoScalingGroupName) (task \(task.id)); it stays for inspection")
             done.append("disabled \(new.autoScalingGroupName), kept for inspection")
         } else if let new, !canary.contains(where: { $0.hasPrefix("disabled \(new.autoScalingGroupName)") }) {

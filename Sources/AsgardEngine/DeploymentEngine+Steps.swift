@@ -43,7 +43,7 @@ extension DeploymentEngine {
         case .disablePrevious:
             for name in state.previousGroups {
                 guard let group = try await cloud.serverGroup(named: name), ClusterTraffic.isEnabled(group) else { continue }
-                let (_, done) = try await operations.disable(group, force: true, user: run.task.user)
+                let (_, done) = try await operations.disable(group, force: true, user: run.task.user, parent: run.id)
                 try await log(run.id, "Disabled \(name) (task \(done.id)): " + (done.log.last?.message ?? ""))
             }
         case .trimDisabled, .deletePrevious:
@@ -52,7 +52,7 @@ extension DeploymentEngine {
             let doomed = step.type == .deletePrevious ? previous
                 : DeploymentState.groupsToTrim(previous: previous, serving: Set((state.serving ?? [:]).keys), keep: request.keepDisabledGroups ?? 1)
             for name in doomed {
-                let done = try await operations.delete(name, user: run.task.user)
+                let done = try await operations.delete(name, user: run.task.user, parent: run.id)
                 try await log(run.id, "Deleted \(name) (task \(done.id))")
             }
             let kept = previous.filter { !doomed.contains($0) }
@@ -89,7 +89,7 @@ extension DeploymentEngine {
                     group.maxSize = max(sizes.max, count)
                     _ = try await cloud.updateServerGroup(group, task: TaskDraft(
                         operation: "Resize \(name) to \(count)", objectType: .serverGroup, objectId: name, user: run.task.user, region: region,
-                        status: .succeeded, log: [TaskLogLine(time: now(), message: "Resized from \(before) to \(group.minSize)/\(count)/\(group.maxSize) by deployment task \(run.id)")]))
+                        status: .succeeded, log: [TaskLogLine(time: now(), message: "Resized from \(before) to \(group.minSize)/\(count)/\(group.maxSize) by deployment task \(run.id)")], parent: run.id))
                 }
                 try await waitHealthy(name, count: count, run, step: step.type, state: &state)
             }
@@ -104,7 +104,7 @@ extension DeploymentEngine {
         case .enableGroup:
             for name in try targets(step.group, state) {
                 guard let group = try await cloud.serverGroup(named: name) else { throw CloudError(.notFound, "the server group \(name) is gone") }
-                let (enabled, done) = try await operations.enable(group, user: run.task.user)
+                let (enabled, done) = try await operations.enable(group, user: run.task.user, parent: run.id)
                 try await log(run.id, "Enabled \(name) (task \(done.id))")
                 try await waitHealthy(name, count: enabled.desiredCapacity, run, step: step.type, state: &state)
             }
@@ -113,14 +113,14 @@ extension DeploymentEngine {
                 guard let group = try await cloud.serverGroup(named: name) else { throw CloudError(.notFound, "the server group \(name) is gone") }
                 guard ClusterTraffic.isEnabled(group) else { continue }
                 try await requireOtherServingGroup(than: name, run)
-                let (_, done) = try await operations.disable(group, force: true, user: run.task.user)
+                let (_, done) = try await operations.disable(group, force: true, user: run.task.user, parent: run.id)
                 try await log(run.id, "Disabled \(name) (task \(done.id)): " + (done.log.last?.message ?? ""))
             }
         case .deleteGroup:
             for name in try targets(step.group, state) {
                 guard let group = try await cloud.serverGroup(named: name) else { continue }
                 if ClusterTraffic.isEnabled(group) { try await requireOtherServingGroup(than: name, run) }
-                let done = try await operations.delete(name, user: run.task.user)
+                let done = try await operations.delete(name, user: run.task.user, parent: run.id)
                 try await log(run.id, "Deleted \(name) (task \(done.id))")
             }
         }
@@ -165,7 +165,7 @@ extension DeploymentEngine {
             try await log(run.id, "Server group \(name) exists already; going on")
             // Copying is idempotent: a crash between the creation and the copy loses nothing.
             if let source = ClusterTraffic.scalingSource(in: cluster, excluding: name) {
-                try await operations.copyScaling(from: source.autoScalingGroupName, to: name, user: run.task.user)
+                try await operations.copyScaling(from: source.autoScalingGroupName, to: name, user: run.task.user, parent: run.id)
             }
             return
         }
@@ -175,11 +175,11 @@ extension DeploymentEngine {
         let balancers = group.loadBalancerNames
         _ = try await cloud.createServerGroup(group, task: TaskDraft(
             operation: "Create server group \(name)", objectType: .serverGroup, objectId: name, user: run.task.user, region: region,
-            status: .succeeded, log: [TaskLogLine(time: now(), message: "Created \(name) from \(request.imageId) for deployment task \(run.id)")]))
+            status: .succeeded, log: [TaskLogLine(time: now(), message: "Created \(name) from \(request.imageId) for deployment task \(run.id)")], parent: run.id))
         try await log(run.id, "Created \(name) from \(request.imageId): min \(capacity.min), desired \(capacity.desired), max \(capacity.max)"
             + (balancers.isEmpty ? ", no load balancer" : ", behind \(balancers.joined(separator: ", "))") + (trafficAllowed ? "" : ", disabled"))
         if let source = ClusterTraffic.scalingSource(in: cluster, excluding: name) {
-            let copied = try await operations.copyScaling(from: source.autoScalingGroupName, to: name, user: run.task.user)
+            let copied = try await operations.copyScaling(from: source.autoScalingGroupName, to: name, user: run.task.user, parent: run.id)
             if !copied.isEmpty { try await log(run.id, "Copied from \(source.autoScalingGroupName): \(copied.joined(separator: ", "))") }
         }
     }
@@ -287,7 +287,7 @@ extension DeploymentEngine {
         changed.imageId = image
         _ = try await cloud.updateServerGroup(changed, task: TaskDraft(
             operation: "Push \(image) to \(name)", objectType: .serverGroup, objectId: name, user: run.task.user, region: region,
-            status: .succeeded, log: [TaskLogLine(time: now(), message: "New instances of \(name) launch from \(image) (was \(old)); deployment task \(run.id)")]))
+            status: .succeeded, log: [TaskLogLine(time: now(), message: "New instances of \(name) launch from \(image) (was \(old)); deployment task \(run.id)")], parent: run.id))
         try await log(run.id, "\(name) now launches from \(image) (was \(old))")
     }
 

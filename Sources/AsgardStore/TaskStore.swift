@@ -13,10 +13,19 @@ public struct TaskQuery: Sendable, Hashable {
     public var limit: Int
     /// Skip this many of the newest.
     public var offset: Int
+    /// Only the tasks people started, not those that are steps of another.
+    public var topLevelOnly: Bool
+    /// Only the steps of this task.
+    public var parent: TaskID?
+    /// Only tasks of this user.
+    public var user: String?
 
     /// Creates a query.
     public init(status: TaskStatus? = nil, objectType: TaskObjectType? = nil, objectId: String? = nil,
-                limit: Int = 100, offset: Int = 0) {
+                limit: Int = 100, offset: Int = 0, topLevelOnly: Bool = false, parent: TaskID? = nil, user: String? = nil) {
+        self.topLevelOnly = topLevelOnly
+        self.parent = parent
+        self.user = user
         self.status = status
         self.objectType = objectType
         self.objectId = objectId

@@ -79,6 +79,19 @@ struct DeploymentTests {
         for _ in 0..<10 { #expect(try await version(port) == "2.0.0") }
         let kept = try await LocalCloudTests().group(server, "shop-prod-v000")
         #expect(kept.trafficState == "disabled", "red/black keeps the previous group, disabled")
+        // The deployment is one row of the task list; the group changes it made are its inner tasks.
+        let inner = try APIJSON.decoder().decode([TaskJSON].self, from: try await HTTP.get(server.url + "/task/list.json?parent=\(redBlack.id)").body)
+        #expect(inner.contains { $0.operation == "Disable traffic to shop-prod-v000" } && inner.allSatisfy { $0.parentId == redBlack.id }, "\(inner.map(\.operation))")
+        let firstInner = try #require(inner.first)
+        let everything = try APIJSON.decoder().decode([TaskJSON].self, from: try await HTTP.get(server.url + "/task/list.json").body)
+        #expect(everything.contains { $0.id == firstInner.id }, "JSON lists every task unless asked for the top level")
+        let started = try APIJSON.decoder().decode([TaskJSON].self, from: try await HTTP.get(server.url + "/task/list.json?topLevel=true").body)
+        #expect(started.contains { $0.id == redBlack.id } && started.allSatisfy { $0.parentId == nil })
+        let listPage = try await HTTP.get(server.url + "/task/list", accept: "text/html").text
+        #expect(listPage.contains("\(inner.count) inner task") && !listPage.contains("<td>Disable traffic to shop-prod-v000</td>"), "\(listPage)")
+        let innerPage = try await HTTP.get(server.url + "/task/show/\(firstInner.id)", accept: "text/html").text
+        #expect(innerPage.contains("href=\"/task/show/\(redBlack.id)\">task \(redBlack.id)</a>"))
+        #expect(try await HTTP.get(server.url + "/task/list.json?topLevel=1").status == 400)
 
         // A problem found after the deployment: one call puts traffic back on version 1.
         let (rollbackLoad, _) = try await Load.during(url) { load in

@@ -141,7 +141,9 @@ struct ScalingTests {
         #expect(metrics?["intervalSeconds"] as? Int == 1)
         #expect(points.contains { (($0["values"] as? [String: Any])?["RequestCount"] as? Double ?? 0) > 0 }, "\(points.suffix(2))")
         let page = try await HTTP.get(server.url + "/local/alarm/show/busy", accept: "text/html")
-        #expect(page.text.contains("<svg") && page.text.contains("stroke-dasharray"), "the alarm's chart with its threshold")
+        #expect(page.text.contains("<svg") && page.text.contains("<line class=\"threshold\"") && page.text.contains(">threshold 5</text>"),
+                "the alarm's chart with its threshold drawn and labelled")
+        #expect(page.text.contains("UTC") && page.text.contains("text-anchor=\"middle\""), "a time axis with clock times")
 
         // The next group inherits them; a disabled group does not scale.
         let next = try await HTTP.postForm(server.url + "/local/cluster/createNextGroup", [("name", "shop-prod"), ("desiredCapacity", "1")])

@@ -104,6 +104,25 @@ struct SQLiteStoreTests {
         #expect(try await store.tasks(TaskQuery(objectType: .cluster)).total == 0)
     }
 
+    @Test func innerTasksStayWithTheirParent() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(path: dir.file("a.sqlite"))
+        let deploy = try await store.createTask(task("deploy", object: "shop-prod", status: .running))
+        var step = task("disable", object: "shop-prod-v000", status: .succeeded)
+        step.parent = deploy.id
+        let inner = try await store.createTask(step)
+        #expect(inner.parentId == deploy.id)
+        var other = task("resize", object: "shop-prod-v001", status: .succeeded)
+        other.user = "bob"
+        _ = try await store.createTask(other)
+        #expect(try await store.task(inner.id)?.parentId == deploy.id, "read back from the file")
+        #expect(try await store.tasks(TaskQuery(parent: deploy.id)).tasks.map(\.operation) == ["disable"])
+        #expect(try await store.tasks(TaskQuery(topLevelOnly: true)).tasks.map(\.operation) == ["resize", "deploy"])
+        #expect(try await store.tasks(TaskQuery()).total == 3)
+        #expect(try await store.tasks(TaskQuery(user: "bob")).tasks.map(\.operation) == ["resize"])
+    }
+
     @Test func everyEarlierSchemaOpensInThisVersion() async throws {
         let identifiers = SQLiteSchema.migrator.migrations
         #expect(!identifiers.isEmpty)

@@ -125,10 +125,13 @@ public struct CanaryGroupFigures: Sendable, Hashable, Codable {
     public var memory: Double
     /// The window's latency histogram, `[microseconds, count]` pairs: the raw per-request samples.
     public var latencyHistogram: [[UInt64]]
+    /// The group's instances that reported usage in the window, when known.
+    public var instances: Int?
 
     /// Creates figures.
     public init(requests: Int = 0, errors: Int = 0, rate: Double = 0, errorRate: Double = 0, p50: Double = 0, p90: Double = 0, p99: Double = 0,
-                cpu: Double = 0, memory: Double = 0, latencyHistogram: [[UInt64]] = []) {
+                cpu: Double = 0, memory: Double = 0, latencyHistogram: [[UInt64]] = [], instances: Int? = nil) {
+        self.instances = instances
         self.requests = requests
         self.errors = errors
         self.rate = rate

@@ -33,11 +33,15 @@ public struct TaskRecord: Sendable, Hashable, Codable {
     public var signal: TaskSignal?
     /// Who sent `signal`.
     public var signalBy: String?
+    /// The task this one is a step of (a deployment's group changes), nil for a person's action.
+    public var parentId: TaskID?
 
     /// Creates a record.
     public init(id: TaskID, operation: String, objectType: TaskObjectType, objectId: String, user: String,
                 region: String? = nil, status: TaskStatus, log: [TaskLogLine], startTime: Date,
-                updateTime: Date, input: String? = nil, checkpoint: String? = nil, signal: TaskSignal? = nil, signalBy: String? = nil) {
+                updateTime: Date, input: String? = nil, checkpoint: String? = nil, signal: TaskSignal? = nil, signalBy: String? = nil,
+                parentId: TaskID? = nil) {
+        self.parentId = parentId
         self.id = id
         self.operation = operation
         self.objectType = objectType
@@ -73,10 +77,13 @@ public struct TaskDraft: Sendable, Hashable {
     public var log: [TaskLogLine]
     /// The engine's input, as JSON.
     public var input: String?
+    /// The task this one is a step of, nil for a person's action.
+    public var parent: TaskID?
 
     /// Creates a draft.
     public init(operation: String, objectType: TaskObjectType, objectId: String, user: String,
-                region: String? = nil, status: TaskStatus, log: [TaskLogLine], input: String? = nil) {
+                region: String? = nil, status: TaskStatus, log: [TaskLogLine], input: String? = nil, parent: TaskID? = nil) {
+        self.parent = parent
         self.operation = operation
         self.objectType = objectType
         self.objectId = objectId

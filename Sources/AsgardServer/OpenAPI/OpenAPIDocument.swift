@@ -121,6 +121,7 @@ enum OpenAPIDocument {
             "region": ["type": ["string", "null"]],
             "status": ["type": "string", "enum": .array(TaskStatus.allCases.map { .string($0.rawValue) })],
             "startTime": dateTime, "updateTime": dateTime, "url": string("The task's JSON address"),
+            "parentId": ["type": "integer", "description": "The task this one is a step of (a deployment's group changes); absent for a person's action"],
         ]
         var withLog = taskProperties
         withLog["log"] = ["type": "array", "items": ["type": "object", "required": ["time", "message"],

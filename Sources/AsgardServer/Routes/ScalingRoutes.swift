@@ -58,7 +58,7 @@ extension Console {
                 let group = input.fields["autoScalingGroupName"].flatMap { $0.isEmpty ? nil : $0 }
                 let all = checkedDefinitions(kind, try await scalingDefinitions.scalingObjects(kind, group: group))
                 if input.wantsJSON { return Responses.jsonText("[" + all.joined(separator: ",") + "]") }
-                return page(input, title: "\(ScalingPages.title(kind))s", section: .cluster, body: ScalingPages.list(kind, all, region: regionName))
+                return page(input, title: ScalingPages.plural(kind), section: .cluster, body: ScalingPages.list(kind, all, region: regionName))
             }
 
             table.page("/{region}/\(path)/show/{name}", doc: EndpointDoc(

@@ -45,7 +45,7 @@ extension Console {
                 activities: current.isLocal ? try await scalingStore.activities(of: name, limit: 20) : nil,
                 datapoints: current.isLocal ? scaling.datapoints(of: name) : [], csrf: Console.csrfField(input), region: region)
             return page(input, title: group.autoScalingGroupName, section: .cluster, region: region,
-                        body: LocalCloudPages.groupShow(group, region: region, csrf: Console.csrfField(input)) + scalingSection)
+                        body: LocalCloudPages.groupShow(group, scaling: scalingSection, region: region, csrf: Console.csrfField(input)))
         }
 
         table.htmlOnly("/{region}/autoScaling/create") { input in
@@ -278,9 +278,13 @@ extension Console {
             ofApp.application = Names(parsing: cluster.cluster)?.app
             ofApp.region = region
             // Newest first: the first deployment seen of an image is its last.
+            // A group is tagged by the newest deployment that created it (a name can come back).
             var seen: Set<ImageID> = []
-            for deployment in try await deployments(ofApp) where deployment.cluster == cluster.cluster && seen.insert(deployment.imageId).inserted {
-                if [.failed, .rolledBack].contains(deployment.status) { context.failedImages[deployment.imageId] = deployment.id }
+            var seenGroups: Set<String> = []
+            for deployment in try await deployments(ofApp) where deployment.cluster == cluster.cluster {
+                let failed = [.failed, .rolledBack].contains(deployment.status)
+                if seen.insert(deployment.imageId).inserted, failed { context.failedImages[deployment.imageId] = deployment.id }
+                if let group = deployment.newGroup, seenGroups.insert(group).inserted, failed { context.failedGroups[group] = deployment }
             }
             let records = try await groups.cloud.serverGroups().filter { $0.names?.cluster == cluster.cluster }
             context.rollback = ClusterTraffic.rollbackTarget(in: records).map { ($0.current.autoScalingGroupName, $0.previous.autoScalingGroupName, $0.previous.imageId) }

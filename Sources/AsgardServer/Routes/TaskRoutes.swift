@@ -18,19 +18,27 @@ extension Console {
                 .query("status", "Only tasks with this status: running, waiting, succeeded, failed or canceled"),
                 .query("objectType", "Only tasks about this kind of object, e.g. application"),
                 .query("objectId", "Only tasks about this object"),
+                .query("user", "Only tasks of this user"),
+                .query("topLevel", "true: only the tasks people started, each with its inner tasks' count on the page; false: every task (the default in JSON, "
+                       + "true on the page)", type: "boolean"),
+                .query("parent", "Only the inner tasks of this task (a deployment's group changes)", type: "integer"),
                 .query("limit", "At most this many (default 100, at most 1000)", type: "integer"),
                 .query("offset", "Skip this many of the newest (default 0)", type: "integer"),
             ],
             answers: [.ok("[TaskSummary]"), .badRequest]
         )) { input in
-            let query = try taskQuery(input.fields)
+            let query = try taskQuery(input.fields, topLevelByDefault: !input.wantsJSON)
             let result = try await tasks.tasks(query)
             if input.wantsJSON {
                 var headers = HTTPFields()
                 headers[HTTPField.Name("X-Total-Count")!] = String(result.total)
                 return try Responses.json(result.tasks.map { TaskJSON($0, includeLog: false) }, headers: headers)
             }
-            return page(input, title: "Tasks", section: .task, body: TaskPages.list(result, query: query))
+            var inner: [TaskID: Int] = [:]
+            if query.topLevelOnly {
+                for task in result.tasks { inner[task.id] = try await tasks.tasks(TaskQuery(limit: 1, parent: task.id)).total }
+            }
+            return page(input, title: "Tasks", section: .task, body: TaskPages.list(result, query: query, inner: inner))
         }
 
         table.page("/task/show/{id}", doc: EndpointDoc(
@@ -44,7 +52,8 @@ extension Console {
             }
             if input.wantsJSON { return try Responses.json(TaskJSON(task, includeLog: true)) }
             let deployment = DeploymentJSON(task, includeLog: false).map { DeploymentPages.controls($0, csrf: Console.csrfField(input)) } ?? ""
-            return page(input, title: "Task \(task.id)", section: .task, body: TaskPages.show(task, deployment: deployment))
+            let inner = try await tasks.tasks(TaskQuery(limit: Console.maxTaskPage, parent: task.id)).tasks
+            return page(input, title: "Task \(task.id)", section: .task, body: TaskPages.show(task, deployment: deployment, inner: inner))
         }
     }
 
@@ -97,8 +106,20 @@ extension Console {
         }
     }
 
-    private func taskQuery(_ fields: FormFields) throws -> TaskQuery {
+    private func taskQuery(_ fields: FormFields, topLevelByDefault: Bool) throws -> TaskQuery {
         var query = TaskQuery()
+        switch fields["topLevel"] ?? "" {
+        case "": query.topLevelOnly = topLevelByDefault
+        case "true": query.topLevelOnly = true
+        case "false": query.topLevelOnly = false
+        case let text: throw ConsoleError.invalid("topLevel", "'\(text)' must be true or false")
+        }
+        if let text = fields["parent"], !text.isEmpty {
+            guard let id = TaskID(text), id.rawValue > 0 else { throw ConsoleError.invalid("parent", "'\(text)' is not a task number; see /task/list") }
+            query.parent = id
+            query.topLevelOnly = false
+        }
+        if let text = fields["user"], !text.isEmpty { query.user = text }
         if let text = fields["status"], !text.isEmpty {
             guard let status = TaskStatus(rawValue: text) else {
                 throw ConsoleError.invalid("status", "'\(text)' is not one of \(TaskStatus.allCases.map(\.rawValue).joined(separator: ", "))")

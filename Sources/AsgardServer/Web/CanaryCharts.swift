@@ -16,7 +16,9 @@ enum CanaryCharts {
         Metric(title: "Error rate", unit: "%", value: { $0.errorRate * 100 }),
         Metric(title: "Latency p50", unit: "ms", value: { $0.p50 }),
         Metric(title: "Latency p99", unit: "ms", value: { $0.p99 }),
-        Metric(title: "Requests", unit: "/s", value: { $0.rate }),
+        // Per instance where the instances are known: a 10 % canary of one instance is compared
+        // with a baseline of nine on what each instance serves, not on the groups' totals.
+        Metric(title: "Requests per instance", unit: "/s", value: { $0.rate / Double(max(1, $0.instances ?? 1)) }),
         Metric(title: "CPU", unit: "%", value: { $0.cpu }),
         Metric(title: "Memory", unit: "MiB", value: { $0.memory }),
     ]
@@ -40,7 +42,8 @@ enum CanaryCharts {
         body += "<p id=\"canary-weight\">\(share).</p>"
         guard !intervals.isEmpty else { return body + "<p class=\"hint\">No analysis interval yet.</p></div>" }
         body += "<div class=\"charts\">" + metrics.map { chart($0, intervals) }.joined() + "</div>"
-        body += "<p class=\"hint\"><span class=\"legend-canary\">■ canary</span> <span class=\"legend-baseline\">■ baseline</span>, one point per interval.</p>"
+        body += "<p class=\"hint\">One point per interval (the figures of that interval alone); dashed lines where the weight changed; "
+            + "under the time axis each interval's verdict: ✓ pass, ✗ fail, ? marginal or no data.</p>"
         body += "<h3>Judgments</h3>" + HTML.table(id: "canary-intervals", headers: ["Step", "Interval", "Weight", "Score", "Verdict", "Why"], rows: intervals.map { i in
             ["\(i.step + 1)", "\(i.index)", "\(i.weight) %", CanaryJudge.format(i.verdict.score),
              "<span class=\"verdict-\(i.verdict.outcome.rawValue)\">\(i.verdict.outcome.rawValue)</span>", HTML.escape(i.verdict.reason)]
@@ -54,29 +57,26 @@ enum CanaryCharts {
         return body + "</div>"
     }
 
-    /// A line chart of `metric` for canary and baseline.
+    /// A line chart of `metric` for canary and baseline, one point per interval, with the
+    /// weight changes drawn as lines and each interval's verdict as a symbol on the time axis.
     static func chart(_ metric: Metric, _ intervals: [CanaryInterval]) -> String {
-        let width = 300.0, height = 110.0, left = 36.0, bottom = 18.0, top = 8.0
-        let canary = intervals.map { metric.value($0.canary) }, baseline = intervals.map { metric.value($0.baseline) }
-        let highest = max(canary.max() ?? 0, baseline.max() ?? 0)
-        let top_ = highest > 0 ? highest * 1.1 : 1
-        func x(_ index: Int) -> Double {
-            intervals.count == 1 ? left + (width - left) / 2 : left + (width - left - 6) * Double(index) / Double(intervals.count - 1)
+        var marks: [SVGChart.Mark] = []
+        var weight: Int?
+        for interval in intervals {
+            if interval.weight != weight {
+                marks.append(SVGChart.Mark(time: interval.time, label: "weight \(interval.weight) % from here", symbol: "\(interval.weight) %",
+                                           colour: "#5d6b78", line: true))
+                weight = interval.weight
+            }
+            let outcome = interval.verdict.outcome
+            let (symbol, colour) = outcome == .pass ? ("✓", "#1e6b2a") : outcome == .fail ? ("✗", "#b3261e") : ("?", "#7a5200")
+            marks.append(SVGChart.Mark(time: interval.time, label: "interval \(interval.index): \(outcome.rawValue), \(interval.verdict.reason)",
+                                       symbol: symbol, colour: colour, line: false))
         }
-        func y(_ value: Double) -> Double { top + (height - top - bottom) * (1 - value / top_) }
-        func line(_ values: [Double], _ colour: String) -> String {
-            let points = values.enumerated().map { String(format: "%.1f,%.1f", x($0.offset), y($0.element)) }.joined(separator: " ")
-            let dots = values.enumerated().map { String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"%@\"/>", x($0.offset), y($0.element), colour) }.joined()
-            return "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(points)\"/>" + dots
-        }
-        let label = CanaryJudge.format(top_)
-        return """
-        <figure class="chart"><figcaption>\(HTML.escape(metric.title)) (\(metric.unit))</figcaption>\
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(HTML.escape(metric.title)) of canary and baseline">\
-        <line x1="\(left)" y1="\(top)" x2="\(left)" y2="\(height - bottom)" stroke="#999"/><line x1="\(left)" y1="\(height - bottom)" x2="\(width)" y2="\(height - bottom)" stroke="#999"/>\
-        <text x="2" y="\(top + 8)" font-size="9" fill="#555">\(label)</text><text x="2" y="\(height - bottom)" font-size="9" fill="#555">0</text>\
-        <text x="\(left)" y="\(height - 4)" font-size="9" fill="#555">interval 1</text><text x="\(width - 50)" y="\(height - 4)" font-size="9" fill="#555">\(intervals.count)</text>\
-        \(line(baseline, "#1f5fa8"))\(line(canary, "#d9822b"))</svg></figure>
-        """
+        let slug = metric.title.lowercased().replacingOccurrences(of: " ", with: "-")
+        return SVGChart(id: "chart-\(slug)", title: metric.title, unit: metric.unit, series: [
+            SVGChart.Series(name: "baseline", colour: "#1f5fa8", legendClass: "legend-baseline", points: intervals.map { ($0.time, metric.value($0.baseline)) }),
+            SVGChart.Series(name: "canary", colour: "#b35c00", legendClass: "legend-canary", points: intervals.map { ($0.time, metric.value($0.canary)) }),
+        ], marks: marks, width: 440, height: 200).render()
     }
 }

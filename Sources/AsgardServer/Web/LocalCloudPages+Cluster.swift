@@ -9,7 +9,7 @@ extension LocalCloudPages {
      {"type": "resize", "percent": 100}, {"type": "disableGroup", "target": "previous"}]
     """
 
-    /// The cluster page's forms: deploy, roll back, and Asgard's primitives on its groups.
+    /// The cluster page's deploy and roll back forms.
     /// While a deployment holds the cluster, the deploy form is disabled. The deploy form offers
     /// the application's images, newest first, marking those that failed; the rollback says
     /// what it does.
@@ -38,14 +38,6 @@ extension LocalCloudPages {
             rollback = "<p id=\"rollback-target\">Nothing to roll back to: no disabled group older than the one that serves.</p>"
                 + "<div class=\"actions\"><button class=\"danger\" type=\"submit\" id=\"rollback\" disabled>Roll back</button></div>"
         }
-        let options = cluster.autoScalingGroups.reversed().map {
-            "<option value=\"\(HTML.escape($0.autoScalingGroupName))\">\(HTML.escape($0.autoScalingGroupName)) (\($0.trafficState), \($0.desiredCapacity) instance\($0.desiredCapacity == 1 ? "" : "s"))</option>"
-        }.joined()
-        func groupSelect(_ id: String, preselect: Bool = true) -> String {
-            // A destructive action names its target itself: nothing is chosen for it.
-            let none = preselect ? "" : "<option value=\"\" selected disabled>choose a server group</option>"
-            return "<label for=\"\(id)\">Server group</label><select id=\"\(id)\" name=\"name\">\(none)\(options)</select>"
-        }
         return """
         <h2>Deploy</h2>
         <form class="edit" method="post" action="/\(region)/deployment/start" id="deploy-form">\(csrf)<input type="hidden" name="cluster" value="\(name)">
@@ -61,6 +53,23 @@ extension LocalCloudPages {
         <h2>Roll back</h2>
         <form class="edit" method="post" action="/\(region)/cluster/rollback" id="rollback-form">\(csrf)<input type="hidden" name="name" value="\(name)">
         \(rollback)</form>
+        """
+    }
+
+    /// The cluster's primitives on a group chosen by name: create the next, enable or disable,
+    /// resize, delete.
+    static func groupActions(_ cluster: ClusterJSON, region: String, csrf: String) -> String {
+        let name = HTML.escape(cluster.cluster)
+        let newest = cluster.autoScalingGroups.last
+        let options = cluster.autoScalingGroups.reversed().map {
+            "<option value=\"\(HTML.escape($0.autoScalingGroupName))\">\(HTML.escape($0.autoScalingGroupName)) (\($0.trafficState), \($0.desiredCapacity) instance\($0.desiredCapacity == 1 ? "" : "s"))</option>"
+        }.joined()
+        func groupSelect(_ id: String, preselect: Bool = true) -> String {
+            // A destructive action names its target itself: nothing is chosen for it.
+            let none = preselect ? "" : "<option value=\"\" selected disabled>choose a server group</option>"
+            return "<label for=\"\(id)\">Server group</label><select id=\"\(id)\" name=\"name\">\(none)\(options)</select>"
+        }
+        return """
         <h2>Server group actions</h2>
         <details id="create-next-details"><summary>Create the next group…</summary>
         <form class="edit" method="post" action="/\(region)/cluster/createNextGroup" id="create-next-form">\(csrf)<input type="hidden" name="name" value="\(name)">

@@ -27,20 +27,27 @@ enum LocalCloudPages {
     }
 
     /// Instances with their health as the cloud and every load balancer see it; `health` by
-    /// instance, when known.
-    static func instancesTable(_ instances: [InstanceRecord], health: [InstanceID: InstanceHealthView] = [:], region: String) -> String {
+    /// instance, when known. The group column is left out where one group's page shows them, the
+    /// protection column when none is protected.
+    static func instancesTable(_ instances: [InstanceRecord], health: [InstanceID: InstanceHealthView] = [:], region: String,
+                               showGroup: Bool = true) -> String {
+        let showProtection = instances.contains(where: \.isProtected)
         let rows = instances.map { i -> [String] in
             let view = health[i.instanceId]
-            return ["<a href=\"/\(region)/instance/show/\(i.instanceId)\">\(i.instanceId)</a>",
-                    "<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(i.autoScalingGroupName))\">\(HTML.escape(i.autoScalingGroupName))</a>",
-                    "<span class=\"state-\(i.lifecycleState.rawValue)\">\(i.lifecycleState.rawValue)</span>",
+            var row = ["<a href=\"/\(region)/instance/show/\(i.instanceId)\">\(i.instanceId)</a>"]
+            if showGroup {
+                row.append("<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(i.autoScalingGroupName))\">\(HTML.escape(i.autoScalingGroupName))</a>")
+            }
+            row += ["<span class=\"state-\(i.lifecycleState.rawValue)\">\(i.lifecycleState.rawValue)</span>",
                     view.map { healthBadge($0.summary, reason: $0.reason) } ?? i.healthStatus.rawValue,
                     balancerHealth(view, region: region),
-                    HTML.escape(i.address), i.pid.map(String.init) ?? "", i.isProtected ? "yes" : "", HTML.date(i.launchTime), HTML.escape(i.statusReason ?? "")]
+                    HTML.escape(i.address), i.pid.map(String.init) ?? ""]
+            if showProtection { row.append(i.isProtected ? "yes" : "") }
+            return row + [HTML.date(i.launchTime), HTML.escape(i.statusReason ?? "")]
         }
-        return HTML.table(id: "instances", headers: ["Instance", "Server group", "State", "Health", "Load balancers", "Address", "Pid", "Protected",
-                                                     "Launched", "Reason"],
-                          rows: rows, empty: "No instances.")
+        let headers = ["Instance"] + (showGroup ? ["Server group"] : []) + ["State", "Health", "Load balancers", "Address", "Pid"]
+            + (showProtection ? ["Protected"] : []) + ["Launched", "Reason"]
+        return HTML.table(id: "instances", headers: headers, rows: rows, empty: "No instances.")
     }
 
     /// The health views of `groups`' instances, by instance.
@@ -106,6 +113,67 @@ enum LocalCloudPages {
         var failedImages: [ImageID: TaskID] = [:]
         /// The group a rollback takes the traffic off, and the one it gives it back to.
         var rollback: (current: String, previous: String, image: ImageID)?
+        /// Groups created by a deployment that failed or was rolled back, with that deployment.
+        var failedGroups: [String: DeploymentJSON] = [:]
+    }
+
+    /// `text` cut at a word to at most about `limit` characters, with an ellipsis when cut.
+    static func shortened(_ text: String, to limit: Int) -> String {
+        guard text.count > limit else { return text }
+        let cut = text.prefix(limit)
+        return String(cut[..<(cut.lastIndex(of: " ") ?? cut.endIndex)]) + " …"
+    }
+
+    /// A traffic badge: whether the group's load balancers send it requests.
+    static func trafficBadge(_ state: String, id: String? = nil) -> String {
+        let tone = ["enabled": "ok", "disabled": "off"][state] ?? "off"
+        let words = ["enabled": "traffic enabled", "disabled": "traffic disabled"][state] ?? "no load balancer"
+        return "<span class=\"badge \(tone) traffic-\(state)\"\(id.map { " id=\"\($0)\"" } ?? "")>\(words)</span>"
+    }
+
+    /// The cluster's groups as cards, newest first: version, traffic, health and share at a
+    /// glance, a chip per instance, a tag on the groups a failed deployment left, and their
+    /// actions in a compact menu.
+    static func groupCards(_ groups: [ServerGroupJSON], context: ClusterContext, region: String, csrf: String) -> String {
+        guard !groups.isEmpty else { return "<p class=\"empty\" id=\"groups-empty\">No server groups.</p>" }
+        let health = self.health(of: groups)
+        let newestFirst = groups.sorted { ($0.createdTime, $0.autoScalingGroupName) > ($1.createdTime, $1.autoScalingGroupName) }
+        return "<div class=\"cards\" id=\"groups\">" + newestFirst.map { g in
+            let name = HTML.escape(g.autoScalingGroupName)
+            let link = "/\(region)/autoScaling/show/\(HTML.pathSegment(g.autoScalingGroupName))"
+            var card = "<article class=\"card\" id=\"card-\(name)\" aria-labelledby=\"card-\(name)-title\"><div class=\"card-head\">"
+                + "<h2 id=\"card-\(name)-title\"><a href=\"\(link)\">\(name)</a></h2>" + trafficBadge(g.trafficState)
+                + (g.health.map { " " + healthBadge($0.summary, reason: nil) } ?? "")
+            if let failed = context.failedGroups[g.autoScalingGroupName] {
+                card += " <span class=\"badge bad failed-tag\">\(failed.status == .rolledBack ? "rolled back" : "failed")</span>"
+            }
+            card += "</div><p class=\"card-image\"><a href=\"/\(region)/image/show/\(g.imageId)\">\(HTML.escape(g.imageName == nil ? imageLabel(g.imageId, context.images) : g.imageLabel))</a></p>"
+            if let failed = context.failedGroups[g.autoScalingGroupName] {
+                card += "<p class=\"failed-note\">Left by <a href=\"/deployment/show/\(failed.id)\">deployment \(failed.id)</a>"
+                    + (failed.rollbackReason.map { ": \(HTML.escape(shortened($0, to: 140)))" } ?? "") + "</p>"
+            }
+            let shareText = share(g.traffic)
+            card += "<p>\(g.minSize) / \(g.desiredCapacity) / \(g.maxSize) instances (min / desired / max)"
+                + (g.health.map { ", \($0.healthy) of \($0.desired) healthy" } ?? "") + (shareText.isEmpty ? "" : "; \(shareText)") + "</p>"
+            if !g.instances.isEmpty {
+                card += "<ul class=\"chips\" aria-label=\"Instances of \(name)\">" + g.instances.map { i in
+                    let view = health[i.instanceId]
+                    let word = view?.summary ?? (i.lifecycleState == .inService ? .healthy : .starting)
+                    return "<li>" + "<a href=\"/\(region)/instance/show/\(i.instanceId)\">\(i.instanceId)</a> " + healthBadge(word, reason: nil) + "</li>"
+                }.joined() + "</ul>"
+            }
+            card += "<p class=\"hint\">Created \(HTML.date(g.createdTime))</p>"
+            card += "<details class=\"menu\"><summary id=\"menu-\(name)\">Actions</summary><div class=\"menu-items\">"
+            card += "<a href=\"\(link)\">Open</a><a href=\"\(link)#resize-form\">Resize…</a>"
+            if g.trafficState != "none" {
+                let enabled = g.trafficState == "enabled"
+                card += "<form class=\"inline\" method=\"post\" action=\"/\(region)/cluster/\(enabled ? "deactivate" : "activate")\">\(csrf)"
+                    + "<input type=\"hidden\" name=\"name\" value=\"\(name)\"><button type=\"submit\"\(enabled ? " class=\"danger\"" : "")>"
+                    + "\(enabled ? "Disable traffic" : "Enable traffic")</button></form>"
+            }
+            card += "<a class=\"danger-link\" href=\"\(link)#delete-details\">Delete…</a></div></details></article>"
+            return card
+        }.joined() + "</div>"
     }
 
     /// An image by its application and version, with its id: "shop 2.1.0 (img-aa34013c)".
@@ -119,10 +187,11 @@ enum LocalCloudPages {
         let name = HTML.escape(cluster.cluster)
         var body = "<h1>Cluster: \(name)</h1>"
         if let busy = context.busy { body += deployingBanner(busy, csrf: csrf, now: now) }
-        body += groupsTable(cluster.autoScalingGroups, images: context.images, region: region)
+        body += groupCards(cluster.autoScalingGroups, context: context, region: region, csrf: csrf)
+        body += clusterActions(cluster, context: context, region: region, csrf: csrf)
         body += "<h2>Instances</h2>" + instancesTable(cluster.autoScalingGroups.flatMap(\.instances), health: health(of: cluster.autoScalingGroups),
                                                       region: region)
-        body += clusterActions(cluster, context: context, region: region, csrf: csrf)
+        body += groupActions(cluster, region: region, csrf: csrf)
         return body
     }
 
@@ -142,7 +211,9 @@ enum LocalCloudPages {
         return banner
     }
 
-    static func groupShow(_ g: ServerGroupJSON, region: String, csrf: String) -> String {
+    /// A server group's page: its state, health and traffic, instances and scaling first
+    /// (`scaling`: the overview and the forms of its scaling section), the forms that change it last.
+    static func groupShow(_ g: ServerGroupJSON, scaling: (overview: String, forms: String), region: String, csrf: String) -> String {
         let name = HTML.escape(g.autoScalingGroupName)
         var body = "<h1>Server group: <span id=\"group-name\">\(name)</span></h1>"
         body += HTML.properties(id: "group", [
@@ -162,7 +233,8 @@ enum LocalCloudPages {
             ("Suspended processes", g.suspendedProcesses.isEmpty ? "none" : g.suspendedProcesses.map(\.rawValue).joined(separator: ", ")),
             ("Created", HTML.date(g.createdTime)),
         ])
-        body += "<h2>Instances</h2>" + instancesTable(g.instances, health: health(of: [g]), region: region)
+        body += "<h2>Instances</h2>" + instancesTable(g.instances, health: health(of: [g]), region: region, showGroup: false)
+        body += scaling.overview
         if !g.loadBalancerNames.isEmpty {
             let enabled = g.trafficState == "enabled"
             body += """
@@ -183,7 +255,9 @@ enum LocalCloudPages {
         <label for="suspendedProcesses">Suspended processes</label><input id="suspendedProcesses" name="suspendedProcesses" value="\(suspended)">
         <span class="hint">Launch, Terminate, HealthCheck, ReplaceUnhealthy, AddToLoadBalancer (comma-separated)</span>
         <div class="actions"><button type="submit" id="resize">Update</button></div></form>
-        <details><summary>Delete this server group…</summary>
+        \(scaling.forms)
+        <h2>Delete</h2>
+        <details class="confirm" id="delete-details"><summary>Delete this server group…</summary>
         <form class="edit" method="post" action="/\(region)/autoScaling/delete">\(csrf)<input type="hidden" name="name" value="\(name)">
         <p>Its instances are terminated first.</p>
         <label for="confirm">Type <b>\(name)</b> to confirm</label><input id="confirm" name="confirm" autocomplete="off">

@@ -61,8 +61,35 @@ enum ScalingPages {
         }, empty: "None.")
     }
 
+    /// "Scaling policies", "Alarms", "Scheduled actions".
+    static func plural(_ kind: ScalingObjectKind) -> String {
+        switch kind {
+        case .policy: "Scaling policies"
+        case .alarm: "Alarms"
+        case .scheduledAction: "Scheduled actions"
+        }
+    }
+
+    /// Every group's objects, one row per name and definition: a policy a new group inherited
+    /// from the one before shows once, with both groups, newest first.
     static func list(_ kind: ScalingObjectKind, _ jsons: [String], region: String) -> String {
-        "<h1>\(title(kind))s</h1>" + table(kind, jsons, region: region, id: path(kind) + "s")
+        var order: [String] = []
+        var rows: [String: (name: String, what: String, groups: [String])] = [:]
+        for json in jsons {
+            let o = object(json)
+            let name = o[nameField(kind)] as? String ?? "", group = o["autoScalingGroupName"] as? String ?? ""
+            let what = (o["invalid"] as? String).map { "<span class=\"badge bad\">invalid, not run</span> \(HTML.escape($0))" } ?? HTML.escape(summary(kind, o))
+            let key = name + "\u{0}" + what
+            if rows[key] == nil { order.append(key) }
+            rows[key, default: (name, what, [])].groups.append(group)
+        }
+        let cells = order.compactMap { rows[$0] }.map { row -> [String] in
+            let groups = row.groups.sorted(by: >)
+            return ["<a href=\"/\(region)/\(path(kind))/show/\(HTML.pathSegment(row.name))?autoScalingGroupName=\(HTML.pathSegment(groups[0]))\">\(HTML.escape(row.name))</a>",
+                    groups.map { "<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment($0))\">\(HTML.escape($0))</a>" }.joined(separator: ", "),
+                    row.what]
+        }
+        return "<h1>\(plural(kind))</h1>" + HTML.table(id: path(kind) + "s", headers: ["Name", "Server groups", "What"], rows: cells, empty: "None.")
     }
 
     static func show(_ kind: ScalingObjectKind, _ json: String, datapoints: [MetricDatapoint], csrf: String, region: String) -> String {
@@ -89,24 +116,12 @@ enum ScalingPages {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// A small chart of `metric` over the window in memory, with the threshold as a line.
-    static func chart(_ metric: ScalingMetric, _ datapoints: [MetricDatapoint], threshold: Double?) -> String {
-        let points = datapoints.suffix(180).compactMap { point in point.values[metric].map { (point.time, $0) } }
-        guard let first = points.first?.0, let last = points.last?.0 else { return "<p class=\"hint\">No data yet for \(metric.rawValue).</p>" }
-        let width = 480.0, height = 140.0, left = 40.0, bottom = 18.0, top = 8.0
-        let highest = max(points.map(\.1).max() ?? 0, threshold ?? 0) * 1.1
-        let span = max(1, last.timeIntervalSince(first))
-        func x(_ t: Date) -> Double { left + (width - left - 6) * t.timeIntervalSince(first) / span }
-        func y(_ v: Double) -> Double { top + (height - top - bottom) * (1 - v / max(highest, 1e-9)) }
-        let line = points.map { String(format: "%.1f,%.1f", x($0.0), y($0.1)) }.joined(separator: " ")
-        let limit = threshold.map { String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#b3261e\" stroke-dasharray=\"4 3\"/>", left, y($0), width, y($0)) } ?? ""
-        return """
-        <figure class="chart" id="alarm-chart"><figcaption>\(metric.rawValue), last \(Int(span)) s (threshold dashed)</figcaption>\
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(metric.rawValue) against its threshold">\
-        <line x1="\(left)" y1="\(top)" x2="\(left)" y2="\(height - bottom)" stroke="#999"/><line x1="\(left)" y1="\(height - bottom)" x2="\(width)" y2="\(height - bottom)" stroke="#999"/>\
-        <text x="2" y="\(top + 8)" font-size="9" fill="#555">\(CanaryJudge.format(highest))</text><text x="2" y="\(height - bottom)" font-size="9" fill="#555">0</text>\
-        \(limit)<polyline fill="none" stroke="#1f5fa8" stroke-width="2" points="\(line)"/></svg></figure>
-        """
+    /// A chart of `metric` over the window in memory, with the threshold drawn and labelled.
+    static func chart(_ metric: ScalingMetric, _ datapoints: [MetricDatapoint], threshold: Double?, id: String = "alarm-chart") -> String {
+        let points = datapoints.suffix(180).compactMap { point in point.values[metric].map { (time: point.time, value: $0) } }
+        return SVGChart(id: id, title: metric.rawValue, unit: "", series: [
+            SVGChart.Series(name: metric.rawValue, colour: "#1f5fa8", legendClass: "legend-baseline", points: points),
+        ], threshold: threshold.map { ($0, "threshold \(SVGChart.number($0))") }).render()
     }
 
     /// Reloads the page every few seconds unless a form is open or being filled in.
@@ -129,8 +144,9 @@ enum ScalingPages {
     /// The group page's scaling section: its policies, alarms and schedules, forms to add a
     /// target tracking policy and a scheduled action, and the recent activities.
     /// A group's scaling; `activities` nil where AWS keeps them (an AWS region).
+    /// Returns what the group page shows near its top (`overview`) and the forms it keeps last.
     static func groupSection(group: String, policies: [String], alarms: [String], schedules: [String], activities: [ScalingActivity]?,
-                             datapoints: [MetricDatapoint], csrf: String, region: String) -> String {
+                             datapoints: [MetricDatapoint], csrf: String, region: String) -> (overview: String, forms: String) {
         let name = HTML.escape(group)
         var body = "<h2>Scaling</h2>"
         body += "<h3>Policies</h3>" + table(.policy, policies, region: region, id: "scaling-policies")
@@ -140,9 +156,17 @@ enum ScalingPages {
             body += "<p class=\"hint\" id=\"group-metrics\">Last collection: " + ScalingMetric.allCases.compactMap { metric in
                 latest.values[metric].map { "\(metric.rawValue) \(CanaryJudge.format($0))" }
             }.joined(separator: ", ") + "</p>"
-            body += chart(.requestCountPerTarget, datapoints, threshold: nil)
+            body += chart(.requestCountPerTarget, datapoints, threshold: nil, id: "group-chart")
         }
-        body += """
+        if let activities {
+            body += "<h3>Activities</h3><p><a href=\"/\(region)/autoScaling/activities/\(HTML.pathSegment(group))\">All activities</a></p>" + self.activities(activities)
+        }
+        if !policies.isEmpty || !alarms.isEmpty || !schedules.isEmpty {
+            body += "<p class=\"hint\" id=\"auto-refresh\">This page refreshes every 5 s while the group scales on its own (not while a form is open).</p>"
+                + "<script src=\"/static/auto-refresh.js\" data-seconds=\"5\"></script>"
+        }
+        let forms = """
+        <h2>Change its scaling</h2>
         <details id="add-policy"><summary>Add a target tracking policy…</summary>
         <form class="edit" method="post" action="/\(region)/scalingPolicy/save" id="policy-form">\(csrf)<input type="hidden" name="autoScalingGroupName" value="\(name)">
         <label for="policyName">Name</label><input id="policyName" name="policyName" value="keep-requests">
@@ -160,13 +184,6 @@ enum ScalingPages {
         <label for="schedule-desired">Desired capacity</label><input id="schedule-desired" name="desiredCapacity" value="2">
         <div class="actions"><button type="submit" id="save-schedule">Save scheduled action</button></div></form></details>
         """
-        if let activities {
-            body += "<h3>Activities</h3><p><a href=\"/\(region)/autoScaling/activities/\(HTML.pathSegment(group))\">All activities</a></p>" + self.activities(activities)
-        }
-        if !policies.isEmpty || !alarms.isEmpty || !schedules.isEmpty {
-            body += "<p class=\"hint\" id=\"auto-refresh\">This page refreshes every 5 s while the group scales on its own (not while a form is open).</p>"
-                + "<script src=\"/static/auto-refresh.js\" data-seconds=\"5\"></script>"
-        }
-        return body
+        return (body, forms)
     }
 }

@@ -5,17 +5,17 @@ enum Stylesheet {
     *{box-sizing:border-box}
     body{margin:0;font:13px/1.4 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1d2733;background:#f4f6f8}
     a{color:#1f5fa8;text-decoration:none}a:hover{text-decoration:underline}
-    header{display:flex;align-items:center;gap:18px;background:#20303f;color:#fff;padding:0 16px;height:40px}
+    header{display:flex;flex-wrap:wrap;align-items:center;gap:0 14px;background:#20303f;color:#fff;padding:0 16px;min-height:40px}
     header .brand{font-weight:700;font-size:16px;color:#fff;letter-spacing:.5px}
-    header nav a{color:#d6e2ee;padding:11px 8px;display:inline-block}
+    header nav a{color:#d6e2ee;padding:11px 7px;display:inline-block}
     header nav a.active,header nav a:hover{background:#34495e;color:#fff;text-decoration:none}
     header form{margin-left:auto;display:flex;gap:4px;align-items:center;color:#d6e2ee}
     header select,header button{font:inherit;padding:1px 4px}
     main{padding:12px 16px;max-width:1400px}
     h1{font-size:18px;margin:4px 0 10px}h2{font-size:15px;margin:16px 0 6px}
     .actions{margin:6px 0 10px;display:flex;gap:8px;align-items:center}
-    form.inline{display:inline;margin:0}.charts{display:flex;flex-wrap:wrap;gap:12px}figure.chart{margin:0}figure.chart figcaption{font-size:12px;color:#444}
-    .legend-canary{color:#d9822b}.legend-baseline{color:#1f5fa8}.verdict-pass{color:#2e7d32}.verdict-fail,.verdict-high,.verdict-low{color:#b3261e;font-weight:600}.verdict-marginal,.verdict-inconclusive,.verdict-nodata{color:#a15c00}[hidden]{display:none!important}.status-done{color:#2e7d32}.status-pending{color:#777}
+    form.inline{display:inline;margin:0}.charts{display:flex;flex-wrap:wrap;gap:12px}figure.chart{margin:0 0 8px;background:#fff;border:1px solid #d5dce3;padding:6px 8px;max-width:100%}figure.chart figcaption{font-size:12px;color:#3d4852}figure.chart svg{display:block;max-width:100%;height:auto}.legend{margin-left:6px}.legend>span{margin-right:8px}.legend-threshold{color:#8c1d17}
+    .legend-canary{color:#b35c00}.legend-baseline{color:#1f5fa8}.verdict-pass{color:#2e7d32}.verdict-fail,.verdict-high,.verdict-low{color:#b3261e;font-weight:600}.verdict-marginal,.verdict-inconclusive,.verdict-nodata{color:#a15c00}[hidden]{display:none!important}.status-done{color:#2e7d32}.status-pending{color:#777}
     .button,button{display:inline-block;background:#1f5fa8;color:#fff;border:0;border-radius:3px;padding:4px 10px;font:inherit;cursor:pointer}
     .button:hover,button:hover{background:#174a84;text-decoration:none}
     button.danger{background:#b3261e}button.danger:hover{background:#8c1d17}
@@ -49,6 +49,12 @@ enum Stylesheet {
     details summary{cursor:pointer;color:#1f5fa8;margin-top:12px}details.confirm summary{color:#b3261e}
     form.edit input[type=checkbox]{width:auto;margin:0 6px 0 0}form.edit label.check{display:flex;align-items:center;font-weight:400}
     #deploy-form .only-canary,#deploy-form .only-custom{display:none}
+    .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:10px;margin-bottom:8px}
+    .card{background:#fff;border:1px solid #d5dce3;border-radius:4px;padding:8px 10px}.card p{margin:4px 0}
+    .card-head{display:flex;flex-wrap:wrap;gap:6px;align-items:center}.card-head h2{margin:0;font-size:14px;flex-basis:100%}
+    .card ul.chips{list-style:none;margin:4px 0;padding:0;display:flex;flex-wrap:wrap;gap:4px 10px;font-size:12px}
+    .failed-note{color:#8c1d17}details.menu summary{margin-top:4px}
+    .menu-items{display:flex;flex-wrap:wrap;gap:10px;align-items:center;padding:6px 0}.danger-link{color:#b3261e}
     #deploy-form:has(#deploy-strategy option[value=canary]:checked) .only-canary{display:block}
     #deploy-form:has(#deploy-strategy option[value=custom]:checked) .only-custom{display:block}
     """

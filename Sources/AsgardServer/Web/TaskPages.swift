@@ -4,28 +4,49 @@ import Foundation
 
 /// The task pages' content.
 enum TaskPages {
-    static func table(_ tasks: [TaskRecord], empty: String) -> String {
+    /// Tasks as rows; `inner` counts each one's inner tasks where known.
+    static func table(_ tasks: [TaskRecord], empty: String, inner: [TaskID: Int] = [:], id: String = "tasks") -> String {
         let rows = tasks.map { t -> [String] in
-            ["<a href=\"/task/show/\(t.id)\">\(t.id)</a>",
-             "<span class=\"status-\(t.status.rawValue)\">\(t.status.rawValue)</span>",
-             HTML.escape(t.operation), HTML.escape(t.objectType.rawValue), objectLink(t),
-             HTML.escape(t.user), HTML.date(t.startTime), HTML.date(t.updateTime)]
+            let steps = inner[t.id].map { $0 == 0 ? "" : "<a class=\"inner-count\" href=\"/task/show/\(t.id)#inner-tasks\">\($0) inner task\($0 == 1 ? "" : "s")</a>" }
+            return ["<a href=\"/task/show/\(t.id)\">\(t.id)</a>",
+                    "<span class=\"status-\(t.status.rawValue)\">\(t.status.rawValue)</span>",
+                    HTML.escape(t.operation) + (steps.map { $0.isEmpty ? "" : "<br>" + $0 } ?? ""), HTML.escape(t.objectType.rawValue), objectLink(t),
+                    HTML.escape(t.user), HTML.date(t.startTime), HTML.date(t.updateTime)]
         }
-        return HTML.table(id: "tasks", headers: ["Id", "Status", "Operation", "Type", "Object", "User", "Started", "Updated"],
+        return HTML.table(id: id, headers: ["Id", "Status", "Operation", "Type", "Object", "User", "Started", "Updated"],
                           rows: rows, empty: empty)
     }
 
-    static func list(_ page: TaskPage, query: TaskQuery) -> String {
-        var body = "<h1>Tasks</h1><div class=\"actions\"><span>\(page.total) task\(page.total == 1 ? "" : "s")"
-        if page.total > 0 {
-            body += ", showing \(query.offset + 1)–\(query.offset + page.tasks.count)"
-        }
-        body += "</span>"
+    /// The task list: filters, one row per action a person started (its inner tasks counted),
+    /// and pages of `query.limit`.
+    static func list(_ page: TaskPage, query: TaskQuery, inner: [TaskID: Int] = [:]) -> String {
         var base: [String] = []
         if let s = query.status { base.append("status=\(s.rawValue)") }
         if let t = query.objectType { base.append("objectType=\(t.rawValue)") }
         if let o = query.objectId { base.append("objectId=\(HTML.escape(HTML.pathSegment(o)))") }
+        if let u = query.user { base.append("user=\(HTML.escape(HTML.pathSegment(u)))") }
+        if let p = query.parent { base.append("parent=\(p)") }
+        if !query.topLevelOnly, query.parent == nil { base.append("topLevel=false") }
         base.append("limit=\(query.limit)")
+        func option(_ value: String, _ chosen: String?) -> String {
+            "<option value=\"\(value)\"\(value == (chosen ?? "") ? " selected" : "")>\(value.isEmpty ? "any" : value)</option>"
+        }
+        var body = "<h1>Tasks</h1>"
+        body += """
+        <form class="filters" method="get" action="/task/list" id="task-filters">
+        <div><label for="filter-status">Status</label><br><select id="filter-status" name="status">\(([""] + TaskStatus.allCases.map(\.rawValue)).map { option($0, query.status?.rawValue) }.joined())</select></div>
+        <div><label for="filter-type">Object type</label><br><select id="filter-type" name="objectType">\(([""] + TaskObjectType.allCases.map(\.rawValue)).map { option($0, query.objectType?.rawValue) }.joined())</select></div>
+        <div><label for="filter-object">Object</label><br><input id="filter-object" name="objectId" value="\(HTML.escape(query.objectId ?? ""))" placeholder="e.g. shop-prod"></div>
+        <div><label for="filter-user">User</label><br><input id="filter-user" name="user" value="\(HTML.escape(query.user ?? ""))"></div>
+        <div><label class="check" for="filter-inner"><input type="checkbox" id="filter-inner" name="topLevel" value="false"\(query.topLevelOnly ? "" : " checked")> Inner tasks too</label></div>
+        <div><button type="submit" id="filter-tasks">Filter</button> <a href="/task/list">Clear</a></div></form>
+        """
+        body += "<div class=\"actions\"><span id=\"task-count\">\(page.total) task\(page.total == 1 ? "" : "s")"
+            + (query.topLevelOnly ? " started by people or schedules" : "")
+        if page.total > 0 {
+            body += ", showing \(query.offset + 1)–\(query.offset + page.tasks.count)"
+        }
+        body += "</span>"
         if query.offset > 0 {
             let previous = max(0, query.offset - query.limit)
             body += "<a id=\"newer\" href=\"/task/list?\((base + ["offset=\(previous)"]).joined(separator: "&amp;"))\">Newer</a>"
@@ -34,11 +55,11 @@ enum TaskPages {
             body += "<a id=\"older\" href=\"/task/list?\((base + ["offset=\(query.offset + query.limit)"]).joined(separator: "&amp;"))\">Older</a>"
         }
         body += "</div>"
-        return body + table(page.tasks, empty: "No tasks yet. Every change made through the console leaves one here.")
+        return body + table(page.tasks, empty: "No tasks match. Every change made through the console leaves one here.", inner: inner)
     }
 
     /// A task's page; `deployment` is the steps and buttons of a deployment task, shown above its log.
-    static func show(_ task: TaskRecord, deployment: String = "") -> String {
+    static func show(_ task: TaskRecord, deployment: String = "", inner: [TaskRecord] = []) -> String {
         let duration = Int(task.updateTime.timeIntervalSince(task.startTime).rounded())
         var body = "<h1>Task \(task.id): \(HTML.escape(task.operation))</h1>"
         body += HTML.properties(id: "task", [
@@ -48,11 +69,12 @@ enum TaskPages {
             ("User", HTML.escape(task.user)), ("Region", HTML.escape(task.region ?? "global")),
             ("Started", HTML.date(task.startTime)), ("Updated", HTML.date(task.updateTime)),
             ("Duration", "\(duration) s"),
-        ])
+        ] + (task.parentId.map { [("Part of", "<a id=\"parent-task\" href=\"/task/show/\($0)\">task \($0)</a>")] } ?? []))
         let log = task.log.map { "\(HTML.date($0.time)) \(HTML.escape($0.message))" }.joined(separator: "\n")
         let live = task.status.isFinished ? ""
             : "<p class=\"hint\" id=\"task-live\">New lines appear as they happen.</p><script src=\"/static/task-live.js\" data-task=\"\(task.id)\" data-lines=\"\(task.log.count)\"></script>"
-        return body + deployment + "<h2>Log</h2><pre class=\"log\" id=\"task-log\">\(log)</pre>" + live
+        let steps = inner.isEmpty ? "" : "<h2>Inner tasks</h2>" + table(inner, empty: "", id: "inner-tasks")
+        return body + deployment + "<h2>Log</h2><pre class=\"log\" id=\"task-log\">\(log)</pre>" + live + steps
     }
 
     /// Follows `/task/follow/{id}` with EventSource and appends the lines the page does not show

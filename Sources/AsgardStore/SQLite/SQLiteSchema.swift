@@ -193,6 +193,12 @@ enum SQLiteSchema {
         migrator.registerMigration("v9: load balancer idle timeout") { db in
             try db.execute(sql: "ALTER TABLE loadBalancer ADD COLUMN idleTimeout INTEGER NOT NULL DEFAULT 60")
         }
+        migrator.registerMigration("v10: inner tasks") { db in
+            try db.execute(sql: """
+                ALTER TABLE task ADD COLUMN parentId INTEGER REFERENCES task(id);
+                CREATE INDEX task_parent ON task(parentId);
+                """)
+        }
         return migrator
     }
 }

@@ -66,17 +66,19 @@ extension SQLiteStore {
                    status: TaskStatus(rawValue: row["status"]) ?? .failed, log: log,
                    startTime: date(row["startTime"]), updateTime: date(row["updateTime"]),
                    input: row["input"], checkpoint: row["checkpoint"],
-                   signal: (row["signal"] as String?).flatMap(TaskSignal.init(rawValue:)), signalBy: row["signalBy"])
+                   signal: (row["signal"] as String?).flatMap(TaskSignal.init(rawValue:)), signalBy: row["signalBy"],
+                   parentId: (row["parentId"] as Int64?).map(TaskID.init))
     }
 
     static func insertTask(_ draft: TaskDraft, db: Database) throws -> TaskRecord {
         let start = draft.log.first?.time ?? Date()
         let update = draft.log.last?.time ?? start
         try db.execute(sql: """
-            INSERT INTO task (operation, objectType, objectId, user, region, status, startTime, updateTime, input)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO task (operation, objectType, objectId, user, region, status, startTime, updateTime, input, parentId)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [draft.operation, draft.objectType.rawValue, draft.objectId, draft.user, draft.region,
-                             draft.status.rawValue, start.timeIntervalSince1970, update.timeIntervalSince1970, draft.input])
+                             draft.status.rawValue, start.timeIntervalSince1970, update.timeIntervalSince1970, draft.input,
+                             draft.parent?.rawValue])
         let id = TaskID(db.lastInsertedRowID)
         for line in draft.log {
             try db.execute(sql: "INSERT INTO taskLog (taskId, time, message) VALUES (?, ?, ?)",
@@ -84,7 +86,7 @@ extension SQLiteStore {
         }
         return TaskRecord(id: id, operation: draft.operation, objectType: draft.objectType, objectId: draft.objectId,
                           user: draft.user, region: draft.region, status: draft.status, log: draft.log,
-                          startTime: start, updateTime: update, input: draft.input)
+                          startTime: start, updateTime: update, input: draft.input, parentId: draft.parent)
     }
 }
 
@@ -231,12 +233,14 @@ extension SQLiteStore: TaskStore {
             // and matches everything, so no SQL is assembled from pieces.
             let filter = """
                 WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR objectType = ?2) AND (?3 IS NULL OR objectId = ?3)
+                AND (?4 = 0 OR parentId IS NULL) AND (?5 IS NULL OR parentId = ?5) AND (?6 IS NULL OR user = ?6)
                 """
-            let arguments: StatementArguments = [query.status?.rawValue, query.objectType?.rawValue, query.objectId]
+            let arguments: StatementArguments = [query.status?.rawValue, query.objectType?.rawValue, query.objectId,
+                                                 query.topLevelOnly ? 1 : 0, query.parent?.rawValue, query.user]
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM task " + filter, arguments: arguments) ?? 0
             var pageArguments = arguments
             pageArguments += [query.limit, query.offset]
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM task " + filter + " ORDER BY id DESC LIMIT ?4 OFFSET ?5",
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM task " + filter + " ORDER BY id DESC LIMIT ?7 OFFSET ?8",
                                         arguments: pageArguments)
             return TaskPage(tasks: rows.map { SQLiteStore.taskRecord($0, log: []) }, total: total)
         }
