@@ -40,3 +40,21 @@ public enum AsgardVersion {
     public static let version = "0.1.0"
     public static let apiVersion = "1"
 }
+
+/// One thing the search box found: its kind, name, a few words about it, and its page.
+public struct SearchHitJSON: Codable, Sendable, Hashable {
+    /// application, cluster, serverGroup, instance, image or loadBalancer.
+    public var kind: String
+    public var name: String
+    public var detail: String
+    /// The page that shows it (add `.json` for its JSON).
+    public var url: String
+
+    /// Creates a hit.
+    public init(kind: String, name: String, detail: String, url: String) {
+        self.kind = kind
+        self.name = name
+        self.detail = detail
+        self.url = url
+    }
+}

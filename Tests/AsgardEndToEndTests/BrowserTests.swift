@@ -179,7 +179,7 @@ extension BrowserTests {
                      "/local/instance/show/\(instance)", "/local/loadBalancer/list", "/local/loadBalancer/show/shop-prod", "/local/loadBalancer/create",
                      "/local/image/list", "/local/image/show/\(v1)", "/local/scalingPolicy/list", "/local/scalingPolicy/show/keep-requests",
                      "/deployment/list", "/deployment/show/\(deployment.id)", "/task/list", "/task/show/\(deployment.id)", "/user/list", "/token/list",
-                     "/audit/list", "/no/such/page"]
+                     "/audit/list", "/local/search?q=shop-prod-v", "/no/such/page"]
         let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/accessibility.py").path
         let result = try await runWithoutBlocking("/usr/bin/env", ["python3", script, server.url, "ann", "correct horse battery"] + paths, seconds: 300)
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")

@@ -124,6 +124,31 @@ struct PageTests {
         }
     }
 
+    @Test func theSearchBoxFindsByPartOfANameAndGoesStraightToAnExactOne() async throws {
+        try await withConsole { client, _ in
+            for name in ["shop", "shopping", "billing"] {
+                _ = try await client.postJSON("/application/save", #"{"name": "\#(name)", "owner": "team", "email": "t@example.com"}"#)
+            }
+            let page = try await client.get("/application/list", browser: true)
+            #expect(page.text.contains("<form method=\"get\" action=\"/local/search\" id=\"search\" role=\"search\">"), "every page has the search box")
+            let found = try await client.get("/local/search.json?q=SHOP")
+            #expect(found.status == .ok)
+            let hits = try APIJSON.decoder().decode([SearchHitJSON].self, from: found.body)
+            #expect(hits.map(\.name) == ["shop", "shopping"] && hits.allSatisfy { $0.kind == "application" })
+            let exact = try await client.get("/local/search?q=shop", browser: true)
+            #expect(exact.status == .seeOther && exact.headers[.location] == "/application/show/shop")
+            let several = try await client.get("/local/search?q=ing", browser: true)
+            #expect(several.status == .ok && several.text.contains("2 matches") && several.text.contains("href=\"/application/show/billing\""))
+            let hostile = try await client.get("/local/search?q=%3Cscript%3E", browser: true)
+            #expect(hostile.text.contains("Search: &lt;script&gt;") && hostile.text.contains("0 matches"))
+            for bad in ["", "%20%20", String(repeating: "a", count: 201)] {
+                let refused = try await client.get("/local/search.json?q=" + bad)
+                #expect(refused.status == .badRequest)
+                #expect(try refused.error().message.hasPrefix("q: give 1 to 200 characters"))
+            }
+        }
+    }
+
     @Test func aChangeSaysWhatItDidAndErrorsSpeakPlainly() async throws {
         try await withConsole { client, _ in
             _ = try await client.postJSON("/user/save", #"{"name": "ann", "password": "a long enough password", "roles": ["admin"]}"#)

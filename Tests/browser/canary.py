@@ -29,7 +29,11 @@ def main(base, user, password, task_id):
         charts = driver.find_elements(By.CSS_SELECTOR, "#canary-analysis figure.chart svg polyline")
         assert len(charts) == 12, "6 charts with a canary and a baseline line each, found %d" % len(charts)
         captions = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "#canary-analysis figcaption")]
-        assert "Error rate (%)" in captions and "Latency p99 (ms)" in captions, captions
+        assert any(c.startswith("Error rate (%)") for c in captions) and any(c.startswith("Latency p99 (ms)") for c in captions), captions
+        assert all("UTC" in c for c in captions), captions  # each chart says the window it shows
+        marks = driver.find_elements(By.CSS_SELECTOR, "#chart-error-rate svg text.mark")
+        assert len(marks) >= 2, "each judgment is marked under the time axis, found %d" % len(marks)
+        assert any(m.text in ("✓", "✗", "?") for m in marks), [m.text for m in marks]
         print("PASS the canary's charts and judgments appear and grow live")
 
         wait_long("the pause", lambda: driver.find_element(By.ID, "proceed").is_displayed())

@@ -201,6 +201,11 @@ enum OpenAPIDocument {
                         "weightPercent": ["type": "number"], "servedPercent": ["type": "number"], "requestsPerSecond": ["type": "number"]]],
                 ],
             ],
+            "SearchHit": [
+                "type": "object", "required": ["kind", "name", "detail", "url"],
+                "properties": ["kind": ["type": "string", "enum": ["application", "cluster", "serverGroup", "instance", "image", "loadBalancer"]],
+                               "name": ["type": "string"], "detail": ["type": "string"], "url": ["type": "string"]],
+            ],
             "Cluster": [
                 "type": "object", "required": ["cluster", "autoScalingGroups"],
                 "properties": ["cluster": ["type": "string"], "autoScalingGroups": ["type": "array", "items": ref("ServerGroup")]],

@@ -68,6 +68,7 @@ struct PageLayout: Sendable {
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
         <title>\(HTML.escape(title)) · Asgard</title><link rel="stylesheet" href="/static/asgard.css"></head>
         <body><header><a class="brand" href="/">Asgard</a><nav>\(nav)</nav>
+        <form method="get" action="/\(HTML.escape(HTML.pathSegment(region)))/search" id="search" role="search"><input id="search-q" name="q" type="search" aria-label="Search applications, clusters, server groups, instances, addresses and images" placeholder="app, cluster, group, instance, address, image" maxlength="200"></form>
         <form method="get" action="/region/switch" id="region-switcher"><label for="region-select">Region</label>
         <select id="region-select" name="to">\(options)</select><input type="hidden" name="return" value="\(HTML.escape(returnPath))">
         <button type="submit">Go</button></form>\(userMenu(principal))</header>

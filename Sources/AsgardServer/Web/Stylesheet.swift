@@ -11,6 +11,8 @@ enum Stylesheet {
     header nav a.active,header nav a:hover{background:#34495e;color:#fff;text-decoration:none}
     header form{margin-left:auto;display:flex;gap:4px;align-items:center;color:#d6e2ee}
     header select,header button{font:inherit;padding:1px 4px}
+    header form#search{margin-left:auto}header #search input{font:inherit;width:260px;padding:2px 6px;border:1px solid #5d6b78;border-radius:3px}
+    header form#search+form{margin-left:0}
     main{padding:12px 16px;max-width:1400px}
     h1{font-size:18px;margin:4px 0 10px}h2{font-size:15px;margin:16px 0 6px}
     .actions{margin:6px 0 10px;display:flex;gap:8px;align-items:center}
