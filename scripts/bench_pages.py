@@ -99,4 +99,4 @@ def main(bin_dir):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(os.path.abspath(sys.argv[1]))

@@ -87,4 +87,7 @@ public protocol TaskStore: Sendable {
 
     /// A page of tasks, newest first, without log lines.
     func tasks(_ query: TaskQuery) async throws -> TaskPage
+
+    /// How many inner tasks each of `ids` has (those with none are absent).
+    func innerTaskCounts(of ids: [TaskID]) async throws -> [TaskID: Int]
 }

@@ -121,6 +121,8 @@ struct SQLiteStoreTests {
         #expect(try await store.tasks(TaskQuery(topLevelOnly: true)).tasks.map(\.operation) == ["resize", "deploy"])
         #expect(try await store.tasks(TaskQuery()).total == 3)
         #expect(try await store.tasks(TaskQuery(user: "bob")).tasks.map(\.operation) == ["resize"])
+        #expect(try await store.innerTaskCounts(of: [deploy.id, inner.id]) == [deploy.id: 1])
+        #expect(try await store.innerTaskCounts(of: []).isEmpty)
     }
 
     @Test func everyEarlierSchemaOpensInThisVersion() async throws {

@@ -34,10 +34,7 @@ extension Console {
                 headers[HTTPField.Name("X-Total-Count")!] = String(result.total)
                 return try Responses.json(result.tasks.map { TaskJSON($0, includeLog: false) }, headers: headers)
             }
-            var inner: [TaskID: Int] = [:]
-            if query.topLevelOnly {
-                for task in result.tasks { inner[task.id] = try await tasks.tasks(TaskQuery(limit: 1, parent: task.id)).total }
-            }
+            let inner = query.topLevelOnly ? try await tasks.innerTaskCounts(of: result.tasks.map(\.id)) : [:]
             return page(input, title: "Tasks", section: .task, body: TaskPages.list(result, query: query, inner: inner))
         }
 

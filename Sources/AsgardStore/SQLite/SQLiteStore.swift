@@ -245,4 +245,16 @@ extension SQLiteStore: TaskStore {
             return TaskPage(tasks: rows.map { SQLiteStore.taskRecord($0, log: []) }, total: total)
         }
     }
+
+    public func innerTaskCounts(of ids: [TaskID]) async throws -> [TaskID: Int] {
+        guard !ids.isEmpty else { return [:] }
+        return try await pool.read { db in
+            // The ids travel as one JSON array argument: no SQL is assembled from values.
+            let list = "[" + ids.map { String($0.rawValue) }.joined(separator: ",") + "]"
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT parentId, COUNT(*) AS n FROM task WHERE parentId IN (SELECT value FROM json_each(?)) GROUP BY parentId
+                """, arguments: [list])
+            return Dictionary(uniqueKeysWithValues: rows.map { (TaskID($0["parentId"] as Int64), $0["n"] as Int) })
+        }
+    }
 }
