@@ -140,10 +140,11 @@ enum HTTP {
         return try await send(request)
     }
 
-    static func postForm(_ url: String, _ fields: [(String, String)], token: String? = adminToken) async throws -> Reply {
+    static func postForm(_ url: String, _ fields: [(String, String)], token: String? = adminToken, accept: String? = nil) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let accept { request.headers.add(name: "Accept", value: accept) }
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")

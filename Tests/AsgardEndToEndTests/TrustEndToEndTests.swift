@@ -173,6 +173,21 @@ struct TrustEndToEndTests {
         #expect(page.contains("<select id=\"disable-group\" name=\"name\"><option value=\"\" selected disabled>"))
         #expect(page.contains("Nothing to roll back to"))
         #expect(page.contains("shop 1.0.0 (\(v1))"), "groups show their image by name and version")
+        #expect(page.contains("<span class=\"badge bad failed-tag\">rolled back</span>") && page.contains("Left by <a href=\"/deployment/show/\(id)\">deployment \(id)</a>"),
+                "the group the rolled-back deployment left is tagged with it")
+        // A deploy form with mistakes comes back with its values, each error next to its field.
+        func deploymentCount() async throws -> Int {
+            try APIJSON.decoder().decode([DeploymentJSON].self, from: try await HTTP.get(server.url + "/deployment/list.json").body).count
+        }
+        let deploymentsBefore = try await deploymentCount()
+        let wrong = try await HTTP.postForm(server.url + "/local/deployment/start", [("cluster", "shop-prod"), ("imageId", v2), ("strategy", "canary"),
+                                                                                    ("desired", "many"), ("canaryWeights", "10,50,100"), ("analysisSeconds", "60")],
+                                            accept: "text/html")
+        #expect(wrong.status == 400)
+        #expect(wrong.text.contains("<input id=\"deploy-desired\" name=\"desired\" class=\"invalid\" aria-invalid=\"true\" aria-describedby=\"desired-error\" value=\"many\">"), "\(wrong.text)")
+        #expect(wrong.text.contains("<span class=\"field-error\" id=\"desired-error\">&#39;many&#39; is not a whole number</span>"))
+        #expect(wrong.text.contains("<option value=\"canary\" selected>") && wrong.text.contains("<option value=\"\(v2)\" selected>"), "the choices are kept")
+        #expect(try await deploymentCount() == deploymentsBefore, "nothing started")
     }
 
     @Test func deploymentsFailFastAndKeepTheirDeadlinesAcrossRestarts() async throws {

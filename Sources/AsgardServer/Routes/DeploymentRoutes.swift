@@ -1,4 +1,5 @@
 import AsgardAPI
+import AsgardCloud
 import AsgardCore
 import AsgardEngine
 import AsgardStore
@@ -38,18 +39,27 @@ extension Console {
             answers: [EndpointDoc.Answer(status: 202, description: "Started; follow taskUrl", schema: "TaskAccepted"),
                       .badRequest, .unauthorized, .forbidden, .notFound, .conflict]
         )) { input in
-            _ = try regionName(input)
-            let request = try deploymentRequest(input)
-            let app = Names(parsing: request.cluster)?.app ?? request.cluster
-            input.audit.object("cluster", request.cluster, application: app)
-            try input.require(.read)
-            try input.require(.deployApplication(AppName(rawValue: app)))
-            try await authorizeReferences(input, loadBalancers: request.loadBalancers ?? [], imageId: request.imageId.rawValue)
-            guard try await applications.store.application(named: AppName(rawValue: app)) != nil else {
-                throw ConsoleError.invalid("cluster", "'\(app)' is not a registered application; register it first (asgard app create)")
+            let region = try regionName(input)
+            do {
+                let request = try deploymentRequest(input)
+                let app = Names(parsing: request.cluster)?.app ?? request.cluster
+                input.audit.object("cluster", request.cluster, application: app)
+                try input.require(.read)
+                try input.require(.deployApplication(AppName(rawValue: app)))
+                try await authorizeReferences(input, loadBalancers: request.loadBalancers ?? [], imageId: request.imageId.rawValue)
+                guard try await applications.store.application(named: AppName(rawValue: app)) != nil else {
+                    throw ConsoleError.invalid("cluster", "'\(app)' is not a registered application; register it first (asgard app create)")
+                }
+                let task = try await deployments.start(request, user: input.userName)
+                return try accepted(task, input)
+            } catch {
+                // The browser's deploy form comes back with its values and what was wrong.
+                guard !input.wantsJSON, let error = Self.formError(error), [.invalidRequest, .conflict].contains(error.code),
+                      let name = input.fields["cluster"], let cluster = try await clusterList().first(where: { $0.cluster == name }) else { throw error }
+                input.audit.refused(error.message)
+                let errors = error.fieldErrors.isEmpty ? [FieldError(field: "", message: error.plainMessage)] : error.fieldErrors
+                return try await clusterPage(input, cluster, region: region, deploy: (input.fields, errors), status: error.code.status)
             }
-            let task = try await deployments.start(request, user: input.userName)
-            return try accepted(task, input)
         }
 
         table.post("/{region}/cluster/rollback", doc: EndpointDoc(
@@ -227,6 +237,17 @@ extension Console {
     }
 
     /// A deployment request from a JSON body (with `capacity` as an object) or form fields.
+    /// What a form shows of `error`: the message of a refusal, nil for anything else.
+    static func formError(_ error: any Error) -> ConsoleError? {
+        switch error {
+        case let error as ConsoleError: error
+        case let error as FieldError: ConsoleError.invalid(error.field, error.message)
+        case let error as CloudError: ConsoleError(error)
+        case let error as StoreError: ConsoleError(error)
+        default: nil
+        }
+    }
+
     private func deploymentRequest(_ input: RouteInput) throws -> DeploymentRequest {
         var given: [String: Any] = [:]
         var webhook = input.fields["webhookUrl"].flatMap { $0.isEmpty ? nil : $0 }

@@ -271,26 +271,34 @@ extension Console {
                 throw ConsoleError.notFound("Cluster '\(name)' not found; see /\(region)/cluster/list")
             }
             if input.wantsJSON { return try Responses.json(cluster) }
-            var context = LocalCloudPages.ClusterContext()
-            context.busy = try await unfinishedDeployments(cluster: cluster.cluster, region: region).first
-            context.images = Dictionary(try await images.cloud.images().map { ($0.imageId, $0) }, uniquingKeysWith: { first, _ in first })
-            var ofApp = DeploymentPages.Filter()
-            ofApp.application = Names(parsing: cluster.cluster)?.app
-            ofApp.region = region
-            // Newest first: the first deployment seen of an image is its last.
-            // A group is tagged by the newest deployment that created it (a name can come back).
-            var seen: Set<ImageID> = []
-            var seenGroups: Set<String> = []
-            for deployment in try await deployments(ofApp) where deployment.cluster == cluster.cluster {
-                let failed = [.failed, .rolledBack].contains(deployment.status)
-                if seen.insert(deployment.imageId).inserted, failed { context.failedImages[deployment.imageId] = deployment.id }
-                if let group = deployment.newGroup, seenGroups.insert(group).inserted, failed { context.failedGroups[group] = deployment }
-            }
-            let records = try await groups.cloud.serverGroups().filter { $0.names?.cluster == cluster.cluster }
-            context.rollback = ClusterTraffic.rollbackTarget(in: records).map { ($0.current.autoScalingGroupName, $0.previous.autoScalingGroupName, $0.previous.imageId) }
-            return page(input, title: cluster.cluster, section: .cluster, region: region,
-                        body: LocalCloudPages.clusterShow(cluster, context: context, region: region, csrf: Console.csrfField(input), now: now()))
+            return try await clusterPage(input, cluster, region: region)
         }
+    }
+
+    /// A cluster's page; `deploy` is a deploy form sent back with what was wrong in it, shown
+    /// with the values kept and each error next to its field.
+    func clusterPage(_ input: RouteInput, _ cluster: ClusterJSON, region: String,
+                     deploy: (values: FormFields, errors: [FieldError])? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        var context = LocalCloudPages.ClusterContext()
+        context.deployForm = deploy
+        context.busy = try await unfinishedDeployments(cluster: cluster.cluster, region: region).first
+        context.images = Dictionary(try await images.cloud.images().map { ($0.imageId, $0) }, uniquingKeysWith: { first, _ in first })
+        var ofApp = DeploymentPages.Filter()
+        ofApp.application = Names(parsing: cluster.cluster)?.app
+        ofApp.region = region
+        // Newest first: the first deployment seen of an image is its last.
+        // A group is tagged by the newest deployment that created it (a name can come back).
+        var seen: Set<ImageID> = []
+        var seenGroups: Set<String> = []
+        for deployment in try await deployments(ofApp) where deployment.cluster == cluster.cluster {
+            let failed = [.failed, .rolledBack].contains(deployment.status)
+            if seen.insert(deployment.imageId).inserted, failed { context.failedImages[deployment.imageId] = deployment.id }
+            if let group = deployment.newGroup, seenGroups.insert(group).inserted, failed { context.failedGroups[group] = deployment }
+        }
+        let records = try await groups.cloud.serverGroups().filter { $0.names?.cluster == cluster.cluster }
+        context.rollback = ClusterTraffic.rollbackTarget(in: records).map { ($0.current.autoScalingGroupName, $0.previous.autoScalingGroupName, $0.previous.imageId) }
+        return page(input, title: cluster.cluster, section: .cluster, region: region,
+                    body: LocalCloudPages.clusterShow(cluster, context: context, region: region, csrf: Console.csrfField(input), now: now()), status: status)
     }
 
     /// `/{region}/cluster/deactivate` and `/activate`: Asgard's disable and enable of a group.
@@ -419,7 +427,7 @@ extension Console {
         }
     }
 
-    private func clusterList() async throws -> [ClusterJSON] {
+    func clusterList() async throws -> [ClusterJSON] {
         var byCluster: [String: [ServerGroupJSON]] = [:]
         var order: [String] = []
         for json in withServedShares(try await groups.jsonAll()) {

@@ -21,15 +21,30 @@ extension LocalCloudPages {
         let offered = context.images.values.filter { $0.name == app }.sorted { ($0.createTime, $0.imageId) > ($1.createTime, $1.imageId) }
         // The newest image that did not fail is the suggestion; one that failed is marked, never preselected.
         let suggested = offered.first { context.failedImages[$0.imageId] == nil }?.imageId ?? newest?.imageId
+        // A form sent back keeps what was chosen and says what was wrong next to each field.
+        let sent = context.deployForm?.values
+        let errors = context.deployForm?.errors ?? []
+        let fields = ["imageId", "strategy", "desired", "canaryWeights", "analysisSeconds", "steps"]
+        func value(_ key: String, _ fallback: String) -> String { HTML.escape(sent?[key] ?? fallback) }
+        func error(_ key: String) -> String { HTML.fieldErrors(errors, for: key) }
+        func invalid(_ key: String) -> String {
+            errors.contains { $0.field == key } ? " class=\"invalid\" aria-invalid=\"true\" aria-describedby=\"\(key)-error\"" : ""
+        }
+        let general = errors.filter { !fields.contains($0.field) }
+        let chosenImage = sent?["imageId"].flatMap { $0.isEmpty ? nil : ImageID(rawValue: $0) } ?? suggested
         let imageField: String
         if offered.isEmpty {
-            imageField = "<input id=\"deploy-image\" name=\"imageId\" value=\"\(newest.map { HTML.escape($0.imageId.rawValue) } ?? "")\">"
+            imageField = "<input id=\"deploy-image\" name=\"imageId\"\(invalid("imageId")) value=\"\(value("imageId", newest?.imageId.rawValue ?? ""))\">"
         } else {
-            imageField = "<select id=\"deploy-image\" name=\"imageId\">" + offered.map { image in
+            imageField = "<select id=\"deploy-image\" name=\"imageId\"\(invalid("imageId"))>" + offered.map { image in
                 let failed = context.failedImages[image.imageId].map { " — failed or rolled back in deployment \($0)" } ?? ""
-                return "<option value=\"\(image.imageId)\"\(image.imageId == suggested ? " selected" : "")>\(HTML.escape(image.version)) (\(image.imageId))\(failed)</option>"
+                return "<option value=\"\(image.imageId)\"\(image.imageId == chosenImage ? " selected" : "")>\(HTML.escape(image.version)) (\(image.imageId))\(failed)</option>"
             }.joined() + "</select>"
         }
+        let strategies = [("redBlack", "red/black: keep the previous group disabled"), ("highlander", "highlander: delete the previous groups"),
+                          ("rolling", "rolling push: replace the instances in place"), ("custom", "custom: the steps below, with judgments"),
+                          ("canary", "canary: the weights below, each judged against the current version")]
+        let strategyOptions = strategies.map { "<option value=\"\($0.0)\"\(sent?["strategy"] == $0.0 ? " selected" : "")>\($0.1)</option>" }.joined()
         let rollback: String
         if let target = context.rollback {
             rollback = "<p id=\"rollback-target\">Enables \(HTML.escape(target.previous)) (\(HTML.escape(imageLabel(target.image, context.images)))), waits until it is healthy, then disables \(HTML.escape(target.current)).</p>"
@@ -41,13 +56,14 @@ extension LocalCloudPages {
         return """
         <h2>Deploy</h2>
         <form class="edit" method="post" action="/\(region)/deployment/start" id="deploy-form">\(csrf)<input type="hidden" name="cluster" value="\(name)">
+        \(general.isEmpty ? "" : "<div class=\"flash error\" id=\"deploy-error\" role=\"alert\">" + general.map { HTML.escape($0.message) }.joined(separator: "<br>") + "</div>")
         \(busy ? "<p class=\"hint\" id=\"deploy-busy\">A deployment runs on this cluster: deploy again once it ends.</p><fieldset disabled>" : "<fieldset>")
-        <label for="deploy-image">Image</label>\(imageField)
-        <label for="deploy-strategy">Strategy</label><select id="deploy-strategy" name="strategy"><option value="redBlack">red/black: keep the previous group disabled</option><option value="highlander">highlander: delete the previous groups</option><option value="rolling">rolling push: replace the instances in place</option><option value="custom">custom: the steps below, with judgments</option><option value="canary">canary: the weights below, each judged against the current version</option></select>
-        <label for="deploy-desired">Instances</label><input id="deploy-desired" name="desired" value="\(newest?.desiredCapacity ?? 1)">
-        <div class="only-canary"><label for="deploy-canary-weights">Canary weights</label><input id="deploy-canary-weights" name="canaryWeights" value="10,50,100">
-        <label for="deploy-analysis">Seconds of analysis per weight</label><input id="deploy-analysis" name="analysisSeconds" value="60"></div>
-        <div class="only-custom"><label for="deploy-steps">Steps</label><textarea id="deploy-steps" name="steps" rows="3">\(HTML.escape(exampleSteps))</textarea></div>
+        <label for="deploy-image">Image</label>\(imageField)\(error("imageId"))
+        <label for="deploy-strategy">Strategy</label><select id="deploy-strategy" name="strategy"\(invalid("strategy"))>\(strategyOptions)</select>\(error("strategy"))
+        <label for="deploy-desired">Instances</label><input id="deploy-desired" name="desired"\(invalid("desired")) value="\(value("desired", String(newest?.desiredCapacity ?? 1)))">\(error("desired"))
+        <div class="only-canary"><label for="deploy-canary-weights">Canary weights</label><input id="deploy-canary-weights" name="canaryWeights"\(invalid("canaryWeights")) value="\(value("canaryWeights", "10,50,100"))">\(error("canaryWeights"))
+        <label for="deploy-analysis">Seconds of analysis per weight</label><input id="deploy-analysis" name="analysisSeconds"\(invalid("analysisSeconds")) value="\(value("analysisSeconds", "60"))">\(error("analysisSeconds"))</div>
+        <div class="only-custom"><label for="deploy-steps">Steps</label><textarea id="deploy-steps" name="steps" rows="3"\(invalid("steps"))>\(value("steps", exampleSteps))</textarea>\(error("steps"))</div>
         <span class="hint">The new group comes up behind the newest group's load balancers and takes the traffic once healthy; a failure rolls back. The steps are used only by a custom deployment.</span>
         <div class="actions"><button type="submit" id="deploy">Deploy</button></div></fieldset></form>
         <h2>Roll back</h2>

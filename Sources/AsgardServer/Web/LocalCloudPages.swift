@@ -115,6 +115,8 @@ enum LocalCloudPages {
         var rollback: (current: String, previous: String, image: ImageID)?
         /// Groups created by a deployment that failed or was rolled back, with that deployment.
         var failedGroups: [String: DeploymentJSON] = [:]
+        /// A deploy form sent back: its values and what was wrong in it.
+        var deployForm: (values: FormFields, errors: [FieldError])?
     }
 
     /// `text` cut at a word to at most about `limit` characters, with an ellipsis when cut.
