@@ -21,6 +21,9 @@ struct GlobalOptions: ParsableArguments {
     var output: OutputFormat = .table
 
     /// A client for the configured server.
+    /// ` --region R` for a region other than local, to repeat in the commands a hint names.
+    var regionFlag: String { region == "local" ? "" : " --region \(region)" }
+
     func client() -> APIClient {
         APIClient(server: server, token: token ?? ProcessInfo.processInfo.environment["ASGARD_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
             ?? CredentialsFile().token(for: server))

@@ -57,7 +57,7 @@ struct ServerGroupCommand: AsyncParsableCommand {
                 let reply = try await global.client().post("/\(pathSegment(global.region))/autoScaling/save", document: fields)
                 if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
                 let group = try APIJSON.decoder().decode(ServerGroupJSON.self, from: reply.body)
-                Swift.print("Created server group \(group.autoScalingGroupName) (task \(reply.headers.first(name: "X-Task-Id") ?? "?")); its instances are launching: follow them with `asgard asg show \(group.autoScalingGroupName)`")
+                Swift.print("Created server group \(group.autoScalingGroupName) (task \(reply.headers.first(name: "X-Task-Id") ?? "?")); its instances are launching: follow them with `asgard asg show \(group.autoScalingGroupName)\(global.regionFlag)`")
             }
         }
     }
@@ -156,8 +156,11 @@ struct ServerGroupCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReporting {
+                let client = global.client()
+                // A name that is no group is said so before asking for confirmation.
+                _ = try await client.get("/\(pathSegment(global.region))/autoScaling/show/\(pathSegment(name))")
                 guard force else { throw CLIError(description: "Deleting server group '\(name)' terminates its instances; add --force to confirm") }
-                _ = try await global.client().post("/\(pathSegment(global.region))/autoScaling/delete", fields: ["name": name, "force": "true"])
+                _ = try await client.post("/\(pathSegment(global.region))/autoScaling/delete", fields: ["name": name, "force": "true"])
                 Swift.print("Deleted server group \(name)")
             }
         }
@@ -345,8 +348,10 @@ struct ClusterCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReporting {
+                let client = global.client()
+                _ = try await client.get("/\(pathSegment(global.region))/autoScaling/show/\(pathSegment(name))")
                 guard force else { throw CLIError(description: "Deleting server group '\(name)' ends its instances; add --force to confirm") }
-                _ = try await global.client().post("/\(pathSegment(global.region))/cluster/delete", fields: ["name": name])
+                _ = try await client.post("/\(pathSegment(global.region))/cluster/delete", fields: ["name": name])
                 print("Deleted server group \(name)")
             }
         }

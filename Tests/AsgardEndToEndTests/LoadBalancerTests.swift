@@ -273,6 +273,15 @@ struct LoadBalancerTests {
             let doc = try JSONDecoder().decode(Echoed.self, from: try await HTTP.get(url + "/", accept: "*/*", token: nil).body)
             #expect(greenIds.contains(doc.instanceId))
         }
+        // A share for a disabled group would reach nobody: refused, naming the way out.
+        let toDisabled = try await HTTP.postForm(server.url + "/local/loadBalancer/update", [("name", "shop-prod"), ("trafficWeights", "\(blue)=50,\(green)=50")])
+        #expect(toDisabled.status == 400)
+        #expect(toDisabled.text.contains("'\(blue)' is disabled, so no request can reach it; enable it first (asgard cluster enable \(blue)) or give it 0"), "\(toDisabled.text)")
+        let zeroForDisabled = try await HTTP.postForm(server.url + "/local/loadBalancer/update", [("name", "shop-prod"), ("trafficWeights", "\(blue)=0,\(green)=100")])
+        #expect(zeroForDisabled.status == 200, "\(zeroForDisabled.text)")
+        let allZero = try await HTTP.postForm(server.url + "/local/loadBalancer/update", [("name", "shop-prod"), ("trafficWeights", "\(blue)=0,\(green)=0")])
+        #expect(allZero.status == 400 && allZero.text.contains("--no-weights"), "\(allZero.text)")
+        #expect(try await HTTP.postForm(server.url + "/local/loadBalancer/update", [("name", "shop-prod"), ("trafficWeights", "")]).status == 200)
     }
 
     @Test func terminatingAnInstanceDrainsItsRequestsFirst() async throws {

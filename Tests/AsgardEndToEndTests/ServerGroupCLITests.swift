@@ -41,6 +41,9 @@ struct ServerGroupCLITests {
         let terminated = try asgard("instance", "terminate", instanceId, "--shrink")
         #expect(terminated.stdout == "Terminated \(instanceId) and shrank its group\n")
         #expect(try asgard("asg", "delete", "shop-prod-v000").status == 1)
+        let notAGroup = try asgard("cluster", "delete", "shop-prod")
+        #expect(notAGroup.status == 1 && notAGroup.stderr.contains("not found") && !notAGroup.stderr.contains("--force"),
+                "a cluster's name is no group: said before asking for --force; \(notAGroup.stderr)")
         #expect(try asgard("asg", "delete", "shop-prod-v000", "--force").stdout == "Deleted server group shop-prod-v000\n")
         #expect(try asgard("asg", "list").stdout.hasPrefix("No server groups yet"))
     }

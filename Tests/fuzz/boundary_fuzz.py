@@ -231,8 +231,10 @@ class Fuzzer:
         return reply
 
     def fresh(self, prefix):
+        # "n" before the counter: a name ending in v<digits> (the suffix's last letter a "v")
+        # would read as a push version, which names may not end in.
         self.counter += 1
-        return f"{prefix}{self.sfx}{self.counter}"
+        return f"{prefix}{self.sfx}n{self.counter}"
 
     # ---------------------------------------------------------------- fixtures
 

@@ -99,19 +99,24 @@ struct LoadBalancerRegistry: Sendable {
     /// `group=weight` entries as a map; an empty list clears the weights.
     private func weights(_ entries: [String]) async throws -> [String: Int] {
         var weights: [String: Int] = [:]
-        let groups = Set(try await cloud.serverGroups().map(\.autoScalingGroupName))
+        let records = Dictionary(try await cloud.serverGroups().map { ($0.autoScalingGroupName, $0) }, uniquingKeysWith: { first, _ in first })
         for entry in entries {
             let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, let weight = Int(parts[1]), InputLimits.trafficWeight.contains(weight) else {
                 throw FieldError(field: "trafficWeights", message: "'\(entry)' must be serverGroup=weight with a weight from 0 to 1000, e.g. shop-v001=95")
             }
-            guard groups.contains(parts[0]) else {
+            guard let group = records[parts[0]] else {
                 throw FieldError(field: "trafficWeights", message: "'\(parts[0])' is not a server group; see /\(region)/autoScaling/list")
+            }
+            // A disabled group is out of its load balancers: a share given to it would reach nobody.
+            if weight > 0, !group.loadBalancerNames.isEmpty, !ClusterTraffic.isEnabled(group) {
+                throw FieldError(field: "trafficWeights", message: "'\(parts[0])' is disabled, so no request can reach it; enable it first "
+                                 + "(asgard cluster enable \(parts[0])) or give it 0")
             }
             weights[parts[0]] = weight
         }
         if !weights.isEmpty, weights.values.reduce(0, +) == 0 {
-            throw FieldError(field: "trafficWeights", message: "at least one weight must be above 0; send an empty list to remove the weights")
+            throw FieldError(field: "trafficWeights", message: "at least one weight must be above 0; to remove the weights send an empty list (asgard lb update NAME --no-weights)")
         }
         return weights
     }
