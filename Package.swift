@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(name: "AsgardCore"),
@@ -81,10 +82,22 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The store several consoles share, on PostgreSQL.
+        .target(
+            name: "AsgardPostgres",
+            dependencies: [
+                "AsgardCore",
+                "AsgardStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "AsgardServer",
             dependencies: [
                 "AsgardCore",
+                "AsgardPostgres",
                 "AsgardCloud",
                 "AsgardEngine",
                 "AsgardStore",
@@ -124,7 +137,7 @@ let package = Package(
         // The canary judge's throughput, for scripts/bench.
         .executableTarget(name: "asgard-judge-bench", dependencies: ["AsgardCore"]),
         .testTarget(name: "AsgardCoreTests", dependencies: ["AsgardCore"]),
-        // What the test targets share: a moto server on a free port.
+        // What the test targets share: a moto server and a PostgreSQL server on free ports.
         .target(name: "AsgardTestSupport", path: "Tests/AsgardTestSupport"),
         .testTarget(name: "AWSCloudTests", dependencies: ["AWSCloud", "AsgardTestSupport"]),
         .testTarget(name: "LocalCloudTests", dependencies: ["LocalCloud"]),
@@ -134,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AsgardStoreTests",
-            dependencies: ["AsgardStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["AsgardStore", "AsgardPostgres", "AsgardTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "AsgardServerTests",

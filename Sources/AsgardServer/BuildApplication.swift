@@ -2,6 +2,7 @@ import AWSCloud
 import AsgardEngine
 import AsgardCloud
 import AsgardCore
+import AsgardPostgres
 import AsgardStore
 import Foundation
 import Hummingbird
@@ -66,10 +67,15 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
         _ = FileManager.default.createFile(atPath: config.databasePath, contents: nil, attributes: [.posixPermissions: 0o600])
     }
     let store = try SQLiteStore(path: config.databasePath)
+    // On a shared PostgreSQL database: applications, users, sessions, the audit log and tasks
+    // live there; the data directory keeps what belongs to this host.
+    var database: SharedDatabase?
+    if let url = config.databaseURL { database = try await SharedDatabase.open(url, accounts: config.accounts, logger: logger) }
+    let shared: any SharedStore = database?.store ?? store
     let passwords = PasswordHasher(rounds: config.passwordRounds)
-    let users = UserRegistry(store: store, passwords: passwords, now: now)
-    let bootstrap = try await AdminBootstrap.run(users: users, store: store, adminToken: config.adminToken, dataDir: config.dataDir)
-    let authenticator = Authenticator(store: store, now: now, sessionIdle: Double(config.sessionIdleMinutes) * 60,
+    let users = UserRegistry(store: shared, passwords: passwords, now: now)
+    let bootstrap = try await AdminBootstrap.run(users: users, store: shared, adminToken: config.adminToken, dataDir: config.dataDir)
+    let authenticator = Authenticator(store: shared, now: now, sessionIdle: Double(config.sessionIdleMinutes) * 60,
                                       anonymousRead: config.anonymousRead, passwords: passwords, throttle: LoginThrottle())
     let readiness = Readiness()
     let space = DataDirectorySpace(path: config.dataDir)
@@ -80,15 +86,16 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
                                      proxyExecutable: config.proxyExecutable ?? LoadBalancerFleet.defaultProxyExecutable,
                                      logger: reconcilerLogger, now: now)
     let localCloud: any CloudProvider = LocalCloudProvider(store: store, reconciler: reconciler)
-    let webhook: @Sendable (String) async -> String? = { app in try? await store.application(named: AppName(rawValue: app))?.webhookUrl }
+    let webhook: @Sendable (String) async -> String? = { app in try? await shared.application(named: AppName(rawValue: app))?.webhookUrl }
     var engineLogger = logger
     engineLogger[metadataKey: "component"] = "deployments"
     var regionals: [Region: Regional] = [:]
     var services: [any Service] = [reconciler]
+    if let database { services.append(ConsoleLeaseKeeper(database: database, logger: logger)) }
     func regional(_ account: AccountConfig, _ region: Region, cloud: any CloudProvider, engineRegions: Set<String>,
                   scaling: (any ScalingStore)?) -> Regional {
-        let operations = ClusterOperations(cloud: cloud, tasks: store, scaling: scaling, region: region.rawValue, now: now)
-        let deployments = DeploymentEngine(cloud: cloud, tasks: store, operations: operations, applicationWebhook: webhook,
+        let operations = ClusterOperations(cloud: cloud, tasks: shared, scaling: scaling, region: region.rawValue, now: now)
+        let deployments = DeploymentEngine(cloud: cloud, tasks: shared, operations: operations, applicationWebhook: webhook,
                                            faults: .fromEnvironment(), regions: engineRegions, logger: engineLogger, now: now)
         services.append(deployments)
         return Regional(
@@ -96,15 +103,15 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
             images: ImageRegistry(cloud: cloud, region: region.rawValue, now: now, usedBy: { id in
                 try await cloud.serverGroups().filter { $0.imageId == id }.map(\.autoScalingGroupName)
             }),
-            groups: ServerGroupRegistry(cloud: cloud, applications: store, operations: operations, now: now,
+            groups: ServerGroupRegistry(cloud: cloud, applications: shared, operations: operations, now: now,
                                         maxCapacity: account.provider == "local" ? ServerGroupRegistry.localMaxCapacity : 1000),
-            loadBalancers: LoadBalancerRegistry(cloud: cloud, region: region.rawValue, applications: store, consolePort: config.port, now: now))
+            loadBalancers: LoadBalancerRegistry(cloud: cloud, region: region.rawValue, applications: shared, consolePort: config.port, now: now))
     }
     // The local cloud's groups and load balancers from an earlier run keep running (the
     // reconciler adopts them) even when the configuration no longer names the local account: its
     // region stays, so that they can be seen and removed rather than serve out of reach.
     var accounts = config.accounts
-    if !accounts.contains(where: { $0.provider == "local" }) {
+    if database == nil, !accounts.contains(where: { $0.provider == "local" }) {
         let groups = try await store.serverGroups().count, balancers = try await store.loadBalancers().count
         if groups + balancers > 0 {
             logger.warning("The configuration has no local account, but the data directory holds \(groups) server groups and \(balancers) load balancers of the local cloud; region local stays so that they can be managed. Delete them to drop it")
@@ -123,7 +130,7 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
                 var awsLogger = logger
                 awsLogger[metadataKey: "component"] = "aws-\(region)"
                 let cloud = AWSCloudProvider(region: region.rawValue, endpoint: account.endpoint.flatMap(URL.init(string:)), credentials: credentials,
-                                             limiter: limiter, tasks: store, instancePageSize: config.awsInstancePageSize, logger: awsLogger)
+                                             limiter: limiter, tasks: shared, instancePageSize: config.awsInstancePageSize, logger: awsLogger)
                 services.append(AWSCacheAgent(provider: cloud, interval: config.cacheRefreshInterval))
                 regionals[region] = regional(account, region, cloud: cloud, engineRegions: [region.rawValue], scaling: nil)
             }
@@ -146,8 +153,8 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     let scaling = ScalingService(cloud: localCloud, store: store, interval: config.metricsInterval, logger: scalingLogger, now: now)
     services.append(scaling)
     let console = Console(
-        applications: ApplicationRegistry(store: store, resources: CloudResourceLookup(cloud: localCloud), now: now),
-        tasks: store, accounts: accounts, layout: PageLayout(accounts: accounts), readiness: readiness, space: space,
+        applications: ApplicationRegistry(store: shared, resources: CloudResourceLookup(cloud: localCloud), now: now),
+        tasks: shared, accounts: accounts, layout: PageLayout(accounts: accounts), readiness: readiness, space: space,
         users: users, regionals: regionals, home: home, scaling: scaling, scalingStore: store,
         authenticator: authenticator, now: now)
 
@@ -157,8 +164,8 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: NotFoundMiddleware(console: console))
     router.add(middleware: RegionScopeMiddleware(regionals: regionals))
-    var security = RequestSecurity(authenticator: authenticator, audit: store, now: now, space: space)
-    security.taskTitle = { id in try? await store.task(TaskID(id))?.operation }
+    var security = RequestSecurity(authenticator: authenticator, audit: shared, now: now, space: space)
+    security.taskTitle = { id in try? await shared.task(TaskID(id))?.operation }
     let table = RouteTable(router: router, security: security) { error, input in console.errorPage(error, input: input) }
     console.addServerRoutes(to: table)
     console.addAuthRoutes(to: table)

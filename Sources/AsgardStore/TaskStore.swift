@@ -91,3 +91,7 @@ public protocol TaskStore: Sendable {
     /// How many inner tasks each of `ids` has (those with none are absent).
     func innerTaskCounts(of ids: [TaskID]) async throws -> [TaskID: Int]
 }
+
+/// What every console keeps in its store, whichever database holds it: applications, users,
+/// tokens, sessions, the audit log and tasks.
+public typealias SharedStore = ApplicationStore & AuthStore & TaskStore

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsgardCore
 import AsgardServer
 import AsgardStore
 import Foundation
@@ -35,6 +36,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A YAML configuration file (env ASGARD_CONFIG).")
     var config: String?
 
+    @Option(name: .customLong("database-url"),
+            help: "A PostgreSQL database to keep the console's state in, postgres://user:password@host:5432/database (env ASGARD_DATABASE_URL; default: SQLite in the data directory).")
+    var databaseURL: String?
+
     @Option(name: .customLong("metrics-interval"), help: "Seconds between collections of the groups' metrics and evaluations of their alarms and policies (default 10).")
     var metricsInterval: Int?
 
@@ -66,6 +71,14 @@ struct ServeCommand: AsyncParsableCommand {
             settings.metricsInterval = .seconds(metricsInterval)
         }
         settings.adminToken = ProcessInfo.processInfo.environment["ASGARD_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        if let text = databaseURL ?? ProcessInfo.processInfo.environment["ASGARD_DATABASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            do {
+                settings.databaseURL = try DatabaseURL(parsing: text)
+            } catch {
+                FileHandle.standardError.write(Data("error: --database-url \(error.message)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
 
         // An existing data directory's lock is taken first: a second server on the same data says
         // so, whatever its port. A new one cannot be in use, and nothing is created before the
@@ -90,8 +103,9 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             let host = settings.host
             let dataDir = settings.dataDir
+            let database = settings.databaseURL?.redacted
             console = try await buildApplication(settings, lock: lock, onListening: { port in
-                FileHandle.standardOutput.write(Data("Asgard is serving http://\(host):\(port) (data in \(dataDir))\n".utf8))
+                FileHandle.standardOutput.write(Data("Asgard is serving http://\(host):\(port) (data in \(database ?? dataDir))\n".utf8))
             })
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

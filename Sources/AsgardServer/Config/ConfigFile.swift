@@ -132,9 +132,20 @@ public enum ConfigFile {
                         config.awsInstancePageSize = size
                     }
                 }
+            case "database":
+                try section(value, named: "database", keys: ["url"], path: path) { (_, value, fail) throws(ConfigFileError) in
+                    guard let text = value.string else { throw fail("must be a URL such as postgres://user:password@host:5432/database") }
+                    do {
+                        config.databaseURL = try DatabaseURL(parsing: text)
+                    } catch let error as FieldError {
+                        throw fail(error.message)
+                    } catch {
+                        throw fail("is not a database URL")
+                    }
+                }
             default:
                 throw ConfigFileError(path: path, line: lineOf(keyNode), key: key,
-                                      message: "is not a known key; known keys are host, port, dataDir, logLevel, metricsIntervalSeconds, accounts, auth, aws")
+                                      message: "is not a known key; known keys are host, port, dataDir, logLevel, metricsIntervalSeconds, accounts, auth, aws, database")
             }
         }
         return config

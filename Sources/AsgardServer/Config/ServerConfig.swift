@@ -45,6 +45,9 @@ public struct ServerConfig: Sendable {
     /// The `asgard` binary that serves load balancers (`asgard load-balancer-proxy`); nil: the
     /// running `asgard`, or the one next to the running program.
     public var proxyExecutable: String?
+    /// The PostgreSQL database several consoles share (`--database-url`, `ASGARD_DATABASE_URL`,
+    /// `database.url`); nil: SQLite in the data directory.
+    public var databaseURL: DatabaseURL?
 
     /// The embedded defaults: 127.0.0.1:8080, `.asgard/`, account `local` with region `local`.
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDir: String = ".asgard",

@@ -1,0 +1,182 @@
+import AsgardCore
+import AsgardStore
+import Foundation
+import Logging
+import PostgresNIO
+
+extension PostgresStore: TaskStore {
+    /// The columns a task is read with, in `TaskRow`'s order.
+    static let taskColumns = """
+        id, operation, object_type, object_id, user_name, region, status, start_time, update_time, input, checkpoint, signal, signal_by, parent_id
+        """
+    typealias TaskRow = (Int64, String, String, String, String, String?, String, Double, Double, String?, String?, String?, String?, Int64?)
+
+    static func taskRecord(_ row: TaskRow, log: [TaskLogLine]) -> TaskRecord {
+        TaskRecord(id: TaskID(row.0), operation: row.1, objectType: TaskObjectType(rawValue: row.2) ?? .application, objectId: row.3,
+                   user: row.4, region: row.5, status: TaskStatus(rawValue: row.6) ?? .failed, log: log,
+                   startTime: Date(seconds: row.7), updateTime: Date(seconds: row.8), input: row.9, checkpoint: row.10,
+                   signal: row.11.flatMap(TaskSignal.init(rawValue:)), signalBy: row.12, parentId: row.13.map(TaskID.init))
+    }
+
+    /// Records `draft` and its log on `connection` (inside the caller's transaction).
+    static func insertTask(_ draft: TaskDraft, checkpoint: String? = nil, on connection: PostgresConnection, logger: Logger) async throws -> TaskRecord {
+        let start = draft.log.first?.time ?? Date()
+        let update = draft.log.last?.time ?? start
+        let rows = try await connection.query("""
+            INSERT INTO task (operation, object_type, object_id, user_name, region, status, start_time, update_time, input, checkpoint, parent_id)
+            VALUES (\(draft.operation), \(draft.objectType.rawValue), \(draft.objectId), \(draft.user), \(draft.region), \(draft.status.rawValue),
+                    \(start.seconds), \(update.seconds), \(draft.input), \(checkpoint), \(draft.parent?.rawValue))
+            RETURNING id
+            """, logger: logger)
+        guard let id = try await collect(rows, as: Int64.self).first else { throw StoreError(.unavailable, "The task was not recorded") }
+        for line in draft.log {
+            try await connection.query("INSERT INTO task_log (task_id, at_time, message) VALUES (\(id), \(line.time.seconds), \(line.message))",
+                                       logger: logger)
+        }
+        return TaskRecord(id: TaskID(id), operation: draft.operation, objectType: draft.objectType, objectId: draft.objectId, user: draft.user,
+                          region: draft.region, status: draft.status, log: draft.log, startTime: start, updateTime: update, input: draft.input,
+                          checkpoint: checkpoint, parentId: draft.parent)
+    }
+
+    /// Runs `body` in a transaction, mapping the database's errors to `StoreError`.
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch {
+            throw PostgresStore.refusal(error) ?? PostgresStore.storeError(error)
+        }
+    }
+
+    /// Runs a read, mapping the database's errors to `StoreError`.
+    func read<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw PostgresStore.storeError(error)
+        }
+    }
+
+    /// A database error as the console reports it: unreachable or refused is `unavailable`.
+    static func storeError(_ error: any Error) -> StoreError {
+        StoreError(.unavailable, "The database is unavailable: \(describe(error))", cause: error)
+    }
+
+    public func createTask(_ draft: TaskDraft) async throws -> TaskRecord {
+        try await transaction { connection in try await PostgresStore.insertTask(draft, on: connection, logger: logger) }
+    }
+
+    public func createExclusiveTask(_ draft: TaskDraft, checkpoint: String?) async throws -> TaskRecord {
+        try await transaction { connection in
+            // One at a time per object, across every replica: the check and the insert under a lock.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(draft.objectType.rawValue + "/" + draft.objectId)))", logger: logger)
+            let busy = try await connection.query("""
+                SELECT id, operation FROM task WHERE object_type = \(draft.objectType.rawValue) AND object_id = \(draft.objectId)
+                AND status IN ('running', 'waiting') ORDER BY id LIMIT 1
+                """, logger: logger)
+            for try await (id, operation) in busy.decode((Int64, String).self) {
+                throw StoreError(.conflict, "\(draft.objectType.rawValue) \(draft.objectId) is busy with task \(id) (\(operation)); wait for it to end or cancel it")
+            }
+            return try await PostgresStore.insertTask(draft, checkpoint: checkpoint, on: connection, logger: logger)
+        }
+    }
+
+    public func saveCheckpoint(_ id: TaskID, _ checkpoint: String, at time: Date) async throws {
+        try await changeOne("UPDATE task SET checkpoint = \(checkpoint), update_time = \(time.seconds) WHERE id = \(id.rawValue) RETURNING id",
+                            notFound: "Task \(id) not found")
+    }
+
+    public func appendLog(to id: TaskID, _ line: TaskLogLine) async throws {
+        try await transaction { connection in
+            let rows = try await connection.query("UPDATE task SET update_time = \(line.time.seconds) WHERE id = \(id.rawValue) RETURNING id", logger: logger)
+            guard try await !collect(rows, as: Int64.self).isEmpty else { throw StoreError(.notFound, "Task \(id) not found") }
+            try await connection.query("INSERT INTO task_log (task_id, at_time, message) VALUES (\(id.rawValue), \(line.time.seconds), \(line.message))",
+                                       logger: logger)
+        }
+    }
+
+    public func updateTask(_ id: TaskID, status: TaskStatus, checkpoint: String?, at time: Date) async throws {
+        try await changeOne("""
+            UPDATE task SET status = \(status.rawValue), checkpoint = COALESCE(\(checkpoint), checkpoint), update_time = \(time.seconds)
+            WHERE id = \(id.rawValue) RETURNING id
+            """, notFound: "Task \(id) not found")
+    }
+
+    public func sendSignal(_ signal: TaskSignal, to id: TaskID, by user: String, at time: Date) async throws {
+        try await transaction { connection in
+            let rows = try await connection.query("""
+                UPDATE task SET signal = \(signal.rawValue), signal_by = \(user), update_time = \(time.seconds)
+                WHERE id = \(id.rawValue) AND status IN ('running', 'waiting') RETURNING id
+                """, logger: logger)
+            guard try await collect(rows, as: Int64.self).isEmpty else { return }
+            let status = try await collect(connection.query("SELECT status FROM task WHERE id = \(id.rawValue)", logger: logger), as: String.self).first
+            throw status.map { StoreError(.conflict, "Task \(id) has already \($0); it takes no more requests") }
+                ?? StoreError(.notFound, "Task \(id) not found; see /task/list")
+        }
+    }
+
+    public func clearSignal(of id: TaskID) async throws {
+        try await read { try await client.query("UPDATE task SET signal = NULL, signal_by = NULL WHERE id = \(id.rawValue)", logger: logger) }
+    }
+
+    public func task(_ id: TaskID) async throws -> TaskRecord? {
+        try await read {
+            var found: TaskRow?
+            let rows = try await client.query("SELECT \(unescaped: PostgresStore.taskColumns) FROM task WHERE id = \(id.rawValue)", logger: logger)
+            for try await row in rows.decode(TaskRow.self) {
+                found = row
+            }
+            guard let found else { return nil }
+            var log: [TaskLogLine] = []
+            let lines = try await client.query("SELECT at_time, message FROM task_log WHERE task_id = \(id.rawValue) ORDER BY id", logger: logger)
+            for try await (time, message) in lines.decode((Double, String).self) { log.append(TaskLogLine(time: Date(seconds: time), message: message)) }
+            return PostgresStore.taskRecord(found, log: log)
+        }
+    }
+
+    public func tasks(_ query: TaskQuery) async throws -> TaskPage {
+        try await read {
+            // Each filter is a fixed clause that is always present; an absent filter binds NULL.
+            let status = query.status?.rawValue, type = query.objectType?.rawValue, object = query.objectId, parent = query.parent?.rawValue
+            let topLevel = query.topLevelOnly, user = query.user
+            let limit = query.limit, offset = query.offset
+            let total = try await collect(client.query("""
+                SELECT COUNT(*) FROM task
+                WHERE (\(status)::text IS NULL OR status = \(status)) AND (\(type)::text IS NULL OR object_type = \(type))
+                AND (\(object)::text IS NULL OR object_id = \(object)) AND (NOT \(topLevel) OR parent_id IS NULL)
+                AND (\(parent)::bigint IS NULL OR parent_id = \(parent)) AND (\(user)::text IS NULL OR user_name = \(user))
+                """, logger: logger), as: Int.self).first ?? 0
+            let select: PostgresQuery = """
+                SELECT \(unescaped: PostgresStore.taskColumns) FROM task
+                WHERE (\(status)::text IS NULL OR status = \(status)) AND (\(type)::text IS NULL OR object_type = \(type))
+                AND (\(object)::text IS NULL OR object_id = \(object)) AND (NOT \(topLevel) OR parent_id IS NULL)
+                AND (\(parent)::bigint IS NULL OR parent_id = \(parent)) AND (\(user)::text IS NULL OR user_name = \(user))
+                ORDER BY id DESC LIMIT \(limit) OFFSET \(offset)
+                """
+            var tasks: [TaskRecord] = []
+            for try await row in try await client.query(select, logger: logger).decode(TaskRow.self) {
+                tasks.append(PostgresStore.taskRecord(row, log: []))
+            }
+            return TaskPage(tasks: tasks, total: total)
+        }
+    }
+
+    public func innerTaskCounts(of ids: [TaskID]) async throws -> [TaskID: Int] {
+        guard !ids.isEmpty else { return [:] }
+        return try await read {
+            let list = ids.map(\.rawValue)
+            var counts: [TaskID: Int] = [:]
+            let rows = try await client.query("SELECT parent_id, COUNT(*) FROM task WHERE parent_id = ANY(\(list)) GROUP BY parent_id", logger: logger)
+            for try await (parent, count) in rows.decode((Int64, Int).self) { counts[TaskID(parent)] = count }
+            return counts
+        }
+    }
+
+    /// Runs an `UPDATE … RETURNING` that must change one row.
+    func changeOne(_ query: PostgresQuery, notFound: String) async throws {
+        try await read {
+            guard try await !collect(client.query(query, logger: logger), as: Int64.self).isEmpty else { throw StoreError(.notFound, notFound) }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import AsgardCore
+import AsgardStore
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// The store on a PostgreSQL database that several consoles share: applications, users, tokens,
+/// sessions, the audit log and tasks (the local cloud stays on one host, in SQLite).
+///
+/// `open` connects, then brings the schema up to date under a lock so that replicas starting
+/// together migrate once; a database written by a newer version is refused.
+public final class PostgresStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    private let runner: Task<Void, Never>
+    /// Where it is, with the password left out.
+    public let url: DatabaseURL
+
+    private init(client: PostgresClient, url: DatabaseURL, logger: Logger) {
+        self.client = client
+        self.url = url
+        self.logger = logger
+        runner = Task { await client.run() }
+    }
+
+    deinit { runner.cancel() }
+
+    /// Connects to `url` and migrates its schema.
+    ///
+    /// - Throws: `StoreError(.unavailable)` when the database cannot be reached within
+    ///   `timeout`, refuses the credentials, or was written by a newer version.
+    public static func open(_ url: DatabaseURL, logger: Logger = Logger(label: "asgard.postgres"),
+                            timeout: Duration = .seconds(10)) async throws -> PostgresStore {
+        let tls: PostgresClient.Configuration.TLS
+        switch url.tls {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(.makeClientConfiguration())
+        case .require: tls = .require(.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(host: url.host, port: url.port, username: url.user, password: url.password,
+                                                         database: url.database, tls: tls)
+        configuration.options.connectTimeout = .seconds(5)
+        configuration.options.maximumConnections = 20
+        // The pool retries a connection it cannot make, and would log each try: warnings and worse only.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .warning)
+        let store = PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: background), url: url, logger: logger)
+        do {
+            try await withDeadline(timeout) { try await PostgresSchema.migrate(store.client, logger: logger) }
+        } catch {
+            store.close()
+            if let refusal = PostgresStore.refusal(error) { throw refusal }
+            throw StoreError(.unavailable, "Cannot use the database \(url.redacted): \(PostgresStore.describe(error))", cause: error)
+        }
+        return store
+    }
+
+    /// Stops its connections.
+    public func close() { runner.cancel() }
+
+    /// The versions of the schema applied, oldest first.
+    public func appliedVersions() async throws -> [Int] {
+        try await collect(client.query("SELECT version FROM asgard_schema ORDER BY version", logger: logger), as: Int.self)
+    }
+
+    /// The store's own refusal (a conflict, a missing row, a newer schema) inside `error`, which a
+    /// transaction wraps.
+    static func refusal(_ error: any Error) -> StoreError? {
+        if let error = error as? StoreError { return error }
+        if let error = error as? PostgresTransactionError { return error.closureError.flatMap(refusal) }
+        return nil
+    }
+
+    /// What went wrong, in a line, without the query or the password.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            return "\(error.code)"
+        }
+        if error is DeadlineExceeded { return "no answer in time" }
+        if let error = error as? PostgresTransactionError {
+            return (error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError).map(describe) ?? "the transaction failed"
+        }
+        return String(describing: type(of: error))
+    }
+
+    /// Runs `body`, failing with `DeadlineExceeded` after `timeout`.
+    static func withDeadline<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw DeadlineExceeded()
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { throw DeadlineExceeded() }
+            return first
+        }
+    }
+}
+
+/// A database call that took longer than it may.
+struct DeadlineExceeded: Error {}
+
+/// Decodes every row of `rows` as `T`.
+func collect<T: PostgresDecodable>(_ rows: PostgresRowSequence, as: T.Type) async throws -> [T] {
+    var values: [T] = []
+    for try await value in rows.decode(T.self) { values.append(value) }
+    return values
+}
+
+extension Date {
+    /// Seconds since 1970, as the store keeps times (exactly, as a double).
+    var seconds: Double { timeIntervalSince1970 }
+    init(seconds: Double) { self.init(timeIntervalSince1970: seconds) }
+}
+
+/// Decodes every row of `rows` as a tuple of columns.
+func collectRows<each Column: PostgresDecodable & Sendable>(_ rows: PostgresRowSequence, as: (repeat each Column).Type) async throws -> [(repeat each Column)] {
+    var values: [(repeat each Column)] = []
+    for try await value in rows.decode((repeat each Column).self) { values.append(value) }
+    return values
+}

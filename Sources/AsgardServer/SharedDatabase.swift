@@ -1,0 +1,79 @@
+import AsgardCore
+import AsgardPostgres
+import AsgardStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// A console on a PostgreSQL database: the store, and the lease that makes it the one console
+/// running deployments on that database.
+///
+/// Deployments are not yet leased one by one (a replica that dies hands its tasks to another in
+/// a later version); until then a second console on the same database is refused at start, and
+/// a console that loses its lease — paused past it, or cut off from the database longer than it
+/// — stops at once, so that two never act on the same deployment.
+struct SharedDatabase: Sendable {
+    static let leaseName = "console"
+    /// How long the lease lasts without a renewal, and how often it is renewed.
+    static let leaseSeconds = 10.0
+    static let renewEvery: Duration = .seconds(2)
+
+    let store: PostgresStore
+    let lease: Lease
+
+    /// Opens `url`, migrates it and takes the console lease.
+    ///
+    /// - Throws: `StoreError(.unavailable)` when the database cannot be used, the configuration
+    ///   names a local account (the local cloud runs processes on one host), or another console
+    ///   holds the lease.
+    static func open(_ url: DatabaseURL, accounts: [AccountConfig], logger: Logger) async throws -> SharedDatabase {
+        if let local = accounts.first(where: { $0.provider == "local" }) {
+            throw StoreError(.unavailable, "Account '\(local.name)' is a local account: the local cloud is a single-host sandbox whose instances and load balancers "
+                             + "are processes on this machine, so it cannot run on a shared database. Configure AWS accounts only with --database-url "
+                             + "(see the README's 'Run on PostgreSQL'), or run without --database-url")
+        }
+        let store = try await PostgresStore.open(url, logger: logger)
+        let holder = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
+        guard let lease = try await store.acquireLease(leaseName, holder: holder, ttl: leaseSeconds) else {
+            let other = (try? await store.leaseHolder(leaseName)) ?? nil
+            store.close()
+            throw StoreError(.unavailable, "Another console\(other.map { " (\($0))" } ?? "") runs on the database \(url.redacted); this version runs one console "
+                             + "per database. Stop it first, or wait \(Int(leaseSeconds)) s after it died")
+        }
+        logger.info("Took the console lease on \(url.redacted) as \(holder), epoch \(lease.epoch)")
+        return SharedDatabase(store: store, lease: lease)
+    }
+}
+
+/// Renews the console lease every 2 s; gives it up on a normal stop, and ends the process when
+/// it cannot be sure it still holds it.
+struct ConsoleLeaseKeeper: Service {
+    let database: SharedDatabase
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var renewed = ContinuousClock.now
+            while !Task.isCancelled {
+                try? await Task.sleep(for: SharedDatabase.renewEvery)
+                if Task.isCancelled { break }
+                do {
+                    if try await database.store.renewLease(database.lease, ttl: SharedDatabase.leaseSeconds) {
+                        renewed = .now
+                        continue
+                    }
+                    logger.critical("Another console took the console lease: this one stops so that two never act on the same deployments")
+                    exit(75)
+                } catch {
+                    // The database is away: the lease still holds until it would have expired.
+                    if ContinuousClock.now - renewed > .seconds(SharedDatabase.leaseSeconds - 2) {
+                        logger.critical("Could not renew the console lease for \(Int(SharedDatabase.leaseSeconds - 2)) s: this console stops before another may take it over")
+                        exit(75)
+                    }
+                }
+            }
+        }
+        try? await database.store.releaseLease(database.lease)
+        database.store.close()
+    }
+}

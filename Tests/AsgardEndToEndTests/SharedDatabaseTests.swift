@@ -1,0 +1,109 @@
+import AsgardAPI
+import AsgardCore
+import AsgardTestSupport
+import Foundation
+import Testing
+
+/// The console on a real PostgreSQL server and a real moto: its state lives in the database,
+/// not the data directory; one console per database holds the lease, a crashed one's lease is
+/// taken over once it expires, and the local cloud is refused.
+@Suite("A console on PostgreSQL", .serialized, .heavy)
+struct SharedDatabaseTests {
+    func config(_ scratch: Scratch, moto: MotoServer, local: Bool = false) throws -> String {
+        let path = scratch.path + "/asgard-\(UUID().uuidString.prefix(6)).yaml"
+        try """
+            accounts:
+            \(local ? "  - name: local\n    provider: local\n    regions: [local]\n" : "")  - name: test
+                provider: aws
+                regions: [us-east-1]
+                endpoint: \(moto.url.absoluteString)
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func console(_ scratch: Scratch, _ name: String, config: String, database: String, untilExit: Bool = false) async throws -> ServerProcess {
+        try await ServerProcess(dataDir: scratch.path + "/" + name, extraArguments: ["--config", config, "--database-url", database],
+                                environment: ["AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": AWSProviderTests.secret, "AWS_PROFILE": ""],
+                                untilExit: untilExit)
+    }
+
+    func log(_ server: ServerProcess) -> String { (try? String(contentsOfFile: server.logPath, encoding: .utf8)) ?? "" }
+
+    @Test func theStateLivesInTheDatabaseOneConsoleHoldsItAndACrashedOnesLeaseIsTakenOver() async throws {
+        let postgres = try await PostgresServer()
+        defer { postgres.stop() }
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let scratch = try Scratch("shared-db")
+        defer { scratch.remove() }
+        let images = try await AWSProviderTests.boto3(moto, "images", "shop-1.0.0-h1", "shop-1.1.0-h2") as? [String] ?? []
+        try #require(images.count == 2)
+        let config = try config(scratch, moto: moto)
+
+        let first = try await console(scratch, "a", config: config, database: postgres.url)
+        #expect(log(first).contains("(data in postgres://asgard:***@127.0.0.1:\(postgres.port)/asgard?sslmode=disable)"), "\(log(first))")
+        let asgard = CLI(first)
+        #expect(try await asgard.nonBlocking("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
+        #expect(try await asgard.nonBlocking("lb", "create", "shop-prod", "--port", "7001", "--region", "us-east-1").status == 0)
+        let created = try await asgard.nonBlocking("asg", "create", "shop", "--stack", "prod", "--image", images[0], "--desired", "1",
+                                                   "--load-balancer", "shop-prod", "--region", "us-east-1")
+        #expect(created.status == 0, "\(created)")
+        let deployed = try await asgard.nonBlocking("deploy", "shop-prod", "--image", images[1], "--desired", "1", "--region", "us-east-1", "--wait")
+        #expect(deployed.status == 0 && deployed.stdout.contains("succeeded"), "\(deployed)")
+
+        // A second console on the same database is refused, naming the database without its password.
+        let second = try await console(scratch, "b", config: config, database: postgres.url, untilExit: true)
+        #expect(log(second).contains("Another console") && log(second).contains("runs on the database postgres://asgard:***@"), "\(log(second))")
+        #expect(!log(second).contains(postgres.password) && !log(first).contains(postgres.password))
+
+        // Stopped normally, it gives the lease up: a console with an empty data directory sees everything.
+        first.stop()
+        let third = try await console(scratch, "c", config: config, database: postgres.url)
+        let apps = try APIJSON.decoder().decode([AppRecord].self, from: try await HTTP.get(third.url + "/application/list.json").body)
+        #expect(apps.map(\.name.rawValue) == ["shop"])
+        let deployments = try APIJSON.decoder().decode([DeploymentJSON].self, from: try await HTTP.get(third.url + "/deployment/list.json").body)
+        #expect(deployments.first?.status == .succeeded && deployments.first?.newGroup == "shop-prod-v001", "\(deployments)")
+        let audit = try await HTTP.get(third.url + "/audit/list.json")
+        #expect(audit.status == 200 && audit.text.contains("POST /application/save"), "the audit log is shared too")
+
+        // Killed, its lease runs out and another console takes over within the lease time and a start.
+        third.crash()
+        let killed = ContinuousClock.now
+        var fourth: ServerProcess?
+        var refusals = 0
+        while fourth == nil, ContinuousClock.now - killed < .seconds(30) {
+            do {
+                fourth = try await console(scratch, "d\(refusals)", config: config, database: postgres.url)
+            } catch {
+                // Refused while the dead console's lease has not run out yet.
+                refusals += 1
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        #expect(refusals > 0, "the lease outlives its holder for a while")
+        let takeover = ContinuousClock.now - killed
+        print("The console lease was taken over \(takeover) after kill -9 (\(refusals) refused starts before)")
+        defer { fourth?.stop() }
+        #expect(fourth != nil && takeover < .seconds(15), "took \(takeover)")
+        if let fourth {
+            let shown = try await HTTP.get(fourth.url + "/application/show/shop.json")
+            #expect(shown.status == 200)
+        }
+    }
+
+    @Test func theLocalCloudAndABadURLAreRefusedAtStart() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let scratch = try Scratch("shared-db-refused")
+        defer { scratch.remove() }
+        let withLocal = try await console(scratch, "a", config: try config(scratch, moto: moto, local: true),
+                                          database: "postgres://asgard:hidden-pw@127.0.0.1:1/asgard", untilExit: true)
+        #expect(log(withLocal).contains("is a local account: the local cloud is a single-host sandbox"), "\(log(withLocal))")
+        #expect(!log(withLocal).contains("hidden-pw"))
+        let bad = try await console(scratch, "b", config: try config(scratch, moto: moto), database: "mysql://x@h/db", untilExit: true)
+        #expect(log(bad).contains("error: --database-url must start with postgres://"), "\(log(bad))")
+        let away = try await console(scratch, "c", config: try config(scratch, moto: moto),
+                                     database: "postgres://asgard:hidden-pw@127.0.0.1:\(try FreePort().port)/asgard?sslmode=disable", untilExit: true)
+        #expect(log(away).contains("Cannot use the database postgres://asgard:***@127.0.0.1:") && !log(away).contains("hidden-pw"), "\(log(away))")
+    }
+}

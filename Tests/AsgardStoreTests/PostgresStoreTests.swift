@@ -1,0 +1,98 @@
+import AsgardCore
+@testable import AsgardPostgres
+import AsgardStore
+import AsgardTestSupport
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+
+/// What only the PostgreSQL store does: migrating once when replicas start together, refusing a
+/// newer schema, keeping the audit log append-only, and failing fast when the database is away.
+@Suite("PostgreSQL store", .serialized)
+struct PostgresStoreTests {
+    @Test func replicasStartingTogetherMigrateOnce() async throws {
+        let server = try await PostgresServer()
+        defer { server.stop() }
+        let url = try DatabaseURL(parsing: server.url)
+        let stores = try await withThrowingTaskGroup(of: PostgresStore.self) { group in
+            for _ in 0..<3 { group.addTask { try await PostgresStore.open(url) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        defer { stores.forEach { $0.close() } }
+        #expect(stores.count == 3)
+        for store in stores { #expect(try await store.appliedVersions() == PostgresSchema.versions.map(\.version)) }
+    }
+
+    @Test func aDatabaseFromANewerVersionIsRefused() async throws {
+        let server = try await PostgresServer()
+        defer { server.stop() }
+        let url = try DatabaseURL(parsing: server.url)
+        let store = try await PostgresStore.open(url)
+        try await store.client.query("INSERT INTO asgard_schema (version, name) VALUES (99, 'from the future')", logger: store.logger)
+        store.close()
+        await #expect { try await PostgresStore.open(url) } throws: { error in
+            guard let error = error as? StoreError else { return false }
+            return error.code == .unavailable && error.message.contains("version 99") && error.message.contains("newer version of Asgard")
+        }
+    }
+
+    @Test func theAuditLogIsAppendOnly() async throws {
+        let server = try await PostgresServer()
+        defer { server.stop() }
+        let store = try await PostgresStore.open(try DatabaseURL(parsing: server.url))
+        defer { store.close() }
+        try await store.appendAudit(AuditDraft(time: Date(), user: "ann", action: "POST /x", address: "127.0.0.1", outcome: .succeeded,
+                                               status: 200, message: "OK"))
+        await #expect(throws: (any Error).self) { try await store.client.query("UPDATE audit SET user_name = 'mallory'", logger: store.logger) }
+        await #expect(throws: (any Error).self) { try await store.client.query("DELETE FROM audit", logger: store.logger) }
+        #expect(try await store.audit(AuditQuery(user: "ann")).total == 1)
+    }
+
+    @Test func anUnreachableDatabaseOrAWrongPasswordFailsFastNamingNoPassword() async throws {
+        let port = try FreePort().port
+        let away = try DatabaseURL(parsing: "postgres://asgard:sekrit-password@127.0.0.1:\(port)/asgard?sslmode=disable")
+        let start = ContinuousClock.now
+        await #expect { try await PostgresStore.open(away, timeout: .seconds(3)) } throws: { error in
+            guard let error = error as? StoreError else { return false }
+            return error.code == .unavailable && error.message.contains("127.0.0.1:\(port)/asgard") && !error.message.contains("sekrit")
+        }
+        #expect(ContinuousClock.now - start < .seconds(10))
+
+        let server = try await PostgresServer()
+        defer { server.stop() }
+        let wrong = try DatabaseURL(parsing: "postgres://asgard:wrong-password@127.0.0.1:\(server.port)/asgard?sslmode=disable")
+        await #expect { try await PostgresStore.open(wrong, timeout: .seconds(3)) } throws: { error in
+            guard let error = error as? StoreError else { return false }
+            return error.code == .unavailable && !error.message.contains("wrong-password")
+        }
+    }
+}
+
+extension PostgresStoreTests {
+    @Test func aLeaseHasOneHolderUntilItExpiresAndEachNewHolderOutgrowsTheEpoch() async throws {
+        let server = try await PostgresServer()
+        defer { server.stop() }
+        let url = try DatabaseURL(parsing: server.url)
+        let a = try await PostgresStore.open(url), b = try await PostgresStore.open(url)
+        defer { a.close(); b.close() }
+        let first = try #require(try await a.acquireLease("console", holder: "a", ttl: 1))
+        #expect(first.epoch == 1)
+        #expect(try await b.acquireLease("console", holder: "b", ttl: 1) == nil, "held")
+        #expect(try await a.acquireLease("console", holder: "a", ttl: 1)?.epoch == 1, "the holder keeps its epoch")
+        #expect(try await a.renewLease(first, ttl: 1))
+        #expect(try await b.leaseHolder("console") == "a")
+        // Once it expires the next holder takes it with a new epoch, and the old one cannot renew.
+        var second: Lease?
+        let deadline = ContinuousClock.now + .seconds(10)
+        while second == nil, ContinuousClock.now < deadline {
+            second = try await b.acquireLease("console", holder: "b", ttl: 30)
+            if second == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(second?.epoch == 2)
+        #expect(try await !a.renewLease(first, ttl: 30), "a stale holder is fenced off")
+        try await b.releaseLease(try #require(second))
+        #expect(try await a.leaseHolder("console") == nil)
+        #expect(try await a.acquireLease("console", holder: "a", ttl: 30)?.epoch == 3)
+    }
+}

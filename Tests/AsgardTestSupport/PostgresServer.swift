@@ -1,0 +1,98 @@
+import Foundation
+
+/// A throwaway PostgreSQL server for a test: `initdb` in a temporary directory, `pg_ctl start` on
+/// a free loopback port (socket in the same directory, fsync off), one database `asgard`. As
+/// root it runs as the `postgres` user, which Debian's package creates. `stop()` removes it all.
+public final class PostgresServer: @unchecked Sendable {
+    public let port: Int
+    public let directory: String
+    public let user = "asgard"
+    public let password = "asgard-test-password"
+    public let database = "asgard"
+    let binaries: String
+    let runAs: String?
+
+    /// `postgres://asgard:…@127.0.0.1:PORT/asgard?sslmode=disable`.
+    public var url: String { "postgres://\(user):\(password)@127.0.0.1:\(port)/\(database)?sslmode=disable" }
+
+    public init() async throws {
+        guard let bin = PostgresServer.findBinaries() else {
+            throw PostgresUnavailable(message: "no PostgreSQL server binaries under /usr/lib/postgresql; install Debian's postgresql (scripts/test does)")
+        }
+        binaries = bin
+        runAs = getuid() == 0 ? "postgres" : nil
+        port = try FreePort().port
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("asgard-pg-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if let runAs { try PostgresServer.run("/bin/chown", ["-R", runAs, directory]) }
+        let passwordFile = directory + "/pw"
+        try password.write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        if let runAs { try PostgresServer.run("/bin/chown", [runAs, passwordFile]) }
+        try run("initdb", ["-D", directory + "/data", "-U", user, "--pwfile", passwordFile, "-A", "scram-sha-256", "--no-sync", "-E", "UTF8"])
+        try run("pg_ctl", ["-D", directory + "/data", "-l", directory + "/log", "-w", "-t", "30", "-o",
+                           "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+                           "start"])
+        try run("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q",
+                         "-c", "CREATE DATABASE \(database)"], environment: ["PGPASSWORD": password])
+    }
+
+    /// Stops the server at once and removes its directory.
+    public func stop() {
+        try? run("pg_ctl", ["-D", directory + "/data", "-m", "immediate", "-w", "stop"])
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Restarts it (the same data, the same port).
+    public func restart() throws {
+        try run("pg_ctl", ["-D", directory + "/data", "-m", "fast", "-w", "-t", "30", "restart"])
+    }
+
+    static func findBinaries() -> String? {
+        let root = "/usr/lib/postgresql"
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted(by: >)
+        return versions.map { "\(root)/\($0)/bin" }.first { FileManager.default.isExecutableFile(atPath: $0 + "/initdb") }
+    }
+
+    func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+        let path = binaries + "/" + tool
+        let executable = FileManager.default.isExecutableFile(atPath: path) ? path : "/usr/bin/" + tool
+        if let runAs {
+            let env = environment.map { "\($0.key)=\($0.value)" }
+            try PostgresServer.run("/usr/sbin/runuser", ["-u", runAs, "--", "/usr/bin/env"] + env + [executable] + arguments)
+        } else {
+            try PostgresServer.run(executable, arguments, environment: environment)
+        }
+    }
+
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        // A file, not a pipe: the server pg_ctl starts would inherit the pipe and hold it open.
+        let outputPath = NSTemporaryDirectory() + "asgard-pg-output-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.standardOutput = output
+        process.standardError = output
+        process.currentDirectoryURL = URL(fileURLWithPath: "/tmp")
+        try process.run()
+        // waitpid, not waitUntilExit: Foundation learns of the exit through a descriptor the
+        // server pg_ctl starts inherits, so it would wait for the server to stop as well.
+        var status: Int32 = 0
+        while waitpid(process.processIdentifier, &status, 0) == -1 && errno == EINTR {}
+        try? output.close()
+        let data = FileManager.default.contents(atPath: outputPath) ?? Data()
+        let exited = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        guard exited == 0 else {
+            throw PostgresUnavailable(message: "\(executable) \(arguments.joined(separator: " ")) exited \(exited): "
+                                      + String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+public struct PostgresUnavailable: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
