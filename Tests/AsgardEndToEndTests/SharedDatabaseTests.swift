@@ -66,7 +66,15 @@ struct SharedDatabaseTests {
         let audit = try await HTTP.get(third.url + "/audit/list.json")
         #expect(audit.status == 200 && audit.text.contains("POST /application/save"), "the audit log is shared too")
 
-        // Killed, its lease runs out and another console takes over within the lease time and a start.
+        // A deployment waits for a judgment when its console is killed: its lease runs out, another
+        // console takes over within the lease time and a start, and finishes the deployment.
+        let document = #"{"cluster": "shop-prod", "imageId": "\#(images[0])", "strategy": "custom", "capacity": {"min": 1, "desired": 1, "max": 1}, "steps": [{"type": "createGroup"}, {"type": "judgment", "minutes": 30}, {"type": "disableGroup", "target": "previous"}]}"#
+        let started = try await HTTP.postJSON(third.url + "/us-east-1/deployment/start", Data(document.utf8))
+        #expect(started.status == 202, "\(started.text)")
+        let id = try APIJSON.decoder().decode(TaskAccepted.self, from: started.body).taskId.rawValue
+        try await waitUntil("the deployment to wait for its judgment", seconds: 60) {
+            try APIJSON.decoder().decode(DeploymentJSON.self, from: try await HTTP.get(third.url + "/deployment/show/\(id).json").body).status == .waiting
+        }
         third.crash()
         let killed = ContinuousClock.now
         var fourth: ServerProcess?
@@ -86,8 +94,16 @@ struct SharedDatabaseTests {
         defer { fourth?.stop() }
         #expect(fourth != nil && takeover < .seconds(15), "took \(takeover)")
         if let fourth {
-            let shown = try await HTTP.get(fourth.url + "/application/show/shop.json")
-            #expect(shown.status == 200)
+            let proceed = try await HTTP.postForm(fourth.url + "/deployment/proceed", [("id", String(id))])
+            #expect(proceed.status == 200, "\(proceed.text)")
+            var last: DeploymentJSON?
+            try await waitUntil("the deployment to finish on the console that took over", seconds: 60) {
+                last = try APIJSON.decoder().decode(DeploymentJSON.self, from: try await HTTP.get(fourth.url + "/deployment/show/\(id).json").body)
+                return last?.status.isFinished == true
+            }
+            #expect(last?.status == .succeeded && last?.newGroup == "shop-prod-v002", "\(last?.log?.map(\.message) ?? [])")
+            let aws = try await AWSProviderTests.state(moto)
+            #expect(aws.groups.keys.sorted() == ["shop-prod-v000", "shop-prod-v001", "shop-prod-v002"], "each group created once: \(aws.groups.keys)")
         }
     }
 
