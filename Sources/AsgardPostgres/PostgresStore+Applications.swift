@@ -13,21 +13,21 @@ extension PostgresStore: ApplicationStore {
     }
 
     public func applications() async throws -> [AppRecord] {
-        try await read {
+        try await read { [self] in
             try await collectRows(client.query("SELECT \(unescaped: PostgresStore.appColumns) FROM application ORDER BY name", logger: logger),
                               as: AppRow.self).map(PostgresStore.appRecord)
         }
     }
 
     public func application(named name: AppName) async throws -> AppRecord? {
-        try await read {
+        try await read { [self] in
             try await collectRows(client.query("SELECT \(unescaped: PostgresStore.appColumns) FROM application WHERE name = \(name.rawValue)", logger: logger),
                               as: AppRow.self).first.map(PostgresStore.appRecord)
         }
     }
 
     public func createApplication(_ app: AppRecord, task: TaskDraft) async throws -> TaskRecord {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             let rows = try await connection.query("""
                 INSERT INTO application (name, owner, email, description, type, create_time, update_time, webhook_url)
                 VALUES (\(app.name.rawValue), \(app.owner), \(app.email), \(app.description), \(app.type.rawValue),
@@ -42,7 +42,7 @@ extension PostgresStore: ApplicationStore {
     }
 
     public func updateApplication(_ app: AppRecord, task: TaskDraft) async throws -> TaskRecord {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             let rows = try await connection.query("""
                 UPDATE application SET owner = \(app.owner), email = \(app.email), description = \(app.description), type = \(app.type.rawValue),
                     update_time = \(app.updateTime.seconds), webhook_url = \(app.webhookUrl)
@@ -54,7 +54,7 @@ extension PostgresStore: ApplicationStore {
     }
 
     public func deleteApplication(named name: AppName, task: TaskDraft) async throws -> TaskRecord {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             let rows = try await connection.query("DELETE FROM application WHERE name = \(name.rawValue) RETURNING name", logger: logger)
             guard try await !collect(rows, as: String.self).isEmpty else { throw StoreError(.notFound, "Application '\(name)' not found") }
             return try await PostgresStore.insertTask(task, on: connection, logger: logger)

@@ -28,31 +28,31 @@ extension PostgresStore: AuthStore {
     }
 
     public func userCount() async throws -> Int {
-        try await read { try await collect(client.query("SELECT COUNT(*) FROM app_user", logger: logger), as: Int.self).first ?? 0 }
+        try await read { [self] in try await collect(client.query("SELECT COUNT(*) FROM app_user", logger: logger), as: Int.self).first ?? 0 }
     }
 
     public func users() async throws -> [UserRecord] {
-        try await read {
+        try await read { [self] in
             try await collectRows(client.query("SELECT \(unescaped: PostgresStore.userColumns) FROM app_user ORDER BY name", logger: logger),
                               as: UserRow.self).map(PostgresStore.userRecord)
         }
     }
 
     public func user(named name: UserName) async throws -> UserRecord? {
-        try await read {
+        try await read { [self] in
             try await collectRows(client.query("SELECT \(unescaped: PostgresStore.userColumns) FROM app_user WHERE name = \(name.rawValue)", logger: logger),
                               as: UserRow.self).first.map(PostgresStore.userRecord)
         }
     }
 
     public func passwordHash(of name: UserName) async throws -> String? {
-        try await read {
+        try await read { [self] in
             try await collect(client.query("SELECT password_hash FROM app_user WHERE name = \(name.rawValue)", logger: logger), as: String?.self).first ?? nil
         }
     }
 
     public func saveUser(_ user: UserRecord, passwordHash: String?, keepingSession: String?, task: TaskDraft) async throws -> TaskRecord {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             try await connection.query("""
                 INSERT INTO app_user (name, roles, applications, password_hash, create_time, update_time)
                 VALUES (\(user.name.rawValue), \(user.roles.map(\.rawValue).joined(separator: ",")), \(PostgresStore.applicationsJSON(user.applications)),
@@ -70,7 +70,7 @@ extension PostgresStore: AuthStore {
     }
 
     public func deleteUser(named name: UserName, task: TaskDraft) async throws -> TaskRecord {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             let rows = try await connection.query("DELETE FROM app_user WHERE name = \(name.rawValue) RETURNING name", logger: logger)
             guard try await !collect(rows, as: String.self).isEmpty else { throw StoreError(.notFound, "User '\(name)' not found") }
             return try await PostgresStore.insertTask(task, on: connection, logger: logger)
@@ -78,7 +78,7 @@ extension PostgresStore: AuthStore {
     }
 
     public func createToken(_ token: TokenRecord, secretHash: String) async throws {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             let now = token.createTime.seconds
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("token/" + token.user.rawValue)))", logger: logger)
             let clash = try await connection.query("""
@@ -96,7 +96,7 @@ extension PostgresStore: AuthStore {
     }
 
     public func tokens(of user: UserName?) async throws -> [TokenRecord] {
-        try await read {
+        try await read { [self] in
             let name = user?.rawValue
             return try await collectRows(client.query("""
                 SELECT \(unescaped: PostgresStore.tokenColumns) FROM token WHERE (\(name)::text IS NULL OR user_name = \(name)) ORDER BY id DESC
@@ -105,7 +105,7 @@ extension PostgresStore: AuthStore {
     }
 
     public func revokeToken(named name: String, of user: UserName, at time: Date) async throws {
-        try await read {
+        try await read { [self] in
             let rows = try await client.query("""
                 UPDATE token SET revoked_time = \(time.seconds) WHERE user_name = \(user.rawValue) AND name = \(name) AND revoked_time IS NULL RETURNING id
                 """, logger: logger)
@@ -116,7 +116,7 @@ extension PostgresStore: AuthStore {
     }
 
     public func tokenOwner(secretHash: String, now: Date) async throws -> (UserRecord, TokenRecord)? {
-        try await read {
+        try await read { [self] in
             let rows = try await client.query("""
                 SELECT t.name, t.user_name, t.create_time, t.expires_time, t.revoked_time, u.name, u.roles, u.applications, u.create_time, u.update_time
                 FROM token t JOIN app_user u ON u.name = t.user_name WHERE t.secret_hash = \(secretHash)
@@ -131,7 +131,7 @@ extension PostgresStore: AuthStore {
     }
 
     public func createSession(_ session: SessionRecord) async throws {
-        try await read {
+        try await read { [self] in
             try await client.query("""
                 INSERT INTO session (id_hash, user_name, csrf_token, create_time, last_seen_time)
                 VALUES (\(session.idHash), \(session.user.rawValue), \(session.csrfToken), \(session.createTime.seconds), \(session.lastSeenTime.seconds))
@@ -140,7 +140,7 @@ extension PostgresStore: AuthStore {
     }
 
     public func session(idHash: String) async throws -> SessionRecord? {
-        try await read {
+        try await read { [self] in
             let rows = try await client.query("""
                 SELECT id_hash, user_name, csrf_token, create_time, last_seen_time FROM session WHERE id_hash = \(idHash)
                 """, logger: logger)
@@ -152,15 +152,15 @@ extension PostgresStore: AuthStore {
     }
 
     public func touchSession(idHash: String, at time: Date) async throws {
-        try await read { try await client.query("UPDATE session SET last_seen_time = \(time.seconds) WHERE id_hash = \(idHash)", logger: logger) }
+        try await read { [self] in try await client.query("UPDATE session SET last_seen_time = \(time.seconds) WHERE id_hash = \(idHash)", logger: logger) }
     }
 
     public func deleteSession(idHash: String) async throws {
-        try await read { try await client.query("DELETE FROM session WHERE id_hash = \(idHash)", logger: logger) }
+        try await read { [self] in try await client.query("DELETE FROM session WHERE id_hash = \(idHash)", logger: logger) }
     }
 
     public func appendAudit(_ entry: AuditDraft) async throws {
-        try await read {
+        try await read { [self] in
             try await client.query("""
                 INSERT INTO audit (at_time, user_name, action, object_type, object_id, application, address, outcome, status, task_id, message)
                 VALUES (\(entry.time.seconds), \(entry.user), \(entry.action), \(entry.objectType), \(entry.objectId), \(entry.application),
@@ -170,7 +170,7 @@ extension PostgresStore: AuthStore {
     }
 
     public func audit(_ query: AuditQuery) async throws -> (entries: [AuditRecord], total: Int) {
-        try await read {
+        try await read { [self] in
             let user = query.user, application = query.application, since = query.since?.seconds, until = query.until?.seconds
             let limit = query.limit, offset = query.offset
             let total = try await collect(client.query("""

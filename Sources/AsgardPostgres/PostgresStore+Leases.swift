@@ -14,7 +14,7 @@ extension PostgresStore {
     /// holder's; answers the lease (a new holder gets the next epoch), nil when someone else
     /// holds it. Times are the database's, so the replicas' clocks do not matter.
     public func acquireLease(_ name: String, holder: String, ttl: Double) async throws -> Lease? {
-        try await read {
+        try await read { [self] in
             let rows = try await client.query("""
                 INSERT INTO lease (name, holder, epoch, expires_at)
                 VALUES (\(name), \(holder), 1, extract(epoch FROM clock_timestamp()) + \(ttl))
@@ -29,7 +29,7 @@ extension PostgresStore {
 
     /// Extends `lease` by `ttl` seconds; false when it expired and someone else took it.
     public func renewLease(_ lease: Lease, ttl: Double) async throws -> Bool {
-        try await read {
+        try await read { [self] in
             let rows = try await client.query("""
                 UPDATE lease SET expires_at = extract(epoch FROM clock_timestamp()) + \(ttl)
                 WHERE name = \(lease.name) AND holder = \(lease.holder) AND epoch = \(lease.epoch) RETURNING epoch
@@ -40,7 +40,7 @@ extension PostgresStore {
 
     /// Gives `lease` up at once, so that the next holder need not wait for it to expire.
     public func releaseLease(_ lease: Lease) async throws {
-        try await read {
+        try await read { [self] in
             try await client.query("""
                 UPDATE lease SET expires_at = 0 WHERE name = \(lease.name) AND holder = \(lease.holder) AND epoch = \(lease.epoch)
                 """, logger: logger)
@@ -49,7 +49,7 @@ extension PostgresStore {
 
     /// Who holds `name` now, if anyone does.
     public func leaseHolder(_ name: String) async throws -> String? {
-        try await read {
+        try await read { [self] in
             try await collect(client.query("""
                 SELECT holder FROM lease WHERE name = \(name) AND expires_at >= extract(epoch FROM clock_timestamp())
                 """, logger: logger), as: String.self).first

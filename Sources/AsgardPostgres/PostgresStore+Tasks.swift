@@ -38,37 +38,41 @@ extension PostgresStore: TaskStore {
                           checkpoint: checkpoint, parentId: draft.parent)
     }
 
-    /// Runs `body` in a transaction, mapping the database's errors to `StoreError`.
-    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// Runs `body` in a transaction, mapping the database's errors to `StoreError`; a database
+    /// that does not answer within `PostgresStore.callTimeout` is `databaseUnavailable`.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            let client = client, logger = logger
+            return try await PostgresStore.withDeadline(PostgresStore.callTimeout) {
+                try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            }
         } catch {
             throw PostgresStore.refusal(error) ?? PostgresStore.storeError(error)
         }
     }
 
-    /// Runs a read, mapping the database's errors to `StoreError`.
-    func read<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    /// Runs a read (or a single statement), mapping the database's errors to `StoreError`.
+    func read<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
-            return try await body()
-        } catch let error as StoreError {
-            throw error
+            return try await PostgresStore.withDeadline(PostgresStore.callTimeout, body)
         } catch {
-            throw PostgresStore.storeError(error)
+            throw PostgresStore.refusal(error) ?? PostgresStore.storeError(error)
         }
     }
 
-    /// A database error as the console reports it: unreachable or refused is `unavailable`.
+    /// A database error as the console reports it: whatever is not the store's own refusal
+    /// means the database does not answer (or refuses us), which may pass.
     static func storeError(_ error: any Error) -> StoreError {
-        StoreError(.unavailable, "The database is unavailable: \(describe(error))", cause: error)
+        StoreError(.databaseUnavailable, "The database \(error is DeadlineExceeded ? "did not answer within \(Int(callTimeout.components.seconds)) s" : "is unavailable: \(describe(error))"); "
+                   + "try again shortly", cause: error)
     }
 
     public func createTask(_ draft: TaskDraft) async throws -> TaskRecord {
-        try await transaction { connection in try await PostgresStore.insertTask(draft, on: connection, logger: logger) }
+        try await transaction { [self] connection in try await PostgresStore.insertTask(draft, on: connection, logger: logger) }
     }
 
     public func createExclusiveTask(_ draft: TaskDraft, checkpoint: String?) async throws -> TaskRecord {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             // One at a time per object, across every replica: the check and the insert under a lock.
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(draft.objectType.rawValue + "/" + draft.objectId)))", logger: logger)
             let busy = try await connection.query("""
@@ -88,7 +92,7 @@ extension PostgresStore: TaskStore {
     }
 
     public func appendLog(to id: TaskID, _ line: TaskLogLine) async throws {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             let rows = try await connection.query("UPDATE task SET update_time = \(line.time.seconds) WHERE id = \(id.rawValue) RETURNING id", logger: logger)
             guard try await !collect(rows, as: Int64.self).isEmpty else { throw StoreError(.notFound, "Task \(id) not found") }
             try await connection.query("INSERT INTO task_log (task_id, at_time, message) VALUES (\(id.rawValue), \(line.time.seconds), \(line.message))",
@@ -104,7 +108,7 @@ extension PostgresStore: TaskStore {
     }
 
     public func sendSignal(_ signal: TaskSignal, to id: TaskID, by user: String, at time: Date) async throws {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             let rows = try await connection.query("""
                 UPDATE task SET signal = \(signal.rawValue), signal_by = \(user), update_time = \(time.seconds)
                 WHERE id = \(id.rawValue) AND status IN ('running', 'waiting') RETURNING id
@@ -117,11 +121,11 @@ extension PostgresStore: TaskStore {
     }
 
     public func clearSignal(of id: TaskID) async throws {
-        try await read { try await client.query("UPDATE task SET signal = NULL, signal_by = NULL WHERE id = \(id.rawValue)", logger: logger) }
+        try await read { [self] in try await client.query("UPDATE task SET signal = NULL, signal_by = NULL WHERE id = \(id.rawValue)", logger: logger) }
     }
 
     public func task(_ id: TaskID) async throws -> TaskRecord? {
-        try await read {
+        try await read { [self] in
             var found: TaskRow?
             let rows = try await client.query("SELECT \(unescaped: PostgresStore.taskColumns) FROM task WHERE id = \(id.rawValue)", logger: logger)
             for try await row in rows.decode(TaskRow.self) {
@@ -136,7 +140,7 @@ extension PostgresStore: TaskStore {
     }
 
     public func tasks(_ query: TaskQuery) async throws -> TaskPage {
-        try await read {
+        try await read { [self] in
             // Each filter is a fixed clause that is always present; an absent filter binds NULL.
             let status = query.status?.rawValue, type = query.objectType?.rawValue, object = query.objectId, parent = query.parent?.rawValue
             let topLevel = query.topLevelOnly, user = query.user
@@ -164,7 +168,7 @@ extension PostgresStore: TaskStore {
 
     public func innerTaskCounts(of ids: [TaskID]) async throws -> [TaskID: Int] {
         guard !ids.isEmpty else { return [:] }
-        return try await read {
+        return try await read { [self] in
             let list = ids.map(\.rawValue)
             var counts: [TaskID: Int] = [:]
             let rows = try await client.query("SELECT parent_id, COUNT(*) FROM task WHERE parent_id = ANY(\(list)) GROUP BY parent_id", logger: logger)
@@ -175,7 +179,7 @@ extension PostgresStore: TaskStore {
 
     /// Runs an `UPDATE … RETURNING` that must change one row.
     func changeOne(_ query: PostgresQuery, notFound: String) async throws {
-        try await read {
+        try await read { [self] in
             guard try await !collect(client.query(query, logger: logger), as: Int64.self).isEmpty else { throw StoreError(.notFound, notFound) }
         }
     }

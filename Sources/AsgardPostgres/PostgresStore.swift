@@ -14,6 +14,8 @@ public final class PostgresStore: Sendable {
     let client: PostgresClient
     let logger: Logger
     private let runner: Task<Void, Never>
+    /// How long one call to the database may take before the console answers 503.
+    static let callTimeout: Duration = .seconds(5)
     /// Where it is, with the password left out.
     public let url: DatabaseURL
 
@@ -58,6 +60,18 @@ public final class PostgresStore: Sendable {
 
     /// Stops its connections.
     public func close() { runner.cancel() }
+
+    /// Why the database cannot be used now, in words; nil when it answers.
+    public func problem() async -> String? {
+        do {
+            _ = try await read { [self] in try await collect(self.client.query("SELECT 1", logger: self.logger), as: Int.self) }
+            return nil
+        } catch let error as StoreError {
+            return "the database \(url.redacted): \(error.message)"
+        } catch {
+            return "the database \(url.redacted) is unavailable"
+        }
+    }
 
     /// The versions of the schema applied, oldest first.
     public func appliedVersions() async throws -> [Int] {

@@ -94,8 +94,10 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     if let database { services.append(ConsoleLeaseKeeper(database: database, logger: logger)) }
     func regional(_ account: AccountConfig, _ region: Region, cloud: any CloudProvider, engineRegions: Set<String>,
                   scaling: (any ScalingStore)?) -> Regional {
-        let operations = ClusterOperations(cloud: cloud, tasks: shared, scaling: scaling, region: region.rawValue, now: now)
-        let deployments = DeploymentEngine(cloud: cloud, tasks: shared, operations: operations, applicationWebhook: webhook,
+        // On a shared database the engine waits out an outage at its next write rather than fail.
+        let engineTasks: any TaskStore = database == nil ? shared : PatientTaskStore(shared, logger: engineLogger)
+        let operations = ClusterOperations(cloud: cloud, tasks: engineTasks, scaling: scaling, region: region.rawValue, now: now)
+        let deployments = DeploymentEngine(cloud: cloud, tasks: engineTasks, operations: operations, applicationWebhook: webhook,
                                            faults: .fromEnvironment(), regions: engineRegions, logger: engineLogger, now: now)
         services.append(deployments)
         return Regional(
@@ -152,11 +154,15 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     scalingLogger[metadataKey: "component"] = "scaling"
     let scaling = ScalingService(cloud: localCloud, store: store, interval: config.metricsInterval, logger: scalingLogger, now: now)
     services.append(scaling)
-    let console = Console(
+    var built = Console(
         applications: ApplicationRegistry(store: shared, resources: CloudResourceLookup(cloud: localCloud), now: now),
         tasks: shared, accounts: accounts, layout: PageLayout(accounts: accounts), readiness: readiness, space: space,
         users: users, regionals: regionals, home: home, scaling: scaling, scalingStore: store,
         authenticator: authenticator, now: now)
+    if let database {
+        built.databaseProblem = { await database.store.problem() }
+    }
+    let console = built
 
     let router = Router(context: ConsoleRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())

@@ -22,6 +22,9 @@ struct Console: Sendable {
     let scalingStore: any ScalingStore
     let authenticator: Authenticator
     let now: @Sendable () -> Date
+    /// What is wrong with the shared database, for the health check; nil when there is none or
+    /// it answers.
+    var databaseProblem: @Sendable () async -> String? = { nil }
 
     /// The user a request acts as, for task records.
     func user(of input: RouteInput) -> String { input.userName }

@@ -10,8 +10,8 @@ import ServiceLifecycle
 ///
 /// Deployments are not yet leased one by one (a replica that dies hands its tasks to another in
 /// a later version); until then a second console on the same database is refused at start, and
-/// a console that loses its lease — paused past it, or cut off from the database longer than it
-/// — stops at once, so that two never act on the same deployment.
+/// a console that finds its lease taken by another stops at once, so that two never act on the
+/// same deployment.
 struct SharedDatabase: Sendable {
     static let leaseName = "console"
     /// How long the lease lasts without a renewal, and how often it is renewed.
@@ -45,8 +45,8 @@ struct SharedDatabase: Sendable {
     }
 }
 
-/// Renews the console lease every 2 s; gives it up on a normal stop, and ends the process when
-/// it cannot be sure it still holds it.
+/// Renews the console lease every 2 s and gives it up on a normal stop; when another console
+/// took it (after this one was paused or cut off past its expiry), this one ends at once.
 struct ConsoleLeaseKeeper: Service {
     let database: SharedDatabase
     let logger: Logger
@@ -54,21 +54,25 @@ struct ConsoleLeaseKeeper: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             var renewed = ContinuousClock.now
+            var warned = false
             while !Task.isCancelled {
                 try? await Task.sleep(for: SharedDatabase.renewEvery)
                 if Task.isCancelled { break }
                 do {
                     if try await database.store.renewLease(database.lease, ttl: SharedDatabase.leaseSeconds) {
+                        if warned { logger.notice("The database answers again; this console still holds its lease") }
                         renewed = .now
+                        warned = false
                         continue
                     }
                     logger.critical("Another console took the console lease: this one stops so that two never act on the same deployments")
                     exit(75)
                 } catch {
-                    // The database is away: the lease still holds until it would have expired.
-                    if ContinuousClock.now - renewed > .seconds(SharedDatabase.leaseSeconds - 2) {
-                        logger.critical("Could not renew the console lease for \(Int(SharedDatabase.leaseSeconds - 2)) s: this console stops before another may take it over")
-                        exit(75)
+                    // The database is away: nobody can write meanwhile, and once it is back the
+                    // renewal says whether another console took the lease (then this one stops).
+                    if ContinuousClock.now - renewed > .seconds(SharedDatabase.leaseSeconds), !warned {
+                        logger.warning("Cannot renew the console lease: the database does not answer; requests answer 503 and deployments wait")
+                        warned = true
                     }
                 }
             }

@@ -10,6 +10,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case conflict
         /// The database cannot be opened or used.
         case unavailable
+        /// A shared database (PostgreSQL) does not answer: try again shortly.
+        case databaseUnavailable
     }
 
     /// What kind of failure.

@@ -107,6 +107,57 @@ struct SharedDatabaseTests {
         }
     }
 
+    @Test func aDatabaseOutageAnswers503AndADeploymentWaitsItOut() async throws {
+        let postgres = try await PostgresServer()
+        defer { postgres.stop() }
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let scratch = try Scratch("shared-db-outage")
+        defer { scratch.remove() }
+        let images = try await AWSProviderTests.boto3(moto, "images", "shop-1.0.0-h1", "shop-1.1.0-h2") as? [String] ?? []
+        try #require(images.count == 2)
+        let server = try await console(scratch, "a", config: try config(scratch, moto: moto), database: postgres.url)
+        defer { server.stop() }
+        let asgard = CLI(server)
+        #expect(try await asgard.nonBlocking("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
+        #expect(try await asgard.nonBlocking("lb", "create", "shop-prod", "--port", "7001", "--region", "us-east-1").status == 0)
+        #expect(try await asgard.nonBlocking("asg", "create", "shop", "--stack", "prod", "--image", images[0], "--desired", "1",
+                                             "--load-balancer", "shop-prod", "--region", "us-east-1").status == 0)
+        let document = #"{"cluster": "shop-prod", "imageId": "\#(images[1])", "strategy": "custom", "capacity": {"min": 1, "desired": 1, "max": 1}, "steps": [{"type": "createGroup"}, {"type": "judgment", "minutes": 30}, {"type": "disableGroup", "target": "previous"}]}"#
+        let started = try await HTTP.postJSON(server.url + "/us-east-1/deployment/start", Data(document.utf8))
+        #expect(started.status == 202, "\(started.text)")
+        let id = try APIJSON.decoder().decode(TaskAccepted.self, from: started.body).taskId.rawValue
+        try await waitUntil("the deployment to wait for its judgment", seconds: 60) {
+            try APIJSON.decoder().decode(DeploymentJSON.self, from: try await HTTP.get(server.url + "/deployment/show/\(id).json").body).status == .waiting
+        }
+
+        try postgres.halt()
+        let asked = ContinuousClock.now
+        let away = try await HTTP.get(server.url + "/application/list.json")
+        #expect(away.status == 503 && away.text.contains("\"code\" : \"databaseUnavailable\""), "\(away.text)")
+        #expect(ContinuousClock.now - asked < .seconds(8), "a 503 comes fast, not after a hang")
+        #expect(!away.text.contains(postgres.password))
+        let health = try await HTTP.get(server.url + "/healthcheck", accept: "*/*", token: nil)
+        #expect(health.status == 503 && health.text.contains("unhealthy: the database postgres://asgard:***@127.0.0.1:\(postgres.port)/asgard"), "\(health.text)")
+        // Past the lease's length the console says so and keeps running.
+        try await waitUntil("the console to notice it cannot renew its lease", seconds: 30) { log(server).contains("Cannot renew the console lease") }
+        #expect(server.process.isRunning)
+
+        try postgres.resume()
+        try await waitUntil("the console to answer again", seconds: 30) {
+            try await HTTP.get(server.url + "/healthcheck", accept: "*/*", token: nil).status == 200
+        }
+        let proceed = try await HTTP.postForm(server.url + "/deployment/proceed", [("id", String(id))])
+        #expect(proceed.status == 200, "\(proceed.text)")
+        var last: DeploymentJSON?
+        try await waitUntil("the deployment to finish after the outage", seconds: 60) {
+            last = try APIJSON.decoder().decode(DeploymentJSON.self, from: try await HTTP.get(server.url + "/deployment/show/\(id).json").body)
+            return last?.status.isFinished == true
+        }
+        #expect(last?.status == .succeeded, "\(last?.log?.map(\.message) ?? [])")
+        #expect(server.process.isRunning, "no restart was needed")
+    }
+
     @Test func theLocalCloudAndABadURLAreRefusedAtStart() async throws {
         let moto = try await MotoServer()
         defer { moto.stop() }

@@ -20,6 +20,8 @@ struct ConsoleError: Error, Sendable {
         case unavailable
         /// A cloud's endpoint cannot be reached.
         case cloudUnavailable
+        /// The shared database does not answer.
+        case databaseUnavailable
         /// The data directory's disk is full.
         case insufficientStorage
         case `internal`
@@ -35,7 +37,7 @@ struct ConsoleError: Error, Sendable {
             case .payloadTooLarge: .contentTooLarge
             case .uriTooLong: .uriTooLong
             case .tooManyRequests: .tooManyRequests
-            case .unavailable, .cloudUnavailable: .serviceUnavailable
+            case .unavailable, .cloudUnavailable, .databaseUnavailable: .serviceUnavailable
             case .insufficientStorage: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             case .internal: .internalServerError
             }
@@ -69,6 +71,7 @@ struct ConsoleError: Error, Sendable {
         case .notFound: self.init(.notFound, error.message)
         case .conflict: self.init(.conflict, error.message)
         case .unavailable: return nil
+        case .databaseUnavailable: self.init(.databaseUnavailable, error.message)
         }
     }
 

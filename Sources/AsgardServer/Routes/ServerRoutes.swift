@@ -6,12 +6,15 @@ extension Console {
     /// Operations endpoints, the stylesheet, the home page and the region switcher.
     func addServerRoutes(to table: RouteTable) {
         table.get("/healthcheck", access: .open, doc: EndpointDoc(
-            summary: "200 when the server is ready, 503 while it starts or while its data directory is full", tag: "Server",
+            summary: "200 when the server is ready, 503 while it starts, while its data directory is full or while its database does not answer",
+            tag: "Server",
             answers: [EndpointDoc.Answer(status: 200, description: "Ready", schema: nil, plainText: true),
-                      EndpointDoc.Answer(status: 503, description: "Starting, or the data directory is full", schema: nil, plainText: true)]
+                      EndpointDoc.Answer(status: 503, description: "Starting, the data directory is full, or the database does not answer",
+                                         schema: nil, plainText: true)]
         )) { _ in
             guard readiness.isReady else { return Responses.text("starting\n", status: .serviceUnavailable) }
             if let problem = space.problem { return Responses.text("unhealthy: \(problem)\n", status: .serviceUnavailable) }
+            if let problem = await databaseProblem() { return Responses.text("unhealthy: \(problem)\n", status: .serviceUnavailable) }
             return Responses.text("ok\n")
         }
 
