@@ -1,3 +1,4 @@
+import Foundation
 /// The answer of `GET /autoScaling/generateName.json`.
 public struct GeneratedNameJSON: Codable, Sendable, Hashable {
     public var groupName: String
@@ -56,5 +57,31 @@ public struct SearchHitJSON: Codable, Sendable, Hashable {
         self.name = name
         self.detail = detail
         self.url = url
+    }
+}
+
+/// One console process: where it runs, its version, when it last said it was alive and what it
+/// holds. `GET /server/replicas.json` lists every console on the same database.
+public struct ReplicaJSON: Codable, Sendable, Hashable {
+    /// `host:pid:random`, the same as the holder of its leases.
+    public var id: String
+    public var version: String
+    public var startTime: Date
+    public var heartbeatTime: Date
+    /// Whether it said it was alive within the lease's length.
+    public var alive: Bool
+    /// What it holds, e.g. "the console lease (epoch 3)".
+    public var holds: [String]
+    /// True for the console that answered.
+    public var current: Bool
+
+    public init(id: String, version: String, startTime: Date, heartbeatTime: Date, alive: Bool, holds: [String], current: Bool) {
+        self.id = id
+        self.version = version
+        self.startTime = startTime
+        self.heartbeatTime = heartbeatTime
+        self.alive = alive
+        self.holds = holds
+        self.current = current
     }
 }

@@ -69,6 +69,13 @@ enum PostgresSchema {
                 name TEXT PRIMARY KEY, holder TEXT NOT NULL, epoch BIGINT NOT NULL, expires_at DOUBLE PRECISION NOT NULL)
             """,
         ]),
+        (2, "the consoles on the database and their heartbeats", [
+            """
+            CREATE TABLE replica (
+                id TEXT PRIMARY KEY, version TEXT NOT NULL, start_time DOUBLE PRECISION NOT NULL,
+                heartbeat_at DOUBLE PRECISION NOT NULL, holds TEXT NOT NULL)
+            """,
+        ]),
     ]
 
     /// The newest version this build knows.

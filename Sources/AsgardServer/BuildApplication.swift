@@ -161,6 +161,7 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
         authenticator: authenticator, now: now)
     if let database {
         built.databaseProblem = { await database.store.problem() }
+        built.replicas = { try await database.replicas() }
     }
     let console = built
 

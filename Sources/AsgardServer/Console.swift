@@ -1,3 +1,4 @@
+import AsgardAPI
 import AsgardEngine
 import AsgardCore
 import AsgardStore
@@ -25,6 +26,8 @@ struct Console: Sendable {
     /// What is wrong with the shared database, for the health check; nil when there is none or
     /// it answers.
     var databaseProblem: @Sendable () async -> String? = { nil }
+    /// The consoles on the shared database; empty without one.
+    var replicas: @Sendable () async throws -> [ReplicaJSON] = { [] }
 
     /// The user a request acts as, for task records.
     func user(of input: RouteInput) -> String { input.userName }

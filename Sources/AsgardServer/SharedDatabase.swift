@@ -1,3 +1,4 @@
+import AsgardAPI
 import AsgardCore
 import AsgardPostgres
 import AsgardStore
@@ -20,6 +21,25 @@ struct SharedDatabase: Sendable {
 
     let store: PostgresStore
     let lease: Lease
+    let startTime: Date
+
+    /// This console's id on the database: the holder of its leases.
+    var id: String { lease.holder }
+    /// What it holds, for its heartbeat.
+    var holds: [String] { ["the console lease (epoch \(lease.epoch))"] }
+
+    /// Says the console is alive, with what it holds.
+    func heartbeat() async throws {
+        try await store.heartbeat(id: id, version: AsgardVersion.version, startTime: startTime, holds: holds)
+    }
+
+    /// The consoles on the database, this one marked.
+    func replicas() async throws -> [ReplicaJSON] {
+        try await store.replicas(aliveSeconds: SharedDatabase.leaseSeconds).map {
+            ReplicaJSON(id: $0.id, version: $0.version, startTime: $0.startTime, heartbeatTime: $0.heartbeatTime, alive: $0.alive, holds: $0.holds,
+                        current: $0.id == id)
+        }
+    }
 
     /// Opens `url`, migrates it and takes the console lease.
     ///
@@ -41,7 +61,9 @@ struct SharedDatabase: Sendable {
                              + "per database. Stop it first, or wait \(Int(leaseSeconds)) s after it died")
         }
         logger.info("Took the console lease on \(url.redacted) as \(holder), epoch \(lease.epoch)")
-        return SharedDatabase(store: store, lease: lease)
+        let database = SharedDatabase(store: store, lease: lease, startTime: Date())
+        try await database.heartbeat()
+        return database
     }
 }
 
@@ -60,6 +82,7 @@ struct ConsoleLeaseKeeper: Service {
                 if Task.isCancelled { break }
                 do {
                     if try await database.store.renewLease(database.lease, ttl: SharedDatabase.leaseSeconds) {
+                        try await database.heartbeat()
                         if warned { logger.notice("The database answers again; this console still holds its lease") }
                         renewed = .now
                         warned = false

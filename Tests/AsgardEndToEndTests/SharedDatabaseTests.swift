@@ -42,6 +42,11 @@ struct SharedDatabaseTests {
 
         let first = try await console(scratch, "a", config: config, database: postgres.url)
         #expect(log(first).contains("(data in postgres://asgard:***@127.0.0.1:\(postgres.port)/asgard?sslmode=disable)"), "\(log(first))")
+        let replicas = try APIJSON.decoder().decode([ReplicaJSON].self, from: try await HTTP.get(first.url + "/server/replicas.json").body)
+        #expect(replicas.count == 1 && replicas.first?.alive == true && replicas.first?.current == true, "\(replicas)")
+        #expect(replicas.first?.holds == ["the console lease (epoch 1)"])
+        let home = try await HTTP.get(first.url + "/", accept: "text/html")
+        #expect(home.text.contains("id=\"replicas-line\"") && home.text.contains("1 console on this database"), "\(home.text)")
         let asgard = CLI(first)
         #expect(try await asgard.nonBlocking("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
         #expect(try await asgard.nonBlocking("lb", "create", "shop-prod", "--port", "7001", "--region", "us-east-1").status == 0)
@@ -102,6 +107,9 @@ struct SharedDatabaseTests {
                 return last?.status.isFinished == true
             }
             #expect(last?.status == .succeeded && last?.newGroup == "shop-prod-v002", "\(last?.log?.map(\.message) ?? [])")
+            let seen = try APIJSON.decoder().decode([ReplicaJSON].self, from: try await HTTP.get(fourth.url + "/server/replicas.json").body)
+            #expect(seen.count >= 3 && seen.first?.current == true && seen.first?.alive == true, "every console that ran, this one first: \(seen)")
+            #expect(seen.first?.holds.first?.hasPrefix("the console lease (epoch ") == true && seen.first?.holds.first != "the console lease (epoch 1)")
             let aws = try await AWSProviderTests.state(moto)
             #expect(aws.groups.keys.sorted() == ["shop-prod-v000", "shop-prod-v001", "shop-prod-v002"], "each group created once: \(aws.groups.keys)")
         }

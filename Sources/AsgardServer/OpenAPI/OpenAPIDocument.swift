@@ -201,6 +201,11 @@ enum OpenAPIDocument {
                         "weightPercent": ["type": "number"], "servedPercent": ["type": "number"], "requestsPerSecond": ["type": "number"]]],
                 ],
             ],
+            "Replica": [
+                "type": "object", "required": ["id", "version", "startTime", "heartbeatTime", "alive", "holds", "current"],
+                "properties": ["id": ["type": "string"], "version": ["type": "string"], "startTime": dateTime, "heartbeatTime": dateTime,
+                               "alive": ["type": "boolean"], "holds": ["type": "array", "items": ["type": "string"]], "current": ["type": "boolean"]],
+            ],
             "SearchHit": [
                 "type": "object", "required": ["kind", "name", "detail", "url"],
                 "properties": ["kind": ["type": "string", "enum": ["application", "cluster", "serverGroup", "instance", "image", "loadBalancer"]],

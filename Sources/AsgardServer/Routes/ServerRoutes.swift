@@ -24,6 +24,14 @@ extension Console {
             try Responses.json(ServerVersionJSON(name: "asgard", version: AsgardVersion.version, apiVersion: AsgardVersion.apiVersion))
         }
 
+        table.get("/server/replicas.json", doc: EndpointDoc(
+            summary: "The consoles sharing this console's database (--database-url): version, start, last heartbeat, whether alive and what each holds; "
+                + "empty for a console on SQLite",
+            tag: "Server", answers: [.ok("[Replica]"), .unauthorized]
+        )) { _ in
+            try Responses.json(try await replicas())
+        }
+
         table.get("/account/list.json", doc: EndpointDoc(
             summary: "The configured accounts and their regions", tag: "Server", answers: [.ok("[Account]")]
         )) { _ in
@@ -52,7 +60,7 @@ extension Console {
             }
             return page(input, title: "Home", section: nil,
                         body: HomePages.home(running: running, troubled: troubled, apps: Array(apps.prefix(50)),
-                                             user: user?.name.rawValue, now: now()))
+                                             user: user?.name.rawValue, now: now(), replicas: (try? await replicas()) ?? []))
         }
 
         table.htmlOnly("/region/switch") { input in

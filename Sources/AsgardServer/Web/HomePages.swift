@@ -4,8 +4,16 @@ import Foundation
 
 /// The home page: what is happening now across the regions.
 enum HomePages {
-    static func home(running: [DeploymentJSON], troubled: [DeploymentJSON], apps: [AppRecord], user: String?, now: Date) -> String {
+    static func home(running: [DeploymentJSON], troubled: [DeploymentJSON], apps: [AppRecord], user: String?, now: Date,
+                     replicas: [ReplicaJSON] = []) -> String {
         var body = "<h1>What is happening</h1>"
+        if !replicas.isEmpty {
+            let alive = replicas.filter(\.alive)
+            body += "<p id=\"replicas-line\" class=\"hint\">\(alive.count) console\(alive.count == 1 ? "" : "s") on this database: "
+                + alive.map { r in HTML.escape(r.id) + (r.current ? " (this one)" : "") + (r.holds.isEmpty ? "" : ", holds " + HTML.escape(r.holds.joined(separator: ", "))) }
+                    .joined(separator: "; ")
+                + (replicas.count > alive.count ? "; \(replicas.count - alive.count) silent" : "") + " — <a href=\"/server/replicas.json\">details</a></p>"
+        }
         body += "<section id=\"deploying-now\" aria-live=\"polite\"><h2>Deploying now</h2>"
             + DeploymentPages.table(running, id: "running-deployments", now: now, empty: "Nothing is deploying.") + "</section>"
         body += "<section id=\"recent-trouble\"><h2>Recently failed or rolled back</h2>"
