@@ -145,22 +145,29 @@ extension PostgresStore: TaskStore {
             let status = query.status?.rawValue, type = query.objectType?.rawValue, object = query.objectId, parent = query.parent?.rawValue
             let topLevel = query.topLevelOnly, user = query.user
             let limit = query.limit, offset = query.offset
-            let total = try await collect(client.query("""
-                SELECT COUNT(*) FROM task
-                WHERE (\(status)::text IS NULL OR status = \(status)) AND (\(type)::text IS NULL OR object_type = \(type))
-                AND (\(object)::text IS NULL OR object_id = \(object)) AND (NOT \(topLevel) OR parent_id IS NULL)
-                AND (\(parent)::bigint IS NULL OR parent_id = \(parent)) AND (\(user)::text IS NULL OR user_name = \(user))
-                """, logger: logger), as: Int.self).first ?? 0
+            // One round trip: the page with the number of matches beside each row.
             let select: PostgresQuery = """
-                SELECT \(unescaped: PostgresStore.taskColumns) FROM task
+                SELECT \(unescaped: PostgresStore.taskColumns), COUNT(*) OVER () FROM task
                 WHERE (\(status)::text IS NULL OR status = \(status)) AND (\(type)::text IS NULL OR object_type = \(type))
                 AND (\(object)::text IS NULL OR object_id = \(object)) AND (NOT \(topLevel) OR parent_id IS NULL)
                 AND (\(parent)::bigint IS NULL OR parent_id = \(parent)) AND (\(user)::text IS NULL OR user_name = \(user))
                 ORDER BY id DESC LIMIT \(limit) OFFSET \(offset)
                 """
             var tasks: [TaskRecord] = []
-            for try await row in try await client.query(select, logger: logger).decode(TaskRow.self) {
-                tasks.append(PostgresStore.taskRecord(row, log: []))
+            var total = 0
+            let rows = try await client.query(select, logger: logger)
+            for try await r in rows.decode((Int64, String, String, String, String, String?, String, Double, Double, String?, String?, String?, String?, Int64?, Int).self) {
+                tasks.append(PostgresStore.taskRecord((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13), log: []))
+                total = r.14
+            }
+            // A page past the end has no row to carry the count.
+            if tasks.isEmpty, offset > 0 {
+                total = try await collect(client.query("""
+                    SELECT COUNT(*) FROM task
+                    WHERE (\(status)::text IS NULL OR status = \(status)) AND (\(type)::text IS NULL OR object_type = \(type))
+                    AND (\(object)::text IS NULL OR object_id = \(object)) AND (NOT \(topLevel) OR parent_id IS NULL)
+                    AND (\(parent)::bigint IS NULL OR parent_id = \(parent)) AND (\(user)::text IS NULL OR user_name = \(user))
+                    """, logger: logger), as: Int.self).first ?? 0
             }
             return TaskPage(tasks: tasks, total: total)
         }

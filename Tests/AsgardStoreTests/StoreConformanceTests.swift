@@ -179,6 +179,8 @@ struct StoreConformanceTests {
             #expect(even.total == 12)
             #expect(even.tasks.map(\.operation) == ["op24", "op22", "op20"])
             #expect(try await store.tasks(TaskQuery(objectType: .cluster)).total == 0)
+            let past = try await store.tasks(TaskQuery(limit: 10, offset: 40))
+            #expect(past.tasks.isEmpty && past.total == 25, "a page past the end still says how many match")
         }
     }
 
