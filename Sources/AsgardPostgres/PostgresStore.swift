@@ -19,11 +19,11 @@ public final class PostgresStore: Sendable {
     /// Where it is, with the password left out.
     public let url: DatabaseURL
 
-    private init(client: PostgresClient, url: DatabaseURL, logger: Logger) {
+    private init(client: PostgresClient, url: DatabaseURL, logger: Logger, runner: Task<Void, Never>) {
         self.client = client
         self.url = url
         self.logger = logger
-        runner = Task { await client.run() }
+        self.runner = runner
     }
 
     deinit { runner.cancel() }
@@ -47,7 +47,12 @@ public final class PostgresStore: Sendable {
         // The pool retries a connection it cannot make, and would log each try: warnings and worse only.
         var background = logger
         background.logLevel = max(logger.logLevel, .warning)
-        let store = PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: background), url: url, logger: logger)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
+        // The client answers queries only while run() runs, and the console queries the store
+        // (migrations, the admin's bootstrap) before its service group starts: so it runs from
+        // here until close().
+        let runner = Task { await client.run() }
+        let store = PostgresStore(client: client, url: url, logger: logger, runner: runner)
         do {
             try await withDeadline(timeout) { try await PostgresSchema.migrate(store.client, logger: logger) }
         } catch {
