@@ -33,7 +33,7 @@ public final class PostgresStore: Sendable {
     /// - Throws: `StoreError(.unavailable)` when the database cannot be reached within
     ///   `timeout`, refuses the credentials, or was written by a newer version.
     public static func open(_ url: DatabaseURL, logger: Logger = Logger(label: "asgard.postgres"),
-                            timeout: Duration = .seconds(10)) async throws -> PostgresStore {
+                            timeout: Duration = .seconds(20)) async throws -> PostgresStore {
         let tls: PostgresClient.Configuration.TLS
         switch url.tls {
         case .disable: tls = .disable
