@@ -89,6 +89,18 @@ struct ConsoleError: Error, Sendable {
     }
 
     static func notFound(_ message: String) -> ConsoleError { ConsoleError(.notFound, message) }
+    /// `error` as the API answers it when it is a refusal the console knows (its own, a field's,
+    /// a cloud's or the store's); nil for anything else, which is an internal error.
+    static func mapping(_ error: any Error) -> ConsoleError? {
+        switch error {
+        case let error as ConsoleError: error
+        case let error as FieldError: ConsoleError.invalid(error.field, error.message)
+        case let error as CloudError: ConsoleError(error)
+        case let error as StoreError: ConsoleError(error)
+        default: nil
+        }
+    }
+
     static func invalid(_ field: String, _ message: String) -> ConsoleError {
         ConsoleError(.invalidRequest, "\(field): \(message)", fieldErrors: [FieldError(field: field, message: message)])
     }

@@ -154,34 +154,20 @@ final class RouteTable {
                 response = try await handler(parsed)
             } catch let redirect as LoginRedirect {
                 response = redirect.response
-            } catch let error as ConsoleError {
-                failure = error
-                response = RouteTable.answer(error, input: input, request: request, renderErrorPage: renderErrorPage)
-            } catch let error as FieldError {
-                let mapped = ConsoleError.invalid(error.field, error.message)
-                failure = mapped
-                response = RouteTable.answer(mapped, input: input, request: request, renderErrorPage: renderErrorPage)
-            } catch let error as CloudError {
-                let mapped = ConsoleError(error)
-                failure = mapped
-                response = RouteTable.answer(mapped, input: input, request: request, renderErrorPage: renderErrorPage)
             } catch let error where StoreError.isDiskFull(error) {
                 security.space.sawFull(at: security.now())
                 let mapped = ConsoleError(.insufficientStorage, security.space.fullMessage)
                 failure = mapped
                 context.logger.error("A change failed: the data directory is full", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
                 response = RouteTable.answer(mapped, input: input, request: request, renderErrorPage: renderErrorPage)
-            } catch let error as StoreError {
-                if let mapped = ConsoleError(error) {
+            } catch {
+                if let mapped = ConsoleError.mapping(error) {
                     failure = mapped
                     response = RouteTable.answer(mapped, input: input, request: request, renderErrorPage: renderErrorPage)
                 } else {
                     failure = ConsoleError(.internal, "Internal error; request id \(context.id)")
                     response = RouteTable.internalError(error, context: context, input: input, request: request, renderErrorPage: renderErrorPage)
                 }
-            } catch {
-                failure = ConsoleError(.internal, "Internal error; request id \(context.id)")
-                response = RouteTable.internalError(error, context: context, input: input, request: request, renderErrorPage: renderErrorPage)
             }
             if budgeted, !bare, input?.principal == nil, let refusal = RouteTable.overBudget(request, context: context, security: security) {
                 return refusal

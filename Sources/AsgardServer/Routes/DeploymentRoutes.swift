@@ -1,5 +1,4 @@
 import AsgardAPI
-import AsgardCloud
 import AsgardCore
 import AsgardEngine
 import AsgardStore
@@ -54,7 +53,7 @@ extension Console {
                 return try accepted(task, input)
             } catch {
                 // The browser's deploy form comes back with its values and what was wrong.
-                guard !input.wantsJSON, let error = Self.formError(error), [.invalidRequest, .conflict].contains(error.code),
+                guard !input.wantsJSON, let error = ConsoleError.mapping(error), [.invalidRequest, .conflict].contains(error.code),
                       let name = input.fields["cluster"], let cluster = try await clusterList().first(where: { $0.cluster == name }) else { throw error }
                 input.audit.refused(error.message)
                 let errors = error.fieldErrors.isEmpty ? [FieldError(field: "", message: error.plainMessage)] : error.fieldErrors
@@ -237,17 +236,6 @@ extension Console {
     }
 
     /// A deployment request from a JSON body (with `capacity` as an object) or form fields.
-    /// What a form shows of `error`: the message of a refusal, nil for anything else.
-    static func formError(_ error: any Error) -> ConsoleError? {
-        switch error {
-        case let error as ConsoleError: error
-        case let error as FieldError: ConsoleError.invalid(error.field, error.message)
-        case let error as CloudError: ConsoleError(error)
-        case let error as StoreError: ConsoleError(error)
-        default: nil
-        }
-    }
-
     private func deploymentRequest(_ input: RouteInput) throws -> DeploymentRequest {
         var given: [String: Any] = [:]
         var webhook = input.fields["webhookUrl"].flatMap { $0.isEmpty ? nil : $0 }
