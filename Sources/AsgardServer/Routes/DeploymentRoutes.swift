@@ -54,7 +54,7 @@ extension Console {
             } catch {
                 // The browser's deploy form comes back with its values and what was wrong.
                 guard !input.wantsJSON, let error = ConsoleError.mapping(error), [.invalidRequest, .conflict].contains(error.code),
-                      let name = input.fields["cluster"], let cluster = try await clusterList().first(where: { $0.cluster == name }) else { throw error }
+                      let name = input.fields["cluster"], let cluster = try await cluster(named: name) else { throw error }
                 input.audit.refused(error.message)
                 let errors = error.fieldErrors.isEmpty ? [FieldError(field: "", message: error.plainMessage)] : error.fieldErrors
                 return try await clusterPage(input, cluster, region: region, deploy: (input.fields, errors), status: error.code.status)

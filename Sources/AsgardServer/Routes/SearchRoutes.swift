@@ -24,10 +24,8 @@ extension Console {
             }
             let hits = try await search(text, region: region)
             if input.wantsJSON { return try Responses.json(hits) }
-            let needle = text.lowercased()
-            if let exact = hits.first(where: { $0.name.lowercased() == needle }), hits.filter({ $0.name.lowercased() == needle }).count == 1 {
-                return Responses.seeOther(exact.url)
-            }
+            let exact = hits.filter { $0.name.lowercased() == text.lowercased() }
+            if exact.count == 1 { return Responses.seeOther(exact[0].url) }
             return page(input, title: "Search", section: nil, region: region, body: SearchPages.results(hits, query: text))
         }
     }

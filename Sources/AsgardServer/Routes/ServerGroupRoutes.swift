@@ -29,8 +29,8 @@ extension Console {
         )) { input in
             let region = try regionName(input)
             let shown = try await groups.show(input.path("name"))
-            let cluster = try await groups.jsonAll().filter { $0.cluster == (shown.names?.cluster ?? shown.autoScalingGroupName) }
-            guard let group = withServedShares(cluster).first(where: { $0.autoScalingGroupName == shown.autoScalingGroupName }) else {
+            let cluster = try await cluster(named: shown.names?.cluster ?? shown.autoScalingGroupName)
+            guard let group = cluster?.autoScalingGroups.first(where: { $0.autoScalingGroupName == shown.autoScalingGroupName }) else {
                 throw ConsoleError.notFound("Server group '\(shown.autoScalingGroupName)' not found; see /\(region)/autoScaling/list")
             }
             if input.wantsJSON { return try Responses.json(group) }
@@ -267,7 +267,7 @@ extension Console {
         )) { input in
             let region = try regionName(input)
             let name = input.path("cluster")
-            guard let cluster = try await clusterList().first(where: { $0.cluster == name }) else {
+            guard let cluster = try await cluster(named: name) else {
                 throw ConsoleError.notFound("Cluster '\(name)' not found; see /\(region)/cluster/list")
             }
             if input.wantsJSON { return try Responses.json(cluster) }
@@ -283,14 +283,13 @@ extension Console {
         context.deployForm = deploy
         context.busy = try await unfinishedDeployments(cluster: cluster.cluster, region: region).first
         context.images = Dictionary(try await images.cloud.images().map { ($0.imageId, $0) }, uniquingKeysWith: { first, _ in first })
-        var ofApp = DeploymentPages.Filter()
-        ofApp.application = Names(parsing: cluster.cluster)?.app
-        ofApp.region = region
+        var ofRegion = DeploymentPages.Filter()
+        ofRegion.region = region
         // Newest first: the first deployment seen of an image is its last.
         // A group is tagged by the newest deployment that created it (a name can come back).
         var seen: Set<ImageID> = []
         var seenGroups: Set<String> = []
-        for deployment in try await deployments(ofApp) where deployment.cluster == cluster.cluster {
+        for deployment in try await deployments(ofRegion, cluster: cluster.cluster) {
             let failed = [.failed, .rolledBack].contains(deployment.status)
             if seen.insert(deployment.imageId).inserted, failed { context.failedImages[deployment.imageId] = deployment.id }
             if let group = deployment.newGroup, seenGroups.insert(group).inserted, failed { context.failedGroups[group] = deployment }
@@ -425,6 +424,12 @@ extension Console {
             if input.wantsJSON { return try Responses.json(DeletedJSON(name: name, taskId: task.id.rawValue), headers: taskHeaders(task.id, location: nil)) }
             return Responses.seeOther("/\(region)/cluster/list")
         }
+    }
+
+    /// One cluster with its groups and their shares of its requests; nil when it has no group.
+    func cluster(named name: String) async throws -> ClusterJSON? {
+        let members = withServedShares(try await groups.jsonAll(cluster: name))
+        return members.isEmpty ? nil : ClusterJSON(cluster: name, autoScalingGroups: members)
     }
 
     func clusterList() async throws -> [ClusterJSON] {
