@@ -173,7 +173,7 @@ enum LocalCloudPages {
                     + "<input type=\"hidden\" name=\"name\" value=\"\(name)\"><button type=\"submit\"\(enabled ? " class=\"danger\"" : "")>"
                     + "\(enabled ? "Disable traffic" : "Enable traffic")</button></form>"
             }
-            card += "<a class=\"danger-link\" href=\"\(link)#delete-details\">Delete…</a></div></details></article>"
+            card += "<a class=\"danger-link\" href=\"\(link)#delete-group-details\">Delete…</a></div></details></article>"
             return card
         }.joined() + "</div>"
     }
@@ -259,12 +259,10 @@ enum LocalCloudPages {
         <div class="actions"><button type="submit" id="resize">Update</button></div></form>
         \(scaling.forms)
         <h2>Delete</h2>
-        <details class="confirm" id="delete-details"><summary>Delete this server group…</summary>
-        <form class="edit" method="post" action="/\(region)/autoScaling/delete">\(csrf)<input type="hidden" name="name" value="\(name)">
-        <p>Its instances are terminated first.</p>
-        <label for="confirm">Type <b>\(name)</b> to confirm</label><input id="confirm" name="confirm" autocomplete="off">
-        <button class="danger" type="submit" id="delete-group">Delete \(name)</button></form></details>
         """
+        body += HTML.confirmed(id: "delete-group", summary: "Delete this server group", action: "/\(region)/autoScaling/delete",
+                               hidden: [("name", g.autoScalingGroupName)], name: g.autoScalingGroupName, button: "Delete \(g.autoScalingGroupName)",
+                               csrf: csrf, note: "Its instances are terminated first.")
         return body
     }
 

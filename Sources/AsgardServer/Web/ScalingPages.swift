@@ -57,8 +57,13 @@ enum ScalingPages {
             let name = o[nameField(kind)] as? String ?? "", group = o["autoScalingGroupName"] as? String ?? ""
             return ["<a href=\"/\(region)/\(path(kind))/show/\(HTML.pathSegment(name))?autoScalingGroupName=\(HTML.pathSegment(group))\">\(HTML.escape(name))</a>",
                     "<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(group))\">\(HTML.escape(group))</a>",
-                    (o["invalid"] as? String).map { "<span class=\"badge bad\">invalid, not run</span> \(HTML.escape($0))" } ?? HTML.escape(summary(kind, o))]
+                    what(kind, o)]
         }, empty: "None.")
+    }
+
+    /// What a definition does, or why it is not run.
+    static func what(_ kind: ScalingObjectKind, _ o: [String: Any]) -> String {
+        (o["invalid"] as? String).map { "<span class=\"badge bad\">invalid, not run</span> \(HTML.escape($0))" } ?? HTML.escape(summary(kind, o))
     }
 
     /// "Scaling policies", "Alarms", "Scheduled actions".
@@ -78,7 +83,7 @@ enum ScalingPages {
         for json in jsons {
             let o = object(json)
             let name = o[nameField(kind)] as? String ?? "", group = o["autoScalingGroupName"] as? String ?? ""
-            let what = (o["invalid"] as? String).map { "<span class=\"badge bad\">invalid, not run</span> \(HTML.escape($0))" } ?? HTML.escape(summary(kind, o))
+            let what = what(kind, o)
             let key = name + "\u{0}" + what
             if rows[key] == nil { order.append(key) }
             rows[key, default: (name, what, [])].groups.append(group)

@@ -4,13 +4,13 @@ import Foundation
 
 /// The task pages' content.
 enum TaskPages {
-    /// Tasks as rows; `inner` counts each one's inner tasks where known.
+    /// Tasks as rows; `inner` counts the inner tasks of those that have some.
     static func table(_ tasks: [TaskRecord], empty: String, inner: [TaskID: Int] = [:], id: String = "tasks") -> String {
         let rows = tasks.map { t -> [String] in
-            let steps = inner[t.id].map { $0 == 0 ? "" : "<a class=\"inner-count\" href=\"/task/show/\(t.id)#inner-tasks\">\($0) inner task\($0 == 1 ? "" : "s")</a>" }
+            let steps = inner[t.id].map { "<br><a class=\"inner-count\" href=\"/task/show/\(t.id)#inner-tasks\">\($0) inner task\($0 == 1 ? "" : "s")</a>" } ?? ""
             return ["<a href=\"/task/show/\(t.id)\">\(t.id)</a>",
                     "<span class=\"status-\(t.status.rawValue)\">\(t.status.rawValue)</span>",
-                    HTML.escape(t.operation) + (steps.map { $0.isEmpty ? "" : "<br>" + $0 } ?? ""), HTML.escape(t.objectType.rawValue), objectLink(t),
+                    HTML.escape(t.operation) + steps, HTML.escape(t.objectType.rawValue), objectLink(t),
                     HTML.escape(t.user), HTML.date(t.startTime), HTML.date(t.updateTime)]
         }
         return HTML.table(id: id, headers: ["Id", "Status", "Operation", "Type", "Object", "User", "Started", "Updated"],
