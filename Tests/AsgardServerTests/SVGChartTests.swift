@@ -35,7 +35,7 @@ struct SVGChartTests {
         #expect(chart.contains("<line class=\"threshold\""))
         #expect(chart.contains(">threshold 250</text>"))
         // Ticks every 5 s on round clock times, the first at the start.
-        #expect(chart.contains(">\(SVGChart.clock(start))</text>") && chart.contains(">\(SVGChart.clock(start.addingTimeInterval(5)))</text>"))
+        #expect(chart.contains(">\(HTML.clock(start))</text>") && chart.contains(">\(HTML.clock(start.addingTimeInterval(5)))</text>"))
         #expect(chart.contains(">50 %</text>") && chart.contains("✗</text>"))
         #expect(chart.contains(">300</text>"), "the highest gridline is labelled")
     }

@@ -28,10 +28,21 @@ enum HTML {
 
     /// A date as `2026-11-28 13:05:09 UTC`.
     static func date(_ date: Date) -> String {
-        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: date)
-        func two(_ n: Int?) -> String { n.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
-        return "\(c.year ?? 0)-\(two(c.month))-\(two(c.day)) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) UTC"
+        let c = utc(date)
+        return "\(c.year ?? 0)-\(two(c.month))-\(two(c.day)) \(clock(date)) UTC"
     }
+
+    /// A date's time of day as `13:05:09` (UTC).
+    static func clock(_ date: Date) -> String {
+        let c = utc(date)
+        return "\(two(c.hour)):\(two(c.minute)):\(two(c.second))"
+    }
+
+    private static func utc(_ date: Date) -> DateComponents {
+        Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: date)
+    }
+
+    private static func two(_ n: Int?) -> String { n.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
 
     /// The messages of `errors` about `field`, to stand next to it in a form.
     static func fieldErrors(_ errors: [FieldError], for field: String) -> String {

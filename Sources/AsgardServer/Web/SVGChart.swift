@@ -57,13 +57,6 @@ struct SVGChart {
         return text
     }
 
-    /// A time as `14:05:30` (UTC).
-    static func clock(_ date: Date) -> String {
-        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: date)
-        func two(_ n: Int?) -> String { n.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
-        return "\(two(c.hour)):\(two(c.minute)):\(two(c.second))"
-    }
-
     func render() -> String {
         let all = series.flatMap(\.points)
         guard let first = all.map(\.time).min(), let last = all.map(\.time).max() else {
@@ -96,11 +89,11 @@ struct SVGChart {
             while t <= last.timeIntervalSince1970 {
                 let at = Date(timeIntervalSince1970: t)
                 svg += "<line x1=\"\(f(x(at)))\" y1=\"\(f(top))\" x2=\"\(f(x(at)))\" y2=\"\(f(top + plotHeight + 4))\" stroke=\"#eef1f4\"/>"
-                svg += "<text x=\"\(f(x(at)))\" y=\"\(f(top + plotHeight + 16))\" text-anchor=\"middle\" font-size=\"11\" fill=\"#3d4852\">\(Self.clock(at))</text>"
+                svg += "<text x=\"\(f(x(at)))\" y=\"\(f(top + plotHeight + 16))\" text-anchor=\"middle\" font-size=\"11\" fill=\"#3d4852\">\(HTML.clock(at))</text>"
                 t += every
             }
         } else {
-            svg += "<text x=\"\(f(x(first)))\" y=\"\(f(top + plotHeight + 16))\" text-anchor=\"middle\" font-size=\"11\" fill=\"#3d4852\">\(Self.clock(first))</text>"
+            svg += "<text x=\"\(f(x(first)))\" y=\"\(f(top + plotHeight + 16))\" text-anchor=\"middle\" font-size=\"11\" fill=\"#3d4852\">\(HTML.clock(first))</text>"
         }
         if let threshold, threshold.value.isFinite {
             svg += "<line class=\"threshold\" x1=\"\(f(left))\" y1=\"\(f(y(threshold.value)))\" x2=\"\(f(width - right))\" y2=\"\(f(y(threshold.value)))\""
@@ -117,7 +110,7 @@ struct SVGChart {
             let points = s.points.map { "\(f(x($0.time))),\(f(y($0.value)))" }.joined(separator: " ")
             svg += "<polyline fill=\"none\" stroke=\"\(s.colour)\" stroke-width=\"2\" points=\"\(points)\"/>"
             if s.points.count <= 60 {
-                svg += s.points.map { "<circle cx=\"\(f(x($0.time)))\" cy=\"\(f(y($0.value)))\" r=\"2.5\" fill=\"\(s.colour)\"><title>\(HTML.escape(s.name)) \(Self.number($0.value)) \(HTML.escape(unit)) at \(Self.clock($0.time))</title></circle>" }.joined()
+                svg += s.points.map { "<circle cx=\"\(f(x($0.time)))\" cy=\"\(f(y($0.value)))\" r=\"2.5\" fill=\"\(s.colour)\"><title>\(HTML.escape(s.name)) \(Self.number($0.value)) \(HTML.escape(unit)) at \(HTML.clock($0.time))</title></circle>" }.joined()
             }
         }
         for mark in marks where !mark.line {
@@ -129,7 +122,7 @@ struct SVGChart {
             ? "<span class=\"legend\">" + series.map { "<span class=\"\($0.legendClass)\">━ \(HTML.escape($0.name))</span>" }.joined(separator: " ")
                 + (threshold.map { " <span class=\"legend-threshold\">┅ \(HTML.escape($0.label))</span>" } ?? "") + "</span>"
             : ""
-        let window = span > 0 ? "\(Self.clock(first))–\(Self.clock(last)) UTC" : "\(Self.clock(first)) UTC"
+        let window = span > 0 ? "\(HTML.clock(first))–\(HTML.clock(last)) UTC" : "\(HTML.clock(first)) UTC"
         return "<figure class=\"chart\" id=\"\(id)\"><figcaption id=\"\(id)-caption\"><b>\(HTML.escape(title))</b>"
             + (unit.isEmpty ? "" : " (\(HTML.escape(unit)))") + ", \(window) \(legend)</figcaption>\(svg)</figure>"
     }
