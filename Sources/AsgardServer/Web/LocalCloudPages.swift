@@ -66,11 +66,11 @@ enum LocalCloudPages {
         return parts.joined(separator: "; ")
     }
 
-    static func groupsTable(_ groups: [ServerGroupJSON], images: [ImageID: ImageRecord] = [:], region: String) -> String {
+    static func groupsTable(_ groups: [ServerGroupJSON], region: String) -> String {
         let rows = groups.map { g -> [String] in
             let inService = g.instances.filter { $0.lifecycleState == .inService }.count
             return ["<a href=\"/\(region)/autoScaling/show/\(HTML.pathSegment(g.autoScalingGroupName))\">\(HTML.escape(g.autoScalingGroupName))</a>",
-                    "<a href=\"/\(region)/image/show/\(g.imageId)\">\(HTML.escape(g.imageName == nil ? imageLabel(g.imageId, images) : g.imageLabel))</a>", "\(g.minSize) / \(g.desiredCapacity) / \(g.maxSize)",
+                    "<a href=\"/\(region)/image/show/\(g.imageId)\">\(HTML.escape(g.imageLabel))</a>", "\(g.minSize) / \(g.desiredCapacity) / \(g.maxSize)",
                     "\(inService) of \(g.instances.count)",
                     g.health.map { healthBadge($0.summary, reason: "\($0.healthy) of \($0.desired) healthy") } ?? "",
                     loadBalancerLinks(g.loadBalancerNames, region: region),
