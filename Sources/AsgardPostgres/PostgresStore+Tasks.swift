@@ -38,35 +38,6 @@ extension PostgresStore: TaskStore {
                           checkpoint: checkpoint, parentId: draft.parent)
     }
 
-    /// Runs `body` in a transaction, mapping the database's errors to `StoreError`; a database
-    /// that does not answer within `PostgresStore.callTimeout` is `databaseUnavailable`.
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            let client = client, logger = logger
-            return try await PostgresStore.withDeadline(PostgresStore.callTimeout) {
-                try await client.withTransaction(logger: logger) { connection in try await body(connection) }
-            }
-        } catch {
-            throw PostgresStore.refusal(error) ?? PostgresStore.storeError(error)
-        }
-    }
-
-    /// Runs a read (or a single statement), mapping the database's errors to `StoreError`.
-    func read<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        do {
-            return try await PostgresStore.withDeadline(PostgresStore.callTimeout, body)
-        } catch {
-            throw PostgresStore.refusal(error) ?? PostgresStore.storeError(error)
-        }
-    }
-
-    /// A database error as the console reports it: whatever is not the store's own refusal
-    /// means the database does not answer (or refuses us), which may pass.
-    static func storeError(_ error: any Error) -> StoreError {
-        StoreError(.databaseUnavailable, "The database \(error is DeadlineExceeded ? "did not answer within \(Int(callTimeout.components.seconds)) s" : "is unavailable: \(describe(error))"); "
-                   + "try again shortly", cause: error)
-    }
-
     public func createTask(_ draft: TaskDraft) async throws -> TaskRecord {
         try await transaction { [self] connection in try await PostgresStore.insertTask(draft, on: connection, logger: logger) }
     }

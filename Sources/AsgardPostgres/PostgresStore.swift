@@ -119,6 +119,30 @@ public final class PostgresStore: Sendable {
     }
 }
 
+extension PostgresStore {
+    /// Runs `body` in a transaction, mapping the database's errors to `StoreError`; a database
+    /// that does not answer within `PostgresStore.callTimeout` is `databaseUnavailable`.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await read { [client, logger] in try await client.withTransaction(logger: logger) { connection in try await body(connection) } }
+    }
+
+    /// Runs a read (or a single statement), mapping the database's errors to `StoreError`.
+    func read<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        do {
+            return try await PostgresStore.withDeadline(PostgresStore.callTimeout, body)
+        } catch {
+            throw PostgresStore.refusal(error) ?? PostgresStore.storeError(error)
+        }
+    }
+
+    /// A database error as the console reports it: whatever is not the store's own refusal
+    /// means the database does not answer (or refuses us), which may pass.
+    static func storeError(_ error: any Error) -> StoreError {
+        StoreError(.databaseUnavailable, "The database \(error is DeadlineExceeded ? "did not answer within \(Int(callTimeout.components.seconds)) s" : "is unavailable: \(describe(error))"); "
+                   + "try again shortly", cause: error)
+    }
+}
+
 /// A database call that took longer than it may.
 struct DeadlineExceeded: Error {}
 
