@@ -6,7 +6,6 @@ server (a console on PostgreSQL manages AWS accounts only) on free loopback port
 Usage: python3 scripts/bench_database.py BIN_DIR [SECONDS]
 """
 import glob
-import json
 import os
 import re
 import shutil
@@ -14,41 +13,17 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 
-TOKEN = "bench-admin-token-0123456789abcdef"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+sys.path.insert(0, os.path.dirname(__file__))
+from bench_deploy import TOKEN, call, free_port, wait, wait_serving  # noqa: E402
 
 
-def call(base, path, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(base + path, data=data, method="POST" if body is not None else "GET")
-    request.add_header("Authorization", "Bearer " + TOKEN)
-    request.add_header("Accept", "application/json")
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=30) as reply:
-        return reply.read()
-
-
-def wait(condition, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            if condition():
-                return
-        except Exception:  # noqa: BLE001 - not up yet
-            pass
-        time.sleep(0.05)
-    raise SystemExit("timed out")
+def listening(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
 
 
 class Postgres:
@@ -109,14 +84,14 @@ def main(bin_dir, seconds):
     env = dict(os.environ, ASGARD_ADMIN_TOKEN=TOKEN, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_PROFILE="")
     consoles = {}
     try:
-        wait(lambda: socket.create_connection(("127.0.0.1", moto_port), timeout=1).close() is None)
+        wait(lambda: listening(moto_port))
         for name, extra in [("SQLite", []), ("PostgreSQL", ["--config", work + "/aws.yaml", "--database-url", postgres.url])]:
             port = free_port()
             consoles[name] = (subprocess.Popen([bin_dir + "/asgard", "serve", "--port", str(port), "--data-dir", work + "/" + name, *extra],
                                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), port)
         for name, (_, port) in consoles.items():
             base = f"http://127.0.0.1:{port}"
-            wait(lambda: call(base, "/healthcheck") is not None)
+            wait_serving(base)
             for i in range(50):
                 call(base, "/application/save", {"name": f"app{i:02d}", "owner": "bench", "email": "bench@example.com"})
         print(f"{'read':34} {'SQLite req/s':>13} {'p99 ms':>7} {'PostgreSQL req/s':>17} {'p99 ms':>7} {'ratio':>6}")

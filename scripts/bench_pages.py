@@ -4,9 +4,7 @@ page fetched 30 times over loopback after a warm-up; prints the median and p90 o
 the goal (50 ms), and the same for the JSON of the cluster and the task list.
 Usage: python3 scripts/bench_pages.py BIN_DIR
 """
-import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -14,48 +12,26 @@ import tempfile
 import time
 import urllib.request
 
-TOKEN = "bench-admin-token-0123456789abcdef"
+sys.path.insert(0, os.path.dirname(__file__))
+from bench_deploy import TOKEN, call, free_port, wait, wait_serving  # noqa: E402
+
 GOAL_MS = 50.0
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def call(base, path, body=None, accept="application/json"):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(base + path, data=data, method="POST" if body is not None else "GET")
-    request.add_header("Authorization", "Bearer " + TOKEN)
-    request.add_header("Accept", accept)
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
+def fetch(base, path, accept):
+    """GETs `path` as `accept` and reads the whole answer."""
+    request = urllib.request.Request(base + path, headers={"Authorization": "Bearer " + TOKEN, "Accept": accept})
     with urllib.request.urlopen(request, timeout=60) as reply:
         return reply.read()
-
-
-def wait(condition, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            if condition():
-                return
-        except Exception:  # noqa: BLE001 - not up yet
-            pass
-        time.sleep(0.05)
-    raise SystemExit("timed out")
 
 
 def timed(base, path, accept):
     times = []
     for _ in range(3):
-        call(base, path, accept=accept)
+        fetch(base, path, accept)
     for _ in range(30):
         start = time.perf_counter()
-        call(base, path, accept=accept)
+        fetch(base, path, accept)
         times.append((time.perf_counter() - start) * 1000)
     times.sort()
     return statistics.median(times), times[int(len(times) * 0.9) - 1]
@@ -68,18 +44,18 @@ def main(bin_dir):
     server = subprocess.Popen([bin_dir + "/asgard", "serve", "--port", str(port), "--data-dir", work + "/data"],
                               env=dict(os.environ, ASGARD_ADMIN_TOKEN=TOKEN), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait(lambda: call(base, "/healthcheck", accept="*/*") is not None)
+        wait_serving(base)
         call(base, "/application/save", {"name": "shop", "owner": "bench", "email": "bench@example.com"})
-        image = json.loads(call(base, "/local/image/register", {"name": "shop", "version": "1.0.0",
-                                                                "command": [bin_dir + "/asgard-sample-app", "--version-label", "1.0.0"]}))["imageId"]
+        image = call(base, "/local/image/register", {"name": "shop", "version": "1.0.0",
+                                                     "command": [bin_dir + "/asgard-sample-app", "--version-label", "1.0.0"]})["imageId"]
         call(base, "/local/loadBalancer/save", {"name": "shop-prod", "listenerPort": str(free_port())})
         for i in range(50):
             running = i >= 40
             call(base, "/local/autoScaling/save", {"appName": "shop", "stack": "prod", "imageId": image,
                                                    "minSize": "0", "desiredCapacity": "1" if running else "0", "maxSize": "1",
                                                    "selectedLoadBalancers": ["shop-prod"] if running else []})
-        wait(lambda: sum(1 for i in json.loads(call(base, "/local/instance/list.json")) if i["lifecycleState"] == "InService") >= 10)
-        groups = json.loads(call(base, "/local/cluster/show/shop-prod.json"))["autoScalingGroups"]
+        wait(lambda: sum(1 for i in call(base, "/local/instance/list.json") if i["lifecycleState"] == "InService") >= 10)
+        groups = call(base, "/local/cluster/show/shop-prod.json")["autoScalingGroups"]
         newest = groups[-1]["autoScalingGroupName"]
         pages = [("cluster page, 50 groups", "/local/cluster/show/shop-prod", "text/html"),
                  ("cluster JSON, 50 groups", "/local/cluster/show/shop-prod.json", "application/json"),
