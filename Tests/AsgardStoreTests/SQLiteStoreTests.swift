@@ -6,17 +6,6 @@ import Testing
 
 @Suite("SQLite store")
 struct SQLiteStoreTests {
-    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
-
-    func app(_ name: String, owner: String = "team") throws -> AppRecord {
-        try AppDraft(name: name, owner: owner, email: "\(owner)@example.com").validatedForCreate(now: t0)
-    }
-
-    func task(_ operation: String, object: String, status: TaskStatus = .succeeded) -> TaskDraft {
-        TaskDraft(operation: operation, objectType: .application, objectId: object, user: "tester", status: status,
-                  log: [TaskLogLine(time: t0, message: "\(operation) started"), TaskLogLine(time: t0.addingTimeInterval(1), message: "\(operation) done")])
-    }
-
     @Test func everyEarlierSchemaOpensInThisVersion() async throws {
         let identifiers = SQLiteSchema.migrator.migrations
         #expect(!identifiers.isEmpty)
