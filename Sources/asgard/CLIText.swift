@@ -21,7 +21,7 @@ enum CLIText {
             guard let controllerRange = Range(match.range(at: 2), in: message), let command = commands[String(message[controllerRange])],
                   let range = Range(match.range, in: result) else { continue }
             let region = Range(match.range(at: 1), in: message).map { String(message[$0]) }
-            let suffix = region.map { $0 == "local" ? "" : " --region \($0)" } ?? ""
+            let suffix = region.map(GlobalOptions.regionFlag) ?? ""
             result.replaceSubrange(range, with: "`asgard \(command)\(suffix)`")
         }
         return result

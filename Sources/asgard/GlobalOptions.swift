@@ -22,7 +22,10 @@ struct GlobalOptions: ParsableArguments {
 
     /// A client for the configured server.
     /// ` --region R` for a region other than local, to repeat in the commands a hint names.
-    var regionFlag: String { region == "local" ? "" : " --region \(region)" }
+    var regionFlag: String { Self.regionFlag(region) }
+
+    /// ` --region R` for `region`, empty for local (the default).
+    static func regionFlag(_ region: String) -> String { region == "local" ? "" : " --region \(region)" }
 
     func client() -> APIClient {
         APIClient(server: server, token: token ?? ProcessInfo.processInfo.environment["ASGARD_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
