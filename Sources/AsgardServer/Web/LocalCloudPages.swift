@@ -6,14 +6,13 @@ import Foundation
 enum LocalCloudPages {
     /// A health badge: its word in colour and in text, with the reason after it.
     static func healthBadge(_ summary: HealthSummary, reason: String?, id: String? = nil) -> String {
-        let tone: String
+        let (tone, words): (String, String)
         switch summary {
-        case .healthy: tone = "ok"
-        case .starting: tone = "warn"
-        case .outOfService: tone = "off"
-        case .unhealthy: tone = "bad"
+        case .healthy: (tone, words) = ("ok", "healthy")
+        case .starting: (tone, words) = ("warn", "starting")
+        case .outOfService: (tone, words) = ("off", "out of service")
+        case .unhealthy: (tone, words) = ("bad", "unhealthy")
         }
-        let words = ["healthy": "healthy", "starting": "starting", "outOfService": "out of service", "unhealthy": "unhealthy"][summary.rawValue] ?? summary.rawValue
         return "<span class=\"badge \(tone) health-\(summary.rawValue)\"\(id.map { " id=\"\($0)\"" } ?? "")>\(words)</span>"
             + (reason.map { " <span class=\"hint\">\(HTML.escape($0))</span>" } ?? "")
     }
