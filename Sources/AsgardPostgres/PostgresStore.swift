@@ -15,11 +15,12 @@ public final class PostgresStore: Sendable {
     let logger: Logger
     private let runner: Task<Void, Never>
     /// How long one call to the database may take before the console answers 503.
-    static let callTimeout: Duration = .seconds(5)
+    let callTimeout: Duration
     /// Where it is, with the password left out.
     public let url: DatabaseURL
 
-    private init(client: PostgresClient, url: DatabaseURL, logger: Logger, runner: Task<Void, Never>) {
+    private init(client: PostgresClient, url: DatabaseURL, logger: Logger, runner: Task<Void, Never>, callTimeout: Duration) {
+        self.callTimeout = callTimeout
         self.client = client
         self.url = url
         self.logger = logger
@@ -33,7 +34,7 @@ public final class PostgresStore: Sendable {
     /// - Throws: `StoreError(.unavailable)` when the database cannot be reached within
     ///   `timeout`, refuses the credentials, or was written by a newer version.
     public static func open(_ url: DatabaseURL, logger: Logger = Logger(label: "asgard.postgres"),
-                            timeout: Duration = .seconds(20)) async throws -> PostgresStore {
+                            timeout: Duration = .seconds(20), callTimeout: Duration = .seconds(5)) async throws -> PostgresStore {
         let tls: PostgresClient.Configuration.TLS
         switch url.tls {
         case .disable: tls = .disable
@@ -52,7 +53,7 @@ public final class PostgresStore: Sendable {
         // (migrations, the admin's bootstrap) before its service group starts: so it runs from
         // here until close().
         let runner = Task { await client.run() }
-        let store = PostgresStore(client: client, url: url, logger: logger, runner: runner)
+        let store = PostgresStore(client: client, url: url, logger: logger, runner: runner, callTimeout: callTimeout)
         do {
             try await withDeadline(timeout) { try await PostgresSchema.migrate(store.client, logger: logger) }
         } catch {
@@ -121,7 +122,7 @@ public final class PostgresStore: Sendable {
 
 extension PostgresStore {
     /// Runs `body` in a transaction, mapping the database's errors to `StoreError`; a database
-    /// that does not answer within `PostgresStore.callTimeout` is `databaseUnavailable`.
+    /// that does not answer within `callTimeout` is `databaseUnavailable`.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await read { [client, logger] in try await client.withTransaction(logger: logger) { connection in try await body(connection) } }
     }
@@ -129,15 +130,15 @@ extension PostgresStore {
     /// Runs a read (or a single statement), mapping the database's errors to `StoreError`.
     func read<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
-            return try await PostgresStore.withDeadline(PostgresStore.callTimeout, body)
+            return try await PostgresStore.withDeadline(callTimeout, body)
         } catch {
-            throw PostgresStore.refusal(error) ?? PostgresStore.storeError(error)
+            throw PostgresStore.refusal(error) ?? PostgresStore.storeError(error, after: callTimeout)
         }
     }
 
     /// A database error as the console reports it: whatever is not the store's own refusal
     /// means the database does not answer (or refuses us), which may pass.
-    static func storeError(_ error: any Error) -> StoreError {
+    static func storeError(_ error: any Error, after callTimeout: Duration) -> StoreError {
         StoreError(.databaseUnavailable, "The database \(error is DeadlineExceeded ? "did not answer within \(Int(callTimeout.components.seconds)) s" : "is unavailable: \(describe(error))"); "
                    + "try again shortly", cause: error)
     }

@@ -16,7 +16,7 @@ struct PostgresStoreTests {
         defer { server.stop() }
         let url = try DatabaseURL(parsing: server.url)
         let stores = try await withThrowingTaskGroup(of: PostgresStore.self) { group in
-            for _ in 0..<3 { group.addTask { try await PostgresStore.open(url, timeout: .seconds(60)) } }
+            for _ in 0..<3 { group.addTask { try await PostgresStore.open(url, timeout: .seconds(60), callTimeout: .seconds(60)) } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         defer { stores.forEach { $0.close() } }
@@ -28,10 +28,10 @@ struct PostgresStoreTests {
         let server = try await PostgresServer()
         defer { server.stop() }
         let url = try DatabaseURL(parsing: server.url)
-        let store = try await PostgresStore.open(url, timeout: .seconds(60))
+        let store = try await PostgresStore.open(url, timeout: .seconds(60), callTimeout: .seconds(60))
         try await store.client.query("INSERT INTO asgard_schema (version, name) VALUES (99, 'from the future')", logger: store.logger)
         store.close()
-        await #expect { try await PostgresStore.open(url, timeout: .seconds(60)) } throws: { error in
+        await #expect { try await PostgresStore.open(url, timeout: .seconds(60), callTimeout: .seconds(60)) } throws: { error in
             guard let error = error as? StoreError else { return false }
             return error.code == .unavailable && error.message.contains("version 99") && error.message.contains("newer version of Asgard")
         }
@@ -40,7 +40,7 @@ struct PostgresStoreTests {
     @Test func theAuditLogIsAppendOnly() async throws {
         let server = try await PostgresServer()
         defer { server.stop() }
-        let store = try await PostgresStore.open(try DatabaseURL(parsing: server.url), timeout: .seconds(60))
+        let store = try await PostgresStore.open(try DatabaseURL(parsing: server.url), timeout: .seconds(60), callTimeout: .seconds(60))
         defer { store.close() }
         try await store.appendAudit(AuditDraft(time: Date(), user: "ann", action: "POST /x", address: "127.0.0.1", outcome: .succeeded,
                                                status: 200, message: "OK"))
@@ -74,7 +74,7 @@ extension PostgresStoreTests {
         let server = try await PostgresServer()
         defer { server.stop() }
         let url = try DatabaseURL(parsing: server.url)
-        let a = try await PostgresStore.open(url, timeout: .seconds(60)), b = try await PostgresStore.open(url, timeout: .seconds(60))
+        let a = try await PostgresStore.open(url, timeout: .seconds(60), callTimeout: .seconds(60)), b = try await PostgresStore.open(url, timeout: .seconds(60), callTimeout: .seconds(60))
         defer { a.close(); b.close() }
         let first = try #require(try await a.acquireLease("console", holder: "a", ttl: 1))
         #expect(first.epoch == 1)

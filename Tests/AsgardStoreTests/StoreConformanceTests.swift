@@ -25,10 +25,10 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
             let url = try DatabaseURL(parsing: server.url)
             var opened: [PostgresStore] = []
             defer { opened.forEach { $0.close() } }
-            let first = try await PostgresStore.open(url, timeout: .seconds(60))
+            let first = try await PostgresStore.open(url, timeout: .seconds(60), callTimeout: .seconds(60))
             opened.append(first)
             try await body(first) {
-                let again = try await PostgresStore.open(url, timeout: .seconds(60))
+                let again = try await PostgresStore.open(url, timeout: .seconds(60), callTimeout: .seconds(60))
                 opened.append(again)
                 return again
             }
