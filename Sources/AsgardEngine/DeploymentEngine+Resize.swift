@@ -50,6 +50,7 @@ extension DeploymentEngine {
             while done < order.batches.count {
                 if Task.isCancelled { return }
                 try await takeCancel()
+                try await confirmOwnership(of: id)
                 guard var group = try await cloud.serverGroup(named: name) else { throw CloudError(.notFound, "the server group \(name) is gone") }
                 let target = order.batches[done]
                 if group.desiredCapacity != target || group.minSize > target || group.maxSize < target {
@@ -89,6 +90,8 @@ extension DeploymentEngine {
         } catch is CancellationError {
             return
         } catch where Task.isCancelled {
+            return
+        } catch let error as StoreError where error.code == .leaseLost {
             return
         } catch {
             try? await log(id, "Resize failed: \(error)")

@@ -4,6 +4,7 @@ import AsgardStore
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Runs deployments as durable tasks: the request is the task's input, the `DeploymentState`
 /// its checkpoint, saved after every step. A deployment interrupted by a crash or a stop of the
@@ -17,8 +18,8 @@ public final class DeploymentEngine: Service, Sendable {
     let now: @Sendable () -> Date
     /// How long the new group may take to become healthy.
     let healthyTimeout: Duration
-    private let started: AsyncStream<TaskID>
-    private let starter: AsyncStream<TaskID>.Continuation
+    private let started: AsyncStream<(TaskID, TaskStart)>
+    private let starter: AsyncStream<(TaskID, TaskStart)>.Continuation
     private let events: AsyncStream<(DeploymentEvent, String)>
     private let eventSink: AsyncStream<(DeploymentEvent, String)>.Continuation
     /// The webhook of an application, looked up for each event.
@@ -27,6 +28,13 @@ public final class DeploymentEngine: Service, Sendable {
     /// The regions whose deployments it runs and resumes (the first is where it records them).
     let regions: Set<String>
     var region: String { operations.region }
+    /// On a shared database, the leases that give each task one owner among the consoles: the
+    /// engine takes over the tasks of consoles that stopped, every `claimEvery`. Without it
+    /// (SQLite, one console) it resumes its unfinished tasks at start.
+    let leases: (any TaskLeasing)?
+    let claimEvery: Duration
+    /// The tasks it runs now, to stop one whose lease another console took.
+    private let executions = Mutex<[TaskID: Task<Void, Never>]>([:])
 
     /// Creates the engine.
     ///
@@ -35,7 +43,10 @@ public final class DeploymentEngine: Service, Sendable {
     ///   - faults: failures to inject, for the crash tests.
     public init(cloud: any CloudProvider, tasks: any TaskStore, operations: ClusterOperations, healthyTimeout: Duration = .seconds(600),
                 applicationWebhook: @escaping @Sendable (String) async -> String? = { _ in nil }, faults: DeploymentFaults = DeploymentFaults(),
-                regions: Set<String>? = nil, logger: Logger, now: @escaping @Sendable () -> Date) {
+                regions: Set<String>? = nil, leases: (any TaskLeasing)? = nil, claimEvery: Duration = .seconds(1),
+                logger: Logger, now: @escaping @Sendable () -> Date) {
+        self.leases = leases
+        self.claimEvery = claimEvery
         self.cloud = cloud
         self.regions = regions ?? [operations.region]
         self.tasks = tasks
@@ -45,7 +56,7 @@ public final class DeploymentEngine: Service, Sendable {
         self.faults = faults
         self.logger = logger
         self.now = now
-        (started, starter) = AsyncStream.makeStream(of: TaskID.self)
+        (started, starter) = AsyncStream.makeStream(of: (TaskID, TaskStart).self)
         (events, eventSink) = AsyncStream.makeStream(of: (DeploymentEvent, String).self)
     }
 
@@ -142,7 +153,7 @@ public final class DeploymentEngine: Service, Sendable {
 
     /// Hands a recorded task to the engine.
     func startTask(_ id: TaskID) {
-        starter.yield(id)
+        starter.yield((id, .new))
     }
 
     /// Puts traffic back on the previous group of `cluster` after a deployment: enables the newest
@@ -243,28 +254,85 @@ public final class DeploymentEngine: Service, Sendable {
         return try await tasks.task(id) ?? task
     }
 
-    /// The tasks that were running when the server stopped: deployments (which have an input) are
-    /// answered, to resume; others (a cluster rollback, a resize in batches) are marked failed, so
-    /// that they do not hold their cluster's lock nor claim to run.
+    /// Of `candidates` (tasks found running or waiting with no console working on them): the
+    /// deployments and resizes (which have an input), to resume; others (a cluster rollback, a
+    /// change made within a request) are marked failed, so that they do not hold their cluster's
+    /// lock nor claim to run.
+    func resumable(_ candidates: [TaskRecord], why: String) async throws -> [TaskID] {
+        var resumable: [TaskID] = []
+        for task in candidates {
+            if task.objectType == .cluster, task.input != nil {
+                resumable.append(task.id)
+            } else {
+                try await log(task.id, "Interrupted by \(why); run it again")
+                try await tasks.updateTask(task.id, status: .failed, checkpoint: nil, at: now())
+                await leases?.releaseTask(task.id)
+            }
+        }
+        return resumable
+    }
+
+    /// The tasks that were running when the server stopped, to resume (see `resumable`).
     func unfinished() async throws -> [TaskID] {
-        var deployments: [TaskID] = []
+        var candidates: [TaskRecord] = []
         for status in [TaskStatus.running, .waiting] {
             let page = try await tasks.tasks(TaskQuery(status: status, limit: 1000))
             // Tasks recorded before regions were (nil) belong to the local cloud's engine.
-            for task in page.tasks where regions.contains(task.region ?? "local") {
-                if task.objectType == .cluster, task.input != nil {
-                    deployments.append(task.id)
-                } else {
-                    try await log(task.id, "Interrupted by a restart of the server; run it again")
-                    try await tasks.updateTask(task.id, status: .failed, checkpoint: nil, at: now())
-                }
-            }
+            candidates += page.tasks.filter { regions.contains($0.region ?? "local") }
         }
-        return deployments
+        return try await resumable(candidates, why: "a restart of the server")
+    }
+
+    /// Takes over, every `claimEvery`, the tasks of consoles that stopped renewing their leases.
+    func claimOrphans(_ leases: any TaskLeasing) async {
+        while !Task.isCancelled {
+            do {
+                let claimed = try await leases.claimOrphanedTasks(in: regions, limit: 50)
+                var candidates: [TaskRecord] = []
+                for id in claimed {
+                    // Still running here (this console's own lease had lapsed in an outage): it goes on.
+                    if executions.withLock({ $0[id] != nil }) { continue }
+                    guard let task = try await tasks.task(id), !task.status.isFinished else {
+                        await leases.releaseTask(id)
+                        continue
+                    }
+                    logger.notice("Taking over a task whose console stopped", metadata: ["task": "\(id)"])
+                    candidates.append(task)
+                }
+                for id in try await resumable(candidates, why: "the stop of the console that ran it") {
+                    starter.yield((id, .takenOver))
+                }
+            } catch where Task.isCancelled {
+                return
+            } catch {
+                logger.warning("Cannot look for tasks to take over", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: claimEvery)
+        }
+    }
+
+    /// Stops running tasks `ids` at once: another console took their leases (this one was
+    /// paused or cut off past their expiry), and their writes from here are refused anyway.
+    public func leaseLost(_ ids: [TaskID]) {
+        for id in ids {
+            guard let execution = executions.withLock({ $0[id] }) else { continue }
+            logger.warning("Another console took this task over; stopping it here", metadata: ["task": "\(id)"])
+            execution.cancel()
+        }
+    }
+
+    /// Runs task `id`, where `leaseLost` can stop it, then gives its lease up.
+    func runTracked(_ id: TaskID, _ start: TaskStart) async {
+        if executions.withLock({ $0[id] != nil }) { return }
+        let execution = Task { await self.execute(id, start: start) }
+        executions.withLock { $0[id] = execution }
+        await withTaskCancellationHandler { await execution.value } onCancel: { execution.cancel() }
+        executions.withLock { $0[id] = nil }
+        await leases?.releaseTask(id)
     }
 
     public func run() async throws {
-        let resumed = (try? await unfinished()) ?? []
+        let resumed = leases == nil ? (try? await unfinished()) ?? [] : []
         await withDiscardingTaskGroup { group in
             let notifier = DeploymentNotifier(logger: logger)
             let events = self.events
@@ -275,23 +343,40 @@ public final class DeploymentEngine: Service, Sendable {
                     }
                 }
             }
+            if let leases { group.addTask { await self.claimOrphans(leases) } }
             for id in resumed {
                 logger.info("Resuming deployment", metadata: ["task": "\(id)"])
-                group.addTask { await self.execute(id, resumed: true) }
+                group.addTask { await self.runTracked(id, .resumed) }
             }
-            for await id in started.cancelOnGracefulShutdown() {
-                group.addTask { await self.execute(id) }
+            for await (id, start) in started.cancelOnGracefulShutdown() {
+                group.addTask { await self.runTracked(id, start) }
             }
             eventSink.finish()
             group.cancelAll()
         }
     }
 
+    /// Throws `leaseLost` unless this console still owns task `id` (always true without leases):
+    /// checked before each step, so that a console that lost a task does not act on the cloud.
+    /// While the database is away it waits, as the task's other writes do.
+    func confirmOwnership(of id: TaskID) async throws {
+        guard let leases else { return }
+        while true {
+            do {
+                if try await leases.holdsTask(id) { return }
+                throw StoreError(.leaseLost, "Another console took task \(id) over; this one stops running it")
+            } catch let error as StoreError where error.code == .databaseUnavailable {
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
     /// Runs a deployment from its checkpoint to its end, unless the server stops first. A failed
     /// step, a cancel, a rollback request or a judgment's timeout roll it back.
-    func execute(_ id: TaskID, resumed: Bool = false) async {
+    func execute(_ id: TaskID, start: TaskStart = .new) async {
+        let resumed = start != .new
         if let task = try? await tasks.task(id), let order = task.input.flatMap(GroupResizeOrder.decode) {
-            if resumed { try? await log(id, "Resuming after a restart of the server") }
+            if resumed { try? await log(id, start.resuming) }
             return await executeResize(task, order)
         }
         guard let task = try? await tasks.task(id) else { return }
@@ -317,7 +402,7 @@ public final class DeploymentEngine: Service, Sendable {
         if resumed {
             let next = state.rollback.map { _ in "its rollback" }
                 ?? (state.step < plan.count ? "step \(state.step + 1) of \(plan.count) (\(plan[state.step].type.rawValue))" : "its end")
-            try? await log(id, "Resuming after a restart of the server at \(next)")
+            try? await log(id, "\(start.resuming) at \(next)")
         }
         let run = DeploymentRun(task: task, request: request)
         var interruption: DeploymentInterrupted?
@@ -326,6 +411,7 @@ public final class DeploymentEngine: Service, Sendable {
                 while state.step < plan.count {
                     if Task.isCancelled { return }
                     try await takeSignal(run, during: plan[state.step].type)
+                    try await confirmOwnership(of: id)
                     try await perform(plan[state.step], run, state: &state)
                     if Task.isCancelled { return }
                     state.finished[state.step] = now()
@@ -343,6 +429,10 @@ public final class DeploymentEngine: Service, Sendable {
             } catch let interrupted as DeploymentInterrupted {
                 state.rollback = interrupted.order
                 interruption = interrupted
+            } catch let error as StoreError where error.code == .leaseLost {
+                // Another console runs it now: nothing more here, not even a rollback.
+                logger.warning("Stopped a deployment another console took over", metadata: ["task": "\(id)"])
+                return
             } catch is CancellationError {
                 return
             } catch where Task.isCancelled {
@@ -360,6 +450,7 @@ public final class DeploymentEngine: Service, Sendable {
             try await save(state, of: id)
             try? await tasks.clearSignal(of: id)
             try await log(id, "Rolling back (\(order.reason))")
+            try await confirmOwnership(of: id)
             let done = try await rollBack(run, state: state, since: verdictTime)
             try await log(id, "Rolled back: \(done)")
             try await tasks.updateTask(id, status: order.outcome, checkpoint: nil, at: now())
@@ -368,6 +459,8 @@ public final class DeploymentEngine: Service, Sendable {
                 await notify(order.outcome == .canceled ? "canceled" : "failed", run, newGroup: state.newGroup, message: "\(order.reason); rolled back: \(done)")
             }
         } catch where Task.isCancelled {
+            return
+        } catch let error as StoreError where error.code == .leaseLost {
             return
         } catch {
             logger.warning("Rollback failed", metadata: ["task": "\(id)", "error": "\(error)"])
@@ -400,6 +493,25 @@ public final class DeploymentEngine: Service, Sendable {
 
     func log(_ id: TaskID, _ message: String) async throws {
         try await tasks.appendLog(to: id, TaskLogLine(time: now(), message: message))
+    }
+}
+
+/// How a task came to the engine.
+enum TaskStart: Sendable, Hashable {
+    /// Someone just asked for it.
+    case new
+    /// It was running when this console last stopped.
+    case resumed
+    /// Its console stopped renewing its lease and this one took it over.
+    case takenOver
+
+    /// The log's line on going on with it.
+    var resuming: String {
+        switch self {
+        case .new: "Starting"
+        case .resumed: "Resuming after a restart of the server"
+        case .takenOver: "Taken over from a console that stopped; resuming"
+        }
     }
 }
 

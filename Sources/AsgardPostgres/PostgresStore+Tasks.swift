@@ -39,11 +39,11 @@ extension PostgresStore: TaskStore {
     }
 
     public func createTask(_ draft: TaskDraft) async throws -> TaskRecord {
-        try await transaction { [self] connection in try await PostgresStore.insertTask(draft, on: connection, logger: logger) }
+        try await recordLeased(draft) { [self] connection in try await PostgresStore.insertTask(draft, on: connection, logger: logger) }
     }
 
     public func createExclusiveTask(_ draft: TaskDraft, checkpoint: String?) async throws -> TaskRecord {
-        try await transaction { [self] connection in
+        try await recordLeased(draft) { [self] connection in
             // One at a time per object, across every replica: the check and the insert under a lock.
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(draft.objectType.rawValue + "/" + draft.objectId)))", logger: logger)
             let busy = try await connection.query("""
@@ -57,25 +57,61 @@ extension PostgresStore: TaskStore {
         }
     }
 
+    /// Records a task with `insert`, and when it runs, its lease for this console in the same
+    /// transaction: a task is never running without an owner.
+    func recordLeased(_ draft: TaskDraft, _ insert: @escaping @Sendable (PostgresConnection) async throws -> TaskRecord) async throws -> TaskRecord {
+        let (task, epoch) = try await transaction { [self] connection in
+            let task = try await insert(connection)
+            guard !draft.status.isFinished else { return (task, Int64?.none) }
+            return (task, try await leaseNewTask(task.id.rawValue, on: connection))
+        }
+        if let epoch { hold(task.id.rawValue, epoch: epoch) }
+        return task
+    }
+
+    /// The epoch a write to task `id` is fenced by (when this console holds its lease), for
+    /// `owned`'s condition.
+    func ownership(_ id: Int64) -> (name: String, epoch: Int64?) { (PostgresStore.leaseName(of: id), fence(id)) }
+
     public func saveCheckpoint(_ id: TaskID, _ checkpoint: String, at time: Date) async throws {
-        try await changeOne("UPDATE task SET checkpoint = \(checkpoint), update_time = \(time.seconds) WHERE id = \(id.rawValue) RETURNING id",
-                            notFound: "Task \(id) not found")
+        let owned = ownership(id.rawValue)
+        try await changeOne("""
+            UPDATE task SET checkpoint = \(checkpoint), update_time = \(time.seconds) WHERE id = \(id.rawValue) AND (\(owned.epoch)::bigint IS NULL OR EXISTS (SELECT 1 FROM lease WHERE name = \(owned.name) AND holder = \(replica) AND epoch = \(owned.epoch))) RETURNING id
+            """, otherwise: owned.epoch.map { leaseLostError(id.rawValue, epoch: $0) } ?? StoreError(.notFound, "Task \(id) not found"))
     }
 
     public func appendLog(to id: TaskID, _ line: TaskLogLine) async throws {
+        let owned = ownership(id.rawValue)
         try await transaction { [self] connection in
-            let rows = try await connection.query("UPDATE task SET update_time = \(line.time.seconds) WHERE id = \(id.rawValue) RETURNING id", logger: logger)
-            guard try await !collect(rows, as: Int64.self).isEmpty else { throw StoreError(.notFound, "Task \(id) not found") }
+            let rows = try await connection.query("""
+                UPDATE task SET update_time = \(line.time.seconds) WHERE id = \(id.rawValue) AND (\(owned.epoch)::bigint IS NULL OR EXISTS (SELECT 1 FROM lease WHERE name = \(owned.name) AND holder = \(replica) AND epoch = \(owned.epoch))) RETURNING id
+                """, logger: logger)
+            guard try await !collect(rows, as: Int64.self).isEmpty else {
+                throw owned.epoch.map { leaseLostError(id.rawValue, epoch: $0) } ?? StoreError(.notFound, "Task \(id) not found")
+            }
             try await connection.query("INSERT INTO task_log (task_id, at_time, message) VALUES (\(id.rawValue), \(line.time.seconds), \(line.message))",
                                        logger: logger)
         }
     }
 
     public func updateTask(_ id: TaskID, status: TaskStatus, checkpoint: String?, at time: Date) async throws {
-        try await changeOne("""
-            UPDATE task SET status = \(status.rawValue), checkpoint = COALESCE(\(checkpoint), checkpoint), update_time = \(time.seconds)
-            WHERE id = \(id.rawValue) RETURNING id
-            """, notFound: "Task \(id) not found")
+        let owned = ownership(id.rawValue)
+        try await transaction { [self] connection in
+            let rows = try await connection.query("""
+                UPDATE task SET status = \(status.rawValue), checkpoint = COALESCE(\(checkpoint), checkpoint), update_time = \(time.seconds)
+                WHERE id = \(id.rawValue) AND (\(owned.epoch)::bigint IS NULL OR EXISTS (SELECT 1 FROM lease WHERE name = \(owned.name) AND holder = \(replica) AND epoch = \(owned.epoch))) RETURNING id
+                """, logger: logger)
+            guard try await !collect(rows, as: Int64.self).isEmpty else {
+                throw owned.epoch.map { leaseLostError(id.rawValue, epoch: $0) } ?? StoreError(.notFound, "Task \(id) not found")
+            }
+            // A task that ended needs no owner.
+            if status.isFinished, let epoch = owned.epoch {
+                try await connection.query("""
+                    DELETE FROM lease WHERE name = \(PostgresStore.leaseName(of: id.rawValue)) AND holder = \(replica) AND epoch = \(epoch)
+                    """, logger: logger)
+            }
+        }
+        if status.isFinished { heldTasks.withLock { _ = $0.removeValue(forKey: id.rawValue) } }
     }
 
     public func sendSignal(_ signal: TaskSignal, to id: TaskID, by user: String, at time: Date) async throws {
@@ -92,7 +128,10 @@ extension PostgresStore: TaskStore {
     }
 
     public func clearSignal(of id: TaskID) async throws {
-        try await read { [self] in try await client.query("UPDATE task SET signal = NULL, signal_by = NULL WHERE id = \(id.rawValue)", logger: logger) }
+        let owned = ownership(id.rawValue)
+        try await read { [self] in
+            try await client.query("UPDATE task SET signal = NULL, signal_by = NULL WHERE id = \(id.rawValue) AND (\(owned.epoch)::bigint IS NULL OR EXISTS (SELECT 1 FROM lease WHERE name = \(owned.name) AND holder = \(replica) AND epoch = \(owned.epoch)))", logger: logger)
+        }
     }
 
     public func task(_ id: TaskID) async throws -> TaskRecord? {
@@ -155,10 +194,10 @@ extension PostgresStore: TaskStore {
         }
     }
 
-    /// Runs an `UPDATE … RETURNING` that must change one row.
-    func changeOne(_ query: PostgresQuery, notFound: String) async throws {
+    /// Runs an `UPDATE … RETURNING` that must change one row, throwing `error` when none changed.
+    func changeOne(_ query: PostgresQuery, otherwise error: StoreError) async throws {
         try await read { [self] in
-            guard try await !collect(client.query(query, logger: logger), as: Int64.self).isEmpty else { throw StoreError(.notFound, notFound) }
+            guard try await !collect(client.query(query, logger: logger), as: Int64.self).isEmpty else { throw error }
         }
     }
 }

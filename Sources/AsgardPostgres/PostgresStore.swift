@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 /// The store on a PostgreSQL database that several consoles share: applications, users, tokens,
 /// sessions, the audit log and tasks (the local cloud stays on one host, in SQLite).
@@ -18,8 +19,17 @@ public final class PostgresStore: Sendable {
     let callTimeout: Duration
     /// Where it is, with the password left out.
     public let url: DatabaseURL
+    /// The console it serves, as its leases name it (host, process and a random part).
+    public let replica: String
+    /// How long a lease lasts unless renewed, in seconds.
+    public let leaseSeconds: Double
+    /// The tasks whose leases this console took, with their epochs: its writes to them are fenced.
+    let heldTasks = Mutex<[Int64: HeldTask]>([:])
 
-    private init(client: PostgresClient, url: DatabaseURL, logger: Logger, runner: Task<Void, Never>, callTimeout: Duration) {
+    private init(client: PostgresClient, url: DatabaseURL, logger: Logger, runner: Task<Void, Never>, callTimeout: Duration,
+                 replica: String, leaseSeconds: Double) {
+        self.replica = replica
+        self.leaseSeconds = leaseSeconds
         self.callTimeout = callTimeout
         self.client = client
         self.url = url
@@ -31,10 +41,14 @@ public final class PostgresStore: Sendable {
 
     /// Connects to `url` and migrates its schema.
     ///
+    /// - Parameters:
+    ///   - replica: the console's id in the leases it takes; a new one by default.
+    ///   - leaseSeconds: how long its leases last without a renewal.
     /// - Throws: `StoreError(.unavailable)` when the database cannot be reached within
     ///   `timeout`, refuses the credentials, or was written by a newer version.
     public static func open(_ url: DatabaseURL, logger: Logger = Logger(label: "asgard.postgres"),
-                            timeout: Duration = .seconds(20), callTimeout: Duration = .seconds(5)) async throws -> PostgresStore {
+                            timeout: Duration = .seconds(20), callTimeout: Duration = .seconds(5),
+                            replica: String = PostgresStore.newReplicaID(), leaseSeconds: Double = 10) async throws -> PostgresStore {
         let tls: PostgresClient.Configuration.TLS
         switch url.tls {
         case .disable: tls = .disable
@@ -53,7 +67,8 @@ public final class PostgresStore: Sendable {
         // (migrations, the admin's bootstrap) before its service group starts: so it runs from
         // here until close().
         let runner = Task { await client.run() }
-        let store = PostgresStore(client: client, url: url, logger: logger, runner: runner, callTimeout: callTimeout)
+        let store = PostgresStore(client: client, url: url, logger: logger, runner: runner, callTimeout: callTimeout,
+                                  replica: replica, leaseSeconds: leaseSeconds)
         do {
             try await withDeadline(timeout) { try await PostgresSchema.migrate(store.client, logger: logger) }
         } catch {
@@ -62,6 +77,11 @@ public final class PostgresStore: Sendable {
             throw StoreError(.unavailable, "Cannot use the database \(url.redacted): \(PostgresStore.describe(error))", cause: error)
         }
         return store
+    }
+
+    /// A console id no other console has: host, process and a random part.
+    public static func newReplicaID() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8).lowercased())"
     }
 
     /// Stops its connections.
@@ -123,11 +143,13 @@ public final class PostgresStore: Sendable {
 extension PostgresStore {
     /// Runs `body` in a transaction, mapping the database's errors to `StoreError`; a database
     /// that does not answer within `callTimeout` is `databaseUnavailable`.
+    @discardableResult
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await read { [client, logger] in try await client.withTransaction(logger: logger) { connection in try await body(connection) } }
     }
 
     /// Runs a read (or a single statement), mapping the database's errors to `StoreError`.
+    @discardableResult
     func read<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
             return try await PostgresStore.withDeadline(callTimeout, body)
@@ -148,7 +170,7 @@ extension PostgresStore {
 struct DeadlineExceeded: Error {}
 
 /// Decodes every row of `rows` as `T`.
-func collect<T: PostgresDecodable>(_ rows: PostgresRowSequence, as: T.Type) async throws -> [T] {
+func collect<T: PostgresDecodable & Sendable>(_ rows: PostgresRowSequence, as: T.Type) async throws -> [T] {
     var values: [T] = []
     for try await value in rows.decode(T.self) { values.append(value) }
     return values

@@ -91,15 +91,16 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     engineLogger[metadataKey: "component"] = "deployments"
     var regionals: [Region: Regional] = [:]
     var services: [any Service] = [reconciler]
-    if let database { services.append(ConsoleLeaseKeeper(database: database, logger: logger)) }
+    var engines: [DeploymentEngine] = []
     func regional(_ account: AccountConfig, _ region: Region, cloud: any CloudProvider, engineRegions: Set<String>,
                   scaling: (any ScalingStore)?) -> Regional {
         // On a shared database the engine waits out an outage at its next write rather than fail.
         let engineTasks: any TaskStore = database == nil ? shared : PatientTaskStore(shared, logger: engineLogger)
         let operations = ClusterOperations(cloud: cloud, tasks: engineTasks, scaling: scaling, region: region.rawValue, now: now)
         let deployments = DeploymentEngine(cloud: cloud, tasks: engineTasks, operations: operations, applicationWebhook: webhook,
-                                           faults: .fromEnvironment(), regions: engineRegions, logger: engineLogger, now: now)
+                                           faults: .fromEnvironment(), regions: engineRegions, leases: database?.store, logger: engineLogger, now: now)
         services.append(deployments)
+        engines.append(deployments)
         return Regional(
             account: account, region: region, cloud: cloud, operations: operations, deployments: deployments,
             images: ImageRegistry(cloud: cloud, region: region.rawValue, now: now, usedBy: { id in
@@ -152,6 +153,10 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     let home = regionals[homeRegion]!
     var scalingLogger = logger
     scalingLogger[metadataKey: "component"] = "scaling"
+    if let database {
+        let running = engines
+        services.append(LeaseKeeper(database: database, lost: { ids in for engine in running { engine.leaseLost(ids) } }, logger: logger))
+    }
     let scaling = ScalingService(cloud: localCloud, store: store, interval: config.metricsInterval, logger: scalingLogger, now: now)
     services.append(scaling)
     var built = Console(

@@ -6,31 +6,32 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// A console on a PostgreSQL database: the store, and the lease that makes it the one console
-/// running deployments on that database.
+/// A console on a PostgreSQL database that other consoles may share: the store, and this
+/// console's id in the leases it takes.
 ///
-/// Deployments are not yet leased one by one (a replica that dies hands its tasks to another in
-/// a later version); until then a second console on the same database is refused at start, and
-/// a console that finds its lease taken by another stops at once, so that two never act on the
-/// same deployment.
+/// Each running task belongs to the console that holds its lease (see `TaskLeasing`); any
+/// console answers any request, and one takes over the tasks of another that stopped.
 struct SharedDatabase: Sendable {
-    static let leaseName = "console"
-    /// How long the lease lasts without a renewal, and how often it is renewed.
+    /// How long a lease lasts without a renewal, and how often a console renews its leases.
     static let leaseSeconds = 10.0
     static let renewEvery: Duration = .seconds(2)
 
     let store: PostgresStore
-    let lease: Lease
     let startTime: Date
 
     /// This console's id on the database: the holder of its leases.
-    var id: String { lease.holder }
-    /// What it holds, for its heartbeat.
-    var holds: [String] { ["the console lease (epoch \(lease.epoch))"] }
+    var id: String { store.replica }
 
     /// Says the console is alive, with what it holds.
-    func heartbeat() async throws {
+    func heartbeat(holds: [String]) async throws {
         try await store.heartbeat(id: id, version: AsgardVersion.version, startTime: startTime, holds: holds)
+    }
+
+    /// What the leases `held` are, in words, tasks in order.
+    static func describe(_ held: [String: Int64]) -> [String] {
+        held.sorted { ($0.key.count, $0.key) < ($1.key.count, $1.key) }.map { name, epoch in
+            name.hasPrefix("task:") ? "task \(name.dropFirst(5)) (epoch \(epoch))" : "\(name) (epoch \(epoch))"
+        }
     }
 
     /// The consoles on the database, this one marked.
@@ -41,36 +42,31 @@ struct SharedDatabase: Sendable {
         }
     }
 
-    /// Opens `url`, migrates it and takes the console lease.
+    /// Opens `url` and migrates it.
     ///
-    /// - Throws: `StoreError(.unavailable)` when the database cannot be used, the configuration
-    ///   names a local account (the local cloud runs processes on one host), or another console
-    ///   holds the lease.
+    /// - Throws: `StoreError(.unavailable)` when the database cannot be used, or the
+    ///   configuration names a local account (the local cloud runs processes on one host).
     static func open(_ url: DatabaseURL, accounts: [AccountConfig], logger: Logger) async throws -> SharedDatabase {
         if let local = accounts.first(where: { $0.provider == "local" }) {
             throw StoreError(.unavailable, "Account '\(local.name)' is a local account: the local cloud is a single-host sandbox whose instances and load balancers "
                              + "are processes on this machine, so it cannot run on a shared database. Configure AWS accounts only with --database-url "
-                             + "(see the README's 'Run on PostgreSQL'), or run without --database-url")
+                             + "(see the README's 'Run several consoles'), or run without --database-url")
         }
-        let store = try await PostgresStore.open(url, logger: logger)
-        let holder = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
-        guard let lease = try await store.acquireLease(leaseName, holder: holder, ttl: leaseSeconds) else {
-            let other = (try? await store.leaseHolder(leaseName)) ?? nil
-            store.close()
-            throw StoreError(.unavailable, "Another console\(other.map { " (\($0))" } ?? "") runs on the database \(url.redacted); this version runs one console "
-                             + "per database. Stop it first, or wait \(Int(leaseSeconds)) s after it died")
-        }
-        logger.info("Took the console lease on \(url.redacted) as \(holder), epoch \(lease.epoch)")
-        let database = SharedDatabase(store: store, lease: lease, startTime: Date())
-        try await database.heartbeat()
+        let store = try await PostgresStore.open(url, logger: logger, leaseSeconds: leaseSeconds)
+        logger.info("Joined the database \(url.redacted) as console \(store.replica)")
+        let database = SharedDatabase(store: store, startTime: Date())
+        try await database.heartbeat(holds: [])
         return database
     }
 }
 
-/// Renews the console lease every 2 s and gives it up on a normal stop; when another console
-/// took it (after this one was paused or cut off past its expiry), this one ends at once.
-struct ConsoleLeaseKeeper: Service {
+/// Renews this console's leases every 2 s with its heartbeat, stops the tasks whose leases
+/// another console took (after this one was paused or cut off past their expiry), and gives
+/// every lease up on a normal stop so that others take its work over at once.
+struct LeaseKeeper: Service {
     let database: SharedDatabase
+    /// Told the tasks another console took.
+    let lost: @Sendable ([TaskID]) -> Void
     let logger: Logger
 
     func run() async throws {
@@ -81,26 +77,27 @@ struct ConsoleLeaseKeeper: Service {
                 try? await Task.sleep(for: SharedDatabase.renewEvery)
                 if Task.isCancelled { break }
                 do {
-                    if try await database.store.renewLease(database.lease, ttl: SharedDatabase.leaseSeconds) {
-                        try await database.heartbeat()
-                        if warned { logger.notice("The database answers again; this console still holds its lease") }
-                        renewed = .now
-                        warned = false
-                        continue
+                    let renewal = try await database.store.renewLeases()
+                    if !renewal.lost.isEmpty {
+                        logger.warning("Another console took over tasks \(renewal.lost.map(\.description).joined(separator: ", ")): this one stops running them")
+                        lost(renewal.lost)
                     }
-                    logger.critical("Another console took the console lease: this one stops so that two never act on the same deployments")
-                    exit(75)
+                    try await database.heartbeat(holds: SharedDatabase.describe(renewal.held))
+                    if warned { logger.notice("The database answers again; leases renewed") }
+                    renewed = .now
+                    warned = false
                 } catch {
                     // The database is away: nobody can write meanwhile, and once it is back the
-                    // renewal says whether another console took the lease (then this one stops).
+                    // renewal says which tasks another console took (those stop here).
                     if ContinuousClock.now - renewed > .seconds(SharedDatabase.leaseSeconds), !warned {
-                        logger.warning("Cannot renew the console lease: the database does not answer; requests answer 503 and deployments wait")
+                        logger.warning("Cannot renew this console's leases: the database does not answer; requests answer 503 and deployments wait")
                         warned = true
                     }
                 }
             }
         }
-        try? await database.store.releaseLease(database.lease)
+        try? await database.store.releaseAllLeases()
+        try? await database.heartbeat(holds: [])
         database.store.close()
     }
 }

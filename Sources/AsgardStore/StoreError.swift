@@ -12,6 +12,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case unavailable
         /// A shared database (PostgreSQL) does not answer: try again shortly.
         case databaseUnavailable
+        /// This console no longer holds the task it writes to: another took it over after this
+        /// one stopped renewing its lease (a fencing refusal).
+        case leaseLost
     }
 
     /// What kind of failure.

@@ -95,3 +95,25 @@ public protocol TaskStore: Sendable {
 /// What every console keeps in its store, whichever database holds it: applications, users,
 /// tokens, sessions, the audit log and tasks.
 public typealias SharedStore = ApplicationStore & AuthStore & TaskStore
+
+/// The leases of a store that several consoles share: each running task belongs to the console
+/// that holds its lease, and that console's writes to it carry the lease's epoch, so that a
+/// console that lost the lease (paused or cut off past its expiry while another took over)
+/// cannot write to the task any more.
+///
+/// A store creates the lease of a task it records as running or waiting, for the console it
+/// serves; the console renews all of its leases together and gives a task's up when its work on
+/// it ended.
+public protocol TaskLeasing: Sendable {
+    /// Takes over the running or waiting tasks of `regions` whose console stopped renewing their
+    /// leases (or never had one), at most `limit`, and answers them, oldest first.
+    func claimOrphanedTasks(in regions: Set<String>, limit: Int) async throws -> [TaskID]
+
+    /// Whether this console still holds task `id`'s lease, by the database (not its own memory,
+    /// which a pause makes stale).
+    func holdsTask(_ id: TaskID) async throws -> Bool
+
+    /// Ends this console's work on task `id`: gives its lease up if it still holds it, and stops
+    /// fencing its writes.
+    func releaseTask(_ id: TaskID) async
+}

@@ -96,3 +96,60 @@ extension PostgresStoreTests {
         #expect(try await a.acquireLease("console", holder: "a", ttl: 30)?.epoch == 3)
     }
 }
+
+extension PostgresStoreTests {
+    @Test func aRunningTaskHasOneOwnerAndAConsoleThatLostItsLeaseCannotWriteToIt() async throws {
+        let server = try await PostgresServer()
+        defer { server.stop() }
+        let url = try DatabaseURL(parsing: server.url)
+        let a = try await PostgresStore.open(url, timeout: .seconds(60), callTimeout: .seconds(60), replica: "a", leaseSeconds: 1)
+        let b = try await PostgresStore.open(url, timeout: .seconds(60), callTimeout: .seconds(60), replica: "b", leaseSeconds: 30)
+        defer { a.close(); b.close() }
+        let task = try await a.createExclusiveTask(TaskDraft(operation: "Deploy", objectType: .cluster, objectId: "shop-prod", user: "ann",
+                                                             region: "us-east-1", status: .running, log: [], input: "{}"), checkpoint: "step 0")
+        let done = try await a.createTask(TaskDraft(operation: "Enable", objectType: .serverGroup, objectId: "shop-prod-v000", user: "ann",
+                                                    region: "us-east-1", status: .succeeded, log: []))
+        #expect(try await a.renewLeases().held == ["task:\(task.id)": 1], "the running task is a's from its start; a finished one has no lease")
+        #expect(try await b.claimOrphanedTasks(in: ["us-east-1"], limit: 10).isEmpty, "a's lease is alive")
+        try await a.saveCheckpoint(task.id, "step 1", at: Date())
+
+        // a stops renewing: once its lease expired, b takes the task with the next epoch, once.
+        var claimed: [TaskID] = []
+        try await waitFor(seconds: 10) {
+            claimed = try await b.claimOrphanedTasks(in: ["us-east-1", "eu-west-1"], limit: 10)
+            return !claimed.isEmpty
+        }
+        #expect(claimed == [task.id] && !claimed.contains(done.id))
+        #expect(try await b.claimOrphanedTasks(in: ["us-east-1"], limit: 10).isEmpty, "taken once")
+        let bHolds = try await b.holdsTask(task.id), aHolds = try await a.holdsTask(task.id)
+        #expect(bHolds && !aHolds)
+
+        // a wakes up: every write it tries is refused and changes nothing.
+        for write in [{ try await a.saveCheckpoint(task.id, "step 2 from a", at: Date()) },
+                      { try await a.appendLog(to: task.id, TaskLogLine(time: Date(), message: "late line from a")) },
+                      { try await a.updateTask(task.id, status: .succeeded, checkpoint: nil, at: Date()) }] as [@Sendable () async throws -> Void] {
+            await #expect { try await write() } throws: { ($0 as? StoreError)?.code == .leaseLost }
+        }
+        var stored = try #require(try await b.task(task.id))
+        #expect(stored.checkpoint == "step 1" && stored.status == .running && !stored.log.contains { $0.message.contains("from a") })
+        #expect(try await a.renewLeases().lost.isEmpty, "holdsTask already told a")
+
+        // b's writes go through; other consoles (not owners) may still log and signal.
+        try await b.saveCheckpoint(task.id, "step 2", at: Date())
+        try await a.sendSignal(.proceed, to: task.id, by: "ann", at: Date())
+        try await b.clearSignal(of: task.id)
+        try await b.updateTask(task.id, status: .succeeded, checkpoint: nil, at: Date())
+        stored = try #require(try await a.task(task.id))
+        #expect(stored.status == .succeeded && stored.checkpoint == "step 2" && stored.signal == nil)
+        #expect(try await b.renewLeases().held.isEmpty, "an ended task's lease is gone")
+    }
+
+    /// Waits until `condition` holds, failing after `seconds`.
+    func waitFor(seconds: Double, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else { throw StoreError(.unavailable, "not in \(seconds) s") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}

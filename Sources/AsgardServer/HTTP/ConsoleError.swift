@@ -72,6 +72,7 @@ struct ConsoleError: Error, Sendable {
         case .conflict: self.init(.conflict, error.message)
         case .unavailable: return nil
         case .databaseUnavailable: self.init(.databaseUnavailable, error.message)
+        case .leaseLost: self.init(.conflict, error.message)
         }
     }
 
