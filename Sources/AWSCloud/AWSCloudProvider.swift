@@ -64,6 +64,8 @@ public final class AWSCloudProvider: CloudProvider {
         try await refreshSecurityGroups()
     }
 
+    public func refreshCache() async throws { try await refreshAll() }
+
     /// Refreshes the whole region every `interval` until cancelled; a failed read is logged and
     /// tried again at the next turn.
     public func runAgent(every interval: Duration) async {

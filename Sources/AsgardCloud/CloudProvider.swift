@@ -83,9 +83,17 @@ public protocol CloudProvider: Sendable {
     func updateLoadBalancer(_ balancer: LoadBalancerRecord, previous: LoadBalancerRecord, task: TaskDraft) async throws -> TaskRecord
     /// Removes a load balancer no server group uses.
     func deleteLoadBalancer(named name: LoadBalancerName, task: TaskDraft) async throws -> TaskRecord
+
+    /// Reads again from the cloud whatever it keeps in memory (a cloud that keeps nothing does
+    /// nothing): before a console goes on with a task another console ran, whose last changes
+    /// it may not have seen.
+    func refreshCache() async throws
 }
 
 extension CloudProvider {
+    /// A cloud read directly keeps nothing to refresh.
+    public func refreshCache() async throws {}
+
     /// Clouds that cannot see instance processes end say nothing.
     public func startupFailures(of group: String) async -> StartupFailures? { nil }
 

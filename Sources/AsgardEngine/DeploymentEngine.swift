@@ -286,29 +286,44 @@ public final class DeploymentEngine: Service, Sendable {
     /// Takes over, every `claimEvery`, the tasks of consoles that stopped renewing their leases.
     func claimOrphans(_ leases: any TaskLeasing) async {
         while !Task.isCancelled {
+            var claimed: [TaskID] = []
             do {
-                let claimed = try await leases.claimOrphanedTasks(in: regions, limit: 50)
-                var candidates: [TaskRecord] = []
-                for id in claimed {
-                    // Still running here (this console's own lease had lapsed in an outage): it goes on.
-                    if executions.withLock({ $0[id] != nil }) { continue }
-                    guard let task = try await tasks.task(id), !task.status.isFinished else {
-                        await leases.releaseTask(id)
-                        continue
-                    }
-                    logger.notice("Taking over a task whose console stopped", metadata: ["task": "\(id)"])
-                    candidates.append(task)
-                }
-                for id in try await resumable(candidates, why: "the stop of the console that ran it") {
-                    starter.yield((id, .takenOver))
-                }
+                claimed = try await leases.claimOrphanedTasks(in: regions, limit: 50)
+                if !claimed.isEmpty { try await takeOver(claimed, leases) }
             } catch where Task.isCancelled {
                 return
             } catch {
-                logger.warning("Cannot look for tasks to take over", metadata: ["error": "\(error)"])
+                logger.warning("Cannot take over the tasks of a console that stopped", metadata: ["error": "\(error)"])
+                // Left for the next look (here or on another console) rather than held unrun.
+                for id in claimed where executions.withLock({ $0[id] == nil }) { await leases.releaseTask(id) }
             }
             try? await Task.sleep(for: claimEvery)
         }
+    }
+
+    /// Goes on with the tasks `claimed`: resumes deployments and resizes, ends the others.
+    func takeOver(_ claimed: [TaskID], _ leases: any TaskLeasing) async throws {
+        var candidates: [TaskRecord] = []
+        for id in claimed {
+            // Still running here (this console's own lease had lapsed in an outage): it goes on.
+            if executions.withLock({ $0[id] != nil }) { continue }
+            guard let task = try await tasks.task(id), !task.status.isFinished else {
+                await leases.releaseTask(id)
+                continue
+            }
+            logger.notice("Taking over a task whose console stopped", metadata: ["task": "\(id)"])
+            candidates.append(task)
+        }
+        let taken = try await resumable(candidates, why: "the stop of the console that ran it")
+        // The console that ran them may have changed the cloud since this one last read it.
+        if !taken.isEmpty {
+            do {
+                try await cloud.refreshCache()
+            } catch {
+                logger.warning("Cannot read the cloud again before taking tasks over; going on with what this console knows", metadata: ["error": "\(error)"])
+            }
+        }
+        for id in taken { starter.yield((id, .takenOver)) }
     }
 
     /// Stops running tasks `ids` at once: another console took their leases (this one was
@@ -471,9 +486,11 @@ public final class DeploymentEngine: Service, Sendable {
     }
 
     /// Takes a cancel or rollback request sent to the deployment, as a `DeploymentInterrupted`;
-    /// a `proceed` outside a judgment is dropped.
+    /// a `proceed` outside a judgment (or a canary's pause) is dropped.
     func takeSignal(_ run: DeploymentRun, during step: DeploymentStep) async throws {
         guard let (signal, user) = try await pendingSignal(run.task.id) else { return }
+        // A proceed sent as a resumed judgment is about to wait again is that judgment's answer.
+        if signal == .proceed, step == .judgment || step == .pause { return }
         try await tasks.clearSignal(of: run.task.id)
         switch signal {
         case .cancel: throw DeploymentInterrupted(order: RollbackOrder(reason: "canceled by \(user) during \(step.rawValue)", outcome: .canceled))
