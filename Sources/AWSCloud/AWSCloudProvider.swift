@@ -66,6 +66,23 @@ public final class AWSCloudProvider: CloudProvider {
 
     public func refreshCache() async throws { try await refreshAll() }
 
+    public func followChange(of objectType: TaskObjectType, id: String) async throws {
+        guard await cache.lastFullRead != nil else { return }
+        switch objectType {
+        case .serverGroup:
+            _ = try await aws { try await refresh(group: id) }
+        case .loadBalancer:
+            // New ones are read both ways: the task does not say which kind it is.
+            var classic: AWSClassicLoadBalancer?
+            if await !isApplication(id) { classic = try await aws { try await refresh(loadBalancer: id) } }
+            if classic == nil { _ = try await aws { try await refresh(application: id) } }
+        case .instance:
+            if let group = await cache.instances[id]?.autoScalingGroupName { _ = try await aws { try await refresh(group: group) } }
+        default:
+            try await refreshAll()
+        }
+    }
+
     /// Refreshes the whole region every `interval` until cancelled; a failed read is logged and
     /// tried again at the next turn.
     public func runAgent(every interval: Duration) async {

@@ -88,11 +88,18 @@ public protocol CloudProvider: Sendable {
     /// nothing): before a console goes on with a task another console ran, whose last changes
     /// it may not have seen.
     func refreshCache() async throws
+
+    /// Reads again the object another console just changed (a server group, an instance, a
+    /// load balancer …), so that this console's reads show the change too.
+    func followChange(of objectType: TaskObjectType, id: String) async throws
 }
 
 extension CloudProvider {
     /// A cloud read directly keeps nothing to refresh.
     public func refreshCache() async throws {}
+
+    /// A cloud read directly sees every change already.
+    public func followChange(of objectType: TaskObjectType, id: String) async throws {}
 
     /// Clouds that cannot see instance processes end say nothing.
     public func startupFailures(of group: String) async -> StartupFailures? { nil }

@@ -76,6 +76,10 @@ enum PostgresSchema {
                 heartbeat_at DOUBLE PRECISION NOT NULL, holds TEXT NOT NULL)
             """,
         ]),
+        (3, "the console that recorded each task, for the others to follow its changes", [
+            "ALTER TABLE task ADD COLUMN replica TEXT",
+            "CREATE INDEX lease_holder ON lease(holder)",
+        ]),
     ]
 
     /// The newest version this build knows.

@@ -37,7 +37,7 @@ extension PostgresStore: ApplicationStore {
             guard try await !collect(rows, as: String.self).isEmpty else {
                 throw StoreError(.conflict, "Application '\(app.name)' already exists; choose another name or update it")
             }
-            return try await PostgresStore.insertTask(task, on: connection, logger: logger)
+            return try await insertTask(task, on: connection, logger: logger)
         }
     }
 
@@ -49,7 +49,7 @@ extension PostgresStore: ApplicationStore {
                 WHERE name = \(app.name.rawValue) RETURNING name
                 """, logger: logger)
             guard try await !collect(rows, as: String.self).isEmpty else { throw StoreError(.notFound, "Application '\(app.name)' not found") }
-            return try await PostgresStore.insertTask(task, on: connection, logger: logger)
+            return try await insertTask(task, on: connection, logger: logger)
         }
     }
 
@@ -57,7 +57,7 @@ extension PostgresStore: ApplicationStore {
         try await transaction { [self] connection in
             let rows = try await connection.query("DELETE FROM application WHERE name = \(name.rawValue) RETURNING name", logger: logger)
             guard try await !collect(rows, as: String.self).isEmpty else { throw StoreError(.notFound, "Application '\(name)' not found") }
-            return try await PostgresStore.insertTask(task, on: connection, logger: logger)
+            return try await insertTask(task, on: connection, logger: logger)
         }
     }
 }

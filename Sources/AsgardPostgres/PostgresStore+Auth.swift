@@ -65,7 +65,7 @@ extension PostgresStore: AuthStore {
                     DELETE FROM session WHERE user_name = \(user.name.rawValue) AND id_hash IS DISTINCT FROM \(keepingSession)
                     """, logger: logger)
             }
-            return try await PostgresStore.insertTask(task, on: connection, logger: logger)
+            return try await insertTask(task, on: connection, logger: logger)
         }
     }
 
@@ -73,7 +73,7 @@ extension PostgresStore: AuthStore {
         try await transaction { [self] connection in
             let rows = try await connection.query("DELETE FROM app_user WHERE name = \(name.rawValue) RETURNING name", logger: logger)
             guard try await !collect(rows, as: String.self).isEmpty else { throw StoreError(.notFound, "User '\(name)' not found") }
-            return try await PostgresStore.insertTask(task, on: connection, logger: logger)
+            return try await insertTask(task, on: connection, logger: logger)
         }
     }
 

@@ -18,14 +18,15 @@ extension PostgresStore: TaskStore {
                    signal: row.11.flatMap(TaskSignal.init(rawValue:)), signalBy: row.12, parentId: row.13.map(TaskID.init))
     }
 
-    /// Records `draft` and its log on `connection` (inside the caller's transaction).
-    static func insertTask(_ draft: TaskDraft, checkpoint: String? = nil, on connection: PostgresConnection, logger: Logger) async throws -> TaskRecord {
+    /// Records `draft` and its log on `connection` (inside the caller's transaction), as this
+    /// console's: the other consoles read what it changed in the cloud from its tasks.
+    func insertTask(_ draft: TaskDraft, checkpoint: String? = nil, on connection: PostgresConnection, logger: Logger) async throws -> TaskRecord {
         let start = draft.log.first?.time ?? Date()
         let update = draft.log.last?.time ?? start
         let rows = try await connection.query("""
-            INSERT INTO task (operation, object_type, object_id, user_name, region, status, start_time, update_time, input, checkpoint, parent_id)
+            INSERT INTO task (operation, object_type, object_id, user_name, region, status, start_time, update_time, input, checkpoint, parent_id, replica)
             VALUES (\(draft.operation), \(draft.objectType.rawValue), \(draft.objectId), \(draft.user), \(draft.region), \(draft.status.rawValue),
-                    \(start.seconds), \(update.seconds), \(draft.input), \(checkpoint), \(draft.parent?.rawValue))
+                    \(start.seconds), \(update.seconds), \(draft.input), \(checkpoint), \(draft.parent?.rawValue), \(replica))
             RETURNING id
             """, logger: logger)
         guard let id = try await collect(rows, as: Int64.self).first else { throw StoreError(.unavailable, "The task was not recorded") }
@@ -39,7 +40,7 @@ extension PostgresStore: TaskStore {
     }
 
     public func createTask(_ draft: TaskDraft) async throws -> TaskRecord {
-        try await recordLeased(draft) { [self] connection in try await PostgresStore.insertTask(draft, on: connection, logger: logger) }
+        try await recordLeased(draft) { [self] connection in try await insertTask(draft, on: connection, logger: logger) }
     }
 
     public func createExclusiveTask(_ draft: TaskDraft, checkpoint: String?) async throws -> TaskRecord {
@@ -53,7 +54,7 @@ extension PostgresStore: TaskStore {
             for try await (id, operation) in busy.decode((Int64, String).self) {
                 throw StoreError(.conflict, "\(draft.objectType.rawValue) \(draft.objectId) is busy with task \(id) (\(operation)); wait for it to end or cancel it")
             }
-            return try await PostgresStore.insertTask(draft, checkpoint: checkpoint, on: connection, logger: logger)
+            return try await insertTask(draft, checkpoint: checkpoint, on: connection, logger: logger)
         }
     }
 

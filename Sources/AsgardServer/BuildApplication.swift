@@ -156,6 +156,10 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     if let database {
         let running = engines
         services.append(LeaseKeeper(database: database, lost: { ids in for engine in running { engine.leaseLost(ids) } }, logger: logger))
+        var followerLogger = logger
+        followerLogger[metadataKey: "component"] = "changes"
+        services.append(ChangeFollower(database: database, clouds: Dictionary(regionals.map { ($0.key.rawValue, $0.value.cloud) }, uniquingKeysWith: { a, _ in a }),
+                                       logger: followerLogger))
     }
     let scaling = ScalingService(cloud: localCloud, store: store, interval: config.metricsInterval, logger: scalingLogger, now: now)
     services.append(scaling)

@@ -1,4 +1,5 @@
 import AsgardAPI
+import AsgardCloud
 import AsgardCore
 import AsgardPostgres
 import AsgardStore
@@ -99,5 +100,48 @@ struct LeaseKeeper: Service {
         try? await database.store.releaseAllLeases()
         try? await database.heartbeat(holds: [])
         database.store.close()
+    }
+}
+
+/// Follows what the other consoles change in the clouds, from the tasks they record, every
+/// `every`: each change reads the object again in this console's cache, so that a change made
+/// through any console shows in the reads of all of them within about that time.
+struct ChangeFollower: Service {
+    let database: SharedDatabase
+    /// The cloud of each region.
+    let clouds: [String: any CloudProvider]
+    var every: Duration = .milliseconds(500)
+    let logger: Logger
+
+    /// Tasks are numbered when they start but become visible when their transaction commits,
+    /// so a later number can show first: the look goes back this far and skips what it saw.
+    static let window: Int64 = 200
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var cursor = (try? await database.store.newestTaskID()) ?? 0
+            var seen: Set<Int64> = []
+            while !Task.isCancelled {
+                do {
+                    let changes = try await database.store.changesElsewhere(after: max(0, cursor - ChangeFollower.window)).filter { !seen.contains($0.id) }
+                    var followed: Set<String> = []
+                    for change in changes {
+                        seen.insert(change.id)
+                        cursor = max(cursor, change.id)
+                        let key = "\(change.region)/\(change.objectType.rawValue)/\(change.objectId)"
+                        guard let cloud = clouds[change.region], followed.insert(key).inserted else { continue }
+                        do {
+                            try await cloud.followChange(of: change.objectType, id: change.objectId)
+                        } catch {
+                            logger.info("Cannot read \(change.objectType.rawValue) \(change.objectId) again after another console changed it: \(error)")
+                        }
+                    }
+                    seen = seen.filter { $0 > cursor - ChangeFollower.window }
+                } catch {
+                    // The database is away: the next look catches up.
+                }
+                try? await Task.sleep(for: every)
+            }
+        }
     }
 }
