@@ -1,8 +1,8 @@
 import Foundation
 
 /// An Auto Scaling group as AWS describes it.
-public struct AWSAutoScalingGroup: Sendable, Hashable {
-    public struct Instance: Sendable, Hashable {
+public struct AWSAutoScalingGroup: Sendable, Hashable, Codable {
+    public struct Instance: Sendable, Hashable, Codable {
         public var instanceId: String
         public var lifecycleState: String
         public var healthStatus: String
@@ -170,6 +170,12 @@ public struct AWSAutoScaling: Sendable {
         if let maxSize { parameters.append(("MaxSize", String(maxSize))) }
         if let desiredCapacity { parameters.append(("DesiredCapacity", String(desiredCapacity))) }
         _ = try await client.call("UpdateAutoScalingGroup", parameters)
+    }
+
+    /// Makes the group launch from `version` of launch template `template`.
+    public func setLaunchTemplate(_ name: String, template: String, version: String) async throws {
+        _ = try await client.call("UpdateAutoScalingGroup", [("AutoScalingGroupName", name), ("LaunchTemplate.LaunchTemplateName", template),
+                                                            ("LaunchTemplate.Version", version)])
     }
 
     /// Suspends (or resumes) processes, e.g. Launch, Terminate, AddToLoadBalancer.

@@ -1,14 +1,14 @@
 import Foundation
 
 /// A classic load balancer as ELB (2012-06-01) describes it.
-public struct AWSClassicLoadBalancer: Sendable, Hashable {
-    public struct Listener: Sendable, Hashable {
+public struct AWSClassicLoadBalancer: Sendable, Hashable, Codable {
+    public struct Listener: Sendable, Hashable, Codable {
         public var loadBalancerPort: Int
         public var instancePort: Int
         public var protocolName: String
     }
 
-    public struct HealthCheck: Sendable, Hashable {
+    public struct HealthCheck: Sendable, Hashable, Codable {
         /// `HTTP:7001/health`, `TCP:7001` …
         public var target: String
         public var interval: Int
@@ -44,7 +44,7 @@ public struct AWSClassicLoadBalancer: Sendable, Hashable {
 }
 
 /// An instance's state in a classic load balancer.
-public struct AWSInstanceHealth: Sendable, Hashable {
+public struct AWSInstanceHealth: Sendable, Hashable, Codable {
     public var instanceId: String
     /// InService, OutOfService or Unknown.
     public var state: String

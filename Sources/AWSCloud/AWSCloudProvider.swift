@@ -64,6 +64,24 @@ public final class AWSCloudProvider: CloudProvider {
         try await refreshSecurityGroups()
     }
 
+    /// Reads the whole region into the cache and answers the read as JSON, for the other
+    /// consoles on a shared database to take in with `takeShared` instead of reading it too.
+    public func refreshAllToShare() async throws -> Data {
+        var snapshot = try await cache.fill { [self] in try await readRegion() }
+        snapshot.securityGroups = try await refreshSecurityGroups()
+        snapshot.templateImages = await cache.templateImages
+        return try JSONEncoder().encode(snapshot)
+    }
+
+    /// Takes in a whole-region read another console shared, which began `age` ago; what this
+    /// console read or changed since then keeps its newer state.
+    public func takeShared(_ data: Data, age: Duration) async throws {
+        await cache.take(try JSONDecoder().decode(RegionSnapshot.self, from: data), age: age)
+    }
+
+    /// Whether the cache holds a whole-region read (its own or one shared with it).
+    public var isFilled: Bool { get async { await cache.lastFullRead != nil } }
+
     public func refreshCache() async throws { try await refreshAll() }
 
     public func followChange(of objectType: TaskObjectType, id: String) async throws {
@@ -424,6 +442,16 @@ public final class AWSCloudProvider: CloudProvider {
             }
             let suspend = group.suspendedProcesses.map(\.rawValue).filter { !current.suspendedProcesses.contains($0) }
             let resume = current.suspendedProcesses.filter { text in !group.suspendedProcesses.contains { $0.rawValue == text } }
+            // A new image (a rolling push): a new version of the group's launch template, which
+            // its next instances launch from.
+            if group.imageId.rawValue != "unknown", group.imageId != (await imageId(of: current)) {
+                guard let template = current.launchTemplateName else {
+                    throw AWSError(status: 400, code: "ValidationError", message: "\(name) launches from a launch configuration, whose image cannot change; deploy a new group instead")
+                }
+                let version = try await ec2.createLaunchTemplateVersion(template, imageId: group.imageId.rawValue, instanceType: instanceType,
+                                                                        securityGroupIds: try await securityGroupIds(group.securityGroups))
+                try await autoScaling.setLaunchTemplate(name, template: template, version: String(version))
+            }
             // Suspend first, so that a shrink that follows is not fought by a process being resumed.
             if !suspend.isEmpty { try await autoScaling.setProcesses(name, suspend, suspended: true) }
             if (group.minSize, group.desiredCapacity, group.maxSize) != (current.minSize, current.desiredCapacity, current.maxSize) {

@@ -2,7 +2,7 @@ import AsgardCore
 import Foundation
 
 /// An AMI as EC2 describes it.
-public struct AWSImage: Sendable, Hashable {
+public struct AWSImage: Sendable, Hashable, Codable {
     public var imageId: String
     public var name: String
     public var state: String
@@ -21,7 +21,7 @@ public struct AWSImage: Sendable, Hashable {
 }
 
 /// An EC2 instance as EC2 describes it.
-public struct AWSInstance: Sendable, Hashable {
+public struct AWSInstance: Sendable, Hashable, Codable {
     public var instanceId: String
     public var imageId: String
     /// pending, running, shutting-down, terminated, stopping, stopped.
@@ -187,6 +187,18 @@ public struct AWSEC2: Sendable {
             + Self.numbered("LaunchTemplateData.SecurityGroupId", securityGroupIds)
         let answer = try await client.callOnce("CreateLaunchTemplate", parameters)
         return answer.find("launchTemplateId")?.string() ?? ""
+    }
+
+    /// Adds a version of launch template `name` launching `imageId`, with all its data (moto
+    /// ignores `SourceVersion`); answers its number.
+    public func createLaunchTemplateVersion(_ name: String, imageId: String, instanceType: String, securityGroupIds: [String] = []) async throws -> Int {
+        let parameters = [("LaunchTemplateName", name), ("LaunchTemplateData.ImageId", imageId), ("LaunchTemplateData.InstanceType", instanceType)]
+            + Self.numbered("LaunchTemplateData.SecurityGroupId", securityGroupIds)
+        let answer = try await client.call("CreateLaunchTemplateVersion", parameters)
+        guard let number = answer.find("versionNumber")?.string().flatMap(Int.init) else {
+            throw AWSError(status: 500, code: "MalformedAnswer", message: "CreateLaunchTemplateVersion answered no version number")
+        }
+        return number
     }
 
     /// The AMI of a launch template's version (`$Latest`, `$Default` or a number); nil when the

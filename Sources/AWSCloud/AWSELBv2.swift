@@ -2,7 +2,7 @@ import Foundation
 
 /// An application load balancer as ELB v2 (2015-12-01) describes it, with its first listener
 /// (the console makes one) and its tags.
-public struct AWSApplicationLoadBalancer: Sendable, Hashable {
+public struct AWSApplicationLoadBalancer: Sendable, Hashable, Codable {
     public var arn: String
     public var name: String
     public var dnsName: String
@@ -27,8 +27,8 @@ public struct AWSApplicationLoadBalancer: Sendable, Hashable {
 }
 
 /// A listener and the target groups its default action forwards to, with their weights.
-public struct AWSListener: Sendable, Hashable {
-    public struct Target: Sendable, Hashable {
+public struct AWSListener: Sendable, Hashable, Codable {
+    public struct Target: Sendable, Hashable, Codable {
         public var targetGroupArn: String
         public var weight: Int
     }
@@ -56,7 +56,7 @@ public struct AWSListener: Sendable, Hashable {
 }
 
 /// A target group as ELB v2 describes it.
-public struct AWSTargetGroup: Sendable, Hashable {
+public struct AWSTargetGroup: Sendable, Hashable, Codable {
     public var arn: String
     public var name: String
     public var port: Int

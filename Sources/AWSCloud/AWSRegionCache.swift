@@ -31,7 +31,7 @@ actor AWSRegionCache {
     /// When a load balancer was last stored as changed or read by itself.
     private var balancerChangedAt: [String: ContinuousClock.Instant] = [:]
     private(set) var lastFullRead: Date?
-    private var filling: Task<Void, any Error>?
+    private var filling: Task<RegionSnapshot, any Error>?
     /// The clock the ages of what it holds are measured by; tests drive their own.
     let now: @Sendable () -> ContinuousClock.Instant
 
@@ -48,17 +48,20 @@ actor AWSRegionCache {
         try await fill(read)
     }
 
-    /// Reads the whole region now (one read at a time; a caller during a read waits for it).
-    func fill(_ read: @escaping @Sendable () async throws -> RegionSnapshot) async throws {
+    /// Reads the whole region now (one read at a time; a caller during a read waits for it) and
+    /// answers the read.
+    @discardableResult
+    func fill(_ read: @escaping @Sendable () async throws -> RegionSnapshot) async throws -> RegionSnapshot {
         if let filling { return try await filling.value }
         let task = Task { [self] in
             let started = now()
             let snapshot = try await read()
             self.apply(snapshot, readSince: started)
+            return snapshot
         }
         filling = task
         defer { filling = nil }
-        try await task.value
+        return try await task.value
     }
 
     /// Takes in a whole-region read that began at `started`, except what was read one by one
@@ -94,6 +97,13 @@ actor AWSRegionCache {
         for name in groups.keys where !newerGroups.contains(name) { groupReadAt[name] = started }
         for name in Array(loadBalancers.keys) + Array(applications.keys) where !newerBalancers.contains(name) { healthReadAt[name] = started }
         lastFullRead = Date()
+    }
+
+    /// Takes in a whole-region read another console made, which began `age` ago.
+    func take(_ snapshot: RegionSnapshot, age: Duration) {
+        apply(snapshot, readSince: now() - age)
+        templateImages.merge(snapshot.templateImages ?? [:]) { _, read in read }
+        if let groups = snapshot.securityGroups { securityGroups = groups }
     }
 
     // MARK: One object
@@ -169,8 +179,9 @@ actor AWSRegionCache {
     func put(templateImage key: String, _ image: String) { templateImages[key] = image }
 }
 
-/// One read of a whole region.
-struct RegionSnapshot: Sendable {
+/// One read of a whole region; on a shared database, what the console that reads the region
+/// hands the others (as JSON).
+struct RegionSnapshot: Sendable, Codable {
     var groups: [AWSAutoScalingGroup]
     var instances: [AWSInstance]
     var loadBalancers: [AWSClassicLoadBalancer]
@@ -180,4 +191,8 @@ struct RegionSnapshot: Sendable {
     var draining: [String: Int]
     var images: [AWSImage]
     var configurationImages: [String: String]
+    /// Launch template `name:version` → AMI, as the reader learned them.
+    var templateImages: [String: String]?
+    /// The region's security groups, as the reader read them.
+    var securityGroups: [SecurityGroupRecord]?
 }

@@ -43,7 +43,7 @@ public final class DeploymentEngine: Service, Sendable {
     ///   - faults: failures to inject, for the crash tests.
     public init(cloud: any CloudProvider, tasks: any TaskStore, operations: ClusterOperations, healthyTimeout: Duration = .seconds(600),
                 applicationWebhook: @escaping @Sendable (String) async -> String? = { _ in nil }, faults: DeploymentFaults = DeploymentFaults(),
-                regions: Set<String>? = nil, leases: (any TaskLeasing)? = nil, claimEvery: Duration = .seconds(1),
+                regions: Set<String>? = nil, leases: (any TaskLeasing)? = nil, claimEvery: Duration = .milliseconds(500),
                 logger: Logger, now: @escaping @Sendable () -> Date) {
         self.leases = leases
         self.claimEvery = claimEvery
@@ -314,16 +314,7 @@ public final class DeploymentEngine: Service, Sendable {
             logger.notice("Taking over a task whose console stopped", metadata: ["task": "\(id)"])
             candidates.append(task)
         }
-        let taken = try await resumable(candidates, why: "the stop of the console that ran it")
-        // The console that ran them may have changed the cloud since this one last read it.
-        if !taken.isEmpty {
-            do {
-                try await cloud.refreshCache()
-            } catch {
-                logger.warning("Cannot read the cloud again before taking tasks over; going on with what this console knows", metadata: ["error": "\(error)"])
-            }
-        }
-        for id in taken { starter.yield((id, .takenOver)) }
+        for id in try await resumable(candidates, why: "the stop of the console that ran it") { starter.yield((id, .takenOver)) }
     }
 
     /// Stops running tasks `ids` at once: another console took their leases (this one was
@@ -390,8 +381,9 @@ public final class DeploymentEngine: Service, Sendable {
     /// step, a cancel, a rollback request or a judgment's timeout roll it back.
     func execute(_ id: TaskID, start: TaskStart = .new) async {
         let resumed = start != .new
+
         if let task = try? await tasks.task(id), let order = task.input.flatMap(GroupResizeOrder.decode) {
-            if resumed { try? await log(id, start.resuming) }
+            if resumed { await noteResuming(id, start.resuming, start) }
             return await executeResize(task, order)
         }
         guard let task = try? await tasks.task(id) else { return }
@@ -417,7 +409,7 @@ public final class DeploymentEngine: Service, Sendable {
         if resumed {
             let next = state.rollback.map { _ in "its rollback" }
                 ?? (state.step < plan.count ? "step \(state.step + 1) of \(plan.count) (\(plan[state.step].type.rawValue))" : "its end")
-            try? await log(id, "\(start.resuming) at \(next)")
+            await noteResuming(id, "\(start.resuming) at \(next)", start)
         }
         let run = DeploymentRun(task: task, request: request)
         var interruption: DeploymentInterrupted?
@@ -482,6 +474,19 @@ public final class DeploymentEngine: Service, Sendable {
             try? await log(id, "Rollback failed: \(error); the cluster is left as it is, check it and fix it by hand")
             try? await tasks.updateTask(id, status: .failed, checkpoint: nil, at: now())
             await notify("failed", run, newGroup: state.newGroup, message: "\(order.reason); the rollback failed too: \(error)")
+        }
+    }
+
+    /// Logs that task `id` goes on; when it was taken over, reads the cloud again first (the
+    /// console that ran it may have changed it after this one last read it).
+    func noteResuming(_ id: TaskID, _ line: String, _ start: TaskStart) async {
+        try? await log(id, line)
+        guard start == .takenOver else { return }
+        do {
+            try await cloud.refreshCache()
+        } catch {
+            logger.warning("Cannot read the cloud again before going on with a task taken over; going on with what this console knows",
+                           metadata: ["task": "\(id)", "error": "\(error)"])
         }
     }
 

@@ -76,9 +76,14 @@ enum PostgresSchema {
                 heartbeat_at DOUBLE PRECISION NOT NULL, holds TEXT NOT NULL)
             """,
         ]),
-        (3, "the console that recorded each task, for the others to follow its changes", [
+        (3, "the console that recorded each task, and the last whole-region read of each cloud region, shared", [
             "ALTER TABLE task ADD COLUMN replica TEXT",
             "CREATE INDEX lease_holder ON lease(holder)",
+            """
+            CREATE TABLE region_cache (
+                name TEXT PRIMARY KEY, generation BIGINT NOT NULL, body TEXT NOT NULL, read_seconds DOUBLE PRECISION NOT NULL,
+                written_at DOUBLE PRECISION NOT NULL, replica TEXT NOT NULL)
+            """,
         ]),
     ]
 

@@ -134,7 +134,10 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
                 awsLogger[metadataKey: "component"] = "aws-\(region)"
                 let cloud = AWSCloudProvider(region: region.rawValue, endpoint: account.endpoint.flatMap(URL.init(string:)), credentials: credentials,
                                              limiter: limiter, tasks: shared, instancePageSize: config.awsInstancePageSize, logger: awsLogger)
-                services.append(AWSCacheAgent(provider: cloud, interval: config.cacheRefreshInterval))
+                var agentLogger = logger
+                agentLogger[metadataKey: "component"] = "aws-cache"
+                services.append(AWSCacheAgent(provider: cloud, interval: config.cacheRefreshInterval,
+                                              shared: database.map { ($0.store, "\(account.name)/\(region)") }, logger: agentLogger))
                 regionals[region] = regional(account, region, cloud: cloud, engineRegions: [region.rawValue], scaling: nil)
             }
         default:
@@ -247,10 +250,50 @@ private struct APIDocumentData: Sendable {
 struct AWSCacheAgent: Service {
     let provider: AWSCloudProvider
     let interval: Duration
+    /// On a shared database: the store and the region's name there (`account/region`). One
+    /// console at a time (the holder of the region's lease) reads the whole region and shares
+    /// the read; the others take it in, looking for a new one every second.
+    var shared: (store: PostgresStore, name: String)?
+    var logger = Logger(label: "asgard.aws-cache")
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await provider.runAgent(every: interval)
+            guard let shared else { return await provider.runAgent(every: interval) }
+            await runShared(shared.store, name: shared.name)
+        }
+    }
+
+    private func runShared(_ store: PostgresStore, name: String) async {
+        // A console that starts reads the region itself when first asked (the last read shared
+        // may be older than what the running consoles know); it takes the reads shared after.
+        var known = (try? await store.sharedRegionGeneration(name)) ?? 0
+        var nextRead = ContinuousClock.now
+        var failing = false
+        while !Task.isCancelled {
+            var pause: Duration = .seconds(1)
+            do {
+                if try await store.holdLease("refresh:\(name)") {
+                    defer { pause = min(.seconds(1), max(.milliseconds(50), nextRead - ContinuousClock.now)) }
+                    if ContinuousClock.now >= nextRead {
+                        let started = ContinuousClock.now
+                        let body = try await provider.refreshAllToShare()
+                        let took = ContinuousClock.now - started
+                        known = try await store.shareRegionRead(name, body: body, readSeconds: Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+                        nextRead = started + interval
+                    }
+                } else if let read = try await store.sharedRegionRead(name, newerThan: known) {
+                    try await provider.takeShared(read.body, age: .milliseconds(Int64(read.ageSeconds * 1000)))
+                    known = read.generation
+                    // Should this console hold the lease next, its first read waits a whole interval.
+                    nextRead = ContinuousClock.now + interval
+                }
+                if failing { logger.notice("Region \(name) is read and shared again") }
+                failing = false
+            } catch {
+                if !failing { logger.warning("Cannot read or share region \(name): \(error)") }
+                failing = true
+            }
+            try? await Task.sleep(for: pause)
         }
     }
 }

@@ -32,7 +32,7 @@ struct RegionCacheTests {
         clock.advance(by: .seconds(2))
         await cache.put(group: "shop-v001", Self.group("shop-v001", balancer: "shop"), instances: [])
         proceeding.yield()
-        try await fill.value
+        _ = try await fill.value
         #expect(await Set(cache.groups.keys) == ["shop-v000", "shop-v001"])
         #expect(await cache.isFresh(group: "shop-v001", within: .seconds(1)))
         // What the read brought is as old as the read's start (2 s ago), not as the moment it landed.
@@ -50,6 +50,30 @@ struct RegionCacheTests {
 }
 
 /// A clock for the cache that moves only when told.
+extension RegionCacheTests {
+    @Test func aReadSharedByAnotherConsoleKeepsWhatThisOneReadSinceItBegan() async throws {
+        let clock = ManualInstant()
+        let cache = AWSRegionCache(now: clock.now)
+        await cache.take(Self.snapshot([Self.group("shop-v000", balancer: "shop")]), age: .zero)
+        #expect(await cache.lastFullRead != nil)
+        #expect(await Set(cache.groups.keys) == ["shop-v000"])
+        clock.advance(by: .seconds(10))
+        // This console made shop-v001 at t=10; the other console's read began at t=8, before it.
+        await cache.put(group: "shop-v001", Self.group("shop-v001", balancer: "shop"), instances: [])
+        var shared = Self.snapshot([Self.group("shop-v000", balancer: "shop")])
+        shared.templateImages = ["shop-v000:1": "ami-1"]
+        let encoded = try JSONEncoder().encode(shared)
+        clock.advance(by: .seconds(1))
+        await cache.take(try JSONDecoder().decode(RegionSnapshot.self, from: encoded), age: .seconds(3))
+        #expect(await Set(cache.groups.keys) == ["shop-v000", "shop-v001"], "the newer change stays")
+        #expect(await cache.templateImages["shop-v000:1"] == "ami-1")
+        // A read that began after the change (and does not have the group) says it is gone.
+        clock.advance(by: .seconds(1))
+        await cache.take(shared, age: .zero)
+        #expect(await Set(cache.groups.keys) == ["shop-v000"])
+    }
+}
+
 final class ManualInstant: Sendable {
     private let current = Mutex(ContinuousClock.now)
 

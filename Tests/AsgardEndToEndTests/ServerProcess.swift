@@ -190,7 +190,12 @@ struct CLI {
 
     /// The same without holding a thread while it runs: for suites that run many commands.
     func nonBlocking(_ args: String...) async throws -> (status: Int32, stdout: String, stderr: String) {
-        try await runWithoutBlocking(Binaries.asgard, args, environment: environment)
+        try await nonBlocking(arguments: args)
+    }
+
+    /// The same with the arguments in an array.
+    func nonBlocking(arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await runWithoutBlocking(Binaries.asgard, arguments, environment: environment)
     }
 }
 

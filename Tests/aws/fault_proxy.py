@@ -1,12 +1,13 @@
 """A proxy between the console and moto that answers a share of AWS calls with a fault.
 
-    fault_proxy.py PORT TARGET_URL SHARE SEED
+    fault_proxy.py PORT TARGET_URL SHARE SEED [count]
 
 Each POST is, at random (SEED), one of: passed through; answered 400 Throttling or 503 without
 reaching moto; or passed to moto with its answer replaced by a 503 (a lost answer: the change was
 made, the caller does not know). Never more than two faults in a row for one action, so that a
 client with four tries always gets through. Every create's first answer is lost, to check that nothing is created
-twice. GET /faults answers what was done, as JSON lines of [action, outcome].
+twice. GET /faults answers what was done, as JSON lines of [action, outcome]. With `count` it
+injects nothing at all (SHARE is ignored): a proxy that counts the calls of each action.
 """
 import json
 import random
@@ -17,6 +18,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port, target, share, seed = int(sys.argv[1]), sys.argv[2].rstrip("/"), float(sys.argv[3]), int(sys.argv[4])
+count_only = sys.argv[5:6] == ["count"]
 rng = random.Random(seed)
 lock = threading.Lock()
 record = []
@@ -42,7 +44,9 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         action = urllib.parse.parse_qs(body.decode()).get("Action", ["?"])[0]
         with lock:
-            if action.startswith("Create") and action not in state["creates_seen"]:
+            if count_only:
+                outcome = "pass"
+            elif action.startswith("Create") and action not in state["creates_seen"]:
                 state["creates_seen"].add(action)
                 outcome = "lost"
             elif state["in_a_row"].get(action, 0) < 2 and rng.random() < share:
