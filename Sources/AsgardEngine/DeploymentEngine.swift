@@ -35,6 +35,11 @@ public final class DeploymentEngine: Service, Sendable {
     let claimEvery: Duration
     /// The tasks it runs now, to stop one whose lease another console took.
     private let executions = Mutex<[TaskID: Task<Void, Never>]>([:])
+    /// On a shared database, when the engine last read each running task's signal and whether a
+    /// console said one was sent since (`wake`): it reads a task's row for a decision when woken,
+    /// or every `signalRecheck` (a wake-up can be lost), not at every poll.
+    private let signalChecks = Mutex<[TaskID: (woken: Bool, readAt: ContinuousClock.Instant)]>([:])
+    static let signalRecheck: Duration = .seconds(1)
 
     /// Creates the engine.
     ///
@@ -317,6 +322,18 @@ public final class DeploymentEngine: Service, Sendable {
         for id in try await resumable(candidates, why: "the stop of the console that ran it") { starter.yield((id, .takenOver)) }
     }
 
+    /// Says a decision was sent to task `id` (from any console): its run here reads it at once.
+    /// Without `id`, every running task reads its row again (after a lost wake-up channel).
+    public func wake(_ id: TaskID? = nil) {
+        signalChecks.withLock { checks in
+            if let id {
+                checks[id] = (true, checks[id]?.readAt ?? .now)
+            } else {
+                for key in checks.keys { checks[key]?.woken = true }
+            }
+        }
+    }
+
     /// Stops running tasks `ids` at once: another console took their leases (this one was
     /// paused or cut off past their expiry), and their writes from here are refused anyway.
     public func leaseLost(_ ids: [TaskID]) {
@@ -334,6 +351,7 @@ public final class DeploymentEngine: Service, Sendable {
         executions.withLock { $0[id] = execution }
         await withTaskCancellationHandler { await execution.value } onCancel: { execution.cancel() }
         executions.withLock { $0[id] = nil }
+        signalChecks.withLock { $0[id] = nil }
         await leases?.releaseTask(id)
     }
 
@@ -505,6 +523,17 @@ public final class DeploymentEngine: Service, Sendable {
     }
 
     func pendingSignal(_ id: TaskID) async throws -> (TaskSignal, String)? {
+        if leases != nil {
+            let now = ContinuousClock.now
+            let due = signalChecks.withLock { checks in
+                guard let check = checks[id], !check.woken, now - check.readAt < Self.signalRecheck else {
+                    checks[id] = (false, now)
+                    return true
+                }
+                return false
+            }
+            if !due { return nil }
+        }
         guard let task = try await tasks.task(id), let signal = task.signal else { return nil }
         return (signal, task.signalBy ?? "someone")
     }

@@ -18,8 +18,9 @@ extension PostgresStore {
     @discardableResult
     public func shareRegionRead(_ name: String, body: Data, readSeconds: Double) async throws -> Int64 {
         let text = String(decoding: body, as: UTF8.self)
-        return try await read { [self] in
-            try await collect(client.query("""
+        return try await transaction { [self] connection in
+            try await connection.query("SELECT pg_notify(\(PostgresStore.channel), \("region:" + name))", logger: logger)
+            return try await collect(connection.query("""
                 INSERT INTO region_cache (name, generation, body, read_seconds, written_at, replica)
                 VALUES (\(name), 1, \(text), \(readSeconds), extract(epoch FROM clock_timestamp()), \(replica))
                 ON CONFLICT (name) DO UPDATE SET generation = region_cache.generation + 1, body = excluded.body,

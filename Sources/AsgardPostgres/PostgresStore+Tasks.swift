@@ -30,6 +30,9 @@ extension PostgresStore: TaskStore {
             RETURNING id
             """, logger: logger)
         guard let id = try await collect(rows, as: Int64.self).first else { throw StoreError(.unavailable, "The task was not recorded") }
+        if draft.region != nil {
+            try await connection.query("SELECT pg_notify(\(PostgresStore.channel), 'changes')", logger: logger)
+        }
         for line in draft.log {
             try await connection.query("INSERT INTO task_log (task_id, at_time, message) VALUES (\(id), \(line.time.seconds), \(line.message))",
                                        logger: logger)
@@ -121,7 +124,11 @@ extension PostgresStore: TaskStore {
                 UPDATE task SET signal = \(signal.rawValue), signal_by = \(user), update_time = \(time.seconds)
                 WHERE id = \(id.rawValue) AND status IN ('running', 'waiting') RETURNING id
                 """, logger: logger)
-            guard try await collect(rows, as: Int64.self).isEmpty else { return }
+            guard try await collect(rows, as: Int64.self).isEmpty else {
+                // Wakes the owner, wherever it runs, at the commit (it also reads the row each second).
+                try await connection.query("SELECT pg_notify(\(PostgresStore.channel), \("task:\(id.rawValue)"))", logger: logger)
+                return
+            }
             let status = try await collect(connection.query("SELECT status FROM task WHERE id = \(id.rawValue)", logger: logger), as: String.self).first
             throw status.map { StoreError(.conflict, "Task \(id) has already \($0); it takes no more requests") }
                 ?? StoreError(.notFound, "Task \(id) not found; see /task/list")

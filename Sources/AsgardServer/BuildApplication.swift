@@ -92,6 +92,8 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     var regionals: [Region: Regional] = [:]
     var services: [any Service] = [reconciler]
     var engines: [DeploymentEngine] = []
+    /// On a shared database: what wakes each region's reader when another console shared a read.
+    var regionWakeups: [String: Wakeup] = [:]
     func regional(_ account: AccountConfig, _ region: Region, cloud: any CloudProvider, engineRegions: Set<String>,
                   scaling: (any ScalingStore)?) -> Regional {
         // On a shared database the engine waits out an outage at its next write rather than fail.
@@ -136,8 +138,9 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
                                              limiter: limiter, tasks: shared, instancePageSize: config.awsInstancePageSize, logger: awsLogger)
                 var agentLogger = logger
                 agentLogger[metadataKey: "component"] = "aws-cache"
-                services.append(AWSCacheAgent(provider: cloud, interval: config.cacheRefreshInterval,
-                                              shared: database.map { ($0.store, "\(account.name)/\(region)") }, logger: agentLogger))
+                let shared = database.map { (store: $0.store, name: "\(account.name)/\(region)", wakeup: Wakeup()) }
+                if let shared { regionWakeups[shared.name] = shared.wakeup }
+                services.append(AWSCacheAgent(provider: cloud, interval: config.cacheRefreshInterval, shared: shared, logger: agentLogger))
                 regionals[region] = regional(account, region, cloud: cloud, engineRegions: [region.rawValue], scaling: nil)
             }
         default:
@@ -161,8 +164,10 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
         services.append(LeaseKeeper(database: database, lost: { ids in for engine in running { engine.leaseLost(ids) } }, logger: logger))
         var followerLogger = logger
         followerLogger[metadataKey: "component"] = "changes"
+        let changes = Wakeup()
         services.append(ChangeFollower(database: database, clouds: Dictionary(regionals.map { ($0.key.rawValue, $0.value.cloud) }, uniquingKeysWith: { a, _ in a }),
-                                       logger: followerLogger))
+                                       wakeup: changes, logger: followerLogger))
+        services.append(NotificationListener(database: database, engines: running, changes: changes, regions: regionWakeups))
     }
     let scaling = ScalingService(cloud: localCloud, store: store, interval: config.metricsInterval, logger: scalingLogger, now: now)
     services.append(scaling)
@@ -252,18 +257,18 @@ struct AWSCacheAgent: Service {
     let interval: Duration
     /// On a shared database: the store and the region's name there (`account/region`). One
     /// console at a time (the holder of the region's lease) reads the whole region and shares
-    /// the read; the others take it in, looking for a new one every second.
-    var shared: (store: PostgresStore, name: String)?
+    /// the read; the others take it in when told (a notification) or every second.
+    var shared: (store: PostgresStore, name: String, wakeup: Wakeup)?
     var logger = Logger(label: "asgard.aws-cache")
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             guard let shared else { return await provider.runAgent(every: interval) }
-            await runShared(shared.store, name: shared.name)
+            await runShared(shared.store, name: shared.name, wakeup: shared.wakeup)
         }
     }
 
-    private func runShared(_ store: PostgresStore, name: String) async {
+    private func runShared(_ store: PostgresStore, name: String, wakeup: Wakeup) async {
         // A console that starts reads the region itself when first asked (the last read shared
         // may be older than what the running consoles know); it takes the reads shared after.
         var known = (try? await store.sharedRegionGeneration(name)) ?? 0
@@ -271,8 +276,10 @@ struct AWSCacheAgent: Service {
         var failing = false
         while !Task.isCancelled {
             var pause: Duration = .seconds(1)
+            var holder = false
             do {
-                if try await store.holdLease("refresh:\(name)") {
+                holder = try await store.holdLease("refresh:\(name)")
+                if holder {
                     defer { pause = min(.seconds(1), max(.milliseconds(50), nextRead - ContinuousClock.now)) }
                     if ContinuousClock.now >= nextRead {
                         let started = ContinuousClock.now
@@ -293,7 +300,12 @@ struct AWSCacheAgent: Service {
                 if !failing { logger.warning("Cannot read or share region \(name): \(error)") }
                 failing = true
             }
-            try? await Task.sleep(for: pause)
+            if holder {
+                try? await Task.sleep(for: pause)
+            } else {
+                // Woken by the holder's notification; a look every second catches a lost one.
+                await wakeup.wait(upTo: pause)
+            }
         }
     }
 }

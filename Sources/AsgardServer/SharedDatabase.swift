@@ -1,11 +1,13 @@
 import AsgardAPI
 import AsgardCloud
 import AsgardCore
+import AsgardEngine
 import AsgardPostgres
 import AsgardStore
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// A console on a PostgreSQL database that other consoles may share: the store, and this
 /// console's id in the leases it takes.
@@ -103,14 +105,17 @@ struct LeaseKeeper: Service {
     }
 }
 
-/// Follows what the other consoles change in the clouds, from the tasks they record, every
-/// `every`: each change reads the object again in this console's cache, so that a change made
-/// through any console shows in the reads of all of them within about that time.
+/// Follows what the other consoles change in the clouds, from the tasks they record, when one
+/// says it recorded a task (and every `every`): each change reads the object again in this
+/// console's cache, so that a change made through any console shows in the reads of all of them
+/// within a fraction of a second.
 struct ChangeFollower: Service {
     let database: SharedDatabase
     /// The cloud of each region.
     let clouds: [String: any CloudProvider]
-    var every: Duration = .milliseconds(500)
+    /// Woken when another console recorded a task; it also looks every `every`.
+    let wakeup: Wakeup
+    var every: Duration = .seconds(1)
     let logger: Logger
 
     /// Tasks are numbered when they start but become visible when their transaction commits,
@@ -140,8 +145,89 @@ struct ChangeFollower: Service {
                 } catch {
                     // The database is away: the next look catches up.
                 }
-                try? await Task.sleep(for: every)
+                await wakeup.wait(upTo: every)
             }
         }
+    }
+}
+
+/// A wake-up call a loop waits for, up to a time: how a console's loops hear at once of what
+/// another console did (through the database's notifications), while still looking on their own
+/// when a notification is lost.
+final class Wakeup: Sendable {
+    private struct State {
+        var pending = false
+        var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// Wakes whoever waits, or the next wait when nobody does.
+    func signal() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            if state.waiters.isEmpty { state.pending = true }
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns when signalled (or signalled since the last wait), or after `limit`.
+    func wait(upTo limit: Duration) async {
+        if state.withLock({ state in defer { state.pending = false }; return state.pending }) { return }
+        let id = UUID()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: limit) }
+            group.addTask {
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        let now = self.state.withLock { state in
+                            if state.pending || Task.isCancelled {
+                                state.pending = false
+                                return true
+                            }
+                            state.waiters[id] = continuation
+                            return false
+                        }
+                        if now { continuation.resume() }
+                    }
+                } onCancel: {
+                    self.state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+}
+
+/// Hears the other consoles through the database's notifications and wakes what waits for them:
+/// the engines (a decision sent to a task), the change follower and the region readers.
+struct NotificationListener: Service {
+    let database: SharedDatabase
+    let engines: [DeploymentEngine]
+    let changes: Wakeup
+    /// The wake-up of each shared region read, by `account/region`.
+    let regions: [String: Wakeup]
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await database.store.listen(reconnected: wakeAll) { payload in
+                if payload == "changes" {
+                    changes.signal()
+                } else if payload.hasPrefix("task:"), let id = Int64(payload.dropFirst(5)) {
+                    for engine in engines { engine.wake(TaskID(id)) }
+                } else if payload.hasPrefix("region:") {
+                    regions[String(payload.dropFirst(7))]?.signal()
+                }
+            }
+        }
+    }
+
+    /// After the connection was lost, whatever it missed is read again.
+    @Sendable func wakeAll() {
+        for engine in engines { engine.wake() }
+        changes.signal()
+        for region in regions.values { region.signal() }
     }
 }

@@ -77,6 +77,12 @@ struct SharedDatabaseTests {
         #expect(deployments.first?.status == .succeeded && deployments.first?.newGroup == "shop-prod-v001", "\(deployments)")
         let audit = try await HTTP.get(second.url + "/audit/list.json")
         #expect(audit.status == 200 && audit.text.contains("POST /application/save"), "the audit log is shared too")
+        // One browser, either console: sessions and CSRF secrets live in the database.
+        let user = try await HTTP.postForm(first.url + "/user/save", [("name", "ann"), ("password", "correct horse battery"), ("roles", "admin")])
+        #expect(user.status == 201, "\(user.text)")
+        let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/shared_session.py").path
+        let browser = try await runWithoutBlocking("/usr/bin/env", ["python3", script, first.url, second.url, "ann", "correct horse battery"])
+        #expect(browser.status == 0 && browser.stdout.contains("PASS signing out on one console signs out of both"), "\(browser.stdout)\n\(browser.stderr)")
 
         // A deployment waits for a judgment when its console is killed: its lease runs out, and
         // the other console takes it over within the lease time and a poll, and finishes it.
