@@ -233,7 +233,7 @@ extension DeploymentEngine {
         let resumed = state.waitUntil != nil
         let until = try await fixEnd(of: &state, after: .seconds(seconds), run)
         try await tasks.updateTask(run.id, status: .waiting, checkpoint: nil, at: now())
-        try await log(run.id, "Waiting for a judgment until \(Self.clock(until))\(resumed ? " (again, after a restart)" : ""): proceed with "
+        try await log(run.id, "Waiting for a judgment until \(Self.clock(until))\(resumed ? " (again, now that the deployment resumed)" : ""): proceed with "
             + "`asgard deployment proceed \(run.id)` or roll back with `asgard deployment rollback \(run.id)`; no decision rolls back")
         if !resumed {
             await notify("judgmentNeeded", run, newGroup: state.newGroup, message: "\(run.request.cluster) waits for a judgment until \(Self.clock(until)): proceed or roll back")

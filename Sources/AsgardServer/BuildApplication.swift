@@ -74,7 +74,13 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     let shared: any SharedStore = database?.store ?? store
     let passwords = PasswordHasher(rounds: config.passwordRounds)
     let users = UserRegistry(store: shared, passwords: passwords, now: now)
-    let bootstrap = try await AdminBootstrap.run(users: users, store: shared, adminToken: config.adminToken, dataDir: config.dataDir)
+    // Consoles starting together on an empty database: one creates the admin, the others find it.
+    let bootstrapAdmin = { @Sendable in try await AdminBootstrap.run(users: users, store: shared, adminToken: config.adminToken, dataDir: config.dataDir) }
+    let bootstrap = if let database {
+        try await database.store.exclusively(SharedDatabase.bootstrapLock, bootstrapAdmin)
+    } else {
+        try await bootstrapAdmin()
+    }
     let authenticator = Authenticator(store: shared, now: now, sessionIdle: Double(config.sessionIdleMinutes) * 60,
                                       anonymousRead: config.anonymousRead, passwords: passwords, throttle: LoginThrottle())
     let readiness = Readiness()
@@ -161,7 +167,9 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     scalingLogger[metadataKey: "component"] = "scaling"
     if let database {
         let running = engines
-        services.append(LeaseKeeper(database: database, lost: { ids in for engine in running { engine.leaseLost(ids) } }, logger: logger))
+        // Services stop in the reverse of their order: the keeper, first of all, gives the
+        // leases up only once the engines stopped running their tasks.
+        services.insert(LeaseKeeper(database: database, lost: { ids in for engine in running { engine.leaseLost(ids) } }, logger: logger), at: 0)
         var followerLogger = logger
         followerLogger[metadataKey: "component"] = "changes"
         let changes = Wakeup()

@@ -18,6 +18,8 @@ struct SharedDatabase: Sendable {
     /// How long a lease lasts without a renewal, and how often a console renews its leases.
     static let leaseSeconds = 10.0
     static let renewEvery: Duration = .seconds(2)
+    /// Held while a console creates the first admin, so that consoles starting together create one.
+    static let bootstrapLock: Int64 = 0x4153_4741_5244_01
 
     let store: PostgresStore
     let startTime: Date

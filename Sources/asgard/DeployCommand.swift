@@ -70,7 +70,7 @@ struct DeployCommand: AsyncParsableCommand {
             let reply = try await client.post("/\(pathSegment(global.region))/deployment/start", document: document)
             let accepted = try APIJSON.decoder().decode(TaskAccepted.self, from: reply.body)
             if global.output == .json, !wait { return print(TableOutput.raw(reply.body)) }
-            print("Started deployment \(accepted.taskId) of \(image) to \(cluster) (\(strategy)); follow it with `asgard deployment show \(accepted.taskId)`")
+            print("Started deployment \(accepted.taskId) of \(image) to \(cluster) (\(strategy)); follow it with `asgard deployment follow \(accepted.taskId)`")
             guard wait else { return }
             // The progress writes straight to the file descriptor: what print buffered goes first.
             fflush(nil)

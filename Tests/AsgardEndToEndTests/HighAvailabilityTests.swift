@@ -2,6 +2,7 @@ import AsgardAPI
 import AsgardCore
 import AsgardTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// Three consoles on one real PostgreSQL, in front of a real moto behind a counting proxy: a
@@ -17,7 +18,9 @@ struct HighAvailabilityTests {
         let proxy = Process()
         let proxyPort: Int
         let config: String
-        private var started = 0
+        private let started = Mutex(0)
+        /// Every console started, to stop those a failing test leaves running.
+        private let consoles = Mutex<[ServerProcess]>([])
 
         init(_ name: String, extra: String = "") async throws {
             postgres = try await PostgresServer()
@@ -45,11 +48,16 @@ struct HighAvailabilityTests {
         /// Starts a console on the site's database; `crashAfterStep` makes it kill itself once a
         /// deployment it runs saved that many steps.
         func console(crashAfterStep: Int? = nil) async throws -> ServerProcess {
-            started += 1
+            let index = started.withLock { count in
+                count += 1
+                return count
+            }
             var environment = ["AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": AWSProviderTests.secret, "AWS_PROFILE": ""]
             if let crashAfterStep { environment["ASGARD_FAULT_CRASH_AFTER_STEP"] = String(crashAfterStep) }
-            return try await ServerProcess(dataDir: scratch.path + "/console-\(started)", extraArguments: ["--config", config, "--database-url", postgres.url],
-                                           environment: environment)
+            let console = try await ServerProcess(dataDir: scratch.path + "/console-\(index)",
+                                                  extraArguments: ["--config", config, "--database-url", postgres.url], environment: environment)
+            consoles.withLock { $0.append(console) }
+            return console
         }
 
         /// The AWS calls made so far through the proxy, by action.
@@ -63,6 +71,10 @@ struct HighAvailabilityTests {
         }
 
         func stop() {
+            for console in consoles.withLock({ $0 }) where console.process.isRunning {
+                kill(console.process.processIdentifier, SIGCONT)
+                console.stop()
+            }
             kill(proxy.processIdentifier, SIGKILL)
             proxy.waitUntilExit()
             moto.stop()
@@ -108,7 +120,6 @@ struct HighAvailabilityTests {
         let images = try await AWSProviderTests.boto3(site.moto, "images", "shop-1.0.0-h1", "shop-1.1.0-h2", "shop-1.2.0-h3", "shop-1.3.0-h4") as? [String] ?? []
         try #require(images.count == 4)
         let b = try await site.console(), c = try await site.console()
-        defer { b.stop(); c.stop() }
         let asgard = CLI(b)
         #expect(try await asgard.nonBlocking("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
         #expect(try await asgard.nonBlocking("lb", "create", "shop-prod", "--port", "7001", "--region", "us-east-1").status == 0)
@@ -169,7 +180,6 @@ struct HighAvailabilityTests {
         let images = try await AWSProviderTests.boto3(site.moto, "images", "shop-1.0.0-h1", "shop-1.1.0-h2") as? [String] ?? []
         try #require(images.count == 2)
         let a = try await site.console(), b = try await site.console(), c = try await site.console()
-        defer { kill(a.process.processIdentifier, SIGCONT); a.stop(); b.stop(); c.stop() }
         let asgard = CLI(a)
         #expect(try await asgard.nonBlocking("app", "create", "shop", "--owner", "Shop team", "--email", "shop@example.com").status == 0)
         #expect(try await asgard.nonBlocking("lb", "create", "shop-prod", "--port", "7001", "--region", "us-east-1").status == 0)
@@ -219,8 +229,10 @@ struct HighAvailabilityTests {
         let interval = 3.0
         let site = try await Site("ha-refresh", extra: "aws:\n  cacheRefreshSeconds: \(Int(interval))")
         defer { site.stop() }
-        let consoles = [try await site.console(), try await site.console(), try await site.console()]
-        defer { consoles.forEach { $0.stop() } }
+        // Started together on an empty database: they migrate once and create one admin.
+        async let first = site.console(), second = site.console(), third = site.console()
+        let consoles = try await [first, second, third]
+        #expect(try await HTTP.get(consoles[2].url + "/user/list.json").text.components(separatedBy: "\"name\"").count == 2, "one user, the admin")
         /// The consoles holding the region's refresh lease, as the first live one lists them.
         func readers() async throws -> [ReplicaJSON] {
             let alive = consoles.first { $0.process.isRunning } ?? consoles[0]
