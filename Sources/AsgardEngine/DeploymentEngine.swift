@@ -290,15 +290,19 @@ public final class DeploymentEngine: Service, Sendable {
 
     /// Takes over, every `claimEvery`, the tasks of consoles that stopped renewing their leases.
     func claimOrphans(_ leases: any TaskLeasing) async {
+        var failing = false
         while !Task.isCancelled {
             var claimed: [TaskID] = []
             do {
                 claimed = try await leases.claimOrphanedTasks(in: regions, limit: 50)
                 if !claimed.isEmpty { try await takeOver(claimed, leases) }
+                failing = false
             } catch where Task.isCancelled {
                 return
             } catch {
-                logger.warning("Cannot take over the tasks of a console that stopped", metadata: ["error": "\(error)"])
+                // Said once, not every look, while the database is away.
+                if !failing { logger.warning("Cannot look for or take over the tasks of a console that stopped", metadata: ["error": "\(error)"]) }
+                failing = true
                 // Left for the next look (here or on another console) rather than held unrun.
                 for id in claimed where executions.withLock({ $0[id] == nil }) { await leases.releaseTask(id) }
             }
@@ -310,7 +314,7 @@ public final class DeploymentEngine: Service, Sendable {
     func takeOver(_ claimed: [TaskID], _ leases: any TaskLeasing) async throws {
         var candidates: [TaskRecord] = []
         for id in claimed {
-            // Still running here (this console's own lease had lapsed in an outage): it goes on.
+            // Already running here (its lease row was lost meanwhile): it goes on, now leased again.
             if executions.withLock({ $0[id] != nil }) { continue }
             guard let task = try await tasks.task(id), !task.status.isFinished else {
                 await leases.releaseTask(id)

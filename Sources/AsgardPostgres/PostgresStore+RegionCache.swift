@@ -39,7 +39,8 @@ extension PostgresStore {
                 WHERE name = \(name) AND generation > \(known) AND replica <> \(replica)
                 """, logger: logger)
             return try await collectRows(rows, as: (Int64, String, Double).self).first.map {
-                SharedRegionRead(generation: $0.0, body: Data($0.1.utf8), ageSeconds: max(0, $0.2))
+                // A row edited by hand cannot make the age absurd: at most a day, never negative.
+                SharedRegionRead(generation: $0.0, body: Data($0.1.utf8), ageSeconds: $0.2.isFinite ? min(max($0.2, 0), 86_400) : 0)
             }
         }
     }

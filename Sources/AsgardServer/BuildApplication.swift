@@ -297,7 +297,7 @@ struct AWSCacheAgent: Service {
                         nextRead = started + interval
                     }
                 } else if let read = try await store.sharedRegionRead(name, newerThan: known) {
-                    try await provider.takeShared(read.body, age: .milliseconds(Int64(read.ageSeconds * 1000)))
+                    try await provider.takeShared(read.body, age: .seconds(read.ageSeconds))
                     known = read.generation
                     // Should this console hold the lease next, its first read waits a whole interval.
                     nextRead = ContinuousClock.now + interval

@@ -120,6 +120,24 @@ struct SharedDatabaseTests {
         let aws = try await AWSProviderTests.state(moto)
         #expect(aws.groups.keys.sorted() == ["shop-prod-v000", "shop-prod-v001", "shop-prod-v002"], "each group created once: \(aws.groups.keys)")
         #expect(aws.running == 3, "one instance per group: \(aws.running)")
+
+        // No zombies: a task left running with no owner (as a crash of an older version leaves it)
+        // is ended by a console within a lease time, and frees its cluster.
+        try postgres.psql("""
+            INSERT INTO task (operation, object_type, object_id, user_name, region, status, start_time, update_time)
+            VALUES ('Roll back shop-prod to shop-prod-v001', 'cluster', 'shop-prod', 'admin', 'us-east-1', 'running', 0, 0)
+            """)
+        let zombies = try APIJSON.decoder().decode([TaskJSON].self, from: try await HTTP.get(second.url + "/task/list.json?objectType=cluster&objectId=shop-prod").body)
+        let zombie = try #require(zombies.first { $0.operation == "Roll back shop-prod to shop-prod-v001" })
+        let inserted = ContinuousClock.now
+        var ended: TaskJSON?
+        try await waitUntil("the ownerless task to be ended", seconds: 20) {
+            ended = try APIJSON.decoder().decode(TaskJSON.self, from: try await HTTP.get(second.url + "/task/show/\(zombie.id).json").body)
+            return ended?.status.isFinished == true
+        }
+        print("An ownerless running task was ended \(ContinuousClock.now - inserted) after it appeared")
+        #expect(ended?.status == .failed && ended?.log?.last?.message.hasPrefix("Interrupted by the stop of the console that ran it") == true,
+                "\(ended?.log?.map(\.message) ?? [])")
     }
 
     @Test func aDatabaseOutageAnswers503AndADeploymentWaitsItOut() async throws {

@@ -36,6 +36,13 @@ public final class PostgresServer: @unchecked Sendable {
                          "-c", "CREATE DATABASE \(database)"], environment: ["PGPASSWORD": password])
     }
 
+    /// Runs `sql` on the test's database with psql, as the tests' user (to set up what only an
+    /// older version or a crash could leave behind).
+    public func psql(_ sql: String) throws {
+        try run("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", database, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],
+                environment: ["PGPASSWORD": password])
+    }
+
     /// Stops the server at once and removes its directory.
     public func stop() {
         try? run("pg_ctl", ["-D", directory + "/data", "-m", "immediate", "-w", "stop"])
@@ -79,7 +86,7 @@ public final class PostgresServer: @unchecked Sendable {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         // A file, not a pipe: the server pg_ctl starts would inherit the pipe and hold it open.
         let outputPath = NSTemporaryDirectory() + "asgard-pg-output-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.standardOutput = output
