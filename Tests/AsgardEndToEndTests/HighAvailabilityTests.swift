@@ -70,10 +70,12 @@ struct HighAvailabilityTests {
             return counts
         }
 
+        /// Ends everything at once (kill -9 for the consoles: a graceful stop of each would hold a
+        /// test thread for seconds) and removes it.
         func stop() {
-            for console in consoles.withLock({ $0 }) where console.process.isRunning {
-                kill(console.process.processIdentifier, SIGCONT)
-                console.stop()
+            for console in consoles.withLock({ $0 }) {
+                if console.process.isRunning { console.crash() }
+                try? FileManager.default.removeItem(atPath: console.logPath)
             }
             kill(proxy.processIdentifier, SIGKILL)
             proxy.waitUntilExit()

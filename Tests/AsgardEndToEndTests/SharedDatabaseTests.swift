@@ -123,7 +123,7 @@ struct SharedDatabaseTests {
 
         // No zombies: a task left running with no owner (as a crash of an older version leaves it)
         // is ended by a console within a lease time, and frees its cluster.
-        try postgres.psql("""
+        try await postgres.psql("""
             INSERT INTO task (operation, object_type, object_id, user_name, region, status, start_time, update_time)
             VALUES ('Roll back shop-prod to shop-prod-v001', 'cluster', 'shop-prod', 'admin', 'us-east-1', 'running', 0, 0)
             """)
@@ -164,7 +164,7 @@ struct SharedDatabaseTests {
             try APIJSON.decoder().decode(DeploymentJSON.self, from: try await HTTP.get(server.url + "/deployment/show/\(id).json").body).status == .waiting
         }
 
-        try postgres.halt()
+        try await postgres.halt()
         let asked = ContinuousClock.now
         let away = try await HTTP.get(server.url + "/application/list.json")
         #expect(away.status == 503 && away.text.contains("\"code\" : \"databaseUnavailable\""), "\(away.text)")
@@ -176,7 +176,7 @@ struct SharedDatabaseTests {
         try await waitUntil("the console to notice it cannot renew its leases", seconds: 30) { log(server).contains("Cannot renew this console's leases") }
         #expect(server.process.isRunning)
 
-        try postgres.resume()
+        try await postgres.resume()
         try await waitUntil("the console to answer again", seconds: 30) {
             try await HTTP.get(server.url + "/healthcheck", accept: "*/*", token: nil).status == 200
         }

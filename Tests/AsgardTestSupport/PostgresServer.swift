@@ -28,36 +28,36 @@ public final class PostgresServer: @unchecked Sendable {
         let passwordFile = directory + "/pw"
         try password.write(toFile: passwordFile, atomically: true, encoding: .utf8)
         if let runAs { try PostgresServer.run("/bin/chown", [runAs, passwordFile]) }
-        try run("initdb", ["-D", directory + "/data", "-U", user, "--pwfile", passwordFile, "-A", "scram-sha-256", "--no-sync", "-E", "UTF8"])
-        try run("pg_ctl", ["-D", directory + "/data", "-l", directory + "/log", "-w", "-t", "30", "-o",
+        try await run("initdb", ["-D", directory + "/data", "-U", user, "--pwfile", passwordFile, "-A", "scram-sha-256", "--no-sync", "-E", "UTF8"])
+        try await run("pg_ctl", ["-D", directory + "/data", "-l", directory + "/log", "-w", "-t", "30", "-o",
                            "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
                            "start"])
-        try run("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q",
+        try await run("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q",
                          "-c", "CREATE DATABASE \(database)"], environment: ["PGPASSWORD": password])
     }
 
     /// Runs `sql` on the test's database with psql, as the tests' user (to set up what only an
     /// older version or a crash could leave behind).
-    public func psql(_ sql: String) throws {
-        try run("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", database, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],
+    public func psql(_ sql: String) async throws {
+        try await run("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", database, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],
                 environment: ["PGPASSWORD": password])
     }
 
     /// Stops the server at once and removes its directory.
     public func stop() {
-        try? run("pg_ctl", ["-D", directory + "/data", "-m", "immediate", "-w", "stop"])
+        try? runBlocking("pg_ctl", ["-D", directory + "/data", "-m", "immediate", "-w", "stop"])
         try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// Stops the server, keeping its data: its connections drop as in an outage. (A fast stop,
     /// not an immediate one: with fsync off for speed, a crash would lose recent commits.)
-    public func halt() throws {
-        try run("pg_ctl", ["-D", directory + "/data", "-m", "fast", "-w", "stop"])
+    public func halt() async throws {
+        try await run("pg_ctl", ["-D", directory + "/data", "-m", "fast", "-w", "stop"])
     }
 
     /// Starts it again after `halt()`: the same data, the same port.
-    public func resume() throws {
-        try run("pg_ctl", ["-D", directory + "/data", "-l", directory + "/log", "-w", "-t", "30", "-o",
+    public func resume() async throws {
+        try await run("pg_ctl", ["-D", directory + "/data", "-l", directory + "/log", "-w", "-t", "30", "-o",
                            "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
                            "start"])
     }
@@ -68,15 +68,35 @@ public final class PostgresServer: @unchecked Sendable {
         return versions.map { "\(root)/\($0)/bin" }.first { FileManager.default.isExecutableFile(atPath: $0 + "/initdb") }
     }
 
-    func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    /// The program and arguments that run `tool` (as the postgres user when run as root).
+    func invocation(_ tool: String, _ arguments: [String], environment: [String: String]) -> (String, [String], [String: String]) {
         let path = binaries + "/" + tool
         let executable = FileManager.default.isExecutableFile(atPath: path) ? path : "/usr/bin/" + tool
-        if let runAs {
-            let env = environment.map { "\($0.key)=\($0.value)" }
-            try PostgresServer.run("/usr/sbin/runuser", ["-u", runAs, "--", "/usr/bin/env"] + env + [executable] + arguments)
-        } else {
-            try PostgresServer.run(executable, arguments, environment: environment)
+        guard let runAs else { return (executable, arguments, environment) }
+        let env = environment.map { "\($0.key)=\($0.value)" }
+        return ("/usr/sbin/runuser", ["-u", runAs, "--", "/usr/bin/env"] + env + [executable] + arguments, [:])
+    }
+
+    /// Runs `tool` to its end on a thread of its own: the tests' shared threads are not held
+    /// while initdb or pg_ctl works (on a busy machine that starved every other test's timers).
+    func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) async throws {
+        let (executable, arguments, environment) = invocation(tool, arguments, environment: environment)
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            Thread.detachNewThread {
+                do {
+                    try PostgresServer.run(executable, arguments, environment: environment)
+                    done.resume()
+                } catch {
+                    done.resume(throwing: error)
+                }
+            }
         }
+    }
+
+    /// The same, holding the caller's thread: for `stop()`, which a `defer` calls.
+    func runBlocking(_ tool: String, _ arguments: [String]) throws {
+        let (executable, arguments, environment) = invocation(tool, arguments, environment: [:])
+        try PostgresServer.run(executable, arguments, environment: environment)
     }
 
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
