@@ -4,6 +4,7 @@ import Foundation
 // Judges canary against baseline on fixed, deterministic data and prints how many samples the
 // judge gets through per second: raw per-request latencies (each sample its own value, the worst
 // case for ranking) and the load balancer's histograms (what a deployment judges).
+// `asgard-judge-bench simulate` compares the sequential judge with it instead (Simulation.swift).
 
 /// A fixed pseudo-random sequence, so that every run judges the same data.
 struct Sequence {
@@ -50,6 +51,11 @@ func measure(_ label: String, samples: Int, canary: [WeightedValue], baseline: [
     let perSecond = Double(2 * samples * judged) / seconds
     print(String(format: "%@: %d + %d samples, %.1f ms per judgment, %.0f samples judged per second (%@, score %.0f)",
                  label, samples, samples, seconds / Double(judged) * 1000, perSecond, last?.outcome.rawValue ?? "?", last?.score ?? 0))
+}
+
+if CommandLine.arguments.dropFirst().first == "simulate" {
+    await simulate(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
 }
 
 for count in [1_000, 10_000, 100_000] {

@@ -1,0 +1,212 @@
+import Foundation
+
+/// The settings of the sequential judge.
+public struct SequentialJudgeConfig: Sendable, Hashable, Codable {
+    /// The probability of a false alarm the whole analysis may have, split across its tests.
+    public var alpha: Double
+    /// The canary's error rate may be this many times the baseline's before it counts as worse.
+    public var errorTolerance: Double
+    /// A canary slower than the baseline by less than this factor is no regression (10 %) …
+    public var latencyTolerance: Double
+    /// … nor by less than this, in seconds (1 ms).
+    public var latencyMinimumShift: Double
+    /// Baseline requests that set the latency thresholds (its median and 95th percentile)
+    /// before the latency tests count.
+    public var warmupRequests: Int
+    /// The Dirichlet prior's concentration k (Lindon & Malek's default).
+    public var concentration: Double
+
+    /// The defaults: α = 0.01, errors 1×, latency 10 % or 1 ms, 200 warm-up requests, k = 100.
+    public init(alpha: Double = 0.01, errorTolerance: Double = 1, latencyTolerance: Double = 1.1, latencyMinimumShift: Double = 0.001,
+                warmupRequests: Int = 200, concentration: Double = 100) {
+        self.alpha = alpha
+        self.errorTolerance = errorTolerance
+        self.latencyTolerance = latencyTolerance
+        self.latencyMinimumShift = latencyMinimumShift
+        self.warmupRequests = warmupRequests
+        self.concentration = concentration
+    }
+}
+
+/// What one arm served in a moment: requests, errors and the latencies (seconds) as a histogram.
+public struct ArmSample: Sendable, Hashable {
+    public var requests: Int
+    public var errors: Int
+    public var latencies: [WeightedValue]
+
+    /// Creates a sample.
+    public init(requests: Int, errors: Int, latencies: [WeightedValue]) {
+        self.requests = requests
+        self.errors = errors
+        self.latencies = latencies
+    }
+}
+
+/// One test of the sequential judge: its events so far and its evidence.
+public struct SequentialMetric: Sendable, Hashable, Codable {
+    /// `split`, `errors`, `latency` (the median's side) or `latencyTail` (the 95th percentile's).
+    public var name: String
+    public var canaryEvents: Int
+    public var totalEvents: Int
+    /// ln of its e-value.
+    public var logEValue: Double
+    /// The α it has: it decides when `logEValue` ≥ ln(1/α).
+    public var alpha: Double
+    /// The confidence sequence of the canary's rate over the baseline's (after the tolerance's
+    /// thresholds for latency), nil before any event.
+    public var rateRatio: ClosedRange<Double>?
+    /// The e-value reached its threshold.
+    public var decided: Bool { logEValue >= log(1 / alpha) }
+}
+
+/// What the sequential judge decided.
+public enum SequentialDecision: Sendable, Hashable {
+    /// The canary is worse: `metric` crossed its threshold.
+    case fail(metric: String, reason: String)
+    /// The requests do not split as the weights say, so the tests (which assume the split)
+    /// cannot be trusted: the analysis stops without a verdict.
+    case inconclusive(reason: String)
+}
+
+/// The anytime-valid canary judge: it takes what each arm served, moment by moment (a second,
+/// or whatever the load balancer's counters give), and fails the canary the moment the evidence
+/// against it is strong enough, with a false-alarm probability under α however long it watches.
+///
+/// - The split guard (two-sided, its own α): do the requests split as the weights say?
+/// - Errors (one-sided, α/2): is an error more often the canary's than its share of requests?
+/// - Latency (one-sided, α/4 each): is a request slower than the baseline's median (and, for the
+///   tail, its 95th percentile, both set by the first `warmupRequests` baseline requests) more
+///   often the canary's, with the canary's threshold raised by the tolerance?
+public struct SequentialJudge: Sendable {
+    public let config: SequentialJudgeConfig
+    /// The canary's share of the requests, as the weights set it.
+    public let share: Double
+    public private(set) var split: SequentialMetric
+    public private(set) var errors: SequentialMetric
+    public private(set) var latency: SequentialMetric
+    public private(set) var latencyTail: SequentialMetric
+    /// The baseline's median and 95th percentile from the warm-up, once it is over.
+    public private(set) var thresholds: (median: Double, tail: Double)?
+    private var warmup: [WeightedValue] = []
+    private var warmupCount = 0
+    public private(set) var decision: SequentialDecision?
+
+    /// A judge for a canary getting `share` (0 < share < 1) of the requests.
+    public init(share: Double, config: SequentialJudgeConfig = SequentialJudgeConfig()) {
+        self.share = min(max(share, 1e-6), 1 - 1e-6)
+        self.config = config
+        let alpha = min(max(config.alpha, 1e-12), 0.5)
+        split = SequentialMetric(name: "split", canaryEvents: 0, totalEvents: 0, logEValue: 0, alpha: alpha)
+        errors = SequentialMetric(name: "errors", canaryEvents: 0, totalEvents: 0, logEValue: 0, alpha: alpha / 2)
+        latency = SequentialMetric(name: "latency", canaryEvents: 0, totalEvents: 0, logEValue: 0, alpha: alpha / 4)
+        latencyTail = SequentialMetric(name: "latencyTail", canaryEvents: 0, totalEvents: 0, logEValue: 0, alpha: alpha / 4)
+    }
+
+    /// Every test, in order.
+    public var metrics: [SequentialMetric] { [split, errors, latency, latencyTail] }
+
+    /// The event share θ0 at the edge of the null when the canary may have `tolerance` times the
+    /// baseline's rate: ρt / (ρt + 1 − ρ).
+    func nullShare(_ tolerance: Double) -> Double {
+        let t = max(tolerance, 1)
+        return share * t / (share * t + 1 - share)
+    }
+
+    /// Takes in what each arm served since the last call; answers the decision once there is one
+    /// (after which it changes nothing).
+    @discardableResult
+    public mutating func observe(canary: ArmSample, baseline: ArmSample) -> SequentialDecision? {
+        if decision != nil { return decision }
+        let k = config.concentration
+        Self.add(&split, canary: canary.requests, baseline: baseline.requests)
+        split.logEValue = SequentialTests.logEValue(canary: split.canaryEvents, total: split.totalEvents, share: share, concentration: k)
+        Self.add(&errors, canary: canary.errors, baseline: baseline.errors)
+        let errorShare = nullShare(config.errorTolerance)
+        errors.logEValue = SequentialTests.logEValueCanaryWorse(canary: errors.canaryEvents, total: errors.totalEvents, share: errorShare, concentration: k)
+        errors.rateRatio = ratio(errors, share: share)
+        if let thresholds {
+            for (keyPath, threshold) in [(\SequentialJudge.latency, thresholds.median), (\SequentialJudge.latencyTail, thresholds.tail)] {
+                let raised = raised(threshold)
+                var metric = self[keyPath: keyPath]
+                Self.add(&metric, canary: Self.count(canary.latencies, above: raised), baseline: Self.count(baseline.latencies, above: threshold))
+                // Events here are slow requests; the canary's share of requests is ρ, so at the
+                // null's edge (the canary's raised threshold) its share of slow ones is at most ρ.
+                metric.logEValue = SequentialTests.logEValueCanaryWorse(canary: metric.canaryEvents, total: metric.totalEvents, share: share,
+                                                                        concentration: k)
+                metric.rateRatio = ratio(metric, share: share)
+                self[keyPath: keyPath] = metric
+            }
+        } else {
+            warmup += baseline.latencies
+            warmupCount += baseline.latencies.reduce(0) { $0 &+ max($1.count, 0) }
+            if warmupCount >= max(config.warmupRequests, 1) {
+                thresholds = (Self.quantile(warmup, 0.5), Self.quantile(warmup, 0.95))
+                warmup = []
+            }
+        }
+        if split.decided {
+            let got = split.totalEvents > 0 ? Double(split.canaryEvents) / Double(split.totalEvents) : 0
+            decision = .inconclusive(reason: "the canary got \(Self.percent(got)) of \(split.totalEvents) requests where its weight is \(Self.percent(share)): "
+                                     + "the split the tests assume does not hold (e-value \(Self.evidence(split.logEValue)) ≥ 1/α)")
+        } else if let failed = [errors, latency, latencyTail].first(where: \.decided) {
+            decision = .fail(metric: failed.name, reason: describe(failed))
+        }
+        return decision
+    }
+
+    /// The canary's threshold for a baseline threshold: raised by the tolerance, at least by
+    /// the minimum shift.
+    public func raised(_ threshold: Double) -> Double {
+        max(threshold * config.latencyTolerance, threshold + config.latencyMinimumShift)
+    }
+
+    /// The reason of a failed test, in words.
+    func describe(_ metric: SequentialMetric) -> String {
+        let ratio = metric.rateRatio.map { " (canary/baseline rate \(String(format: "%.2f", $0.lowerBound))–\(String(format: "%.2f", $0.upperBound)))" } ?? ""
+        let what = switch metric.name {
+        case "errors": "errors: the canary had \(metric.canaryEvents) of \(metric.totalEvents) errors with \(Self.percent(share)) of the requests"
+        case "latency": "latency: the canary had \(metric.canaryEvents) of \(metric.totalEvents) requests slower than the baseline's median (with the tolerance)"
+        default: "tail latency: the canary had \(metric.canaryEvents) of \(metric.totalEvents) requests slower than the baseline's 95th percentile (with the tolerance)"
+        }
+        return "\(what)\(ratio); e-value \(Self.evidence(metric.logEValue)) ≥ 1/α = \(Self.evidence(log(1 / metric.alpha)))"
+    }
+
+    static func add(_ metric: inout SequentialMetric, canary: Int, baseline: Int) {
+        let canary = max(canary, 0), baseline = max(baseline, 0)
+        metric.canaryEvents = metric.canaryEvents.addingReportingOverflow(canary).overflow ? Int.max / 2 : metric.canaryEvents + canary
+        let total = metric.totalEvents.addingReportingOverflow(canary).partialValue.addingReportingOverflow(baseline)
+        metric.totalEvents = total.overflow ? Int.max / 2 : max(total.partialValue, metric.canaryEvents)
+    }
+
+    /// The confidence sequence of the rate ratio, at the metric's α.
+    func ratio(_ metric: SequentialMetric, share: Double) -> ClosedRange<Double>? {
+        guard metric.totalEvents > 0 else { return nil }
+        let theta = SequentialTests.confidenceSequence(canary: metric.canaryEvents, total: metric.totalEvents, share: share, alpha: metric.alpha,
+                                                       concentration: config.concentration)
+        return SequentialTests.rateRatio(theta: theta.lowerBound, share: share)...SequentialTests.rateRatio(theta: theta.upperBound, share: share)
+    }
+
+    static func count(_ values: [WeightedValue], above threshold: Double) -> Int {
+        values.reduce(0) { $1.value > threshold ? $0 &+ max($1.count, 0) : $0 }
+    }
+
+    static func quantile(_ values: [WeightedValue], _ q: Double) -> Double {
+        let sorted = values.filter { $0.count > 0 }.sorted { $0.value < $1.value }
+        let total = sorted.reduce(0) { $0 &+ $1.count }
+        guard total > 0 else { return 0 }
+        let rank = Int((q * Double(total)).rounded(.up))
+        var seen = 0
+        for value in sorted {
+            seen &+= value.count
+            if seen >= rank { return value.value }
+        }
+        return sorted.last?.value ?? 0
+    }
+
+    static func percent(_ x: Double) -> String { String(format: x < 0.1 ? "%.1f %%" : "%.0f %%", x * 100) }
+
+    /// An e-value in words: e^x, shown plainly up to a million.
+    static func evidence(_ log: Double) -> String {
+        log < 13.8 ? String(format: "%.0f", exp(log)) : String(format: "e^%.1f", log)
+    }
+}
