@@ -144,6 +144,7 @@ extension DeploymentEngine {
     /// are judged; a failing verdict rolls back at once, the last verdict decides the step.
     func analyze(_ step: PlannedStep, _ run: DeploymentRun, state: inout DeploymentState) async throws {
         guard let canary = state.newGroup, let settings = run.request.canary else { return }
+        if settings.analysis.judge == .sequential { return try await analyzeSequentially(step, run, state: &state) }
         let baselines = try baselineGroups(run, state)
         let balancers = try await canaryBalancers(state)
         let duration = Double(step.seconds ?? 0), every = Double(step.intervalSeconds ?? 10)
@@ -202,6 +203,65 @@ extension DeploymentEngine {
             try await canaryPause(step, run, state: &state, reason: "The canary's verdict is \(last.outcome.rawValue): \(last.reason)")
         case .fail: break
         }
+    }
+
+    /// One analyze step with the sequential judge: every second, what canary and baseline served
+    /// since the last second goes to the judge, which fails the canary the moment its evidence
+    /// crosses 1/α (then it rolls back at once), or stops without a verdict when the requests do
+    /// not split as the weights say (then a person decides). No verdict by the step's end passes it.
+    func analyzeSequentially(_ step: PlannedStep, _ run: DeploymentRun, state: inout DeploymentState) async throws {
+        guard let canary = state.newGroup, let settings = run.request.canary else { return }
+        let baselines = try baselineGroups(run, state)
+        let balancers = try await canaryBalancers(state)
+        let weights = try canaryWeights(state.canaryWeight ?? 0, run, state)
+        let canaryWeight = Double(weights[canary] ?? 0), baselineWeight = Double(baselines.map { weights[$0] ?? 0 }.reduce(0, +))
+        guard canaryWeight > 0, baselineWeight > 0 else {
+            try await log(run.id, "Nothing to analyze at \(state.canaryWeight ?? 0) %: canary or baseline gets no requests")
+            return
+        }
+        let share = canaryWeight / (canaryWeight + baselineWeight)
+        let duration = Double(step.seconds ?? 0), every = Double(step.intervalSeconds ?? 10)
+        var judge = SequentialJudge(share: share, config: SequentialJudgeConfig(alpha: settings.analysis.alpha))
+        let began = now(), end = began.addingTimeInterval(duration)
+        try await log(run.id, "Analyzing \(canary) against \(baselines.joined(separator: ", ")) for \(Int(duration)) s with the sequential judge "
+            + "(α = \(settings.analysis.alpha), the canary's share \(String(format: "%.1f", share * 100)) %): it decides the moment the evidence is strong enough")
+        var previous = try await trafficSnapshot(balancers)
+        var nextLook = now().addingTimeInterval(1), nextReport = now().addingTimeInterval(every)
+        while now() < end {
+            try await takeSignal(run, during: .analyze)
+            if now() >= nextLook {
+                nextLook = now().addingTimeInterval(1)
+                let snapshot = try await trafficSnapshot(balancers)
+                let slice = snapshot.since(previous)
+                previous = snapshot
+                let mine = slice.merged([canary]), theirs = slice.merged(baselines)
+                let decision = judge.observe(canary: ArmSample(requests: mine.requests, errors: mine.errors, latencies: mine.latencySamples),
+                                             baseline: ArmSample(requests: theirs.requests, errors: theirs.errors, latencies: theirs.latencySamples))
+                let verdictTime = ContinuousClock.now
+                switch decision {
+                case .fail(_, let reason)?:
+                    try await log(run.id, "The sequential judge failed the canary after \(Int(now().timeIntervalSince(began))) s: \(reason)")
+                    throw DeploymentInterrupted(order: RollbackOrder(reason: "canary failed: \(reason)", outcome: .failed), verdictTime: verdictTime)
+                case .inconclusive(let reason)?:
+                    return try await canaryPause(step, run, state: &state, reason: "The sequential judge stopped without a verdict: \(reason)")
+                case nil:
+                    break
+                }
+            }
+            if now() >= nextReport {
+                nextReport = now().addingTimeInterval(every)
+                try await log(run.id, "Sequential judge at \(Int(now().timeIntervalSince(began))) s: " + Self.evidence(judge))
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await log(run.id, "The canary passed: no test crossed its threshold in \(Int(duration)) s (\(Self.evidence(judge)))")
+    }
+
+    /// Each sequential test's events and e-value, in words.
+    static func evidence(_ judge: SequentialJudge) -> String {
+        judge.metrics.map { metric in
+            "\(metric.name) \(metric.canaryEvents)/\(metric.totalEvents) e=\(SequentialJudge.evidence(metric.logEValue)) (threshold \(SequentialJudge.evidence(Foundation.log(1 / metric.alpha))))"
+        }.joined(separator: ", ") + (judge.thresholds == nil ? "; latency warming up" : "")
     }
 
     /// The cumulative traffic of every group behind `balancers`, summed over them.

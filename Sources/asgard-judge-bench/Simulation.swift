@@ -178,7 +178,8 @@ func simulateRun(scenario: Scenario, share: Double, rate: Double, horizon: Int, 
     let baselineErrors = 0.005, canaryErrors = scenario == .errors ? 0.02 : 0.005
     let canaryModel = LatencyModel.of(scenario, canary: true), baselineModel = LatencyModel.of(scenario, canary: false)
     let canaryBuckets = canaryModel.buckets, baselineBuckets = baselineModel.buckets
-    var sequential = SequentialJudge(share: share)
+    // Latencies in seconds here: the 1 ms floor is 0.001.
+    var sequential = SequentialJudge(share: share, config: SequentialJudgeConfig(latencyMinimumShift: 0.001))
     var fixedConfig = CanaryAnalysisConfig()
     fixedConfig.metrics = fixedConfig.metrics.filter { $0.name == "errorRate" || $0.name == "latency" }
     var seq = RunOutcome(), fixed = RunOutcome()

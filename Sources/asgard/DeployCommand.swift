@@ -39,6 +39,8 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(help: "canary: seconds each weight is analyzed (default 60).") var analysisSeconds: Int?
     @Option(help: "canary: seconds between judgments (default 10).") var intervalSeconds: Int?
     @Option(help: "canary: existing (the group that serves, the default) or fresh (a new group of its image).") var baseline: String?
+    @Option(help: "canary: fixed (the default: the window judged every interval) or sequential (anytime-valid tests every second).") var judge: String?
+    @Option(help: "canary, sequential judge: the false-alarm probability (default 0.01).") var alpha: String?
     @Option(help: "A URL that gets a JSON POST on each event of the deployment.") var webhook: String?
     @Option(help: "Seconds a new group may take to become healthy before the deployment rolls back (default 600).") var startupTimeout: Int?
     @Flag(help: "Follow the deployment until it ends.") var wait = false
@@ -59,6 +61,8 @@ struct DeployCommand: AsyncParsableCommand {
             if let analysisSeconds { document["analysisSeconds"] = String(analysisSeconds) }
             if let intervalSeconds { document["intervalSeconds"] = String(intervalSeconds) }
             if let baseline { document["baseline"] = baseline }
+            if let judge { document["judge"] = judge }
+            if let alpha { document["alpha"] = alpha }
             if let stepsFile {
                 let data = stepsFile == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: stepsFile)
                 guard let data, let steps = try? JSONSerialization.jsonObject(with: data) else {

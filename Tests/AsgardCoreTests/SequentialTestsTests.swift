@@ -79,7 +79,7 @@ struct SequentialTestsTests {
             let z = sqrt(-2 * log(uniform())) * cos(2 * .pi * uniform())
             return 0.1 * exp(0.5 * z) * factor
         }
-        var judge = SequentialJudge(share: share, config: SequentialJudgeConfig(alpha: alpha))
+        var judge = SequentialJudge(share: share, config: SequentialJudgeConfig(alpha: alpha, latencyMinimumShift: 0.001))
         for second in 1...seconds {
             var canary = ArmSample(requests: 0, errors: 0, latencies: []), baseline = ArmSample(requests: 0, errors: 0, latencies: [])
             for _ in 0..<Int(rate) {

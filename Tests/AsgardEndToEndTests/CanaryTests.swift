@@ -108,6 +108,38 @@ struct CanaryTests {
         #expect(!page.text.contains("gets <b>10 %</b>"))
     }
 
+    @Test func theSequentialJudgeRollsABadVersionBackWithinSecondsOfItsFirstRequests() async throws {
+        let scratch = try Scratch("canary-sequential")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let (_, _, port) = try await custom.shopOnVersion1(server)
+        let bad = try await custom.base.registerVersion(server, "2.0.0-bad", extra: ["--error-rate", "0.3"])
+        let (load, done) = try await Load.during("http://127.0.0.1:\(port)/") { load in
+            try await waitUntil("traffic before the canary") { load.ok > 200 }
+            let id = try await canary(server, image: bad, steps: [["setWeight": 10], ["analyze": ["durationSeconds": 60, "intervalSeconds": 10]], ["setWeight": 100]],
+                                      analysis: ["judge": "sequential", "alpha": 0.01])
+            return try await custom.ended(server, id, seconds: 120)
+        }
+        let log = done.log?.map(\.message) ?? []
+        #expect(done.status == .failed)
+        #expect(done.rollbackReason?.hasPrefix("canary failed: errors: the canary had") == true, "\(done.rollbackReason ?? "")")
+        #expect(log.contains { $0.hasPrefix("Analyzing shop-prod-v001 against shop-prod-v000 for 60 s with the sequential judge (α = 0.01") }, "\(log)")
+        // Decided within seconds of the canary's first requests, not at the end of a 10 s interval.
+        let verdict = try #require(log.first { $0.hasPrefix("The sequential judge failed the canary after ") }, "\(log)")
+        let seconds = Int(verdict.dropFirst("The sequential judge failed the canary after ".count).prefix { $0.isNumber }) ?? .max
+        #expect(seconds <= 3, "\(verdict)")
+        #expect(Double(load.failures.count) <= 0.12 * 0.3 * Double(load.ok + load.failures.count) + 5)
+        #expect(try await custom.versions(port, 50) == ["1.0.0"])
+        // Refused up front: an unknown judge, an α out of range.
+        for (analysis, message) in [(["judge": "bayes"], "bayes"), (["judge": "sequential", "alpha": 0.5], "alpha 0.5 must be above 0 and at most 0.2")] as [([String: Any], String)] {
+            let document: [String: Any] = ["cluster": "shop-prod", "imageId": bad, "strategy": "canary", "capacity": ["min": 1, "desired": 2, "max": 4],
+                                           "canary": ["steps": [["setWeight": 10], ["analyze": ["durationSeconds": 60]]], "analysis": analysis]]
+            let refused = try await HTTP.postJSON(server.url + "/local/deployment/start", try JSONSerialization.data(withJSONObject: document))
+            #expect(refused.status == 400 && refused.text.contains(message), "\(refused.text)")
+        }
+    }
+
     @Test func aSlowVersionIsRolledBackOnLatency() async throws {
         let scratch = try Scratch("canary-latency")
         defer { scratch.remove() }

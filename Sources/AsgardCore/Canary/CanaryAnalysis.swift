@@ -71,9 +71,22 @@ public struct CanaryMetric: Sendable, Hashable, Codable {
     }
 }
 
+/// Which judge analyzes a canary.
+public enum CanaryJudgeKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Kayenta's way: every interval, the window so far is judged with fixed-sample tests.
+    case fixed
+    /// Anytime-valid tests, updated every second: the canary fails the moment the evidence is
+    /// strong enough, with a false-alarm probability under `alpha` however long it is watched.
+    case sequential
+}
+
 /// How a canary is judged. The defaults work for a web service out of the box; every knob can
 /// be set per deployment.
 public struct CanaryAnalysisConfig: Sendable, Hashable, Codable {
+    /// The judge: `fixed` (the default for now) or `sequential`.
+    public var judge: CanaryJudgeKind
+    /// The sequential judge's false-alarm probability for the whole analysis, split across its tests.
+    public var alpha: Double
     /// Of the Mann-Whitney interval and of the proportion test (Kayenta: 0.98).
     public var confidence: Double
     /// The interval must lie beyond this share of the estimated shift (Kayenta: 0.25).
@@ -101,7 +114,9 @@ public struct CanaryAnalysisConfig: Sendable, Hashable, Codable {
     /// Creates a configuration; every argument has a default.
     public init(confidence: Double = 0.98, tolerance: Double = 0.25, pass: Double = 95, marginal: Double = 75, minimumRequests: Int = 50,
                 minimumSamples: Int = 3, groupWeights: [String: Double] = ["errors": 50, "latency": 35, "resources": 15],
-                metrics: [CanaryMetric] = CanaryAnalysisConfig.defaultMetrics) {
+                metrics: [CanaryMetric] = CanaryAnalysisConfig.defaultMetrics, judge: CanaryJudgeKind = .fixed, alpha: Double = 0.01) {
+        self.judge = judge
+        self.alpha = alpha
         self.confidence = confidence
         self.tolerance = tolerance
         self.pass = pass
@@ -123,6 +138,8 @@ public struct CanaryAnalysisConfig: Sendable, Hashable, Codable {
         minimumSamples = try c.decodeIfPresent(Int.self, forKey: .minimumSamples) ?? d.minimumSamples
         groupWeights = try c.decodeIfPresent([String: Double].self, forKey: .groupWeights) ?? d.groupWeights
         metrics = try c.decodeIfPresent([CanaryMetric].self, forKey: .metrics) ?? d.metrics
+        judge = try c.decodeIfPresent(CanaryJudgeKind.self, forKey: .judge) ?? d.judge
+        alpha = try c.decodeIfPresent(Double.self, forKey: .alpha) ?? d.alpha
     }
 
     /// Every knob out of its range.
@@ -131,6 +148,7 @@ public struct CanaryAnalysisConfig: Sendable, Hashable, Codable {
         func add(_ message: String) { problems.append(FieldError(field: "analysis", message: message)) }
         if !(0.5..<1).contains(confidence) { add("confidence \(confidence) must be at least 0.5 and below 1, e.g. 0.98") }
         if !(0...10).contains(tolerance) { add("tolerance \(tolerance) must be from 0 to 10") }
+        if !(alpha > 0 && alpha <= 0.2) { add("alpha \(alpha) must be above 0 and at most 0.2, e.g. 0.01 (the sequential judge's false-alarm probability)") }
         if !(0...100).contains(marginal) || !(0...100).contains(pass) || marginal > pass {
             add("needs 0 <= marginal <= pass <= 100; got marginal \(marginal), pass \(pass)")
         }

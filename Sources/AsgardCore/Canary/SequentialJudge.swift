@@ -8,7 +8,8 @@ public struct SequentialJudgeConfig: Sendable, Hashable, Codable {
     public var errorTolerance: Double
     /// A canary slower than the baseline by less than this factor is no regression (10 %) …
     public var latencyTolerance: Double
-    /// … nor by less than this, in seconds (1 ms).
+    /// … nor by less than this, in the latencies' unit (the console's load balancers record
+    /// milliseconds: 1 ms).
     public var latencyMinimumShift: Double
     /// Baseline requests that set the latency thresholds (its median and 95th percentile)
     /// before the latency tests count.
@@ -16,8 +17,8 @@ public struct SequentialJudgeConfig: Sendable, Hashable, Codable {
     /// The Dirichlet prior's concentration k (Lindon & Malek's default).
     public var concentration: Double
 
-    /// The defaults: α = 0.01, errors 1×, latency 10 % or 1 ms, 200 warm-up requests, k = 100.
-    public init(alpha: Double = 0.01, errorTolerance: Double = 1, latencyTolerance: Double = 1.1, latencyMinimumShift: Double = 0.001,
+    /// The defaults: α = 0.01, errors 1×, latency 10 % or 1 (ms), 200 warm-up requests, k = 100.
+    public init(alpha: Double = 0.01, errorTolerance: Double = 1, latencyTolerance: Double = 1.1, latencyMinimumShift: Double = 1,
                 warmupRequests: Int = 200, concentration: Double = 100) {
         self.alpha = alpha
         self.errorTolerance = errorTolerance
@@ -206,7 +207,7 @@ public struct SequentialJudge: Sendable {
     static func percent(_ x: Double) -> String { String(format: x < 0.1 ? "%.1f %%" : "%.0f %%", x * 100) }
 
     /// An e-value in words: e^x, shown plainly up to a million.
-    static func evidence(_ log: Double) -> String {
+    public static func evidence(_ log: Double) -> String {
         log < 13.8 ? String(format: "%.0f", exp(log)) : String(format: "e^%.1f", log)
     }
 }

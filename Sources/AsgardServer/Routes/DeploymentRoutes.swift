@@ -28,11 +28,13 @@ extension Console {
                          .field("newestFirst", "Rolling: replace the newest first", type: "boolean"),
                          .field("afterBootWait", "Rolling: seconds to wait after each replacement is healthy", type: "integer"),
                          .field("notification", "{webhookUrl}: gets a JSON POST on started, judgmentNeeded, succeeded, failed, canceled and rolledBack", type: "object"),
-                         .field("canary", "canary: {steps: [{setWeight}, {analyze: {durationSeconds, intervalSeconds}}, {pause: {durationSeconds?}}], analysis?: {confidence, tolerance, pass, marginal, minimumRequests, groupWeights, metrics}, baseline?: existing|fresh}", type: "object"),
+                         .field("canary", "canary: {steps: [{setWeight}, {analyze: {durationSeconds, intervalSeconds}}, {pause: {durationSeconds?}}], analysis?: {judge: fixed|sequential, alpha, confidence, tolerance, pass, marginal, minimumRequests, groupWeights, metrics}, baseline?: existing|fresh}", type: "object"),
                          .field("canaryWeights", "canary, short form: weights such as 5,25,50,100, each but 100 analyzed for analysisSeconds"),
                          .field("analysisSeconds", "canary, short form: how long each weight is analyzed (default 60)", type: "integer"),
                          .field("intervalSeconds", "canary, short form: how often it is judged (default 10)", type: "integer"),
                          .field("baseline", "canary, short form: existing (default) or fresh"),
+                         .field("judge", "canary, short form: fixed (default: the window judged every interval) or sequential (anytime-valid tests every second)"),
+                         .field("alpha", "canary, short form: the sequential judge's false-alarm probability (default 0.01)", type: "number"),
                          .field("steps", "custom: the steps in order, each {type: createGroup|resize|wait|judgment|enableGroup|disableGroup|deleteGroup, target?: new|previous, capacity?, percent?, seconds?, minutes?, trafficAllowed?}", type: "array"),
                          .field("webhookUrl", "The same as a form field")],
             answers: [EndpointDoc.Answer(status: 202, description: "Started; follow taskUrl", schema: "TaskAccepted"),
@@ -324,6 +326,16 @@ extension Console {
             if let baseline = input.fields["baseline"], !baseline.isEmpty {
                 guard let parsedBaseline = CanaryBaseline(rawValue: baseline) else { throw ConsoleError.invalid("baseline", "'\(baseline)' is not existing or fresh") }
                 settings.baseline = parsedBaseline
+            }
+            if let judge = input.fields["judge"], !judge.isEmpty {
+                guard let parsedJudge = CanaryJudgeKind(rawValue: judge) else { throw ConsoleError.invalid("judge", "'\(judge)' is not fixed or sequential") }
+                settings.analysis.judge = parsedJudge
+            }
+            if let alpha = input.fields["alpha"], !alpha.isEmpty {
+                guard let parsedAlpha = Double(alpha), parsedAlpha > 0, parsedAlpha <= 0.2 else {
+                    throw ConsoleError.invalid("alpha", "'\(alpha)' must be a number above 0 and at most 0.2, e.g. 0.01")
+                }
+                settings.analysis.alpha = parsedAlpha
             }
             canary = settings
         }
