@@ -11,15 +11,15 @@ public struct SequentialJudgeConfig: Sendable, Hashable, Codable {
     /// … nor by less than this, in the latencies' unit (the console's load balancers record
     /// milliseconds: 1 ms).
     public var latencyMinimumShift: Double
-    /// Baseline requests that set the latency thresholds (its median and 95th percentile)
+    /// Baseline requests that set the latency thresholds (its median and 99th percentile)
     /// before the latency tests count.
     public var warmupRequests: Int
     /// The Dirichlet prior's concentration k (Lindon & Malek's default).
     public var concentration: Double
 
-    /// The defaults: α = 0.01, errors 1×, latency 10 % or 1 (ms), 200 warm-up requests, k = 100.
+    /// The defaults: α = 0.01, errors 1×, latency 10 % or 1 (ms), 500 warm-up requests, k = 100.
     public init(alpha: Double = 0.01, errorTolerance: Double = 1, latencyTolerance: Double = 1.1, latencyMinimumShift: Double = 1,
-                warmupRequests: Int = 200, concentration: Double = 100) {
+                warmupRequests: Int = 500, concentration: Double = 100) {
         self.alpha = alpha
         self.errorTolerance = errorTolerance
         self.latencyTolerance = latencyTolerance
@@ -45,7 +45,7 @@ public struct ArmSample: Sendable, Hashable {
 
 /// One test of the sequential judge: its events so far and its evidence.
 public struct SequentialMetric: Sendable, Hashable, Codable {
-    /// `split`, `errors`, `latency` (the median's side) or `latencyTail` (the 95th percentile's).
+    /// `split`, `errors`, `latency` (the median's side) or `latencyTail` (the 99th percentile's).
     public var name: String
     public var canaryEvents: Int
     public var totalEvents: Int
@@ -54,7 +54,7 @@ public struct SequentialMetric: Sendable, Hashable, Codable {
     /// The α it has: it decides when `logEValue` ≥ ln(1/α).
     public var alpha: Double
     /// The confidence sequence of the canary's rate over the baseline's (after the tolerance's
-    /// thresholds for latency), nil before any event.
+    /// thresholds for latency), nil before any event; filled in by `SequentialJudge.metrics`.
     public var rateRatio: ClosedRange<Double>?
     /// The e-value reached its threshold.
     public var decided: Bool { logEValue >= log(1 / alpha) }
@@ -76,7 +76,7 @@ public enum SequentialDecision: Sendable, Hashable {
 /// - The split guard (two-sided, its own α): do the requests split as the weights say?
 /// - Errors (one-sided, α/2): is an error more often the canary's than its share of requests?
 /// - Latency (one-sided, α/4 each): is a request slower than the baseline's median (and, for the
-///   tail, its 95th percentile, both set by the first `warmupRequests` baseline requests) more
+///   tail, its 99th percentile, both set by the first `warmupRequests` baseline requests) more
 ///   often the canary's, with the canary's threshold raised by the tolerance?
 public struct SequentialJudge: Sendable {
     public let config: SequentialJudgeConfig
@@ -86,7 +86,7 @@ public struct SequentialJudge: Sendable {
     public private(set) var errors: SequentialMetric
     public private(set) var latency: SequentialMetric
     public private(set) var latencyTail: SequentialMetric
-    /// The baseline's median and 95th percentile from the warm-up, once it is over.
+    /// The baseline's median and 99th percentile from the warm-up, once it is over.
     public private(set) var thresholds: (median: Double, tail: Double)?
     private var warmup: [WeightedValue] = []
     private var warmupCount = 0
@@ -103,8 +103,15 @@ public struct SequentialJudge: Sendable {
         latencyTail = SequentialMetric(name: "latencyTail", canaryEvents: 0, totalEvents: 0, logEValue: 0, alpha: alpha / 4)
     }
 
-    /// Every test, in order.
-    public var metrics: [SequentialMetric] { [split, errors, latency, latencyTail] }
+    /// Every test, in order, with the confidence sequence of its rate ratio (computed here, not
+    /// at every observation: it takes a bisection).
+    public var metrics: [SequentialMetric] {
+        [split, errors, latency, latencyTail].map { metric in
+            var metric = metric
+            metric.rateRatio = metric.name == "split" ? nil : ratio(metric, share: share)
+            return metric
+        }
+    }
 
     /// The event share θ0 at the edge of the null when the canary may have `tolerance` times the
     /// baseline's rate: ρt / (ρt + 1 − ρ).
@@ -124,7 +131,6 @@ public struct SequentialJudge: Sendable {
         Self.add(&errors, canary: canary.errors, baseline: baseline.errors)
         let errorShare = nullShare(config.errorTolerance)
         errors.logEValue = SequentialTests.logEValueCanaryWorse(canary: errors.canaryEvents, total: errors.totalEvents, share: errorShare, concentration: k)
-        errors.rateRatio = ratio(errors, share: share)
         if let thresholds {
             for (keyPath, threshold) in [(\SequentialJudge.latency, thresholds.median), (\SequentialJudge.latencyTail, thresholds.tail)] {
                 let raised = raised(threshold)
@@ -134,14 +140,13 @@ public struct SequentialJudge: Sendable {
                 // null's edge (the canary's raised threshold) its share of slow ones is at most ρ.
                 metric.logEValue = SequentialTests.logEValueCanaryWorse(canary: metric.canaryEvents, total: metric.totalEvents, share: share,
                                                                         concentration: k)
-                metric.rateRatio = ratio(metric, share: share)
                 self[keyPath: keyPath] = metric
             }
         } else {
             warmup += baseline.latencies
             warmupCount += baseline.latencies.reduce(0) { $0 &+ max($1.count, 0) }
             if warmupCount >= max(config.warmupRequests, 1) {
-                thresholds = (Self.quantile(warmup, 0.5), Self.quantile(warmup, 0.95))
+                thresholds = (Self.quantile(warmup, 0.5), Self.quantile(warmup, 0.99))
                 warmup = []
             }
         }
@@ -150,6 +155,8 @@ public struct SequentialJudge: Sendable {
             decision = .inconclusive(reason: "the canary got \(Self.percent(got)) of \(split.totalEvents) requests where its weight is \(Self.percent(share)): "
                                      + "the split the tests assume does not hold (e-value \(Self.evidence(split.logEValue)) ≥ 1/α)")
         } else if let failed = [errors, latency, latencyTail].first(where: \.decided) {
+            var failed = failed
+            failed.rateRatio = ratio(failed, share: share)
             decision = .fail(metric: failed.name, reason: describe(failed))
         }
         return decision
@@ -167,7 +174,7 @@ public struct SequentialJudge: Sendable {
         let what = switch metric.name {
         case "errors": "errors: the canary had \(metric.canaryEvents) of \(metric.totalEvents) errors with \(Self.percent(share)) of the requests"
         case "latency": "latency: the canary had \(metric.canaryEvents) of \(metric.totalEvents) requests slower than the baseline's median (with the tolerance)"
-        default: "tail latency: the canary had \(metric.canaryEvents) of \(metric.totalEvents) requests slower than the baseline's 95th percentile (with the tolerance)"
+        default: "tail latency: the canary had \(metric.canaryEvents) of \(metric.totalEvents) requests slower than the baseline's 99th percentile (with the tolerance)"
         }
         return "\(what)\(ratio); e-value \(Self.evidence(metric.logEValue)) ≥ 1/α = \(Self.evidence(log(1 / metric.alpha)))"
     }
