@@ -163,19 +163,17 @@ public struct AWSAutoScaling: Sendable {
             + Self.members("InstanceIds", ids))
     }
 
-    /// Changes a group's sizes; nil keeps a size.
-    public func updateGroup(_ name: String, minSize: Int? = nil, maxSize: Int? = nil, desiredCapacity: Int? = nil) async throws {
+    /// Changes a group's sizes, or the launch template version it launches from; nil keeps it.
+    public func updateGroup(_ name: String, minSize: Int? = nil, maxSize: Int? = nil, desiredCapacity: Int? = nil,
+                            launchTemplate: (name: String, version: String)? = nil) async throws {
         var parameters = [("AutoScalingGroupName", name)]
+        if let launchTemplate {
+            parameters += [("LaunchTemplate.LaunchTemplateName", launchTemplate.name), ("LaunchTemplate.Version", launchTemplate.version)]
+        }
         if let minSize { parameters.append(("MinSize", String(minSize))) }
         if let maxSize { parameters.append(("MaxSize", String(maxSize))) }
         if let desiredCapacity { parameters.append(("DesiredCapacity", String(desiredCapacity))) }
         _ = try await client.call("UpdateAutoScalingGroup", parameters)
-    }
-
-    /// Makes the group launch from `version` of launch template `template`.
-    public func setLaunchTemplate(_ name: String, template: String, version: String) async throws {
-        _ = try await client.call("UpdateAutoScalingGroup", [("AutoScalingGroupName", name), ("LaunchTemplate.LaunchTemplateName", template),
-                                                            ("LaunchTemplate.Version", version)])
     }
 
     /// Suspends (or resumes) processes, e.g. Launch, Terminate, AddToLoadBalancer.

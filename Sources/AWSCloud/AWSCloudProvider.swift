@@ -79,9 +79,6 @@ public final class AWSCloudProvider: CloudProvider {
         await cache.take(try JSONDecoder().decode(RegionSnapshot.self, from: data), age: age)
     }
 
-    /// Whether the cache holds a whole-region read (its own or one shared with it).
-    public var isFilled: Bool { get async { await cache.lastFullRead != nil } }
-
     public func refreshCache() async throws { try await refreshAll() }
 
     public func followChange(of objectType: TaskObjectType, id: String) async throws {
@@ -450,7 +447,7 @@ public final class AWSCloudProvider: CloudProvider {
                 }
                 let version = try await ec2.createLaunchTemplateVersion(template, imageId: group.imageId.rawValue, instanceType: instanceType,
                                                                         securityGroupIds: try await securityGroupIds(group.securityGroups))
-                try await autoScaling.setLaunchTemplate(name, template: template, version: String(version))
+                try await autoScaling.updateGroup(name, launchTemplate: (template, String(version)))
             }
             // Suspend first, so that a shrink that follows is not fought by a process being resumed.
             if !suspend.isEmpty { try await autoScaling.setProcesses(name, suspend, suspended: true) }

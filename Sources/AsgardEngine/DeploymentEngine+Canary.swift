@@ -260,7 +260,7 @@ extension DeploymentEngine {
     /// Each sequential test's events and e-value, in words.
     static func evidence(_ judge: SequentialJudge) -> String {
         judge.metrics.map { metric in
-            "\(metric.name) \(metric.canaryEvents)/\(metric.totalEvents) e=\(SequentialJudge.evidence(metric.logEValue)) (threshold \(SequentialJudge.evidence(Foundation.log(1 / metric.alpha))))"
+            "\(metric.name) \(metric.canaryEvents)/\(metric.totalEvents) e=\(SequentialJudge.evidence(metric.logEValue)) (threshold \(SequentialJudge.evidence(metric.logThreshold)))"
         }.joined(separator: ", ") + (judge.thresholds == nil ? "; latency warming up" : "")
     }
 

@@ -14,14 +14,14 @@ public struct ReplicaRecord: Sendable, Hashable {
 }
 
 extension PostgresStore {
-    /// Records that console `id` is alive now and what it holds (`holds`, one item a line).
-    public func heartbeat(id: String, version: String, startTime: Date, holds: [String]) async throws {
-        let list = holds.joined(separator: "\n")
+    /// Records that console `id` is alive now. (The `holds` column of schema version 2 stays
+    /// empty: `replicas` reads what each console holds from the leases.)
+    public func heartbeat(id: String, version: String, startTime: Date) async throws {
         try await read { [self] in
             try await client.query("""
                 INSERT INTO replica (id, version, start_time, heartbeat_at, holds)
-                VALUES (\(id), \(version), \(startTime.seconds), extract(epoch FROM clock_timestamp()), \(list))
-                ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, holds = excluded.holds, version = excluded.version
+                VALUES (\(id), \(version), \(startTime.seconds), extract(epoch FROM clock_timestamp()), '')
+                ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, version = excluded.version
                 """, logger: logger)
         }
     }

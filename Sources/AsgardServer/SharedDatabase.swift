@@ -27,16 +27,9 @@ struct SharedDatabase: Sendable {
     /// This console's id on the database: the holder of its leases.
     var id: String { store.replica }
 
-    /// Says the console is alive, with what it holds.
-    func heartbeat(holds: [String]) async throws {
-        try await store.heartbeat(id: id, version: AsgardVersion.version, startTime: startTime, holds: holds)
-    }
-
-    /// What the leases `held` are, in words, tasks in order.
-    static func describe(_ held: [String: Int64]) -> [String] {
-        held.sorted { ($0.key.count, $0.key) < ($1.key.count, $1.key) }.map { name, epoch in
-            name.hasPrefix("task:") ? "task \(name.dropFirst(5)) (epoch \(epoch))" : "\(name) (epoch \(epoch))"
-        }
+    /// Says the console is alive (what it holds, `replicas()` reads from the leases themselves).
+    func heartbeat() async throws {
+        try await store.heartbeat(id: id, version: AsgardVersion.version, startTime: startTime)
     }
 
     /// The consoles on the database, this one marked.
@@ -60,7 +53,7 @@ struct SharedDatabase: Sendable {
         let store = try await PostgresStore.open(url, logger: logger, leaseSeconds: leaseSeconds)
         logger.info("Joined the database \(url.redacted) as console \(store.replica)")
         let database = SharedDatabase(store: store, startTime: Date())
-        try await database.heartbeat(holds: [])
+        try await database.heartbeat()
         return database
     }
 }
@@ -87,7 +80,7 @@ struct LeaseKeeper: Service {
                         logger.warning("Another console took over tasks \(renewal.lost.map(\.description).joined(separator: ", ")): this one stops running them")
                         lost(renewal.lost)
                     }
-                    try await database.heartbeat(holds: SharedDatabase.describe(renewal.held))
+                    try await database.heartbeat()
                     if warned { logger.notice("The database answers again; leases renewed") }
                     renewed = .now
                     warned = false
@@ -102,7 +95,7 @@ struct LeaseKeeper: Service {
             }
         }
         try? await database.store.releaseAllLeases()
-        try? await database.heartbeat(holds: [])
+        try? await database.heartbeat()
         database.store.close()
     }
 }

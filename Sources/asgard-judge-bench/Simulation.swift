@@ -122,11 +122,23 @@ enum Scenario: String, CaseIterable, Sendable {
     var isRegression: Bool { self == .errors || self == .latency || self == .p99 }
 }
 
-/// One arm's draw for a second: its requests, errors and latency buckets.
+/// One arm's draw for a second (or a sum of them): its requests, errors and latency buckets.
 struct ArmSecond {
     var requests = 0
     var errors = 0
     var buckets: [Int] = []
+
+    /// Adds `other`'s counts.
+    mutating func add(_ other: ArmSecond) {
+        requests += other.requests
+        errors += other.errors
+        for index in buckets.indices where index < other.buckets.count { buckets[index] += other.buckets[index] }
+    }
+
+    /// The buckets as a load balancer's histogram: each bucket's value with its count.
+    var histogram: [WeightedValue] {
+        zip(LatencyModel.values, buckets).filter { $0.1 > 0 }.map { WeightedValue($0.0, count: $0.1) }
+    }
 }
 
 /// Draws a second of one arm: a multinomial over the buckets by conditional binomials.
@@ -208,11 +220,8 @@ func simulateRun(scenario: Scenario, share: Double, rate: Double, horizon: Int, 
                 canarySample = sample(canary, canaryModel, sequential.raised(thresholds.median), sequential.raised(thresholds.tail))
                 baselineSample = sample(baseline, baselineModel, thresholds.median, thresholds.tail)
             } else {
-                func histogram(_ arm: ArmSecond) -> [WeightedValue] {
-                    zip(LatencyModel.values, arm.buckets).filter { $0.1 > 0 }.map { WeightedValue($0.0, count: $0.1) }
-                }
-                canarySample = ArmSample(requests: canary.requests, errors: canary.errors, latencies: histogram(canary))
-                baselineSample = ArmSample(requests: baseline.requests, errors: baseline.errors, latencies: histogram(baseline))
+                canarySample = ArmSample(requests: canary.requests, errors: canary.errors, latencies: canary.histogram)
+                baselineSample = ArmSample(requests: baseline.requests, errors: baseline.errors, latencies: baseline.histogram)
             }
             switch sequential.observe(canary: canarySample, baseline: baselineSample) {
             case .fail?: seq.failedAt = t
@@ -224,22 +233,13 @@ func simulateRun(scenario: Scenario, share: Double, rate: Double, horizon: Int, 
         if fixed.failedAt == nil {
             fixed.canaryRequests += canary.requests
             fixed.canaryErrors += canary.errors
-            total.canary.requests += canary.requests
-            total.canary.errors += canary.errors
-            total.baseline.requests += baseline.requests
-            total.baseline.errors += baseline.errors
-            for index in 0..<33 {
-                total.canary.buckets[index] += canary.buckets[index]
-                total.baseline.buckets[index] += baseline.buckets[index]
-            }
+            total.canary.add(canary)
+            total.baseline.add(baseline)
             if second % 10 == 0 {
-                func histogram(_ buckets: [Int]) -> [WeightedValue] {
-                    zip(LatencyModel.values, buckets).filter { $0.1 > 0 }.map { WeightedValue($0.0, count: $0.1) }
-                }
                 let observations: [String: MetricObservations] = [
                     "errorRate": .proportion(canary: Proportion(events: total.canary.errors, total: total.canary.requests),
                                              baseline: Proportion(events: total.baseline.errors, total: total.baseline.requests)),
-                    "latency": .samples(canary: histogram(total.canary.buckets), baseline: histogram(total.baseline.buckets)),
+                    "latency": .samples(canary: total.canary.histogram, baseline: total.baseline.histogram),
                 ]
                 if CanaryJudge.judge(observations, config: fixedConfig).outcome == .fail { fixed.failedAt = t }
             }

@@ -56,8 +56,10 @@ public struct SequentialMetric: Sendable, Hashable, Codable {
     /// The confidence sequence of the canary's rate over the baseline's (after the tolerance's
     /// thresholds for latency), nil before any event; filled in by `SequentialJudge.metrics`.
     public var rateRatio: ClosedRange<Double>?
+    /// ln(1/α): the e-value decides when it reaches it.
+    public var logThreshold: Double { log(1 / alpha) }
     /// The e-value reached its threshold.
-    public var decided: Bool { logEValue >= log(1 / alpha) }
+    public var decided: Bool { logEValue >= logThreshold }
 }
 
 /// What the sequential judge decided.
@@ -176,7 +178,7 @@ public struct SequentialJudge: Sendable {
         case "latency": "latency: the canary had \(metric.canaryEvents) of \(metric.totalEvents) requests slower than the baseline's median (with the tolerance)"
         default: "tail latency: the canary had \(metric.canaryEvents) of \(metric.totalEvents) requests slower than the baseline's 99th percentile (with the tolerance)"
         }
-        return "\(what)\(ratio); e-value \(Self.evidence(metric.logEValue)) ≥ 1/α = \(Self.evidence(log(1 / metric.alpha)))"
+        return "\(what)\(ratio); e-value \(Self.evidence(metric.logEValue)) ≥ 1/α = \(Self.evidence(metric.logThreshold))"
     }
 
     static func add(_ metric: inout SequentialMetric, canary: Int, baseline: Int) {
