@@ -47,6 +47,10 @@ public struct DeploymentJSON: Codable, Sendable, Hashable {
     public var baselineGroup: String?
     /// Canary: every analysis interval, with the figures of both groups and the verdict.
     public var intervals: [CanaryInterval]?
+    /// The sequential judge's evidence over time (a canary with `"judge": "sequential"`, a
+    /// watched rolling push): per test the e-value against its threshold and the confidence
+    /// sequence of the canary's rate over the baseline's; the point of the decision says which.
+    public var evidence: [SequentialEvidence]?
 
     /// The API view of a deployment task, nil when `task` is not one.
     public init?(_ task: TaskRecord, includeLog: Bool) {
@@ -82,6 +86,7 @@ public struct DeploymentJSON: Codable, Sendable, Hashable {
         canaryWeight = state?.canaryWeight
         baselineGroup = state?.baselineGroup
         intervals = request.strategy == .canary ? state?.intervals ?? [] : nil
+        evidence = state?.evidence
         rollbackReason = state?.rollback?.reason
             ?? task.log.lazy.compactMap { $0.message.hasPrefix("Rolling back (") ? String($0.message.dropFirst(14).dropLast()) : nil }.last
         log = includeLog ? task.log : nil

@@ -208,7 +208,9 @@ extension DeploymentEngine {
     /// One analyze step with the sequential judge: every second, what canary and baseline served
     /// since the last second goes to the judge, which fails the canary the moment its evidence
     /// crosses 1/α (then it rolls back at once), or stops without a verdict when the requests do
-    /// not split as the weights say (then a person decides). No verdict by the step's end passes it.
+    /// not split as the weights say (then a person decides). Once `minimumSeconds` are over, the
+    /// step passes as soon as the evidence shows the canary within its tolerance; no verdict by
+    /// the step's end passes it too. The evidence is kept in the state for the task page.
     func analyzeSequentially(_ step: PlannedStep, _ run: DeploymentRun, state: inout DeploymentState) async throws {
         guard let canary = state.newGroup, let settings = run.request.canary else { return }
         let baselines = try baselineGroups(run, state)
@@ -220,41 +222,150 @@ extension DeploymentEngine {
             return
         }
         let share = canaryWeight / (canaryWeight + baselineWeight)
-        let duration = Double(step.seconds ?? 0), every = Double(step.intervalSeconds ?? 10)
-        var judge = SequentialJudge(share: share, config: SequentialJudgeConfig(alpha: settings.analysis.alpha))
-        let began = now(), end = began.addingTimeInterval(duration)
-        try await log(run.id, "Analyzing \(canary) against \(baselines.joined(separator: ", ")) for \(Int(duration)) s with the sequential judge "
-            + "(α = \(settings.analysis.alpha), the canary's share \(String(format: "%.1f", share * 100)) %): it decides the moment the evidence is strong enough")
-        var previous = try await trafficSnapshot(balancers)
-        var nextLook = now().addingTimeInterval(1), nextReport = now().addingTimeInterval(every)
+        let duration = step.seconds ?? 0
+        let minimum = min(step.minimumSeconds ?? 30, duration)
+        let margin = settings.analysis.metrics.first { $0.name == "errorRate" }?.minimumDifference ?? 0.01
+        let judge = SequentialJudge(share: share, config: SequentialJudgeConfig(alpha: settings.analysis.alpha, errorMargin: margin))
+        try await log(run.id, "Analyzing \(canary) against \(baselines.joined(separator: ", ")) for \(duration) s with the sequential judge "
+            + "(α = \(settings.analysis.alpha), the canary's share \(String(format: "%.1f", share * 100)) %): it decides the moment the evidence is strong enough"
+            + (minimum < duration ? ", and passes after \(minimum) s once the canary is shown within its tolerance" : ""))
+        let outcome = try await watch(judge, on: balancers, seconds: duration, minimumSeconds: minimum, every: step.intervalSeconds ?? 10,
+                                      weight: state.canaryWeight ?? 0, run, state: &state, during: .analyze) { snapshot in
+            let mine = snapshot.merged([canary]), theirs = snapshot.merged(baselines)
+            return (ArmSample(requests: mine.requests, errors: mine.errors, latencies: mine.latencySamples),
+                    ArmSample(requests: theirs.requests, errors: theirs.errors, latencies: theirs.latencySamples))
+        }
+        switch outcome {
+        case .failed(let reason, let at, let seconds):
+            try await log(run.id, "The sequential judge failed the canary after \(seconds) s: \(reason)")
+            throw DeploymentInterrupted(order: RollbackOrder(reason: "canary failed: \(reason)", outcome: .failed), verdictTime: at)
+        case .inconclusive(let reason):
+            try await canaryPause(step, run, state: &state, reason: "The sequential judge stopped without a verdict: \(reason)")
+        case .promoted(let reason, let seconds):
+            try await log(run.id, "The canary passed early, after \(seconds) s: \(reason)")
+        case .passed(let evidence):
+            try await log(run.id, "The canary passed: no test crossed its threshold in \(duration) s (\(evidence))")
+        }
+    }
+
+    /// A watched rolling push, after a batch is replaced and healthy: the sequential judge
+    /// compares the instances on the new image with the old ones behind the same load
+    /// balancers (the share is the new instances' part of them), for `watchSeconds` or until it
+    /// decides. A regression stops the push and rolls back what was replaced; a split that does
+    /// not hold waits for a person. The last batch has nothing old left to compare with.
+    func watchBatch(_ batch: Int, of name: String, image: ImageID, options: RollingOptions, _ step: PlannedStep, _ run: DeploymentRun,
+                    state: inout DeploymentState) async throws {
+        guard let seconds = options.watchSeconds, seconds > 0 else { return }
+        guard let group = try await cloud.serverGroup(named: name) else { throw CloudError(.notFound, "the server group \(name) is gone") }
+        let instances = try await cloud.instances(of: name, includeTerminated: false)
+        let fresh = instances.filter { $0.imageId == image }.map(\.instanceId.rawValue), old = instances.filter { $0.imageId != image }.map(\.instanceId.rawValue)
+        let balancers = group.loadBalancerNames.map(LoadBalancerName.init(rawValue:))
+        guard !fresh.isEmpty, !old.isEmpty, !balancers.isEmpty else {
+            let why = balancers.isEmpty ? "\(name) has no load balancer" : "no instance of the old image is left to compare with"
+            return try await log(run.id, "Batch \(batch) is not watched: \(why)")
+        }
+        let share = Double(fresh.count) / Double(fresh.count + old.count)
+        let alpha = options.alpha ?? 0.01
+        let minimum = min(options.minimumSeconds ?? 30, seconds)
+        try await log(run.id, "Watching batch \(batch) for \(seconds) s with the sequential judge (α = \(alpha)): \(fresh.joined(separator: ", ")) on \(image) "
+            + "against \(old.joined(separator: ", ")) (\(String(format: "%.0f", share * 100)) % of the requests)"
+            + (minimum < seconds ? "; it passes after \(minimum) s once shown within tolerance" : ""))
+        let outcome = try await watch(SequentialJudge(share: share, config: SequentialJudgeConfig(alpha: alpha)), on: balancers, seconds: seconds,
+                                      minimumSeconds: minimum, every: 10, weight: Int((share * 100).rounded()), batch: batch, run, state: &state,
+                                      during: step.type) { snapshot in
+            let mine = snapshot.merged(fresh), theirs = snapshot.merged(old)
+            return (ArmSample(requests: mine.requests, errors: mine.errors, latencies: mine.latencySamples),
+                    ArmSample(requests: theirs.requests, errors: theirs.errors, latencies: theirs.latencySamples))
+        }
+        switch outcome {
+        case .failed(let reason, let at, let after):
+            try await log(run.id, "The sequential judge found batch \(batch) worse than the old instances after \(after) s: \(reason)")
+            throw DeploymentInterrupted(order: RollbackOrder(reason: "rolling push stopped at batch \(batch): \(reason)", outcome: .failed), verdictTime: at)
+        case .inconclusive(let reason):
+            try await canaryPause(step, run, state: &state, reason: "The sequential judge stopped watching batch \(batch) without a verdict: \(reason)")
+            // The next batch's pause, if any, gets an end of its own.
+            state.waitUntil = nil
+            try await save(state, of: run.id)
+        case .promoted(let reason, let after):
+            try await log(run.id, "Batch \(batch) passed early, after \(after) s: \(reason)")
+        case .passed(let evidence):
+            try await log(run.id, "Batch \(batch) passed: no test crossed its threshold in \(seconds) s (\(evidence))")
+        }
+    }
+
+    /// How a watch by the sequential judge ended.
+    enum WatchOutcome {
+        case failed(reason: String, at: ContinuousClock.Instant, seconds: Int)
+        case inconclusive(reason: String)
+        case promoted(reason: String, seconds: Int)
+        case passed(evidence: String)
+    }
+
+    /// Feeds `judge`, every second, what the arms served since the last second (`arms` splits
+    /// a slice of the load balancers' traffic into canary and baseline) until it decides, the
+    /// canary is shown within its tolerance after `minimumSeconds`, or `seconds` are over. The
+    /// evidence goes into `state.evidence` (each second of the first minute, then every
+    /// `every` seconds, and the end), saved with each report.
+    func watch(_ judge: SequentialJudge, on balancers: [LoadBalancerName], seconds: Int, minimumSeconds: Int, every: Int, weight: Int,
+               batch: Int? = nil, _ run: DeploymentRun, state: inout DeploymentState, during stepType: DeploymentStep,
+               arms: (TrafficSnapshot) -> (canary: ArmSample, baseline: ArmSample)) async throws -> WatchOutcome {
+        var judge = judge
+        let stepIndex = state.step
+        // A step (or batch) resumed after a restart watches again from the start.
+        state.evidence = state.evidence?.filter { $0.step != stepIndex || $0.batch != batch }
+        let began = now(), end = began.addingTimeInterval(Double(seconds))
+        let byInstance = batch != nil
+        var previous = await TrafficSnapshot.read(balancers, from: cloud, byInstance: byInstance)
+        var nextLook = now().addingTimeInterval(1), nextReport = now().addingTimeInterval(Double(every))
+        func elapsed() -> Int { Int(now().timeIntervalSince(began)) }
+        func record(_ decision: String?, _ reason: String?) {
+            let point = SequentialEvidence(step: stepIndex, batch: batch, time: now(), seconds: elapsed(), weight: weight, metrics: judge.metrics,
+                                           decision: decision, reason: reason)
+            state.evidence = (state.evidence ?? []) + [point]
+        }
         while now() < end {
-            try await takeSignal(run, during: .analyze)
+            try await takeSignal(run, during: stepType)
             if now() >= nextLook {
                 nextLook = now().addingTimeInterval(1)
-                let snapshot = try await trafficSnapshot(balancers)
-                let slice = snapshot.since(previous)
+                let snapshot = await TrafficSnapshot.read(balancers, from: cloud, byInstance: byInstance)
+                let (mine, theirs) = arms(snapshot.since(previous))
                 previous = snapshot
-                let mine = slice.merged([canary]), theirs = slice.merged(baselines)
-                let decision = judge.observe(canary: ArmSample(requests: mine.requests, errors: mine.errors, latencies: mine.latencySamples),
-                                             baseline: ArmSample(requests: theirs.requests, errors: theirs.errors, latencies: theirs.latencySamples))
+                let decision = judge.observe(canary: mine, baseline: theirs)
                 let verdictTime = ContinuousClock.now
                 switch decision {
                 case .fail(_, let reason)?:
-                    try await log(run.id, "The sequential judge failed the canary after \(Int(now().timeIntervalSince(began))) s: \(reason)")
-                    throw DeploymentInterrupted(order: RollbackOrder(reason: "canary failed: \(reason)", outcome: .failed), verdictTime: verdictTime)
+                    record("fail", reason)
+                    try await save(state, of: run.id)
+                    return .failed(reason: reason, at: verdictTime, seconds: elapsed())
                 case .inconclusive(let reason)?:
-                    return try await canaryPause(step, run, state: &state, reason: "The sequential judge stopped without a verdict: \(reason)")
+                    record("inconclusive", reason)
+                    try await save(state, of: run.id)
+                    return .inconclusive(reason: reason)
                 case nil:
                     break
                 }
+                if elapsed() >= minimumSeconds {
+                    let promotion = judge.promotion
+                    if promotion.ready {
+                        record("promoted", promotion.reason)
+                        try await save(state, of: run.id)
+                        return .promoted(reason: promotion.reason, seconds: elapsed())
+                    }
+                }
+                if elapsed() <= 60 && now() < nextReport { record(nil, nil) }
             }
             if now() >= nextReport {
-                nextReport = now().addingTimeInterval(every)
-                try await log(run.id, "Sequential judge at \(Int(now().timeIntervalSince(began))) s: " + Self.evidence(judge))
+                nextReport = now().addingTimeInterval(Double(every))
+                let promotion = judge.promotion
+                record(nil, promotion.reason)
+                try await save(state, of: run.id)
+                try await log(run.id, "Sequential judge at \(elapsed()) s: " + Self.evidence(judge) + "; early promotion: \(promotion.reason)")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        try await log(run.id, "The canary passed: no test crossed its threshold in \(Int(duration)) s (\(Self.evidence(judge)))")
+        record("pass", "no test crossed its threshold in \(seconds) s")
+        try await save(state, of: run.id)
+        return .passed(evidence: Self.evidence(judge))
     }
 
     /// Each sequential test's events and e-value, in words.
@@ -306,12 +417,19 @@ struct TrafficSnapshot {
 
     var groups: [String: Series] = [:]
 
-    /// The cumulative traffic of every group behind `balancers`, summed over them.
-    static func read(_ balancers: [LoadBalancerName], from cloud: any CloudProvider) async -> TrafficSnapshot {
+    /// The cumulative traffic of every group behind `balancers` (or, `byInstance`, of every
+    /// instance, by its id), summed over them.
+    static func read(_ balancers: [LoadBalancerName], from cloud: any CloudProvider, byInstance: Bool = false) async -> TrafficSnapshot {
         var snapshot = TrafficSnapshot()
         for name in balancers {
             for group in await cloud.groupTraffic(on: name) {
-                snapshot.add(group.name, requests: group.requests.total, errors: group.requests.status5xx, histogram: group.latency.histogram)
+                guard byInstance else {
+                    snapshot.add(group.name, requests: group.requests.total, errors: group.requests.status5xx, histogram: group.latency.histogram)
+                    continue
+                }
+                for instance in group.instances {
+                    snapshot.add(instance.instanceId.rawValue, requests: instance.requests.total, errors: instance.requests.status5xx, histogram: instance.latency.histogram)
+                }
             }
         }
         return snapshot

@@ -73,10 +73,13 @@ extension DeploymentEngine {
         case .relaunch:
             guard let name = state.newGroup else { return }
             var taken = Set(state.relaunched ?? [])
-            try await relaunch(name, to: request.imageId, options: request.rolling ?? RollingOptions(), taken: &taken, run, step: step.type) {
+            let options = request.rolling ?? RollingOptions()
+            try await relaunch(name, to: request.imageId, options: options, taken: &taken, run, step: step.type, record: {
                 state.relaunched = $0.sorted()
                 try await self.save(state, of: run.id)
-            }
+            }, afterBatch: { batch in
+                try await self.watchBatch(batch, of: name, image: request.imageId, options: options, step, run, state: &state)
+            })
         case .resize:
             let count = step.resizeTarget(desired: request.capacity.desired)
             for name in try targets(step.group, state) {
@@ -296,7 +299,9 @@ extension DeploymentEngine {
     /// holds the instances already taken (also across a restart); `record` saves it.
     func relaunch(_ name: String, to image: ImageID, options: RollingOptions, taken: inout Set<InstanceID>, _ run: DeploymentRun,
                   step: DeploymentStep, takesSignals: Bool = true, failsFast: Bool = true,
-                  record: (Set<InstanceID>) async throws -> Void) async throws {
+                  record: (Set<InstanceID>) async throws -> Void, afterBatch: (Int) async throws -> Void = { _ in }) async throws {
+        // Batches are numbered across a restart too (a batch taken before it is not watched again).
+        var batches = (taken.count + max(options.concurrentRelaunches, 1) - 1) / max(options.concurrentRelaunches, 1)
         let limit = options.relaunchCount ?? Int.max
         let check: () async throws -> Void = { if takesSignals { try await self.takeSignal(run, during: step) } }
         while taken.count < limit {
@@ -339,6 +344,8 @@ extension DeploymentEngine {
             }
             if options.afterBootWait > 0 { try await Task.sleep(for: .seconds(options.afterBootWait)) }
             try await log(run.id, "Replaced \(batch.count) instance\(batch.count == 1 ? "" : "s") in \(ClusterOperations.milliseconds(since: slot)) ms; \(group.desiredCapacity) healthy")
+            batches += 1
+            try await afterBatch(batches)
         }
     }
 }

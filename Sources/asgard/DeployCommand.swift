@@ -32,15 +32,17 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(help: "Fewest instances (default: desired).") var min: Int?
     @Option(help: "Instances to run (rolling: the group keeps its sizes).") var desired: Int?
     @Option(help: "Rolling: instances replaced at a time (default 1).") var concurrentRelaunches: Int?
+    @Option(help: "Rolling: seconds the sequential judge watches each batch against the old instances (default 0: not watched).") var watchSeconds: Int?
     @Option(help: "Most instances (default: desired).") var max: Int?
     @Option(help: "A load balancer of the new group (repeatable; default: the newest group's).") var loadBalancer: [String] = []
     @Option(help: "custom: a JSON file with the steps (- for standard input).") var stepsFile: String?
     @Option(help: "canary: the weights in percent, each but 100 analyzed, e.g. 5,25,50,100.") var steps: String?
     @Option(help: "canary: seconds each weight is analyzed (default 60).") var analysisSeconds: Int?
     @Option(help: "canary: seconds between judgments (default 10).") var intervalSeconds: Int?
+    @Option(help: "canary (sequential judge) and watched rolling push: seconds before a step or batch may pass early, once the canary is shown within its tolerance (default 30).") var minimumSeconds: Int?
     @Option(help: "canary: existing (the group that serves, the default) or fresh (a new group of its image).") var baseline: String?
     @Option(help: "canary: fixed (the default: the window judged every interval) or sequential (anytime-valid tests every second).") var judge: String?
-    @Option(help: "canary, sequential judge: the false-alarm probability (default 0.01).") var alpha: String?
+    @Option(help: "canary (sequential judge) and watched rolling push: the false-alarm probability (default 0.01).") var alpha: String?
     @Option(help: "A URL that gets a JSON POST on each event of the deployment.") var webhook: String?
     @Option(help: "Seconds a new group may take to become healthy before the deployment rolls back (default 600).") var startupTimeout: Int?
     @Flag(help: "Follow the deployment until it ends.") var wait = false
@@ -54,12 +56,14 @@ struct DeployCommand: AsyncParsableCommand {
             var document: [String: Any] = ["cluster": cluster, "imageId": image, "strategy": strategy]
             if !capacity.isEmpty { document["capacity"] = capacity }
             if let concurrentRelaunches { document["concurrentRelaunches"] = String(concurrentRelaunches) }
+            if let watchSeconds { document["watchSeconds"] = String(watchSeconds) }
             if !loadBalancer.isEmpty { document["loadBalancers"] = loadBalancer }
             if let webhook { document["notification"] = ["webhookUrl": webhook] }
             if let startupTimeout { document["startupTimeoutSeconds"] = String(startupTimeout) }
             if let steps { document["canaryWeights"] = steps }
             if let analysisSeconds { document["analysisSeconds"] = String(analysisSeconds) }
             if let intervalSeconds { document["intervalSeconds"] = String(intervalSeconds) }
+            if let minimumSeconds { document["minimumSeconds"] = String(minimumSeconds) }
             if let baseline { document["baseline"] = baseline }
             if let judge { document["judge"] = judge }
             if let alpha { document["alpha"] = alpha }

@@ -126,4 +126,63 @@ struct SequentialTestsTests {
         guard case .inconclusive(let reason)? = result.decision else { Issue.record("\(result)"); return }
         #expect(reason.contains("where its weight is 50 %") && reason.contains("does not hold"), "\(reason)")
     }
+
+    /// Feeds a judge the same counts every second: 20 canary and 180 baseline requests, half
+    /// at 1 ms and half at 2 ms (the canary's latencies shifted by `slower` ms), with
+    /// `canaryErrors` and `baselineErrors` errors every `errorEvery` seconds; answers the first
+    /// second at which early promotion is shown, or nil within `seconds`, and the judge.
+    static func promotion(canaryErrors: Int = 0, baselineErrors: Int = 0, errorEvery: Int = 1, slower: Double = 0, seconds: Int)
+        -> (second: Int?, judge: SequentialJudge) {
+        var judge = SequentialJudge(share: 0.1, config: SequentialJudgeConfig(alpha: 0.01, warmupRequests: 100))
+        for second in 1...seconds {
+            let errors = second % errorEvery == 0
+            judge.observe(canary: ArmSample(requests: 20, errors: errors ? canaryErrors : 0, latencies: [WeightedValue(1 + slower, count: 10), WeightedValue(2 + slower, count: 10)]),
+                          baseline: ArmSample(requests: 180, errors: errors ? baselineErrors : 0, latencies: [WeightedValue(1, count: 90), WeightedValue(2, count: 90)]))
+            if judge.promotion.ready { return (second, judge) }
+        }
+        return (nil, judge)
+    }
+
+    @Test func aCanaryAsGoodAsItsBaselineIsShownWithinToleranceAfterEnoughRequests() throws {
+        // No errors on either side: the canary's rate is shown below one point after about
+        // 700 of its requests (35 s at 20 a second), not before.
+        let clean = Self.promotion(seconds: 300)
+        let second = try #require(clean.second, "\(clean.judge.promotion.reason)")
+        #expect((20...60).contains(second), "promoted after \(second) s")
+        #expect(clean.judge.promotion.reason.contains("shown below 1.0 %"), "\(clean.judge.promotion.reason)")
+        #expect(clean.judge.decision == nil)
+        // The same error rate on both sides (1 in 200) is within tolerance too.
+        #expect(Self.promotion(canaryErrors: 1, baselineErrors: 9, errorEvery: 10, seconds: 600).second != nil)
+    }
+
+    @Test func aWorseCanaryIsNeverShownWithinTolerance() {
+        // Errors at 2.5 % where the baseline has 0.5 %: more than a point worse; never shown
+        // within tolerance, and failed.
+        let errors = Self.promotion(canaryErrors: 1, baselineErrors: 1, errorEvery: 2, seconds: 600)
+        #expect(errors.second == nil, "\(errors.judge.promotion.reason)")
+        #expect(errors.judge.decision != nil)
+        // 1.5 % where the baseline has 0.5 %: never shown within a point either.
+        let worse = Self.promotion(canaryErrors: 3, baselineErrors: 9, errorEvery: 10, seconds: 600)
+        #expect(worse.second == nil, "\(worse.judge.promotion.reason)")
+        // 1.5 ms slower on every request: its latency is outside the tolerance (1 ms).
+        let slow = Self.promotion(slower: 1.5, seconds: 600)
+        #expect(slow.second == nil, "\(slow.judge.promotion.reason)")
+        // Before the baseline's latency is known nothing is shown.
+        var cold = SequentialJudge(share: 0.5)
+        cold.observe(canary: ArmSample(requests: 100, errors: 0, latencies: []), baseline: ArmSample(requests: 100, errors: 0, latencies: []))
+        #expect(!cold.promotion.ready && cold.promotion.reason.hasPrefix("latency is warming up"), "\(cold.promotion.reason)")
+    }
+
+    @Test func theEvidenceEncodesWithoutInfinities() throws {
+        let judged = Self.promotion(slower: 1.5, seconds: 120).judge
+        let point = SequentialEvidence(step: 2, time: Date(timeIntervalSince1970: 0), seconds: 120, weight: 10, metrics: judged.metrics,
+                                       decision: judged.decision == nil ? nil : "fail", reason: nil)
+        let data = try JSONEncoder().encode(point)
+        let decoded = try JSONDecoder().decode(SequentialEvidence.self, from: data)
+        #expect(decoded.metrics.map(\.name) == ["split", "errors", "latency", "latencyTail"])
+        // No errors: the errors' ratio is unbounded above, so it has a low end only.
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains("\"threshold\":200") && text.contains("\"eValue\""), "\(text)")
+        #expect(decoded.metrics[2].logEValue == judged.metrics[2].logEValue)
+    }
 }

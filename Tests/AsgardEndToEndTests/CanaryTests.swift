@@ -140,6 +140,42 @@ struct CanaryTests {
         }
     }
 
+    @Test func aGoodCanaryPassesEachStepOnceShownWithinToleranceAfterItsMinimum() async throws {
+        let scratch = try Scratch("canary-promotion")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let (_, v2, port) = try await custom.shopOnVersion1(server)
+        let done = try await custom.underLoad(port) { _ in
+            let analyze: [String: Any] = ["analyze": ["durationSeconds": 240, "intervalSeconds": 10, "minimumSeconds": 30]]
+            let id = try await canary(server, image: v2, steps: [["setWeight": 10], analyze, ["setWeight": 50], analyze, ["setWeight": 100]],
+                                      analysis: ["judge": "sequential"])
+            return try await custom.ended(server, id, seconds: 600)
+        }
+        let log = done.log?.map(\.message) ?? []
+        #expect(done.status == .succeeded, "\(log)")
+        // Each step passed early: after its 30 s minimum, long before its 240 s.
+        let early = log.filter { $0.hasPrefix("The canary passed early, after ") }
+        let seconds = early.map { Int($0.dropFirst("The canary passed early, after ".count).prefix { $0.isNumber }) ?? -1 }
+        #expect(seconds.count == 2 && seconds.allSatisfy { (30..<240).contains($0) }, "\(early)")
+        #expect(early.allSatisfy { $0.contains("shown below") && $0.contains("shown no more frequent than the baseline's") }, "\(early)")
+        // The evidence, second by second, with the moment of each decision.
+        let evidence = done.evidence ?? []
+        let decisions = evidence.compactMap { point in point.decision.map { (point.step, $0) } }
+        #expect(decisions.map(\.1) == ["promoted", "promoted"] && Set(decisions.map(\.0)).count == 2, "\(decisions)")
+        #expect(evidence.count >= 60 && evidence.allSatisfy { $0.metrics.map(\.name) == ["split", "errors", "latency", "latencyTail"] })
+        let last = try #require(evidence.last)
+        #expect(last.weight == 50 && last.metrics.allSatisfy { !$0.decided }, "\(last.metrics)")
+        #expect(last.metrics.first { $0.name == "latency" }?.rateRatio.map { $0.upperBound < 1 } == true, "\(last.metrics)")
+        // The task page charts it: evidence against the threshold, the rate ratio, the last figures.
+        let page = try await HTTP.get(server.url + "/deployment/show/\(done.id)", accept: "text/html")
+        for id in ["evidence-split", "evidence-errors", "evidence-latency", "ratio-errors", "ratio-latencyTail", "sequential-metrics"] {
+            #expect(page.text.contains("id=\"\(id)"), "\(id)")
+        }
+        #expect(page.text.contains("fails at 1/α = 200") && page.text.contains("at the decision (promoted"), "the thresholds and the decision are shown")
+        #expect(try await custom.versions(port) == ["2.0.0"])
+    }
+
     @Test func aSlowVersionIsRolledBackOnLatency() async throws {
         let scratch = try Scratch("canary-latency")
         defer { scratch.remove() }

@@ -1,18 +1,21 @@
 import Foundation
 
 /// One step of a canary, as a request lists it: `{"setWeight": 5}`,
-/// `{"analyze": {"durationSeconds": 60, "intervalSeconds": 10}}`, `{"pause": {"durationSeconds": 30}}`
+/// `{"analyze": {"durationSeconds": 60, "intervalSeconds": 10, "minimumSeconds": 30}}`, `{"pause": {"durationSeconds": 30}}`
 /// or `{"pause": {}}`.
 public enum CanaryStep: Sendable, Hashable, Codable {
     /// The share of requests, in percent, the load balancer sends to the canary.
     case setWeight(Int)
-    /// Collect metrics and judge the canary against its baseline every `intervalSeconds`.
-    case analyze(durationSeconds: Int, intervalSeconds: Int)
+    /// Collect metrics and judge the canary against its baseline every `intervalSeconds` (the
+    /// sequential judge: every second, reporting every `intervalSeconds`, and passing the step
+    /// once `minimumSeconds` are over and the evidence shows the canary within its tolerance;
+    /// nil: 30 s; the duration or more: never early).
+    case analyze(durationSeconds: Int, intervalSeconds: Int, minimumSeconds: Int? = nil)
     /// Wait for proceed or rollback; with a duration, proceed by itself when it ends.
     case pause(durationSeconds: Int?)
 
     private enum Keys: String, CodingKey { case setWeight, analyze, pause }
-    private enum TimeKeys: String, CodingKey { case durationSeconds, intervalSeconds }
+    private enum TimeKeys: String, CodingKey { case durationSeconds, intervalSeconds, minimumSeconds }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -21,7 +24,8 @@ public enum CanaryStep: Sendable, Hashable, Codable {
         } else if c.contains(.analyze) {
             let t = try c.nestedContainer(keyedBy: TimeKeys.self, forKey: .analyze)
             let duration = try t.decode(Int.self, forKey: .durationSeconds)
-            self = .analyze(durationSeconds: duration, intervalSeconds: try t.decodeIfPresent(Int.self, forKey: .intervalSeconds) ?? min(10, duration))
+            self = .analyze(durationSeconds: duration, intervalSeconds: try t.decodeIfPresent(Int.self, forKey: .intervalSeconds) ?? min(10, duration),
+                            minimumSeconds: try t.decodeIfPresent(Int.self, forKey: .minimumSeconds))
         } else if c.contains(.pause) {
             let t = try c.nestedContainer(keyedBy: TimeKeys.self, forKey: .pause)
             self = .pause(durationSeconds: try t.decodeIfPresent(Int.self, forKey: .durationSeconds))
@@ -34,10 +38,11 @@ public enum CanaryStep: Sendable, Hashable, Codable {
         var c = encoder.container(keyedBy: Keys.self)
         switch self {
         case .setWeight(let weight): try c.encode(weight, forKey: .setWeight)
-        case .analyze(let duration, let interval):
+        case .analyze(let duration, let interval, let minimum):
             var t = c.nestedContainer(keyedBy: TimeKeys.self, forKey: .analyze)
             try t.encode(duration, forKey: .durationSeconds)
             try t.encode(interval, forKey: .intervalSeconds)
+            try t.encodeIfPresent(minimum, forKey: .minimumSeconds)
         case .pause(let duration):
             var t = c.nestedContainer(keyedBy: TimeKeys.self, forKey: .pause)
             try t.encodeIfPresent(duration, forKey: .durationSeconds)
@@ -76,10 +81,11 @@ public struct CanarySettings: Sendable, Hashable, Codable {
 
     /// Steps from the CLI's short form: each weight set, then analyzed for `seconds` (the last,
     /// 100, is not analyzed), e.g. 5,25,50,100.
-    public static func steps(weights: [Int], analysisSeconds: Int, intervalSeconds: Int?) -> [CanaryStep] {
+    public static func steps(weights: [Int], analysisSeconds: Int, intervalSeconds: Int?, minimumSeconds: Int? = nil) -> [CanaryStep] {
         weights.flatMap { weight -> [CanaryStep] in
             weight >= 100 || analysisSeconds <= 0 ? [.setWeight(weight)]
-                : [.setWeight(weight), .analyze(durationSeconds: analysisSeconds, intervalSeconds: intervalSeconds ?? min(10, analysisSeconds))]
+                : [.setWeight(weight), .analyze(durationSeconds: analysisSeconds, intervalSeconds: intervalSeconds ?? min(10, analysisSeconds),
+                                                minimumSeconds: minimumSeconds)]
         }
     }
 
@@ -95,7 +101,10 @@ public struct CanarySettings: Sendable, Hashable, Codable {
             case .setWeight(let w):
                 if !InputLimits.canaryWeight.contains(w) { add("step \(index + 1): setWeight \(w) must be from 0 to 100") }
                 weight = w
-            case .analyze(let duration, let interval):
+            case .analyze(let duration, let interval, let minimum):
+                if let minimum, !(0...InputLimits.analysisSeconds.upperBound).contains(minimum) {
+                    add("step \(index + 1): analyze minimumSeconds \(minimum) must be from 0 to \(InputLimits.analysisSeconds.upperBound) (the duration or more: never early)")
+                }
                 if !InputLimits.analysisSeconds.contains(duration) { add("step \(index + 1): analyze durationSeconds \(duration) must be from 1 to 86400") }
                 if !InputLimits.analysisIntervalSeconds.contains(interval) || interval > duration {
                     add("step \(index + 1): analyze intervalSeconds \(interval) must be from 1 to 3600 and at most the duration")

@@ -16,11 +16,17 @@ public struct SequentialJudgeConfig: Sendable, Hashable, Codable {
     public var warmupRequests: Int
     /// The Dirichlet prior's concentration k (Lindon & Malek's default).
     public var concentration: Double
+    /// Early promotion: the canary's error rate may be shown to exceed the baseline's by at
+    /// most this (a probability: 0.01 is one percentage point, the fixed judge's smallest
+    /// difference that counts).
+    public var errorMargin: Double
 
-    /// The defaults: α = 0.01, errors 1×, latency 10 % or 1 (ms), 500 warm-up requests, k = 100.
+    /// The defaults: α = 0.01, errors 1×, latency 10 % or 1 (ms), 500 warm-up requests, k = 100,
+    /// an error margin of one point for early promotion.
     public init(alpha: Double = 0.01, errorTolerance: Double = 1, latencyTolerance: Double = 1.1, latencyMinimumShift: Double = 1,
-                warmupRequests: Int = 500, concentration: Double = 100) {
+                warmupRequests: Int = 500, concentration: Double = 100, errorMargin: Double = 0.01) {
         self.alpha = alpha
+        self.errorMargin = errorMargin
         self.errorTolerance = errorTolerance
         self.latencyTolerance = latencyTolerance
         self.latencyMinimumShift = latencyMinimumShift
@@ -60,6 +66,53 @@ public struct SequentialMetric: Sendable, Hashable, Codable {
     public var logThreshold: Double { log(1 / alpha) }
     /// The e-value reached its threshold.
     public var decided: Bool { logEValue >= logThreshold }
+
+    /// Creates a test's state.
+    public init(name: String, canaryEvents: Int, totalEvents: Int, logEValue: Double, alpha: Double, rateRatio: ClosedRange<Double>? = nil) {
+        self.name = name
+        self.canaryEvents = canaryEvents
+        self.totalEvents = totalEvents
+        self.logEValue = logEValue
+        self.alpha = alpha
+        self.rateRatio = rateRatio
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, canaryEvents, totalEvents, logEValue, eValue, alpha, threshold, rateRatioLow, rateRatioHigh }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        canaryEvents = try c.decode(Int.self, forKey: .canaryEvents)
+        totalEvents = try c.decode(Int.self, forKey: .totalEvents)
+        logEValue = try c.decode(Double.self, forKey: .logEValue)
+        alpha = try c.decode(Double.self, forKey: .alpha)
+        let low = try c.decodeIfPresent(Double.self, forKey: .rateRatioLow), high = try c.decodeIfPresent(Double.self, forKey: .rateRatioHigh)
+        rateRatio = low.map { $0...max($0, high ?? .infinity) }
+    }
+
+    /// JSON has no infinity: an e-value is held at 1e300, and an unbounded ratio has no
+    /// `rateRatioHigh`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        let logValue = logEValue.isFinite ? min(max(logEValue, -690), 690) : (logEValue > 0 ? 690 : 0)
+        try c.encode(name, forKey: .name)
+        try c.encode(canaryEvents, forKey: .canaryEvents)
+        try c.encode(totalEvents, forKey: .totalEvents)
+        try c.encode(logValue, forKey: .logEValue)
+        try c.encode(exp(logValue), forKey: .eValue)
+        try c.encode(alpha, forKey: .alpha)
+        try c.encode(1 / alpha, forKey: .threshold)
+        if let rateRatio, rateRatio.lowerBound.isFinite {
+            try c.encode(rateRatio.lowerBound, forKey: .rateRatioLow)
+            if rateRatio.upperBound.isFinite { try c.encodeIfPresent(rateRatio.upperBound, forKey: .rateRatioHigh) }
+        }
+    }
+}
+
+/// Whether a step may pass before its end, and why (or why not yet).
+public struct SequentialPromotion: Sendable, Hashable {
+    public var ready: Bool
+    public var reason: String
 }
 
 /// What the sequential judge decided.
@@ -113,6 +166,41 @@ public struct SequentialJudge: Sendable {
             metric.rateRatio = metric.name == "split" ? nil : ratio(metric, share: share)
             return metric
         }
+    }
+
+    /// Whether the evidence shows the canary within its tolerance on every critical test, so
+    /// that a step may pass before its full duration — each claim an anytime-valid bound at the
+    /// test's own α, so a canary really outside its tolerance passes early with a probability
+    /// under α:
+    /// - errors: the canary's error rate is below the baseline's plus `errorMargin` (the canary's
+    ///   upper bound at α/4 against the baseline's lower bound at α/4);
+    /// - latency: fewer of the canary's requests are slower than the baseline's median (raised
+    ///   by the tolerance) than the baseline's (the rate ratio's bound below 1, at α/4).
+    /// The tail test does not hold a promotion back (the 99th percentile needs a hundred times
+    /// the requests to show anything) but fails a canary whenever its evidence arrives.
+    public var promotion: SequentialPromotion {
+        guard decision == nil else { return SequentialPromotion(ready: false, reason: "decided already") }
+        guard let thresholds else { return SequentialPromotion(ready: false, reason: "latency is warming up (\(warmupCount) of \(config.warmupRequests) baseline requests)") }
+        let margin = min(max(config.errorMargin, 1e-6), 0.5)
+        let canaryRequests = split.canaryEvents, baselineRequests = max(split.totalEvents - split.canaryEvents, 0)
+        let canaryErrors = errors.canaryEvents, baselineErrors = max(errors.totalEvents - errors.canaryEvents, 0)
+        let part = errors.alpha / 2
+        // The baseline's lower bound, then whether the canary's rate is shown below it plus the margin.
+        let baselineFloor = baselineRequests > 0
+            ? SequentialTests.confidenceSequence(canary: baselineErrors, total: baselineRequests, share: margin, alpha: part, concentration: config.concentration).lowerBound
+            : 0
+        let ceiling = min(baselineFloor + margin, 1 - 1e-9)
+        let errorsShown = SequentialTests.logEValueCanaryWorse(canary: canaryRequests - min(canaryErrors, canaryRequests), total: canaryRequests,
+                                                                share: 1 - ceiling, concentration: config.concentration) >= log(1 / part)
+        // Fewer slow events than the canary's share: the arms swapped, the baseline "worse".
+        let latencyShown = SequentialTests.logEValueCanaryWorse(canary: latency.totalEvents - latency.canaryEvents, total: latency.totalEvents,
+                                                                 share: 1 - share, concentration: config.concentration) >= log(1 / latency.alpha)
+        let observed = canaryRequests > 0 ? Double(canaryErrors) / Double(canaryRequests) : 0
+        let errorsText = "errors \(Self.percent(observed)) of \(canaryRequests) requests "
+            + (errorsShown ? "shown below \(Self.percent(ceiling))" : "not yet shown below \(Self.percent(ceiling))")
+        let latencyText = "requests slower than \(Self.milliseconds(raised(thresholds.median))) "
+            + (latencyShown ? "shown no more frequent than the baseline's" : "not yet shown no more frequent than the baseline's")
+        return SequentialPromotion(ready: errorsShown && latencyShown, reason: "\(errorsText); \(latencyText)")
     }
 
     /// The event share θ0 at the edge of the null when the canary may have `tolerance` times the
@@ -213,10 +301,45 @@ public struct SequentialJudge: Sendable {
         return sorted.last?.value ?? 0
     }
 
+    static func milliseconds(_ x: Double) -> String { String(format: x < 10 ? "%.1f ms" : "%.0f ms", x) }
+
     static func percent(_ x: Double) -> String { String(format: x < 0.1 ? "%.1f %%" : "%.0f %%", x * 100) }
 
     /// An e-value in words: e^x, shown plainly up to a million.
     public static func evidence(_ log: Double) -> String {
         log < 13.8 ? String(format: "%.0f", exp(log)) : String(format: "e^%.1f", log)
+    }
+}
+
+/// The sequential judge's evidence at one moment of an analyze step, as the task page charts
+/// it and the deployment's JSON carries it (`evidence`).
+public struct SequentialEvidence: Sendable, Hashable, Codable {
+    /// The analyze step's index in the plan.
+    public var step: Int
+    /// A watched rolling push: the batch, from 1.
+    public var batch: Int?
+    public var time: Date
+    /// Seconds since the step began.
+    public var seconds: Int
+    /// The canary's weight, in percent (a rolling push: the new instances' share).
+    public var weight: Int
+    /// Every test with its events, e-value, threshold and confidence sequence.
+    public var metrics: [SequentialMetric]
+    /// Set on the moment of the decision: `fail`, `inconclusive`, `pass` (the step's end) or
+    /// `promoted` (passed early, within tolerance).
+    public var decision: String?
+    /// Why, in words: the decision's reason, or whether early promotion is shown yet.
+    public var reason: String?
+
+    /// Creates a point.
+    public init(step: Int, batch: Int? = nil, time: Date, seconds: Int, weight: Int, metrics: [SequentialMetric], decision: String? = nil, reason: String? = nil) {
+        self.step = step
+        self.batch = batch
+        self.time = time
+        self.seconds = seconds
+        self.weight = weight
+        self.metrics = metrics
+        self.decision = decision
+        self.reason = reason
     }
 }

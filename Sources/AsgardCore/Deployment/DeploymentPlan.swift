@@ -98,6 +98,9 @@ public struct DeploymentState: Sendable, Hashable, Codable {
     public var baselineGroup: String?
     /// Canary: every analysis interval so far.
     public var intervals: [CanaryInterval]?
+    /// Canary with the sequential judge (and a watched rolling push): its evidence over time,
+    /// every second of a step's first minute, then every report, and the decision.
+    public var evidence: [SequentialEvidence]?
 
     /// The state of a deployment that has not started.
     public init(previousGroups: [String]) {

@@ -46,10 +46,21 @@ public struct RollingOptions: Sendable, Hashable, Codable {
     public var rudeShutdown: Bool
     /// Seconds to wait after a replacement is healthy before the next slot.
     public var afterBootWait: Int
+    /// Seconds the sequential judge watches each batch's new instances against the old ones
+    /// behind the same load balancers (nil or 0: not watched); a regression stops the push and
+    /// rolls back what was replaced.
+    public var watchSeconds: Int?
+    /// The watch's false-alarm probability (default 0.01).
+    public var alpha: Double?
+    /// A watched batch passes early, once shown within tolerance, only after this (default 30).
+    public var minimumSeconds: Int?
 
     /// Creates options.
     public init(relaunchCount: Int? = nil, concurrentRelaunches: Int = 1, newestFirst: Bool = false, rudeShutdown: Bool = false,
-                afterBootWait: Int = 0) {
+                afterBootWait: Int = 0, watchSeconds: Int? = nil, alpha: Double? = nil, minimumSeconds: Int? = nil) {
+        self.watchSeconds = watchSeconds
+        self.alpha = alpha
+        self.minimumSeconds = minimumSeconds
         self.relaunchCount = relaunchCount
         self.concurrentRelaunches = concurrentRelaunches
         self.newestFirst = newestFirst
@@ -120,7 +131,8 @@ public struct DeploymentRequest: Sendable, Hashable, Codable {
                 + canary.steps.map { step -> PlannedStep in
                     switch step {
                     case .setWeight(let weight): PlannedStep(.setWeight, percent: weight)
-                    case .analyze(let duration, let interval): PlannedStep(.analyze, seconds: duration, intervalSeconds: interval)
+                    case .analyze(let duration, let interval, let minimum):
+                        PlannedStep(.analyze, seconds: duration, intervalSeconds: interval, minimumSeconds: minimum)
                     case .pause(let duration): PlannedStep(.pause, seconds: duration)
                     }
                 } + [PlannedStep(.promote)]
@@ -148,6 +160,15 @@ public struct DeploymentRequest: Sendable, Hashable, Codable {
             }
             if let problem = InputLimits.problem("afterBootWait", rolling.afterBootWait, InputLimits.afterBootWait, unit: " seconds") {
                 problems.append(problem)
+            }
+            if let watch = rolling.watchSeconds, let problem = InputLimits.problem("watchSeconds", watch, 0...InputLimits.analysisSeconds.upperBound, unit: " seconds") {
+                problems.append(problem)
+            }
+            if let minimum = rolling.minimumSeconds, let problem = InputLimits.problem("minimumSeconds", minimum, 0...InputLimits.analysisSeconds.upperBound, unit: " seconds") {
+                problems.append(problem)
+            }
+            if let alpha = rolling.alpha, !(alpha > 0 && alpha <= 0.2) {
+                problems.append(FieldError(field: "alpha", message: "\(alpha) must be above 0 and at most 0.2, e.g. 0.01 (the watch's false-alarm probability)"))
             }
         }
         if let notification, !notification.isWellFormed {

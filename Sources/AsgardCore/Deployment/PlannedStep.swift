@@ -44,11 +44,15 @@ public struct PlannedStep: Sendable, Hashable, Codable {
     public var trafficAllowed: Bool?
     /// `analyze`: how often the canary is judged.
     public var intervalSeconds: Int?
+    /// `analyze` with the sequential judge: the step may pass early after this (nil: 30 s, at
+    /// most the duration).
+    public var minimumSeconds: Int?
 
     /// Creates a step.
     public init(_ type: DeploymentStep, target: StepTarget? = nil, capacity: Int? = nil, percent: Int? = nil, seconds: Int? = nil,
-                minutes: Int? = nil, trafficAllowed: Bool? = nil, intervalSeconds: Int? = nil) {
+                minutes: Int? = nil, trafficAllowed: Bool? = nil, intervalSeconds: Int? = nil, minimumSeconds: Int? = nil) {
         self.intervalSeconds = intervalSeconds
+        self.minimumSeconds = minimumSeconds
         self.type = type
         self.target = target
         self.capacity = capacity

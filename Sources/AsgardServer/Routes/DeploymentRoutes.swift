@@ -27,14 +27,16 @@ extension Console {
                          .field("concurrentRelaunches", "Rolling: how many at a time (default 1)", type: "integer"),
                          .field("newestFirst", "Rolling: replace the newest first", type: "boolean"),
                          .field("afterBootWait", "Rolling: seconds to wait after each replacement is healthy", type: "integer"),
+                         .field("watchSeconds", "Rolling: seconds the sequential judge watches each batch's new instances against the old ones (default 0: not watched); a regression stops the push and rolls back what was replaced", type: "integer"),
                          .field("notification", "{webhookUrl}: gets a JSON POST on started, judgmentNeeded, succeeded, failed, canceled and rolledBack", type: "object"),
-                         .field("canary", "canary: {steps: [{setWeight}, {analyze: {durationSeconds, intervalSeconds}}, {pause: {durationSeconds?}}], analysis?: {judge: fixed|sequential, alpha, confidence, tolerance, pass, marginal, minimumRequests, groupWeights, metrics}, baseline?: existing|fresh}", type: "object"),
+                         .field("canary", "canary: {steps: [{setWeight}, {analyze: {durationSeconds, intervalSeconds, minimumSeconds}}, {pause: {durationSeconds?}}], analysis?: {judge: fixed|sequential, alpha, confidence, tolerance, pass, marginal, minimumRequests, groupWeights, metrics}, baseline?: existing|fresh}", type: "object"),
                          .field("canaryWeights", "canary, short form: weights such as 5,25,50,100, each but 100 analyzed for analysisSeconds"),
                          .field("analysisSeconds", "canary, short form: how long each weight is analyzed (default 60)", type: "integer"),
                          .field("intervalSeconds", "canary, short form: how often it is judged (default 10)", type: "integer"),
+                         .field("minimumSeconds", "canary (short form, sequential judge) and watched rolling push: a step or batch passes early, once the canary is shown within its tolerance, only after this (default 30)", type: "integer"),
                          .field("baseline", "canary, short form: existing (default) or fresh"),
                          .field("judge", "canary, short form: fixed (default: the window judged every interval) or sequential (anytime-valid tests every second)"),
-                         .field("alpha", "canary, short form: the sequential judge's false-alarm probability (default 0.01)", type: "number"),
+                         .field("alpha", "canary (short form) and watched rolling push: the sequential judge's false-alarm probability (default 0.01)", type: "number"),
                          .field("steps", "custom: the steps in order, each {type: createGroup|resize|wait|judgment|enableGroup|disableGroup|deleteGroup, target?: new|previous, capacity?, percent?, seconds?, minutes?, trafficAllowed?}", type: "array"),
                          .field("webhookUrl", "The same as a form field")],
             answers: [EndpointDoc.Answer(status: 202, description: "Started; follow taskUrl", schema: "TaskAccepted"),
@@ -322,7 +324,11 @@ extension Console {
             if let every, !InputLimits.analysisIntervalSeconds.contains(every) {
                 throw ConsoleError.invalid("intervalSeconds", "\(every) must be from 1 to \(InputLimits.analysisIntervalSeconds.upperBound)")
             }
-            var settings = CanarySettings(steps: CanarySettings.steps(weights: parsed, analysisSeconds: seconds, intervalSeconds: every))
+            let minimum = try number("minimumSeconds")
+            if let minimum, !(0...InputLimits.analysisSeconds.upperBound).contains(minimum) {
+                throw ConsoleError.invalid("minimumSeconds", "\(minimum) must be from 0 to \(InputLimits.analysisSeconds.upperBound): the sequential judge passes a step early only after it (analysisSeconds or more: never early)")
+            }
+            var settings = CanarySettings(steps: CanarySettings.steps(weights: parsed, analysisSeconds: seconds, intervalSeconds: every, minimumSeconds: minimum))
             if let baseline = input.fields["baseline"], !baseline.isEmpty {
                 guard let parsedBaseline = CanaryBaseline(rawValue: baseline) else { throw ConsoleError.invalid("baseline", "'\(baseline)' is not existing or fresh") }
                 settings.baseline = parsedBaseline
@@ -397,10 +403,20 @@ extension Console {
         var problems: [FieldError] = []
         let fields = input.fields
         let count = fields.has("relaunchCount") ? fields.wholeNumber("relaunchCount", 0, in: 0...groups.maxCapacity, problems: &problems) : nil
+        let seconds = 0...InputLimits.analysisSeconds.upperBound
+        var alpha: Double?
+        if let text = fields["alpha"], !text.isEmpty {
+            if let parsed = Double(text), parsed > 0, parsed <= 0.2 { alpha = parsed } else {
+                problems.append(FieldError(field: "alpha", message: "'\(text.prefix(40))' must be a number above 0 and at most 0.2, e.g. 0.01"))
+            }
+        }
         let options = RollingOptions(relaunchCount: count,
                                      concurrentRelaunches: fields.wholeNumber("concurrentRelaunches", 1, in: 1...groups.maxCapacity, problems: &problems),
                                      newestFirst: fields["newestFirst"] == "true", rudeShutdown: fields["rudeShutdown"] == "true",
-                                     afterBootWait: fields.wholeNumber("afterBootWait", 0, in: 0...3600, problems: &problems))
+                                     afterBootWait: fields.wholeNumber("afterBootWait", 0, in: 0...3600, problems: &problems),
+                                     watchSeconds: fields.has("watchSeconds") ? fields.wholeNumber("watchSeconds", 0, in: seconds, problems: &problems) : nil,
+                                     alpha: alpha,
+                                     minimumSeconds: fields.has("minimumSeconds") ? fields.wholeNumber("minimumSeconds", 30, in: seconds, problems: &problems) : nil)
         guard problems.isEmpty else { throw ConsoleError(ValidationFailure(problems)) }
         return options
     }

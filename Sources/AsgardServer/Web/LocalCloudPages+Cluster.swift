@@ -24,7 +24,7 @@ extension LocalCloudPages {
         // A form sent back keeps what was chosen and says what was wrong next to each field.
         let sent = context.deployForm?.values
         let errors = context.deployForm?.errors ?? []
-        let fields = ["imageId", "strategy", "desired", "canaryWeights", "analysisSeconds", "steps"]
+        let fields = ["imageId", "strategy", "desired", "canaryWeights", "analysisSeconds", "judge", "minimumSeconds", "watchSeconds", "steps"]
         func value(_ key: String, _ fallback: String) -> String { HTML.escape(sent?[key] ?? fallback) }
         func error(_ key: String) -> String { HTML.fieldErrors(errors, for: key) }
         func invalid(_ key: String) -> String {
@@ -45,6 +45,8 @@ extension LocalCloudPages {
                           ("rolling", "rolling push: replace the instances in place"), ("custom", "custom: the steps below, with judgments"),
                           ("canary", "canary: the weights below, each judged against the current version")]
         let strategyOptions = strategies.map { "<option value=\"\($0.0)\"\(sent?["strategy"] == $0.0 ? " selected" : "")>\($0.1)</option>" }.joined()
+        let judges = [("fixed", "fixed: the window judged every 10 s (Kayenta's way)"), ("sequential", "sequential: anytime-valid tests every second, early promotion")]
+        let judgeOptions = judges.map { "<option value=\"\($0.0)\"\(sent?["judge"] == $0.0 ? " selected" : "")>\($0.1)</option>" }.joined()
         let rollback: String
         if let target = context.rollback {
             rollback = "<p id=\"rollback-target\">Enables \(HTML.escape(target.previous)) (\(HTML.escape(imageLabel(target.image, context.images)))), waits until it is healthy, then disables \(HTML.escape(target.current)).</p>"
@@ -62,7 +64,10 @@ extension LocalCloudPages {
         <label for="deploy-strategy">Strategy</label><select id="deploy-strategy" name="strategy"\(invalid("strategy"))>\(strategyOptions)</select>\(error("strategy"))
         <label for="deploy-desired">Instances</label><input id="deploy-desired" name="desired"\(invalid("desired")) value="\(value("desired", String(newest?.desiredCapacity ?? 1)))">\(error("desired"))
         <div class="only-canary"><label for="deploy-canary-weights">Canary weights</label><input id="deploy-canary-weights" name="canaryWeights"\(invalid("canaryWeights")) value="\(value("canaryWeights", "10,50,100"))">\(error("canaryWeights"))
-        <label for="deploy-analysis">Seconds of analysis per weight</label><input id="deploy-analysis" name="analysisSeconds"\(invalid("analysisSeconds")) value="\(value("analysisSeconds", "60"))">\(error("analysisSeconds"))</div>
+        <label for="deploy-analysis">Seconds of analysis per weight</label><input id="deploy-analysis" name="analysisSeconds"\(invalid("analysisSeconds")) value="\(value("analysisSeconds", "60"))">\(error("analysisSeconds"))
+        <label for="deploy-judge">Judge</label><select id="deploy-judge" name="judge"\(invalid("judge"))>\(judgeOptions)</select>\(error("judge"))
+        <label for="deploy-minimum">Sequential judge: seconds before a weight may pass early</label><input id="deploy-minimum" name="minimumSeconds"\(invalid("minimumSeconds")) value="\(value("minimumSeconds", "30"))">\(error("minimumSeconds"))</div>
+        <div class="only-rolling"><label for="deploy-watch">Seconds the judge watches each batch (0: not watched)</label><input id="deploy-watch" name="watchSeconds"\(invalid("watchSeconds")) value="\(value("watchSeconds", "0"))">\(error("watchSeconds"))</div>
         <div class="only-custom"><label for="deploy-steps">Steps</label><textarea id="deploy-steps" name="steps" rows="3"\(invalid("steps"))>\(value("steps", exampleSteps))</textarea>\(error("steps"))</div>
         <span class="hint">The new group comes up behind the newest group's load balancers and takes the traffic once healthy; a failure rolls back. The steps are used only by a custom deployment.</span>
         <div class="actions"><button type="submit" id="deploy">Deploy</button></div></fieldset></form>

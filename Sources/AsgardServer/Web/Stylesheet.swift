@@ -50,7 +50,7 @@ enum Stylesheet {
     pre.log{background:#1d2733;color:#e3e9ef;padding:8px 10px;overflow:auto;font:12px/1.5 ui-monospace,Menlo,Consolas,monospace}
     details summary{cursor:pointer;color:#1f5fa8;margin-top:12px}details.confirm summary{color:#b3261e}
     form.edit input[type=checkbox]{width:auto;margin:0 6px 0 0}form.edit label.check{display:flex;align-items:center;font-weight:400}
-    #deploy-form .only-canary,#deploy-form .only-custom{display:none}
+    #deploy-form .only-canary,#deploy-form .only-custom,#deploy-form .only-rolling{display:none}
     .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:10px;margin-bottom:8px}
     .card{background:#fff;border:1px solid #d5dce3;border-radius:4px;padding:8px 10px}.card p{margin:4px 0}
     .card-head{display:flex;flex-wrap:wrap;gap:6px;align-items:center}.card-head h2{margin:0;font-size:14px;flex-basis:100%}
@@ -59,6 +59,7 @@ enum Stylesheet {
     .menu-items{display:flex;flex-wrap:wrap;gap:10px;align-items:center;padding:6px 0}.danger-link{color:#b3261e}
     #deploy-form:has(#deploy-strategy option[value=canary]:checked) .only-canary{display:block}
     #deploy-form:has(#deploy-strategy option[value=custom]:checked) .only-custom{display:block}
+    #deploy-form:has(#deploy-strategy option[value=rolling]:checked) .only-rolling{display:block}
     """
 }
 
