@@ -106,6 +106,26 @@ struct BrowserTests {
         #expect(result.stdout.contains("PASS proceed at the canary's pause"))
         #expect(load.failures.isEmpty)
     }
+
+    @Test func aSequentialCanaryStartedFromTheFormShowsItsEvidenceLive() async throws {
+        let scratch = try Scratch("browser-sequential")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let user = try await HTTP.postForm(server.url + "/user/save", [("name", "deployer"), ("password", "correct horse battery"),
+                                                                      ("roles", "viewer"), ("applications", "shop:deployer")])
+        #expect(user.status == 201)
+        let (_, _, port) = try await CustomDeploymentTests().shopOnVersion1(server)
+        let (load, result) = try await Load.during("http://127.0.0.1:\(port)/") { _ in
+            let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/sequential.py").path
+            return try await runWithoutBlocking("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery"])
+        }
+        #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("PASS the evidence grows live against its threshold"))
+        #expect(result.stdout.contains("PASS the step passed early and the decision is marked"))
+        #expect(load.failures.isEmpty)
+        #expect(try await CustomDeploymentTests().versions(port) == ["2.0.0"])
+    }
 }
 
 extension BrowserTests {

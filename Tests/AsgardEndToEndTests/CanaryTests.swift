@@ -176,6 +176,55 @@ struct CanaryTests {
         #expect(try await custom.versions(port) == ["2.0.0"])
     }
 
+    @Test func aWatchedRollingPushStopsAtABadBatchAndRollsItBackAndLetsAGoodOneThrough() async throws {
+        let scratch = try Scratch("rolling-watched")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let (_, v2, port) = try await custom.shopOnVersion1(server)
+        let bad = try await custom.base.registerVersion(server, "2.0.0-bad", extra: ["--error-rate", "0.3"])
+        let (_, outcomes) = try await Load.during("http://127.0.0.1:\(port)/") { load in
+            try await waitUntil("traffic before the push") { load.ok > 200 }
+            let watched: [String: Any] = ["strategy": "rolling", "capacity": ["desired": 2], "watchSeconds": "120", "minimumSeconds": "5"]
+            let stopped = try await custom.ended(server, try await custom.start(server, watched.merging(["imageId": bad]) { $1 }), seconds: 240)
+            // The good one through the CLI.
+            let cli = try CLI(server)("deploy", "shop-prod", "--image", v2, "--strategy", "rolling", "--desired", "2", "--watch-seconds", "120",
+                                      "--minimum-seconds", "5", "--wait")
+            #expect(cli.status == 0, "\(cli.stdout) \(cli.stderr)")
+            let id = try #require(Int64(cli.stdout.dropFirst("Started deployment ".count).prefix { $0.isNumber }), "\(cli.stdout)")
+            let passed = try await custom.ended(server, id, seconds: 240)
+            return (stopped, passed)
+        }
+        let (stopped, passed) = outcomes
+        // The bad batch: failed within seconds of its first requests, and replaced back.
+        let log = stopped.log?.map(\.message) ?? []
+        #expect(stopped.status == .failed, "\(log)")
+        #expect(stopped.rollbackReason?.hasPrefix("rolling push stopped at batch 1: errors: the canary had") == true, "\(stopped.rollbackReason ?? "")")
+        #expect(log.contains { $0.hasPrefix("Watching batch 1 for 120 s with the sequential judge (α = 0.01)") }, "\(log)")
+        let verdict = try #require(log.first { $0.hasPrefix("The sequential judge found batch 1 worse than the old instances after ") }, "\(log)")
+        let seconds = Int(verdict.dropFirst("The sequential judge found batch 1 worse than the old instances after ".count).prefix { $0.isNumber }) ?? .max
+        #expect(seconds <= 10, "\(verdict)")
+        #expect(log.contains { $0.contains("1 instance replaced back") }, "what was replaced goes back to version 1: \(log)")
+        let last = try #require(stopped.evidence?.last)
+        #expect(last.batch == 1 && last.decision == "fail", "\(last)")
+        // The good one: its first batch passed early, the last had nothing old to compare with.
+        let goodLog = passed.log?.map(\.message) ?? []
+        #expect(passed.status == .succeeded, "\(goodLog)")
+        #expect(goodLog.contains { $0.hasPrefix("Batch 1 passed early, after ") }, "\(goodLog)")
+        #expect(goodLog.contains("Batch 2 is not watched: no instance of the old image is left to compare with"), "\(goodLog)")
+        let page = try await HTTP.get(server.url + "/deployment/show/\(passed.id)", accept: "text/html")
+        #expect(page.text.contains("Batches watched by the sequential judge") && page.text.contains("id=\"evidence-errors\""))
+        #expect(try await custom.versions(port) == ["2.0.0"])
+        let group = try await LocalCloudTests().group(server, "shop-prod-v000")
+        #expect(group.instances.allSatisfy { $0.imageId.rawValue == v2 }, "\(group.instances)")
+        // Refused up front: a watch out of range, an α out of range.
+        for (field, value, message) in [("watchSeconds", "-1", "'-1' must be a whole number from 0 to 86400"), ("alpha", "0.5", "'0.5' must be a number above 0 and at most 0.2")] {
+            let document: [String: Any] = ["cluster": "shop-prod", "imageId": v2, "strategy": "rolling", "capacity": ["desired": 2], field: value]
+            let refused = try await HTTP.postJSON(server.url + "/local/deployment/start", try JSONSerialization.data(withJSONObject: document))
+            #expect(refused.status == 400 && refused.text.contains(message), "\(refused.text)")
+        }
+    }
+
     @Test func aSlowVersionIsRolledBackOnLatency() async throws {
         let scratch = try Scratch("canary-latency")
         defer { scratch.remove() }
