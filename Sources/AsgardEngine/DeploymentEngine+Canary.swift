@@ -243,7 +243,7 @@ extension DeploymentEngine {
             try await canaryPause(step, run, state: &state, reason: "The sequential judge stopped without a verdict: \(reason)")
         case .promoted(let reason, let seconds):
             try await log(run.id, "The canary passed early, after \(seconds) s: \(reason)")
-        case .passed(let evidence):
+        case .passed(let evidence, _):
             try await log(run.id, "The canary passed: no test crossed its threshold in \(duration) s (\(evidence))")
         }
     }
@@ -288,7 +288,10 @@ extension DeploymentEngine {
             try await save(state, of: run.id)
         case .promoted(let reason, let after):
             try await log(run.id, "Batch \(batch) passed early, after \(after) s: \(reason)")
-        case .passed(let evidence):
+        case .passed(_, 0):
+            // CloudWatch counts per target group, not per instance: nothing to judge there.
+            try await log(run.id, "Batch \(batch) was not judged: its load balancers counted no requests per instance in \(seconds) s")
+        case .passed(let evidence, _):
             try await log(run.id, "Batch \(batch) passed: no test crossed its threshold in \(seconds) s (\(evidence))")
         }
     }
@@ -298,7 +301,7 @@ extension DeploymentEngine {
         case failed(reason: String, at: ContinuousClock.Instant, seconds: Int)
         case inconclusive(reason: String)
         case promoted(reason: String, seconds: Int)
-        case passed(evidence: String)
+        case passed(evidence: String, requests: Int)
     }
 
     /// Feeds `judge`, every second, what the arms served since the last second (`arms` splits
@@ -365,7 +368,7 @@ extension DeploymentEngine {
         }
         record("pass", "no test crossed its threshold in \(seconds) s")
         try await save(state, of: run.id)
-        return .passed(evidence: Self.evidence(judge))
+        return .passed(evidence: Self.evidence(judge), requests: judge.split.totalEvents)
     }
 
     /// Each sequential test's events and e-value, in words.

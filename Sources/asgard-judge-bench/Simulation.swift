@@ -178,20 +178,23 @@ struct RunOutcome {
     var failedAt: Double?
     /// The sequential judge stopped without a verdict (split guard).
     var inconclusiveAt: Double?
+    /// The sequential judge would have passed a step early (looked at every 10 s from 30 s).
+    var promotedAt: Double?
     /// Canary requests and errors served until its decision (or the horizon).
     var canaryRequests = 0
     var canaryErrors = 0
 }
 
 /// Runs one stream through both judges.
-func simulateRun(scenario: Scenario, share: Double, rate: Double, horizon: Int, seed: UInt64) -> (sequential: RunOutcome, fixed: RunOutcome) {
+func simulateRun(scenario: Scenario, share: Double, rate: Double, horizon: Int, seed: UInt64, concentration: Double? = nil) -> (sequential: RunOutcome, fixed: RunOutcome) {
     var generator = Generator(state: seed)
     let trueShare = scenario == .split ? share * 1.2 : share
     let baselineErrors = 0.005, canaryErrors = scenario == .errors ? 0.02 : 0.005
     let canaryModel = LatencyModel.of(scenario, canary: true), baselineModel = LatencyModel.of(scenario, canary: false)
     let canaryBuckets = canaryModel.buckets, baselineBuckets = baselineModel.buckets
     // Latencies in seconds here: the 1 ms floor is 0.001.
-    var sequential = SequentialJudge(share: share, config: SequentialJudgeConfig(latencyMinimumShift: 0.001))
+    var sequential = SequentialJudge(share: share, config: SequentialJudgeConfig(latencyMinimumShift: 0.001, concentration: concentration ?? 100,
+                                                                                          errorConcentration: concentration ?? 10))
     var fixedConfig = CanaryAnalysisConfig()
     fixedConfig.metrics = fixedConfig.metrics.filter { $0.name == "errorRate" || $0.name == "latency" }
     var seq = RunOutcome(), fixed = RunOutcome()
@@ -226,7 +229,9 @@ func simulateRun(scenario: Scenario, share: Double, rate: Double, horizon: Int, 
             switch sequential.observe(canary: canarySample, baseline: baselineSample) {
             case .fail?: seq.failedAt = t
             case .inconclusive?: seq.inconclusiveAt = t
-            case nil: break
+            case nil:
+                // Early promotion with the default minimum of 30 s; the run goes on to count alarms.
+                if seq.promotedAt == nil, second >= 30, second % 10 == 0, sequential.promotion.ready { seq.promotedAt = t }
             }
         }
 
@@ -269,6 +274,10 @@ struct Cell: Codable, Sendable {
     var inconclusiveRate: Double?
     /// Sequential only, split: runs where the guard fired before any failing verdict.
     var guardFirstRate: Double?
+    /// Sequential only: runs where a step would have passed early (minimum 30 s) before any
+    /// verdict — right for `aa`, a miss for a regression — and when.
+    var promotedRate: Double?
+    var promotedMedianSeconds: Double?
 }
 
 /// The `q` quantile of `sorted` (the smallest value with at least q of them at or below it).
@@ -278,7 +287,7 @@ func quantile(_ sorted: [Double], _ q: Double) -> Double? {
     return sorted[min(max(rank - 1, 0), sorted.count - 1)]
 }
 
-func cells(scenario: Scenario, share: Double, rate: Double, runs: Int, seed: UInt64, horizon: Int) -> [Cell] {
+func cells(scenario: Scenario, share: Double, rate: Double, runs: Int, seed: UInt64, horizon: Int, concentration: Double? = nil) -> [Cell] {
     var outcomes: [(RunOutcome, RunOutcome)] = []
     outcomes.reserveCapacity(runs)
     for run in 0..<runs {
@@ -286,7 +295,7 @@ func cells(scenario: Scenario, share: Double, rate: Double, runs: Int, seed: UIn
         var mixer = Generator(state: seed ^ (UInt64(run) &* 0x2545_F491_4F6C_DD1D))
         let cellSalt = UInt64(Scenario.allCases.firstIndex(of: scenario) ?? 0) &* 1_000_003 &+ UInt64(share * 1000) &* 7919 &+ UInt64(rate)
         mixer.state ^= cellSalt &* 0x9E37_79B9
-        outcomes.append(simulateRun(scenario: scenario, share: share, rate: rate, horizon: horizon, seed: mixer.next()))
+        outcomes.append(simulateRun(scenario: scenario, share: share, rate: rate, horizon: horizon, seed: mixer.next(), concentration: concentration))
     }
     func cell(_ judge: String, _ results: [RunOutcome]) -> Cell {
         let times = results.compactMap(\.failedAt).sorted()
@@ -297,6 +306,9 @@ func cells(scenario: Scenario, share: Double, rate: Double, runs: Int, seed: UIn
                         medianSeconds: quantile(times, 0.5), p90Seconds: quantile(times, 0.9), badRequestsServed: bad)
         if judge == "sequential" {
             cell.inconclusiveRate = Double(results.filter { $0.inconclusiveAt != nil }.count) / Double(max(runs, 1))
+            let promoted = results.compactMap { run in run.promotedAt.flatMap { at in at < (run.failedAt ?? .infinity) && at < (run.inconclusiveAt ?? .infinity) ? at : nil } }
+            cell.promotedRate = Double(promoted.count) / Double(max(runs, 1))
+            cell.promotedMedianSeconds = quantile(promoted.sorted(), 0.5)
             if scenario == .split { cell.guardFirstRate = Double(results.filter { $0.inconclusiveAt != nil && $0.failedAt == nil }.count) / Double(max(runs, 1)) }
         }
         return cell
@@ -304,9 +316,10 @@ func cells(scenario: Scenario, share: Double, rate: Double, runs: Int, seed: UIn
     return [cell("sequential", outcomes.map(\.0)), cell("fixed", outcomes.map(\.1))]
 }
 
-/// `simulate [--runs N] [--seed S] [--horizon-seconds H] [--json]`.
+/// `simulate [--runs N] [--seed S] [--horizon-seconds H] [--scenarios a,b] [--concentration K] [--json]`.
 func simulate(_ arguments: [String]) async {
-    var runs = 200, seed: UInt64 = 1, horizon = 1800, json = false
+    var runs = 200, seed: UInt64 = 1, horizon = 1800, json = false, concentration: Double?
+    var scenarios = Scenario.allCases
     var index = 0
     func value(_ name: String) -> String {
         index += 1
@@ -322,22 +335,31 @@ func simulate(_ arguments: [String]) async {
         case "--seed": seed = UInt64(value("--seed")) ?? 0
         case "--horizon-seconds": horizon = Int(value("--horizon-seconds")) ?? -1
         case "--json": json = true
+        case "--concentration": concentration = Double(value("--concentration")) ?? -1
+        case "--scenarios":
+            let names = value("--scenarios").split(separator: ",").map(String.init)
+            scenarios = names.compactMap(Scenario.init(rawValue:))
+            if scenarios.count != names.count || scenarios.isEmpty {
+                FileHandle.standardError.write(Data("error: --scenarios takes some of \(Scenario.allCases.map(\.rawValue).joined(separator: ",")), separated by commas\n".utf8))
+                exit(2)
+            }
         default:
-            FileHandle.standardError.write(Data("error: unknown option '\(arguments[index])'; usage: asgard-judge-bench simulate [--runs N] [--seed S] [--horizon-seconds H] [--json]\n".utf8))
+            FileHandle.standardError.write(Data(("error: unknown option '\(arguments[index])'; usage: asgard-judge-bench simulate [--runs N] [--seed S] "
+                + "[--horizon-seconds H] [--scenarios a,b] [--concentration K] [--json]\n").utf8))
             exit(2)
         }
         index += 1
     }
-    guard (1...100_000).contains(runs), (10...86_400).contains(horizon) else {
-        FileHandle.standardError.write(Data("error: --runs must be 1…100000 and --horizon-seconds 10…86400\n".utf8))
+    guard (1...100_000).contains(runs), (10...86_400).contains(horizon), (0.1...10_000).contains(concentration ?? 1) else {
+        FileHandle.standardError.write(Data("error: --runs must be 1…100000, --horizon-seconds 10…86400 and --concentration 0.1…10000\n".utf8))
         exit(2)
     }
     var grid: [(Scenario, Double, Double)] = []
-    for scenario in Scenario.allCases { for share in [0.05, 0.5] { for rate in [20.0, 200, 2000] { grid.append((scenario, share, rate)) } } }
-    let (runCount, seedValue, horizonSeconds) = (runs, seed, horizon)
+    for scenario in scenarios { for share in [0.05, 0.5] { for rate in [20.0, 200, 2000] { grid.append((scenario, share, rate)) } } }
+    let (runCount, seedValue, horizonSeconds, k) = (runs, seed, horizon, concentration)
     let results = await withTaskGroup(of: (Int, [Cell]).self) { group in
         for (position, (scenario, share, rate)) in grid.enumerated() {
-            group.addTask { (position, cells(scenario: scenario, share: share, rate: rate, runs: runCount, seed: seedValue, horizon: horizonSeconds)) }
+            group.addTask { (position, cells(scenario: scenario, share: share, rate: rate, runs: runCount, seed: seedValue, horizon: horizonSeconds, concentration: k)) }
         }
         var all: [(Int, [Cell])] = []
         for await result in group { all.append(result) }
@@ -360,7 +382,10 @@ func simulate(_ arguments: [String]) async {
     print(header)
     for cell in results {
         let guardFirst: String = number((cell.guardFirstRate ?? 0) * 100, "%.1f")
-        let note: String = cell.scenario == "split" && cell.judge == "sequential" ? "guard first in \(guardFirst) % of runs" : ""
+        var note: String = cell.scenario == "split" && cell.judge == "sequential" ? "guard first in \(guardFirst) % of runs; " : ""
+        if let promoted = cell.promotedRate {
+            note += "passed early in \(number(promoted * 100, "%.1f")) %" + (cell.promotedMedianSeconds.map { " (median \(number($0)) s)" } ?? "")
+        }
         var line: String = pad(cell.scenario, 9, left: true) + pad(number(cell.share * 100) + "%", 6) + pad(number(cell.rate), 6)
         line += "  " + pad(cell.judge, 11, left: true)
         line += pad(number(cell.alarmRate * 100, "%.1f") + "%", 8) + pad(number(cell.detectedRate * 100, "%.1f") + "%", 9)

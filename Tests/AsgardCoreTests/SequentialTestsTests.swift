@@ -127,8 +127,9 @@ struct SequentialTestsTests {
         #expect(reason.contains("where its weight is 50 %") && reason.contains("does not hold"), "\(reason)")
     }
 
-    /// Feeds a judge the same counts every second: 20 canary and 180 baseline requests, half
-    /// at 1 ms and half at 2 ms (the canary's latencies shifted by `slower` ms), with
+    /// Feeds a judge the same counts every second: 20 canary requests, half at 1 ms and half at
+    /// 2 ms (shifted by `slower` ms), and 180 baseline requests the same but for one at 4 ms and
+    /// one at 5 ms (its 99th percentile is 4 ms, one request a second above it), with
     /// `canaryErrors` and `baselineErrors` errors every `errorEvery` seconds; answers the first
     /// second at which early promotion is shown, or nil within `seconds`, and the judge.
     static func promotion(canaryErrors: Int = 0, baselineErrors: Int = 0, errorEvery: Int = 1, slower: Double = 0, seconds: Int)
@@ -137,7 +138,8 @@ struct SequentialTestsTests {
         for second in 1...seconds {
             let errors = second % errorEvery == 0
             judge.observe(canary: ArmSample(requests: 20, errors: errors ? canaryErrors : 0, latencies: [WeightedValue(1 + slower, count: 10), WeightedValue(2 + slower, count: 10)]),
-                          baseline: ArmSample(requests: 180, errors: errors ? baselineErrors : 0, latencies: [WeightedValue(1, count: 90), WeightedValue(2, count: 90)]))
+                          baseline: ArmSample(requests: 180, errors: errors ? baselineErrors : 0,
+                                              latencies: [WeightedValue(1, count: 90), WeightedValue(2, count: 88), WeightedValue(4, count: 1), WeightedValue(5, count: 1)]))
             if judge.promotion.ready { return (second, judge) }
         }
         return (nil, judge)
@@ -145,10 +147,12 @@ struct SequentialTestsTests {
 
     @Test func aCanaryAsGoodAsItsBaselineIsShownWithinToleranceAfterEnoughRequests() throws {
         // No errors on either side: the canary's rate is shown below one point after about
-        // 700 of its requests (35 s at 20 a second), not before.
+        // 700 of its requests (35 s at 20 a second); its tail after about 140 of the baseline's
+        // requests above its 99th percentile with none of its own (one a second), not before.
         let clean = Self.promotion(seconds: 300)
         let second = try #require(clean.second, "\(clean.judge.promotion.reason)")
-        #expect((20...60).contains(second), "promoted after \(second) s")
+        #expect((100...180).contains(second), "promoted after \(second) s")
+        #expect(Self.promotion(seconds: 90).judge.promotion.reason.hasSuffix("than 5.0 ms not yet shown no more frequent than the baseline's"))
         #expect(clean.judge.promotion.reason.contains("shown below 1.0 %"), "\(clean.judge.promotion.reason)")
         #expect(clean.judge.decision == nil)
         // The same error rate on both sides (1 in 200) is within tolerance too.

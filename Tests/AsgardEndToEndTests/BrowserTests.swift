@@ -118,7 +118,7 @@ struct BrowserTests {
         let (_, _, port) = try await CustomDeploymentTests().shopOnVersion1(server)
         let (load, result) = try await Load.during("http://127.0.0.1:\(port)/") { _ in
             let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/sequential.py").path
-            return try await runWithoutBlocking("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery"])
+            return try await runWithoutBlocking("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery"], seconds: 360)
         }
         #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("PASS the evidence grows live against its threshold"))

@@ -27,7 +27,7 @@ def main(base, user, password):
         judge = driver.find_element(By.ID, "deploy-judge")
         assert judge.is_displayed(), "the judge is offered for a canary"
         assert not driver.find_element(By.ID, "deploy-watch").is_displayed(), "the rolling push's watch is not"
-        for field, value in (("deploy-canary-weights", "20,100"), ("deploy-analysis", "120"), ("deploy-minimum", "10")):
+        for field, value in (("deploy-canary-weights", "20,100"), ("deploy-analysis", "240"), ("deploy-minimum", "10")):
             driver.find_element(By.ID, field).clear()
             driver.find_element(By.ID, field).send_keys(value)
         Select(judge).select_by_value("sequential")
@@ -47,7 +47,7 @@ def main(base, user, password):
         assert any(t.startswith("fails at 1/α = 200") for t in thresholds), thresholds
         print("PASS the evidence grows live against its threshold")
 
-        wait_for("the deployment to succeed", lambda: driver.find_element(By.ID, "task-status").text == "succeeded", seconds=120)
+        wait_for("the deployment to succeed", lambda: driver.find_element(By.ID, "task-status").text == "succeeded", seconds=280)
         driver.refresh()
         wait_for("the reason", lambda: driver.find_elements(By.ID, "sequential-reason"))
         reason = driver.find_element(By.ID, "sequential-reason").text
