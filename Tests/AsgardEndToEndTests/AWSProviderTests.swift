@@ -200,6 +200,16 @@ struct AWSProviderTests {
         let intervals = deployment["intervals"] as? [[String: Any]] ?? []
         #expect(!intervals.isEmpty && intervals.allSatisfy { (($0["canary"] as? [String: Any])?["requests"] as? Int ?? 0) > 0 }, "\(intervals)")
 
+        // The sequential judge reads the same CloudWatch counts, at their resolution, and fails
+        // a canary whose target group answers half its requests with 5xx.
+        async let failingAgain = Self.boto3(moto, "push", "shop-web", "shop-web-v003", "fail", "90")
+        let judged = try await asgard.nonBlocking("deploy", "shop-web", "--image", images[1], "--strategy", "canary", "--steps", "50,100",
+                                                  "--analysis-seconds", "20", "--judge", "sequential", "--desired", "2", "--region", "us-east-1", "--wait")
+        _ = try await failingAgain
+        #expect(judged.status != 0 && judged.stdout.contains("canary failed: errors: the canary had"), "\(judged)")
+        albs = try await Self.albs(moto)
+        #expect(albs.balancers["shop-web"]?["weights"] as? [String: Int] == ["shop-web-v002": 1], "the group that served keeps its traffic")
+
         // Target tracking on requests per instance names the group's target group behind the ALB.
         let perTarget = try await asgard.nonBlocking("policy", "save", "keep-requests", "--group", "shop-web-v002", "--metric", "ALBRequestCountPerTarget",
                                                      "--target-value", "600", "--region", "us-east-1")
@@ -218,7 +228,8 @@ struct AWSProviderTests {
         let deleted = try await HTTP.postForm(server.url + "/us-east-1/autoScaling/delete", [("name", "shop-web-v001"), ("force", "true")])
         #expect(deleted.status == 200, "\(deleted.text)")
         albs = try await Self.albs(moto)
-        #expect(albs.targetGroups.count == 2 && !albs.targetGroups.contains { $0.hasPrefix("shop-web-v001") }, "\(albs.targetGroups)")
+        // v000, v002 and the sequential judge's failed v003 are left.
+        #expect(albs.targetGroups.count == 3 && !albs.targetGroups.contains { $0.hasPrefix("shop-web-v001") }, "\(albs.targetGroups)")
     }
 
     @Test func securityGroupsAreCreatedOpenedClosedAndDeletedInAWS() async throws {
