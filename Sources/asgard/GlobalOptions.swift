@@ -32,3 +32,32 @@ struct GlobalOptions: ParsableArguments {
             ?? CredentialsFile().token(for: server))
     }
 }
+
+/// The window and filters every list takes, sent as the API's query parameters.
+struct ListOptions: ParsableArguments {
+    @Option(help: "At most this many (1 to 10000; default: all).") var limit: Int?
+    @Option(help: "Skip this many of those that match.") var offset: Int?
+    @Option(help: "Only this application's.") var app: String?
+    @Option(help: "Only this cluster's.") var cluster: String?
+    @Option(help: "Only those in this state (instances: InService, Pending…; server groups: enabled, disabled, none).") var state: String?
+    @Option(help: "Only those behind this load balancer.") var loadBalancer: String?
+    @Option(help: "Only those whose name, id, address or image contains this.") var match: String?
+
+    /// The query parameters, `app` replaced by `app` when given.
+    func query(app fallback: String? = nil) -> [(String, String)] {
+        var query: [(String, String)] = []
+        for (name, value) in [("limit", limit.map(String.init)), ("offset", offset.map(String.init)), ("app", app ?? fallback), ("cluster", cluster),
+                              ("state", state), ("loadBalancer", loadBalancer), ("q", match)] {
+            if let value { query.append((name, value)) }
+        }
+        return query
+    }
+
+    /// "Showing 1–50 of 2000; --offset 50 for more" when the list answered a part of what matched.
+    func footer(shown: Int, total: String?) -> String? {
+        guard let total = total.flatMap(Int.init), shown < total else { return nil }
+        let start = offset ?? 0
+        let more = start + shown < total ? "; --offset \(start + shown) for more" : ""
+        return "Showing \(shown == 0 ? 0 : start + 1)–\(start + shown) of \(total)\(more)"
+    }
+}

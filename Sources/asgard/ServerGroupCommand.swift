@@ -63,19 +63,21 @@ struct ServerGroupCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List server groups.", discussion: "Example:\n  asgard asg list")
+        static let configuration = CommandConfiguration(abstract: "List server groups.", discussion: "Examples:\n  asgard asg list\n  asgard asg list --app shop --state enabled --limit 50")
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var list: ListOptions
 
         func run() async throws {
             try await runReporting {
-                let reply = try await global.client().get("/\(pathSegment(global.region))/autoScaling/list.json")
+                let reply = try await global.client().get("/\(pathSegment(global.region))/autoScaling/list.json", query: list.query())
                 if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
                 let groups = try APIJSON.decoder().decode([ServerGroupJSON].self, from: reply.body)
-                if groups.isEmpty { return Swift.print("No server groups yet. Create one with `asgard asg create`.") }
+                if groups.isEmpty, list.query().isEmpty { return Swift.print("No server groups yet. Create one with `asgard asg create`.") }
                 Swift.print(TableOutput.render(headers: ["SERVER GROUP", "IMAGE", "MIN", "DESIRED", "MAX", "IN SERVICE"], rows: groups.map { g in
                     [g.autoScalingGroupName, g.imageLabel, String(g.minSize), String(g.desiredCapacity), String(g.maxSize),
                      String(g.instances.filter { $0.lifecycleState == .inService }.count)]
                 }))
+                if let footer = list.footer(shown: groups.count, total: reply.headers.first(name: "X-Total-Count")) { Swift.print(footer) }
             }
         }
     }
@@ -200,18 +202,20 @@ struct InstanceCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List instances, of one application or all.", discussion: "Example:\n  asgard instance list shop")
+        static let configuration = CommandConfiguration(abstract: "List instances, of one application or all.",
+                                                        discussion: "Examples:\n  asgard instance list shop\n  asgard instance list --state InService --load-balancer shop-prod --limit 100")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Only this application's instances.") var app: String?
+        @Argument(help: "Only this application's instances.") var application: String?
+        @OptionGroup var list: ListOptions
 
         func run() async throws {
             try await runReporting {
-                let path = "/\(pathSegment(global.region))/instance/list" + (app.map { "/\(pathSegment($0)).json" } ?? ".json")
-                let reply = try await global.client().get(path)
+                let reply = try await global.client().get("/\(pathSegment(global.region))/instance/list.json", query: list.query(app: application))
                 if global.output == .json { return print(TableOutput.raw(reply.body)) }
                 let instances = try APIJSON.decoder().decode([InstanceRecord].self, from: reply.body)
                 if instances.isEmpty { return print("No instances.") }
                 InstanceCommand.table(instances)
+                if let footer = list.footer(shown: instances.count, total: reply.headers.first(name: "X-Total-Count")) { print(footer) }
             }
         }
     }
@@ -411,19 +415,21 @@ struct ClusterCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List clusters.", discussion: "Example:\n  asgard cluster list")
+        static let configuration = CommandConfiguration(abstract: "List clusters.", discussion: "Examples:\n  asgard cluster list\n  asgard cluster list --app shop")
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var list: ListOptions
 
         func run() async throws {
             try await runReporting {
-                let reply = try await global.client().get("/\(pathSegment(global.region))/cluster/list.json")
+                let reply = try await global.client().get("/\(pathSegment(global.region))/cluster/list.json", query: list.query())
                 if global.output == .json { return print(TableOutput.raw(reply.body)) }
                 let clusters = try APIJSON.decoder().decode([ClusterJSON].self, from: reply.body)
-                if clusters.isEmpty { return print("No clusters yet.") }
+                if clusters.isEmpty { return print(list.query().isEmpty ? "No clusters yet." : "No cluster matches.") }
                 print(TableOutput.render(headers: ["CLUSTER", "SERVER GROUPS", "INSTANCES"], rows: clusters.map { c in
                     [c.cluster, c.autoScalingGroups.map(\.autoScalingGroupName).joined(separator: " "),
                      String(c.autoScalingGroups.reduce(0) { $0 + $1.instances.count })]
                 }))
+                if let footer = list.footer(shown: clusters.count, total: reply.headers.first(name: "X-Total-Count")) { print(footer) }
             }
         }
     }

@@ -130,6 +130,8 @@ enum HTTP {
     struct Reply {
         var status: Int
         var body: Data
+        /// The answer's headers, by lowercased name (the last of a repeated one).
+        var headers: [String: String] = [:]
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
@@ -166,7 +168,8 @@ enum HTTP {
     private static func send(_ request: HTTPClientRequest) async throws -> Reply {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 16 << 20)
-        return Reply(status: Int(response.status.code), body: Data(body.readableBytesView))
+        let headers = Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
+        return Reply(status: Int(response.status.code), body: Data(body.readableBytesView), headers: headers)
     }
 }
 

@@ -13,13 +13,16 @@ extension Console {
         let regionParameter = EndpointDoc.Parameter.path("region", "A region, e.g. local or us-east-1")
 
         table.page("/{region}/autoScaling/list", doc: EndpointDoc(
-            summary: "List server groups", tag: "Server group", parameters: [regionParameter],
-            answers: [.ok("[ServerGroup]"), .unauthorized, .notFound]
+            summary: "List server groups; X-Total-Count gives how many match", tag: "Server group", parameters: [regionParameter] + ListAnswers.parameters,
+            answers: [.ok("[ServerGroup]"), .badRequest, .unauthorized, .notFound]
         )) { input in
             let region = try regionName(input)
-            let all = withServedShares(try await groups.jsonAll())
-            if input.wantsJSON { return try Responses.json(all) }
-            return page(input, title: "Server groups", section: .cluster, region: region, body: LocalCloudPages.groupList(all, region: region))
+            let query = try ListAnswers.query(input)
+            let (shown, total) = query.apply(withServedShares(try await groups.jsonAll()), facts: ListAnswers.facts)
+            if input.wantsJSON { return try ListAnswers.json(shown, total: total) }
+            return page(input, title: "Server groups", section: .cluster, region: region,
+                        body: ListAnswers.pager("/\(region)/autoScaling/list", query, shown: shown.count, total: total, noun: "server group")
+                            + LocalCloudPages.groupList(shown, region: region))
         }
 
         table.page("/{region}/autoScaling/show/{name}", doc: EndpointDoc(
@@ -133,14 +136,19 @@ extension Console {
         }
 
         table.page("/{region}/instance/list", doc: EndpointDoc(
-            summary: "List instances", tag: "Instance",
-            parameters: [regionParameter, .query("includeTerminated", "true to list terminated instances too, oldest first", type: "boolean")],
-            answers: [.ok("[Instance]"), .unauthorized, .notFound]
+            summary: "List instances; X-Total-Count gives how many match", tag: "Instance",
+            parameters: [regionParameter, .query("includeTerminated", "true to list terminated instances too, oldest first", type: "boolean")] + ListAnswers.parameters,
+            answers: [.ok("[Instance]"), .badRequest, .unauthorized, .notFound]
         )) { input in
             let region = try regionName(input)
+            let query = try ListAnswers.query(input)
             let all = try await groups.cloud.instances(of: nil, includeTerminated: input.fields["includeTerminated"] == "true")
-            if input.wantsJSON { return try Responses.json(all) }
-            return page(input, title: "Instances", section: .instance, region: region, body: LocalCloudPages.instanceList(all, region: region))
+            let balancers = query.loadBalancer == nil ? [:] : try await groupLoadBalancers()
+            let (shown, total) = query.apply(all) { ListAnswers.facts($0, loadBalancers: balancers) }
+            if input.wantsJSON { return try ListAnswers.json(shown, total: total) }
+            return page(input, title: "Instances", section: .instance, region: region,
+                        body: ListAnswers.pager("/\(region)/instance/list", query, shown: shown.count, total: total, noun: "instance")
+                            + LocalCloudPages.instanceList(shown, region: region))
         }
 
         table.page("/{region}/instance/list/{app}", doc: EndpointDoc(
@@ -252,13 +260,16 @@ extension Console {
         }
 
         table.page("/{region}/cluster/list", doc: EndpointDoc(
-            summary: "List clusters and their server groups", tag: "Cluster", parameters: [regionParameter],
-            answers: [.ok("[Cluster]"), .unauthorized, .notFound]
+            summary: "List clusters and their server groups; X-Total-Count gives how many match", tag: "Cluster",
+            parameters: [regionParameter] + ListAnswers.parameters, answers: [.ok("[Cluster]"), .badRequest, .unauthorized, .notFound]
         )) { input in
             let region = try regionName(input)
-            let clusters = try await clusterList()
-            if input.wantsJSON { return try Responses.json(clusters) }
-            return page(input, title: "Clusters", section: .cluster, region: region, body: LocalCloudPages.clusterList(clusters, region: region))
+            let query = try ListAnswers.query(input)
+            let (shown, total) = query.apply(try await clusterList(), facts: ListAnswers.facts)
+            if input.wantsJSON { return try ListAnswers.json(shown, total: total) }
+            return page(input, title: "Clusters", section: .cluster, region: region,
+                        body: ListAnswers.pager("/\(region)/cluster/list", query, shown: shown.count, total: total, noun: "cluster")
+                            + LocalCloudPages.clusterList(shown, region: region))
         }
 
         table.page("/{region}/cluster/show/{cluster}", doc: EndpointDoc(
@@ -430,6 +441,11 @@ extension Console {
     func cluster(named name: String) async throws -> ClusterJSON? {
         let members = withServedShares(try await groups.jsonAll(cluster: name))
         return members.isEmpty ? nil : ClusterJSON(cluster: name, autoScalingGroups: members)
+    }
+
+    /// Each server group's load balancers, by the group's name.
+    func groupLoadBalancers() async throws -> [String: [String]] {
+        Dictionary(try await groups.jsonAll().map { ($0.autoScalingGroupName, $0.loadBalancerNames) }, uniquingKeysWith: { first, _ in first })
     }
 
     func clusterList() async throws -> [ClusterJSON] {
