@@ -63,7 +63,7 @@ struct ServerGroupCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List server groups.", discussion: "Examples:\n  asgard asg list\n  asgard asg list --app shop --state enabled --limit 50")
+        static let configuration = CommandConfiguration(abstract: "List server groups.", discussion: "Example:\n  asgard asg list\n  asgard asg list --app shop --state enabled --limit 50")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var list: ListOptions
 
@@ -203,7 +203,7 @@ struct InstanceCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List instances, of one application or all.",
-                                                        discussion: "Examples:\n  asgard instance list shop\n  asgard instance list --state InService --load-balancer shop-prod --limit 100")
+                                                        discussion: "Example:\n  asgard instance list shop\n  asgard instance list --state InService --load-balancer shop-prod --limit 100")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Only this application's instances.") var application: String?
         @OptionGroup var list: ListOptions
@@ -415,7 +415,7 @@ struct ClusterCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List clusters.", discussion: "Examples:\n  asgard cluster list\n  asgard cluster list --app shop")
+        static let configuration = CommandConfiguration(abstract: "List clusters.", discussion: "Example:\n  asgard cluster list\n  asgard cluster list --app shop")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var list: ListOptions
 
