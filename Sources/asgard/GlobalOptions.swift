@@ -43,7 +43,7 @@ struct ListOptions: ParsableArguments {
     @Option(help: "Only those behind this load balancer.") var loadBalancer: String?
     @Option(help: "Only those whose name, id, address or image contains this.") var match: String?
 
-    /// The query parameters, `app` replaced by `app` when given.
+    /// The query parameters; `fallback` is the application when `--app` is not given.
     func query(app fallback: String? = nil) -> [(String, String)] {
         var query: [(String, String)] = []
         for (name, value) in [("limit", limit.map(String.init)), ("offset", offset.map(String.init)), ("app", app ?? fallback), ("cluster", cluster),

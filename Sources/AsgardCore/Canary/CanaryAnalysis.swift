@@ -148,7 +148,7 @@ public struct CanaryAnalysisConfig: Sendable, Hashable, Codable {
         func add(_ message: String) { problems.append(FieldError(field: "analysis", message: message)) }
         if !(0.5..<1).contains(confidence) { add("confidence \(confidence) must be at least 0.5 and below 1, e.g. 0.98") }
         if !(0...10).contains(tolerance) { add("tolerance \(tolerance) must be from 0 to 10") }
-        if !(alpha > 0 && alpha <= 0.2) { add("alpha \(alpha) must be above 0 and at most 0.2, e.g. 0.01 (the sequential judge's false-alarm probability)") }
+        if !InputLimits.isAlpha(alpha) { add("alpha \(alpha) must be above 0 and at most 0.2, e.g. 0.01 (the sequential judge's false-alarm probability)") }
         if !(0...100).contains(marginal) || !(0...100).contains(pass) || marginal > pass {
             add("needs 0 <= marginal <= pass <= 100; got marginal \(marginal), pass \(pass)")
         }

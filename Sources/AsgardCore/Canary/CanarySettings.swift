@@ -102,8 +102,8 @@ public struct CanarySettings: Sendable, Hashable, Codable {
                 if !InputLimits.canaryWeight.contains(w) { add("step \(index + 1): setWeight \(w) must be from 0 to 100") }
                 weight = w
             case .analyze(let duration, let interval, let minimum):
-                if let minimum, !(0...InputLimits.analysisSeconds.upperBound).contains(minimum) {
-                    add("step \(index + 1): analyze minimumSeconds \(minimum) must be from 0 to \(InputLimits.analysisSeconds.upperBound) (the duration or more: never early)")
+                if let minimum, !InputLimits.judgeSeconds.contains(minimum) {
+                    add("step \(index + 1): analyze minimumSeconds \(minimum) must be from 0 to \(InputLimits.judgeSeconds.upperBound) (the duration or more: never early)")
                 }
                 if !InputLimits.analysisSeconds.contains(duration) { add("step \(index + 1): analyze durationSeconds \(duration) must be from 1 to 86400") }
                 if !InputLimits.analysisIntervalSeconds.contains(interval) || interval > duration {

@@ -211,13 +211,11 @@ public struct SequentialJudge: Sendable {
             : 0
         let ceiling = min(baselineFloor + margin, 1 - 1e-9)
         let errorsShown = shownBelow(canaryErrors, of: canaryRequests, ceiling, alpha: part)
-        // Latency: fewer slow events than the canary's share at the null's edge (the arms
-        // swapped, the baseline "worse"). Not against a fixed share: the thresholds come from
-        // bucketed warm-up requests, so the baseline's own share above them is only roughly a
-        // half or 1 %.
+        // Latency: the canary's share of the slow events shown below the null's edge. Not
+        // against a fixed share of requests: the thresholds come from bucketed warm-up requests,
+        // so the baseline's own share above them is only roughly a half or 1 %.
         func shown(_ metric: SequentialMetric, ratio: Double) -> Bool {
-            SequentialTests.logEValueCanaryWorse(canary: metric.totalEvents - metric.canaryEvents, total: metric.totalEvents, share: 1 - nullShare(ratio),
-                                                 concentration: config.concentration) >= log(1 / metric.alpha)
+            shownBelow(metric.canaryEvents, of: metric.totalEvents, nullShare(ratio), alpha: metric.alpha)
         }
         let latencyShown = shown(latency, ratio: 1), tailShown = shown(latencyTail, ratio: config.tailPromotionRatio)
         let observed = canaryRequests > 0 ? Double(canaryErrors) / Double(canaryRequests) : 0

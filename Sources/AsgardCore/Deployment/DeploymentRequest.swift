@@ -161,13 +161,13 @@ public struct DeploymentRequest: Sendable, Hashable, Codable {
             if let problem = InputLimits.problem("afterBootWait", rolling.afterBootWait, InputLimits.afterBootWait, unit: " seconds") {
                 problems.append(problem)
             }
-            if let watch = rolling.watchSeconds, let problem = InputLimits.problem("watchSeconds", watch, 0...InputLimits.analysisSeconds.upperBound, unit: " seconds") {
+            if let watch = rolling.watchSeconds, let problem = InputLimits.problem("watchSeconds", watch, InputLimits.judgeSeconds, unit: " seconds") {
                 problems.append(problem)
             }
-            if let minimum = rolling.minimumSeconds, let problem = InputLimits.problem("minimumSeconds", minimum, 0...InputLimits.analysisSeconds.upperBound, unit: " seconds") {
+            if let minimum = rolling.minimumSeconds, let problem = InputLimits.problem("minimumSeconds", minimum, InputLimits.judgeSeconds, unit: " seconds") {
                 problems.append(problem)
             }
-            if let alpha = rolling.alpha, !(alpha > 0 && alpha <= 0.2) {
+            if let alpha = rolling.alpha, !InputLimits.isAlpha(alpha) {
                 problems.append(FieldError(field: "alpha", message: "\(alpha) must be above 0 and at most 0.2, e.g. 0.01 (the watch's false-alarm probability)"))
             }
         }

@@ -39,6 +39,11 @@ public enum InputLimits {
     public static let analysisSeconds = 1...86_400
     /// How often an `analyze` step judges, seconds.
     public static let analysisIntervalSeconds = 1...3600
+    /// How long the sequential judge watches a rolling push's batch, and how long a step or
+    /// batch lasts at least before it may pass early, seconds (0: not watched, or no floor).
+    public static let judgeSeconds = 0...86_400
+    /// The sequential judge's false-alarm probability: above 0, at most 0.2.
+    public static func isAlpha(_ value: Double) -> Bool { value > 0 && value <= 0.2 }
     /// A `pause` step with a duration, seconds (3 days).
     public static let pauseSeconds = 1...259_200
     /// Requests (or samples) a judge needs before it says anything.

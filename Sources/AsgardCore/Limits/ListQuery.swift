@@ -36,8 +36,6 @@ public struct ListQuery: Sendable, Hashable {
     public static let limits = 1...10_000
     /// Offsets a list may start at.
     public static let offsets = 0...1_000_000_000
-    /// The filters' names, in the order they are described.
-    public static let filterNames = ["app", "cluster", "state", "loadBalancer", "q"]
 
     /// A query with no window and no filter: everything.
     public init(limit: Int? = nil, offset: Int = 0, app: String? = nil, cluster: String? = nil, state: String? = nil, loadBalancer: String? = nil,
@@ -75,6 +73,11 @@ public struct ListQuery: Sendable, Hashable {
         let query = ListQuery(limit: number("limit", limits) ?? defaultLimit, offset: number("offset", offsets) ?? 0, app: text("app"),
                               cluster: text("cluster"), state: text("state"), loadBalancer: text("loadBalancer"), text: text("q"))
         return (query, problems)
+    }
+
+    /// The filters set, by their query parameter's name, in the order they are described.
+    public var filterParameters: [(name: String, value: String)] {
+        [("app", app), ("cluster", cluster), ("state", state), ("loadBalancer", loadBalancer), ("q", text)].compactMap { name, value in value.map { (name, $0) } }
     }
 
     /// Whether any filter is set.

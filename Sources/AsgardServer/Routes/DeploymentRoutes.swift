@@ -325,8 +325,8 @@ extension Console {
                 throw ConsoleError.invalid("intervalSeconds", "\(every) must be from 1 to \(InputLimits.analysisIntervalSeconds.upperBound)")
             }
             let minimum = try number("minimumSeconds")
-            if let minimum, !(0...InputLimits.analysisSeconds.upperBound).contains(minimum) {
-                throw ConsoleError.invalid("minimumSeconds", "\(minimum) must be from 0 to \(InputLimits.analysisSeconds.upperBound): the sequential judge passes a step early only after it (analysisSeconds or more: never early)")
+            if let minimum, !InputLimits.judgeSeconds.contains(minimum) {
+                throw ConsoleError.invalid("minimumSeconds", "\(minimum) must be from 0 to \(InputLimits.judgeSeconds.upperBound): the sequential judge passes a step early only after it (analysisSeconds or more: never early)")
             }
             var settings = CanarySettings(steps: CanarySettings.steps(weights: parsed, analysisSeconds: seconds, intervalSeconds: every, minimumSeconds: minimum))
             if let baseline = input.fields["baseline"], !baseline.isEmpty {
@@ -337,11 +337,9 @@ extension Console {
                 guard let parsedJudge = CanaryJudgeKind(rawValue: judge) else { throw ConsoleError.invalid("judge", "'\(judge)' is not fixed or sequential") }
                 settings.analysis.judge = parsedJudge
             }
-            if let alpha = input.fields["alpha"], !alpha.isEmpty {
-                guard let parsedAlpha = Double(alpha), parsedAlpha > 0, parsedAlpha <= 0.2 else {
-                    throw ConsoleError.invalid("alpha", "'\(alpha)' must be a number above 0 and at most 0.2, e.g. 0.01")
-                }
-                settings.analysis.alpha = parsedAlpha
+            if let text = input.fields["alpha"], !text.isEmpty {
+                guard let alpha = Self.alpha(text) else { throw ConsoleError(ValidationFailure([Self.alphaProblem(text)])) }
+                settings.analysis.alpha = alpha
             }
             canary = settings
         }
@@ -399,16 +397,23 @@ extension Console {
 
     /// Asgard's rolling push options from `relaunchCount`, `concurrentRelaunches`, `newestFirst`,
     /// `rudeShutdown` and `afterBootWait`.
+    /// The sequential judge's α from a form field or short form, nil when it is not a number in range.
+    static func alpha(_ text: String) -> Double? { Double(text).flatMap { InputLimits.isAlpha($0) ? $0 : nil } }
+
+    /// What is wrong with an α that `alpha` refused.
+    static func alphaProblem(_ text: String) -> FieldError {
+        FieldError(field: "alpha", message: "'\(text.prefix(40))' must be a number above 0 and at most 0.2, e.g. 0.01")
+    }
+
     private func rollingOptions(_ input: RouteInput) throws -> RollingOptions {
         var problems: [FieldError] = []
         let fields = input.fields
         let count = fields.has("relaunchCount") ? fields.wholeNumber("relaunchCount", 0, in: 0...groups.maxCapacity, problems: &problems) : nil
-        let seconds = 0...InputLimits.analysisSeconds.upperBound
+        let seconds = InputLimits.judgeSeconds
         var alpha: Double?
         if let text = fields["alpha"], !text.isEmpty {
-            if let parsed = Double(text), parsed > 0, parsed <= 0.2 { alpha = parsed } else {
-                problems.append(FieldError(field: "alpha", message: "'\(text.prefix(40))' must be a number above 0 and at most 0.2, e.g. 0.01"))
-            }
+            alpha = Self.alpha(text)
+            if alpha == nil { problems.append(Self.alphaProblem(text)) }
         }
         let options = RollingOptions(relaunchCount: count,
                                      concurrentRelaunches: fields.wholeNumber("concurrentRelaunches", 1, in: 1...groups.maxCapacity, problems: &problems),

@@ -39,10 +39,7 @@ enum ListAnswers {
     /// What a page says above its table: how many match, which are shown, and links to the
     /// previous and next windows that keep the filters.
     static func pager(_ path: String, _ query: ListQuery, shown: Int, total: Int, noun: String) -> String {
-        var kept: [String] = []
-        for (name, value) in [("app", query.app), ("cluster", query.cluster), ("state", query.state), ("loadBalancer", query.loadBalancer), ("q", query.text)] {
-            if let value { kept.append("\(name)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")") }
-        }
+        var kept = query.filterParameters.map { "\($0.name)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
         let limit = query.limit ?? max(shown, 1)
         kept.append("limit=\(limit)")
         var text = "<p class=\"pager\" id=\"pager\"><span id=\"total-count\">\(total)</span> \(noun)\(total == 1 ? "" : "s")"
