@@ -148,7 +148,7 @@ struct CanaryTests {
         let (_, v2, port) = try await custom.shopOnVersion1(server)
         let done = try await custom.underLoad(port) { _ in
             let analyze: [String: Any] = ["analyze": ["durationSeconds": 300, "intervalSeconds": 10, "minimumSeconds": 30]]
-            let id = try await canary(server, image: v2, steps: [["setWeight": 10], analyze, ["setWeight": 50], analyze, ["setWeight": 100]],
+            let id = try await canary(server, image: v2, steps: [["setWeight": 40], analyze, ["setWeight": 60], analyze, ["setWeight": 100]],
                                       analysis: ["judge": "sequential"])
             return try await custom.ended(server, id, seconds: 800)
         }
@@ -165,7 +165,7 @@ struct CanaryTests {
         #expect(decisions.map(\.1) == ["promoted", "promoted"] && Set(decisions.map(\.0)).count == 2, "\(decisions)")
         #expect(evidence.count >= 60 && evidence.allSatisfy { $0.metrics.map(\.name) == ["split", "errors", "latency", "latencyTail"] })
         let last = try #require(evidence.last)
-        #expect(last.weight == 50 && last.metrics.allSatisfy { !$0.decided }, "\(last.metrics)")
+        #expect(last.weight == 60 && last.metrics.allSatisfy { !$0.decided }, "\(last.metrics)")
         #expect(last.metrics.first { $0.name == "latency" }?.rateRatio.map { $0.upperBound < 1 } == true, "\(last.metrics)")
         // The task page charts it: evidence against the threshold, the rate ratio, the last figures.
         let page = try await HTTP.get(server.url + "/deployment/show/\(done.id)", accept: "text/html")
