@@ -51,6 +51,8 @@ let package = Package(
             ]
         ),
         .target(name: "CLocalCloudShims"),
+        // The system's zlib (Debian's zlib1g-dev), for gzipped list answers.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "LocalCloud",
             dependencies: [
@@ -104,6 +106,7 @@ let package = Package(
                 "AsgardAPI",
                 "LocalCloud",
                 "AWSCloud",
+                "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),

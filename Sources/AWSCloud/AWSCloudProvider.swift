@@ -133,9 +133,19 @@ public final class AWSCloudProvider: CloudProvider {
                               images: try await images, configurationImages: try await configurations)
     }
 
+    /// Makes sure the region was read once. A first read that takes longer than
+    /// `firstReadWait` goes on in the background while the caller gets a 503 saying so.
     func filled() async throws {
-        try await cache.ensureFilled { [self] in try await readRegion() }
+        if try await cache.ensureFilled(waitingAtMost: firstReadWait, { [self] in try await readRegion() }) { return }
+        let since = cache.status.current.readingSince.map { " (for \(Int(Date().timeIntervalSince($0))) s)" } ?? ""
+        throw CloudError(.unavailable, "Region \(region) is being read from AWS for the first time\(since); "
+                         + "its lists answer once that read ends. Try again in a few seconds; /healthcheck?detail=true shows the progress")
     }
+
+    /// How long a call waits for the region's first whole read before answering 503.
+    var firstReadWait: Duration { .seconds(20) }
+
+    public var cacheStatus: CacheStatus? { cache.status.current }
 
     /// Reads one group and its instances again.
     @discardableResult

@@ -1,3 +1,4 @@
+import AsgardCloud
 import AsgardCore
 import Foundation
 
@@ -6,25 +7,25 @@ import Foundation
 /// so often; each change refreshes the objects it touched at once; a single object older than
 /// `freshness` is read again when asked for.
 actor AWSRegionCache {
-    private(set) var groups: [String: AWSAutoScalingGroup] = [:]
-    private(set) var instances: [String: AWSInstance] = [:]
-    private(set) var loadBalancers: [String: AWSClassicLoadBalancer] = [:]
-    private(set) var applications: [String: AWSApplicationLoadBalancer] = [:]
+    private(set) var groups: [String: AWSAutoScalingGroup] = [:] { didSet { status.changed() } }
+    private(set) var instances: [String: AWSInstance] = [:] { didSet { status.changed() } }
+    private(set) var loadBalancers: [String: AWSClassicLoadBalancer] = [:] { didSet { status.changed() } }
+    private(set) var applications: [String: AWSApplicationLoadBalancer] = [:] { didSet { status.changed() } }
     /// Target groups by name.
-    private(set) var targetGroups: [String: AWSTargetGroup] = [:]
+    private(set) var targetGroups: [String: AWSTargetGroup] = [:] { didSet { status.changed() } }
     /// The CloudWatch figures of each application load balancer's groups, as last read.
     private(set) var metrics: [String: (time: ContinuousClock.Instant, traffic: [GroupTraffic])] = [:]
     /// Security groups as last read, all at once.
-    private(set) var securityGroups: [SecurityGroupRecord]?
+    private(set) var securityGroups: [SecurityGroupRecord]? { didSet { status.changed() } }
     /// The default subnet of each zone, read once.
     private(set) var subnets: [(subnet: String, zone: String, vpc: String)]?
-    private(set) var health: [String: [AWSInstanceHealth]] = [:]
-    private(set) var draining: [String: Int] = [:]
-    private(set) var images: [String: AWSImage] = [:]
+    private(set) var health: [String: [AWSInstanceHealth]] = [:] { didSet { status.changed() } }
+    private(set) var draining: [String: Int] = [:] { didSet { status.changed() } }
+    private(set) var images: [String: AWSImage] = [:] { didSet { status.changed() } }
     /// Launch template `name:version` (numbered versions only, which never change) → AMI.
-    private(set) var templateImages: [String: String] = [:]
+    private(set) var templateImages: [String: String] = [:] { didSet { status.changed() } }
     /// Launch configuration name → AMI.
-    private(set) var configurationImages: [String: String] = [:]
+    private(set) var configurationImages: [String: String] = [:] { didSet { status.changed() } }
     private var groupReadAt: [String: ContinuousClock.Instant] = [:]
     private var healthReadAt: [String: ContinuousClock.Instant] = [:]
     private var targetGroupChangedAt: [String: ContinuousClock.Instant] = [:]
@@ -32,6 +33,9 @@ actor AWSRegionCache {
     private var balancerChangedAt: [String: ContinuousClock.Instant] = [:]
     private(set) var lastFullRead: Date?
     private var filling: Task<RegionSnapshot, any Error>?
+    /// Its generation (which every change to what it holds moves on) and how its whole-region
+    /// reads went, for the list answers, the pages and the health check to read without waiting.
+    nonisolated let status = CacheStatusCell()
     /// The clock the ages of what it holds are measured by; tests drive their own.
     let now: @Sendable () -> ContinuousClock.Instant
 
@@ -43,25 +47,50 @@ actor AWSRegionCache {
     // MARK: Whole region
 
     /// Reads the whole region unless it was read already; concurrent callers share one read.
-    func ensureFilled(_ read: @escaping @Sendable () async throws -> RegionSnapshot) async throws {
-        if lastFullRead != nil { return }
-        try await fill(read)
+    /// Answers false when the first read is still running after `limit` (it goes on; a caller
+    /// that cannot wait answers 503 instead of hanging).
+    func ensureFilled(waitingAtMost limit: Duration, _ read: @escaping @Sendable () async throws -> RegionSnapshot) async throws -> Bool {
+        if lastFullRead != nil { return true }
+        let reading = startFill(read)
+        return try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { _ = try await reading.value; return true }
+            group.addTask { try await Task.sleep(for: limit); return false }
+            defer { group.cancelAll() }
+            return try await group.next() ?? false
+        }
     }
 
     /// Reads the whole region now (one read at a time; a caller during a read waits for it) and
     /// answers the read.
     @discardableResult
     func fill(_ read: @escaping @Sendable () async throws -> RegionSnapshot) async throws -> RegionSnapshot {
-        if let filling { return try await filling.value }
+        try await startFill(read).value
+    }
+
+    /// The whole-region read running now, or a new one. Reads keep answering from what the last
+    /// read left while it runs (stale while revalidating); its status says how it went.
+    private func startFill(_ read: @escaping @Sendable () async throws -> RegionSnapshot) -> Task<RegionSnapshot, any Error> {
+        if let filling { return filling }
+        let status = status
+        // The task runs on this actor, which is busy until `filling` is set below.
         let task = Task { [self] in
             let started = now()
-            let snapshot = try await read()
-            self.apply(snapshot, readSince: started)
-            return snapshot
+            let startedAt = Date()
+            status.reading(since: startedAt)
+            do {
+                let snapshot = try await read()
+                self.apply(snapshot, readSince: started)
+                status.read(at: Date(), seconds: Date().timeIntervalSince(startedAt))
+                self.filling = nil
+                return snapshot
+            } catch {
+                status.failed(String(describing: error), at: Date())
+                self.filling = nil
+                throw error
+            }
         }
         filling = task
-        defer { filling = nil }
-        return try await task.value
+        return task
     }
 
     /// Takes in a whole-region read that began at `started`, except what was read one by one
@@ -102,6 +131,7 @@ actor AWSRegionCache {
     /// Takes in a whole-region read another console made, which began `age` ago.
     func take(_ snapshot: RegionSnapshot, age: Duration) {
         apply(snapshot, readSince: now() - age)
+        status.read(at: Date().addingTimeInterval(-Double(age.components.seconds)), seconds: 0)
         templateImages.merge(snapshot.templateImages ?? [:]) { _, read in read }
         if let groups = snapshot.securityGroups { securityGroups = groups }
     }

@@ -92,6 +92,10 @@ public protocol CloudProvider: Sendable {
     /// Reads again the object another console just changed (a server group, an instance, a
     /// load balancer …), so that this console's reads show the change too.
     func followChange(of objectType: TaskObjectType, id: String) async throws
+
+    /// How current the provider's cache is; nil for a provider that reads its store on every
+    /// call (the local cloud), whose answers are always current.
+    var cacheStatus: CacheStatus? { get }
 }
 
 extension CloudProvider {
@@ -103,6 +107,9 @@ extension CloudProvider {
 
     /// Clouds that cannot see instance processes end say nothing.
     public func startupFailures(of group: String) async -> StartupFailures? { nil }
+
+    /// A cloud read directly keeps no cache.
+    public var cacheStatus: CacheStatus? { nil }
 
     /// A cloud on this machine is always there.
     public var unreachable: (since: Date, error: String)? { nil }

@@ -207,6 +207,7 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     console.addNamingRoutes(to: table)
     console.addRegionalRoutes(to: table)
     console.addSearchRoutes(to: table)
+    console.addCacheRoutes(to: table)
     console.addImageRoutes(to: table)
     console.addServerGroupRoutes(to: table)
     console.addLoadBalancerRoutes(to: table)

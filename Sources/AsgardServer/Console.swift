@@ -1,4 +1,5 @@
 import AsgardAPI
+import AsgardCloud
 import AsgardEngine
 import AsgardCore
 import AsgardStore
@@ -26,6 +27,8 @@ struct Console: Sendable {
     /// What is wrong with the shared database, for the health check; nil when there is none or
     /// it answers.
     var databaseProblem: @Sendable () async -> String? = { nil }
+    /// JSON list answers kept per cache generation.
+    let encodedLists = EncodedAnswers()
     /// The consoles on the shared database; empty without one.
     var replicas: @Sendable () async throws -> [ReplicaJSON] = { [] }
 
@@ -58,13 +61,52 @@ struct Console: Sendable {
         // A region whose cloud cannot be reached says so on every one of its pages.
         if let cloud = regionals[Region(shownRegion)]?.cloud, let (since, error) = cloud.unreachable {
             shown = "<div class=\"flash error\" id=\"cloud-unreachable\" role=\"alert\">Region \(HTML.escape(shownRegion)) cannot be reached since "
-                + "\(HTML.escape(since.formatted(.iso8601))): \(HTML.escape(InputLimits.echoed(error))). What this page shows may be out of date.</div>" + body
+                + "\(HTML.escape(since.formatted(.iso8601))): \(HTML.escape(InputLimits.echoed(error))). What this page shows may be out of date.</div>" + shown
+        }
+        // A region the console caches says how old its data is and offers to read it again.
+        if region != nil, let input, let status = regionals[Region(shownRegion)]?.cloud.cacheStatus {
+            shown = freshness(status, region: shownRegion, path: path, input: input) + shown
         }
         var response = Responses.html(layout.render(title: title, section: section, region: shownRegion, returnPath: path,
                                                     principal: input?.principal ?? known, body: shown),
                                       status: status)
         if flash != nil { response.setCookie(Cookie(name: Flash.cookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict)) }
         return response
+    }
+
+    /// How old a cached region's data is, with a button that reads the page's object (or the
+    /// whole region) again; a warning while reads of the region fail.
+    func freshness(_ status: CacheStatus, region: String, path: String, input: RouteInput) -> String {
+        var text = ""
+        if let error = status.lastError {
+            let shown = status.age(at: now()).map { "what was read \(Self.ago($0))" } ?? "nothing: the region was never read"
+            text += "<div class=\"flash error\" id=\"cache-stale\" role=\"alert\">Reading region \(HTML.escape(region)) failed"
+                + (status.lastErrorAt.map { " at \(HTML.escape($0.formatted(.iso8601)))" } ?? "")
+                + ": \(HTML.escape(InputLimits.echoed(error))). This page shows \(shown).</div>"
+        }
+        // The object a page shows: /{region}/{kind}/show/{name}.
+        let segments = path.split(separator: "/").map(String.init)
+        var object = ""
+        if segments.count == 4, segments[2] == "show", let field = ["autoScaling": "serverGroup", "cluster": "cluster",
+                                                                   "loadBalancer": "loadBalancer", "instance": "instance"][segments[1]] {
+            let name = segments[3].removingPercentEncoding ?? segments[3]
+            object = "<input type=\"hidden\" name=\"\(field)\" value=\"\(HTML.escape(name.hasSuffix(".json") ? String(name.dropLast(5)) : name))\">"
+        }
+        let age = status.readingSince != nil && status.lastRead == nil ? "being read for the first time"
+            : status.age(at: now()).map { "read \(Self.ago($0))" } ?? "not read yet"
+        return text + "<form class=\"freshness\" id=\"cache-freshness\" method=\"post\" action=\"/\(HTML.pathSegment(region))/cache/refresh\">"
+            + Self.csrfField(input) + object + "<input type=\"hidden\" name=\"return\" value=\"\(HTML.escape(path))\">"
+            + "<span id=\"cache-age\">Region \(HTML.escape(region)) \(age)</span> <button type=\"submit\" id=\"refresh-now\">Refresh now</button></form>"
+    }
+
+    /// "just now", "12 s ago", "3 min ago", "2 h ago".
+    static func ago(_ seconds: Double) -> String {
+        switch seconds {
+        case ..<1: "just now"
+        case ..<120: "\(Int(seconds)) s ago"
+        case ..<7200: "\(Int(seconds / 60)) min ago"
+        default: "\(Int(seconds / 3600)) h ago"
+        }
     }
 
     /// The page shown for an error answered to a browser.

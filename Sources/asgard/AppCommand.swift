@@ -72,7 +72,21 @@ struct AppCommand: AsyncParsableCommand {
             try await runReporting {
                 let reply = try await global.client().get("/application/show/\(pathSegment(name)).json")
                 if global.output == .json { return Swift.print(TableOutput.raw(reply.body)) }
-                AppCommand.print(try APIJSON.decoder().decode(AppRecord.self, from: reply.body))
+                let shown = try APIJSON.decoder().decode(ApplicationJSON.self, from: reply.body)
+                AppCommand.print(shown.app)
+                // Its clusters in every region, from the same answer.
+                var rows: [[String]] = []
+                for region in shown.regions {
+                    if let error = region.error {
+                        rows.append([region.region, "(cannot be read now: \(error))", "", ""])
+                        continue
+                    }
+                    for cluster in region.clusters {
+                        let instances = cluster.autoScalingGroups.reduce(0) { $0 + $1.instances.count }
+                        rows.append([region.region, cluster.cluster, String(cluster.autoScalingGroups.count), String(instances)])
+                    }
+                }
+                Swift.print(rows.isEmpty ? "\nNo clusters in any region." : "\n" + TableOutput.render(headers: ["REGION", "CLUSTER", "GROUPS", "INSTANCES"], rows: rows))
             }
         }
     }

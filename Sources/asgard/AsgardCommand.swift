@@ -20,7 +20,7 @@ struct AsgardCommand: AsyncParsableCommand {
         subcommands: [ServeCommand.self, LoginCommand.self, LogoutCommand.self, AppCommand.self, ImageCommand.self, LoadBalancerCommand.self, SecurityGroupCommand.self, ServerGroupCommand.self,
                       InstanceCommand.self, ClusterCommand.self, DeployCommand.self, DeploymentCommand.self, TaskCommand.self,
                       PolicyCommand.self, AlarmCommand.self, ScheduleCommand.self,
-                      UserCommand.self, TokenCommand.self, AuditCommand.self, LoadBalancerProxyCommand.self]
+                      UserCommand.self, TokenCommand.self, AuditCommand.self, RefreshCommand.self, LoadBalancerProxyCommand.self]
     )
 
     /// Global options may come before the subcommand; an unknown command gets a suggestion.

@@ -437,6 +437,47 @@ struct AWSProviderTests {
         #expect(spare?["imageId"] as? String == empty?["image"] as? String)
         let cluster = try await HTTP.get(server.url + "/us-east-1/cluster/show/fleet", accept: "text/html")
         #expect(cluster.status == 200 && cluster.text.contains("fleet-v029"))
+
+        // The list is encoded once per cache generation: the same bytes and ETag again, 304 to
+        // If-None-Match, gzip when asked.
+        let again = try await HTTP.get(server.url + "/us-east-1/instance/list.json")
+        let etag = try #require(instances.headers["etag"])
+        #expect(again.headers["etag"] == etag && again.body == instances.body && again.headers["x-total-count"] == "300")
+        let unchanged = try await HTTP.get(server.url + "/us-east-1/instance/list.json", headers: [("If-None-Match", etag)])
+        #expect(unchanged.status == 304 && unchanged.body.isEmpty && unchanged.headers["etag"] == etag, "\(unchanged.status)")
+        let zipped = try await HTTP.get(server.url + "/us-east-1/instance/list.json", headers: [("Accept-Encoding", "gzip")])
+        // (The test's HTTP client undoes the gzip itself; the bytes on the wire are Content-Length.)
+        #expect(zipped.headers["content-encoding"] == "gzip" && (zipped.headers["content-length"].flatMap(Int.init) ?? .max) < instances.body.count / 4)
+        #expect(zipped.body == instances.body)
+        // The health check's detail tells how old the region's cache is.
+        let health = try JSONSerialization.jsonObject(with: try await HTTP.get(server.url + "/healthcheck?detail=true").body) as? [String: Any]
+        let region = (health?["regions"] as? [[String: Any]])?.first { $0["region"] as? String == "us-east-1" }
+        #expect(region?["cached"] as? Bool == true && region?["lastRead"] != nil && region?["ageSeconds"] is Double && region?["lastError"] == nil, "\(String(describing: health))")
+        #expect((try await HTTP.get(server.url + "/healthcheck?detail=true", token: nil)).status == 401)
+
+        // A change made outside the console shows once that object is refreshed.
+        _ = try await Self.boto3(moto, "resize", "spare-v000", "2")
+        let refreshed = try await CLI(server).nonBlocking("refresh", "--region", "us-east-1", "--server-group", "spare-v000")
+        #expect(refreshed.status == 0 && refreshed.stdout.contains("Read serverGroup spare-v000 from the cloud"), "\(refreshed)")
+        let grown = try await HTTP.get(server.url + "/us-east-1/instance/list.json?cluster=spare")
+        #expect(grown.headers["x-total-count"] == "2" && grown.headers["etag"] != etag, "\(grown.headers)")
+        // A change made through the console shows in the lists as soon as its call returns.
+        let updated = try await HTTP.postForm(server.url + "/us-east-1/autoScaling/update", [("name", "spare-v001"), ("minSize", "0"), ("desiredCapacity", "1"), ("maxSize", "1")],
+                                              accept: "application/json")
+        #expect(updated.status == 200, "\(updated.text)")
+        let listedNow = try await HTTP.get(server.url + "/us-east-1/autoScaling/list.json?q=spare-v001")
+        let shownNow = try JSONSerialization.jsonObject(with: listedNow.body) as? [[String: Any]] ?? []
+        #expect(shownNow.first?["desiredCapacity"] as? Int == 1, "\(listedNow.text.prefix(300))")
+        // Every page of the region says how old its data is and offers to read its object again.
+        let groupPage = try await HTTP.get(server.url + "/us-east-1/autoScaling/show/spare-v000", accept: "text/html")
+        #expect(groupPage.text.contains("id=\"refresh-now\"") && groupPage.text.contains("name=\"serverGroup\" value=\"spare-v000\""), "\(groupPage.text.prefix(2000))")
+        #expect(groupPage.text.contains("<span id=\"cache-age\">Region us-east-1 read "))
+        let back = try await HTTP.postForm(server.url + "/us-east-1/cache/refresh", [("serverGroup", "spare-v000"), ("return", "/us-east-1/autoScaling/show/spare-v000")],
+                                           accept: "text/html")
+        // (The test's client follows the 303 back to the page.)
+        #expect(back.status == 200 && back.text.contains("<span id=\"group-name\">spare-v000</span>") && back.text.contains("id=\"refresh-now\""), "\(back.status) \(back.text.prefix(1000))")
+        let bad = try await HTTP.postForm(server.url + "/us-east-1/cache/refresh", [("serverGroup", "spare-v000"), ("cluster", "spare")], accept: "application/json")
+        #expect(bad.status == 400 && bad.text.contains("Name one object to refresh"), "\(bad.text)")
     }
 
     @Test func throttlingAndLostAnswersMidDeploymentCreateNothingTwice() async throws {

@@ -73,5 +73,31 @@ struct ListPagingTests {
         #expect(clusterList.status == 0 && clusterList.stdout.contains("cart-prod") && !clusterList.stdout.contains("shop-prod"), "\(clusterList)")
         let refused = try await asgard.nonBlocking("asg", "list", "--limit", "0")
         #expect(refused.status != 0 && refused.stderr.contains("'0' must be a whole number from 1 to 10000"), "\(refused)")
+
+        // Every list answer has an ETag; the same data answers 304 to it, gzip when asked.
+        let plain = try await HTTP.get(server.url + "/local/cluster/list.json")
+        let etag = try #require(plain.headers["etag"])
+        #expect(try await HTTP.get(server.url + "/local/cluster/list.json", headers: [("If-None-Match", "W/\(etag)")]).status == 304)
+        #expect(try await HTTP.get(server.url + "/local/cluster/list.json?app=cart", headers: [("If-None-Match", etag)]).status == 200)
+        let zipped = try await HTTP.get(server.url + "/local/cluster/list.json", headers: [("Accept-Encoding", "br, gzip;q=0.5")])
+        #expect(zipped.headers["content-encoding"] == "gzip" && zipped.headers["vary"] == "Accept-Encoding")
+        let notZipped = try await HTTP.get(server.url + "/local/cluster/list.json", headers: [("Accept-Encoding", "gzip;q=0")])
+        #expect(notZipped.headers["content-encoding"] == nil)
+        #expect(zipped.body == plain.body, "the test's HTTP client undoes the gzip")
+
+        // One call for everything of an application: its clusters in every region.
+        let app = try await HTTP.get(server.url + "/application/show/shop.json")
+        let shown = try APIJSON.decoder().decode(ApplicationJSON.self, from: app.body)
+        #expect(shown.app.name.rawValue == "shop" && shown.regions.first?.region == "local", "\(app.text.prefix(400))")
+        #expect(shown.regions.first?.clusters.map(\.cluster) == ["shop-prod", "shop-prod-canary"])
+        #expect(shown.regions.first?.clusters.first?.autoScalingGroups.first?.instances.count == 2)
+        let appShown = try await asgard.nonBlocking("app", "show", "shop")
+        #expect(appShown.status == 0 && appShown.stdout.contains("shop-prod-canary") && appShown.stdout.contains("REGION"), "\(appShown)")
+        // The local cloud keeps no cache: its health detail says so, and a refresh has nothing to do.
+        let health = try APIJSON.decoder().decode(HealthDetailJSON.self, from: try await HTTP.get(server.url + "/healthcheck?detail=true").body)
+        #expect(health.status == "ok" && health.regions.map(\.region) == ["local"] && health.regions.first?.cached == false)
+        #expect(try await HTTP.get(server.url + "/healthcheck?detail=yes").status == 400)
+        let local = try await asgard.nonBlocking("refresh")
+        #expect(local.status == 0 && local.stdout.contains("always current"), "\(local)")
     }
 }

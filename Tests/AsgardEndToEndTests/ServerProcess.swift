@@ -135,9 +135,11 @@ enum HTTP {
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    static func get(_ url: String, accept: String = "application/json", token: String? = adminToken) async throws -> Reply {
+    static func get(_ url: String, accept: String = "application/json", token: String? = adminToken,
+                    headers: [(String, String)] = []) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: accept)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         return try await send(request)
     }
@@ -237,3 +239,4 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     let stderr = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
     return (process.terminationStatus, stdout, stderr)
 }
+

@@ -89,6 +89,11 @@ elif command == "fleet":
         autoscaling.create_auto_scaling_group(AutoScalingGroupName="%s-v%03d" % (name, index), LaunchConfigurationName=name,
                                               MinSize=0, MaxSize=size, DesiredCapacity=size, AvailabilityZones=["us-east-1a"])
     print(json.dumps({"image": image}))
+elif command == "resize":
+    # A change made outside the console: a group's desired capacity set through AWS.
+    group, size = args[0], int(args[1])
+    autoscaling.update_auto_scaling_group(AutoScalingGroupName=group, MinSize=0, MaxSize=max(size, 1), DesiredCapacity=size)
+    print(json.dumps({"group": group, "desired": size}))
 elif command == "albs":
     result = {}
     attached = owners()

@@ -7,6 +7,8 @@ public enum InputLimits {
     // Server groups.
     /// Instances of one local group: processes on this machine.
     public static let localGroupSize = 0...50
+    /// The longest name of a cloud object a request may name (AWS's longest names are 255).
+    public static let maxObjectNameLength = 255
     /// Instances of one AWS Auto Scaling group (AWS's default quota).
     public static let awsGroupSize = 0...1000
     /// Instances of the group a deployment creates.

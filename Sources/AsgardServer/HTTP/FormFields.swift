@@ -50,6 +50,15 @@ struct FormFields: Sendable {
         }
     }
 
+    /// Every field and value in one order, whatever order they came in: a key for answers kept
+    /// per query.
+    var canonicalQuery: String {
+        values.keys.sorted().flatMap { key in
+            (values[key] ?? []).map { key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? key
+                + "=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) }
+        }.joined(separator: "&")
+    }
+
     /// The fields among `scalars` that were sent as a list or an object, with what is wrong.
     func nonScalarProblems(_ scalars: [String]) -> [FieldError] {
         scalars.compactMap { key in

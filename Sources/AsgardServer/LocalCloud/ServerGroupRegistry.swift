@@ -29,10 +29,12 @@ struct ServerGroupRegistry: Sendable {
         try await views([(group, try await cloud.instances(of: group.autoScalingGroupName, includeTerminated: false))])[0]
     }
 
-    /// Every group with its instances (of one cluster when `cluster` is given), from one read of
-    /// all instances: a list page reads what the cloud holds once, not each group again.
-    func jsonAll(cluster: String? = nil) async throws -> [ServerGroupJSON] {
-        let groups = try await cloud.serverGroups().filter { cluster == nil || ($0.names?.cluster ?? $0.autoScalingGroupName) == cluster }
+    /// Every group with its instances (of one cluster or application when given), from one read
+    /// of all instances: a list page reads what the cloud holds once, not each group again.
+    func jsonAll(cluster: String? = nil, app: String? = nil) async throws -> [ServerGroupJSON] {
+        let groups = try await cloud.serverGroups().filter {
+            (cluster == nil || ($0.names?.cluster ?? $0.autoScalingGroupName) == cluster) && (app == nil || $0.names?.app == app)
+        }
         guard !groups.isEmpty else { return [] }
         let instances = Dictionary(grouping: try await cloud.instances(of: nil, includeTerminated: false), by: \.autoScalingGroupName)
         return try await views(groups.map { ($0, instances[$0.autoScalingGroupName] ?? []) })

@@ -82,7 +82,10 @@ enum OpenAPIDocument {
         var responses: [String: JSONValue] = [:]
         for answer in doc.answers {
             var response: [String: JSONValue] = ["description": .string(answer.description)]
-            if answer.plainText {
+            if answer.plainText, let schema = answer.schema {
+                // Plain text, or JSON when asked for (the health check's detail).
+                response["content"] = ["text/plain": ["schema": ["type": "string"]], "application/json": ["schema": ref(schema)]]
+            } else if answer.plainText {
                 response["content"] = ["text/plain": ["schema": ["type": "string"]]]
             } else if let schema = answer.schema {
                 response["content"] = ["application/json": ["schema": ref(schema)]]
@@ -137,7 +140,14 @@ enum OpenAPIDocument {
                     "type": ["type": "string", "enum": .array(AppType.allCases.map { .string($0.rawValue) })],
                     "createTime": dateTime, "updateTime": dateTime,
                     "webhookUrl": string("Where deployment events go, as a JSON POST"),
+                    "regions": ["type": "array", "description": "GET /application/show only: the application's clusters in each region",
+                                "items": ref("RegionClusters")],
                 ],
+            ],
+            "RegionClusters": [
+                "type": "object", "required": ["account", "region", "clusters"],
+                "properties": ["account": ["type": "string"], "region": ["type": "string"],
+                               "clusters": ["type": "array", "items": ref("Cluster")], "error": ["type": "string"]],
             ],
             "TaskSummary": ["type": "object", "required": taskRequired, "properties": .object(taskProperties)],
             "Task": ["type": "object", "required": taskRequired, "properties": .object(withLog)],
@@ -158,6 +168,20 @@ enum OpenAPIDocument {
                                              "envVars": ["type": "object", "additionalProperties": ["type": "string"]]]],
             "ServerVersion": ["type": "object", "required": ["name", "version", "apiVersion"],
                               "properties": ["name": ["type": "string"], "version": ["type": "string"], "apiVersion": ["type": "string"]]],
+            "HealthDetail": ["type": "object", "required": ["status", "regions"],
+                             "properties": ["status": ["type": "string"], "problem": ["type": "string"],
+                                            "regions": ["type": "array", "items": ref("RegionCache")]]],
+            "RegionCache": [
+                "type": "object", "required": ["account", "region", "provider", "cached"],
+                "properties": ["account": ["type": "string"], "region": ["type": "string"], "provider": ["type": "string"],
+                               "cached": ["type": "boolean"], "generation": ["type": "integer"], "lastRead": dateTime,
+                               "ageSeconds": ["type": "number"], "lastReadSeconds": ["type": "number"], "lastError": ["type": "string"],
+                               "lastErrorAt": dateTime, "readingForSeconds": ["type": "number"]],
+            ],
+            "CacheRefresh": [
+                "type": "object", "required": ["region", "refreshed", "seconds", "cache"],
+                "properties": ["region": ["type": "string"], "refreshed": ["type": "string"], "seconds": ["type": "number"], "cache": ref("RegionCache")],
+            ],
             "Account": ["type": "object", "required": ["name", "provider", "regions"],
                         "properties": ["name": ["type": "string"], "provider": ["type": "string"],
                                        "regions": ["type": "array", "items": ["type": "string"]]]],

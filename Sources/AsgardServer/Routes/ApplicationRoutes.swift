@@ -1,4 +1,5 @@
 import AsgardAPI
+import AsgardCloud
 import AsgardCore
 import HTTPTypes
 import Hummingbird
@@ -28,17 +29,10 @@ extension Console {
             answers: [.ok("Application"), .notFound]
         )) { input in
             let app = try await applications.show(input.path("name"))
-            if input.wantsJSON { return try Responses.json(app) }
+            let regions = await clustersByRegion(of: app.name.rawValue)
+            if input.wantsJSON { return try Responses.json(ApplicationJSON(app: app, regions: regions)) }
             let recent = try await tasks.tasks(.init(objectType: .application, objectId: app.name.rawValue, limit: 20))
-            // Every region's clusters: the local cloud once (its regions share it), each AWS region's
-            // from its cache; a region that cannot be read now is left out.
-            var clusters: [(region: String, cluster: String)] = []
-            for regional in [home] + regionals.values.filter({ !$0.isLocal }).sorted(by: { $0.region.rawValue < $1.region.rawValue }) {
-                let names = Set(((try? await regional.cloud.serverGroups()) ?? []).compactMap { group in
-                    group.names.flatMap { $0.app == app.name.rawValue ? $0.cluster : nil }
-                })
-                clusters += names.sorted().map { (regional.region.rawValue, $0) }
-            }
+            let clusters = regions.flatMap { region in region.clusters.map { (region.region, $0.cluster) } }
             var filter = DeploymentPages.Filter()
             filter.application = app.name.rawValue
             let deployed = Array(try await deployments(filter).prefix(20))
@@ -161,5 +155,22 @@ extension Console {
         headers[HTTPField.Name("X-Task-Id")!] = id.description
         if let location { headers[.location] = location }
         return headers
+    }
+
+    /// The application's clusters in every region: the local cloud once (its regions share it),
+    /// each AWS region's from its cache; a region that cannot be read now says why.
+    func clustersByRegion(of app: String) async -> [RegionClustersJSON] {
+        var found: [RegionClustersJSON] = []
+        for regional in [home] + regionals.values.filter({ !$0.isLocal }).sorted(by: { $0.region.rawValue < $1.region.rawValue }) {
+            do {
+                let clusters = try await Console.$scope.withValue(regional) { try await clusterList(app: app) }
+                found.append(RegionClustersJSON(account: regional.account.name.rawValue, region: regional.region.rawValue, clusters: clusters))
+            } catch {
+                let message = (error as? ConsoleError)?.message ?? (error as? CloudError)?.message ?? "cannot be read now"
+                found.append(RegionClustersJSON(account: regional.account.name.rawValue, region: regional.region.rawValue, clusters: [],
+                                                error: InputLimits.echoed(message)))
+            }
+        }
+        return found
     }
 }

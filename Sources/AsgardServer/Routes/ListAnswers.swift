@@ -29,13 +29,6 @@ enum ListAnswers {
         return query
     }
 
-    /// The JSON answer: the window, and the total in `X-Total-Count`.
-    static func json(_ page: some Encodable, total: Int) throws -> Response {
-        var headers = HTTPFields()
-        headers[HTTPField.Name("X-Total-Count")!] = String(total)
-        return try Responses.json(page, headers: headers)
-    }
-
     /// What a page says above its table: how many match, which are shown, and links to the
     /// previous and next windows that keep the filters.
     static func pager(_ path: String, _ query: ListQuery, shown: Int, total: Int, noun: String) -> String {

@@ -18,8 +18,13 @@ extension Console {
         )) { input in
             let region = try regionName(input)
             let query = try ListAnswers.query(input)
+            if input.wantsJSON {
+                return try await encodedLists.answer(input, key: "\(region) groups", generation: groups.cloud.cacheStatus?.generation) {
+                    let (shown, total) = query.apply(withServedShares(try await groups.jsonAll()), facts: ListAnswers.facts)
+                    return (try APIJSON.encoder().encode(shown), total)
+                }
+            }
             let (shown, total) = query.apply(withServedShares(try await groups.jsonAll()), facts: ListAnswers.facts)
-            if input.wantsJSON { return try ListAnswers.json(shown, total: total) }
             return page(input, title: "Server groups", section: .cluster, region: region,
                         body: ListAnswers.pager("/\(region)/autoScaling/list", query, shown: shown.count, total: total, noun: "server group")
                             + LocalCloudPages.groupList(shown, region: region))
@@ -142,10 +147,18 @@ extension Console {
         )) { input in
             let region = try regionName(input)
             let query = try ListAnswers.query(input)
-            let all = try await groups.cloud.instances(of: nil, includeTerminated: input.fields["includeTerminated"] == "true")
-            let balancers = query.loadBalancer == nil ? [:] : try await groupLoadBalancers()
-            let (shown, total) = query.apply(all) { ListAnswers.facts($0, loadBalancers: balancers) }
-            if input.wantsJSON { return try ListAnswers.json(shown, total: total) }
+            let instances = {
+                let all = try await groups.cloud.instances(of: nil, includeTerminated: input.fields["includeTerminated"] == "true")
+                let balancers = query.loadBalancer == nil ? [:] : try await groupLoadBalancers()
+                return query.apply(all) { ListAnswers.facts($0, loadBalancers: balancers) }
+            }
+            if input.wantsJSON {
+                return try await encodedLists.answer(input, key: "\(region) instances", generation: groups.cloud.cacheStatus?.generation) {
+                    let (shown, total) = try await instances()
+                    return (try APIJSON.encoder().encode(shown), total)
+                }
+            }
+            let (shown, total) = try await instances()
             return page(input, title: "Instances", section: .instance, region: region,
                         body: ListAnswers.pager("/\(region)/instance/list", query, shown: shown.count, total: total, noun: "instance")
                             + LocalCloudPages.instanceList(shown, region: region))
@@ -265,8 +278,13 @@ extension Console {
         )) { input in
             let region = try regionName(input)
             let query = try ListAnswers.query(input)
+            if input.wantsJSON {
+                return try await encodedLists.answer(input, key: "\(region) clusters", generation: groups.cloud.cacheStatus?.generation) {
+                    let (shown, total) = query.apply(try await clusterList(), facts: ListAnswers.facts)
+                    return (try APIJSON.encoder().encode(shown), total)
+                }
+            }
             let (shown, total) = query.apply(try await clusterList(), facts: ListAnswers.facts)
-            if input.wantsJSON { return try ListAnswers.json(shown, total: total) }
             return page(input, title: "Clusters", section: .cluster, region: region,
                         body: ListAnswers.pager("/\(region)/cluster/list", query, shown: shown.count, total: total, noun: "cluster")
                             + LocalCloudPages.clusterList(shown, region: region))
@@ -448,10 +466,11 @@ extension Console {
         Dictionary(try await groups.jsonAll().map { ($0.autoScalingGroupName, $0.loadBalancerNames) }, uniquingKeysWith: { first, _ in first })
     }
 
-    func clusterList() async throws -> [ClusterJSON] {
+    /// Every cluster of the request's region (of one application when `app` is given), by name.
+    func clusterList(app: String? = nil) async throws -> [ClusterJSON] {
         var byCluster: [String: [ServerGroupJSON]] = [:]
         var order: [String] = []
-        for json in withServedShares(try await groups.jsonAll()) {
+        for json in withServedShares(try await groups.jsonAll(app: app)) {
             if byCluster[json.cluster] == nil { order.append(json.cluster) }
             byCluster[json.cluster, default: []].append(json)
         }

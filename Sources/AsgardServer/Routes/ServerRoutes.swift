@@ -6,16 +6,33 @@ extension Console {
     /// Operations endpoints, the stylesheet, the home page and the region switcher.
     func addServerRoutes(to table: RouteTable) {
         table.get("/healthcheck", access: .open, doc: EndpointDoc(
-            summary: "200 when the server is ready, 503 while it starts, while its data directory is full or while its database does not answer",
+            summary: "200 when the server is ready, 503 while it starts, while its data directory is full or while its database does not answer. "
+                + "With detail=true (signed in): JSON with each region's cache: its age, the last read's time and error",
             tag: "Server",
-            answers: [EndpointDoc.Answer(status: 200, description: "Ready", schema: nil, plainText: true),
+            parameters: [.query("detail", "true for each region's cache age and last error, as JSON (needs a token or session)", type: "boolean")],
+            answers: [EndpointDoc.Answer(status: 200, description: "Ready", schema: "HealthDetail", plainText: true),
+                      .badRequest, EndpointDoc.Answer(status: 401, description: "detail=true without a token", schema: "Error"),
                       EndpointDoc.Answer(status: 503, description: "Starting, the data directory is full, or the database does not answer",
-                                         schema: nil, plainText: true)]
-        )) { _ in
-            guard readiness.isReady else { return Responses.text("starting\n", status: .serviceUnavailable) }
-            if let problem = space.problem { return Responses.text("unhealthy: \(problem)\n", status: .serviceUnavailable) }
-            if let problem = await databaseProblem() { return Responses.text("unhealthy: \(problem)\n", status: .serviceUnavailable) }
-            return Responses.text("ok\n")
+                                         schema: "HealthDetail", plainText: true)]
+        )) { input in
+            let detailText = input.fields["detail"] ?? ""
+            guard ["", "true", "false"].contains(detailText) else { throw ConsoleError.invalid("detail", "'\(detailText)' must be true or false") }
+            let detail = detailText == "true"
+            var status = "ok", problem: String?
+            if !readiness.isReady {
+                status = "starting"
+            } else if let found = space.problem {
+                (status, problem) = ("unhealthy", found)
+            } else if let found = await databaseProblem() {
+                (status, problem) = ("unhealthy", found)
+            }
+            let code: HTTPResponse.Status = status == "ok" ? .ok : .serviceUnavailable
+            guard detail else { return Responses.text(status + (problem.map { ": \($0)" } ?? "") + "\n", status: code) }
+            // Account names and AWS's error messages are for people with access.
+            guard input.principal != nil else {
+                throw ConsoleError(.unauthenticated, "detail=true needs a token (Authorization: Bearer …) or a session; /healthcheck alone needs none")
+            }
+            return try Responses.json(HealthDetailJSON(status: status, problem: problem, regions: regionCaches()), status: code)
         }
 
         table.get("/server/version.json", access: .open, doc: EndpointDoc(

@@ -39,6 +39,8 @@ enum Stylesheet {
     .flash{padding:6px 10px;margin-bottom:10px;border-radius:3px}
     .flash.error{background:#fde8e6;border:1px solid #f3b8b2}
     .flash.info{background:#e6f1fd;border:1px solid #b2d1f3}
+    .freshness{float:right;font-size:12px;color:#555;margin:0 0 6px 10px}
+    .freshness button{font-size:12px;padding:1px 6px}
     .flash.ok{background:#e3f4e5;border:1px solid #a9d8b0}
     .empty{color:#5d6b78;font-style:italic}
     .badge{display:inline-block;padding:0 6px;border-radius:8px;font-size:12px;font-weight:600}.badge.bad{background:#fde8e6;color:#b3261e}
