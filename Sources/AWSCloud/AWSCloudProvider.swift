@@ -120,14 +120,22 @@ public final class AWSCloudProvider: CloudProvider {
         async let images = ec2.images()
         async let configurations = autoScaling.launchConfigurationImages()
         let (readGroups, readBalancers, readApplications) = try await (groups, balancers, applications)
-        var health: [String: [AWSInstanceHealth]] = [:]
-        var draining: [String: Int] = [:]
-        for balancer in readBalancers {
-            health[balancer.name] = try await elb.instanceHealth(balancer.name)
-            draining[balancer.name] = try await elb.drainingTimeout(balancer.name)
+        // What AWS answers per object, many calls at a time (the request budget paces them).
+        let elb = elb
+        let classic = try await concurrently(readBalancers) { balancer in
+            (balancer.name, try await elb.instanceHealth(balancer.name), try await elb.drainingTimeout(balancer.name))
         }
-        for balancer in readApplications { health[balancer.name] = try await targetHealth(of: balancer) }
-        for group in readGroups { try await learnTemplateImage(of: group) }
+        var health = Dictionary(classic.map { ($0.0, $0.1) }, uniquingKeysWith: { first, _ in first })
+        let draining = Dictionary(classic.map { ($0.0, $0.2) }, uniquingKeysWith: { first, _ in first })
+        for (name, states) in try await concurrently(readApplications, { [self] balancer in (balancer.name, try await targetHealth(of: balancer)) }) {
+            health[name] = states
+        }
+        // Each launch template version once: the first read of a region learns them all.
+        var unknown: [String: AWSAutoScalingGroup] = [:]
+        for group in readGroups {
+            if let key = group.launchTemplateKey, unknown[key] == nil, await cache.templateImages[key] == nil { unknown[key] = group }
+        }
+        _ = try await concurrently(Array(unknown.values)) { [self] group in try await learnTemplateImage(of: group) }
         return RegionSnapshot(groups: readGroups, instances: try await instances, loadBalancers: readBalancers, applications: readApplications,
                               targetGroups: try await targetGroups, health: health, draining: draining,
                               images: try await images, configurationImages: try await configurations)
