@@ -43,3 +43,13 @@ struct EncodedAnswersTests {
         #expect(!EncodedAnswers.matches(nil, etag: tag))
     }
 }
+
+extension EncodedAnswersTests {
+    @Test func theKeyOfAQueryHoldsEveryFieldAndValueInOneOrder() {
+        let one = FormFields(urlEncoded: "offset=1000&limit=10&app=a%20b")
+        let other = FormFields(urlEncoded: "limit=10&app=a+b&offset=1000")
+        #expect(one.canonicalQuery == "app=a%20b&limit=10&offset=1000")
+        #expect(one.canonicalQuery == other.canonicalQuery)
+        #expect(FormFields(urlEncoded: "limit=10&offset=0").canonicalQuery != FormFields(urlEncoded: "limit=10&offset=1000").canonicalQuery)
+    }
+}

@@ -24,6 +24,17 @@ know answers AWS's 400 InvalidAction. UpdateAutoScalingGroup and SetDesiredCapac
 group at once: new instances are InService (and in the group's load balancer), removed ones (the
 newest) are terminated.
 
+Actions: ec2 DescribeInstances (MaxResults 5-1000/NextToken, InstanceId.N, filters instance-state-name,
+instance-id, availability-zone, tag:KEY, tag-key), DescribeImages, DescribeLaunchTemplateVersions (one
+template, or $Latest/$Default of all, paginated), DescribeSecurityGroups, DescribeSubnets,
+DescribeAvailabilityZones; autoscaling DescribeAutoScalingGroups (MaxRecords <= 100/NextToken,
+AutoScalingGroupNames.member.N), DescribeLaunchConfigurations, DescribePolicies,
+DescribeScheduledActions, UpdateAutoScalingGroup, SetDesiredCapacity; classic ELB
+DescribeLoadBalancers (PageSize <= 400/Marker/NextMarker), DescribeInstanceHealth,
+DescribeLoadBalancerAttributes; ELBv2 DescribeLoadBalancers, DescribeTargetGroups (empty),
+DescribeTargetHealth, DescribeListeners, DescribeTags (not found); monitoring DescribeAlarms,
+GetMetricStatistics (empty).
+
 Control: GET /_sim/stats (calls by service:Action, seconds spent building answers, instance and
 group counts), POST /_sim/reset-stats. Standard library only.
 """
@@ -311,7 +322,7 @@ class Fleet:
             "<iops>3000</iops><throughput>125</throughput><encrypted>false</encrypted></ebs></item></blockDeviceMapping>"
             "<virtualizationType>hvm</virtualizationType><tagSet><item><key>appversion</key><value>%s-1.0.0-h1</value></item></tagSet>"
             "<hypervisor>xen</hypervisor><enaSupport>true</enaSupport><platformDetails>Linux/UNIX</platformDetails><usageOperation>RunInstances</usageOperation>"
-            "<bootMode>uefi-preferred</bootMode></item>"
+            "<bootMode>uefi-preferred</bootMode><productCodes/></item>"
             % (image, ACCOUNT, app, ACCOUNT, iso(created), app, app, hex_id("snap", int(app[1:]), 0x2F2F2F), app)
         ).encode()
 
@@ -519,7 +530,20 @@ class API:
         f = self.fleet
         name, template_id = p.get("LaunchTemplateName"), p.get("LaunchTemplateId")
         if name is None and template_id is None:
-            raise Fault("MissingParameter", "The request must contain the parameter LaunchTemplateName or LaunchTemplateId")
+            # AWS: without a template, $Latest and/or $Default of every template, paginated.
+            versions = numbered(p, "LaunchTemplateVersion")
+            if not versions or any(v not in ("$Latest", "$Default") for v in versions):
+                raise Fault("MissingParameter", "The request must contain the parameter LaunchTemplateName or LaunchTemplateId, "
+                                                "or only the versions $Latest and $Default")
+            limit = integer(p, "MaxResults", 1, 200, 200, lambda v: Fault(
+                "InvalidParameterValue", "Value ( %s ) for parameter maxResults is invalid. Expecting a value between 1 and 200." % v))
+            start = untoken(p["NextToken"], "InvalidParameterValue", "Unable to parse pagination token") if "NextToken" in p else 0
+            names = f.group_names[start:start + limit]
+            token = token_of(start + limit) if start + limit < len(f.group_names) else None
+            items = "".join(self.template_item(n) for n in names)
+            return self.ec2_answer("DescribeLaunchTemplateVersions", [
+                "<launchTemplateVersionSet>%s</launchTemplateVersionSet>" % items if items else "<launchTemplateVersionSet/>",
+                "<nextToken>%s</nextToken>" % token if token else ""])
         if name is None:
             name = next((n for n, t in f.templates.items() if t == template_id), None)
             if name is None:
@@ -532,12 +556,15 @@ class API:
                 raise Fault("InvalidLaunchTemplateVersion.NotFound" if version.isdigit() else "InvalidLaunchTemplateVersion.Malformed",
                             "The specified launch template version %s does not exist" % version if version.isdigit()
                             else "The version '%s' is malformed" % version)
+        return self.ec2_answer("DescribeLaunchTemplateVersions", ["<launchTemplateVersionSet>%s</launchTemplateVersionSet>" % self.template_item(name)])
+
+    def template_item(self, name):
+        f = self.fleet
         g = f.groups[name]
-        item = ("<item><launchTemplateId>%s</launchTemplateId><launchTemplateName>%s</launchTemplateName><versionNumber>1</versionNumber>"
+        return ("<item><launchTemplateId>%s</launchTemplateId><launchTemplateName>%s</launchTemplateName><versionNumber>1</versionNumber>"
                 "<createTime>%s</createTime><createdBy>arn:aws:iam::%s:user/asgard</createdBy><defaultVersion>true</defaultVersion>"
                 "<launchTemplateData><imageId>%s</imageId><instanceType>%s</instanceType><securityGroupIdSet><item>%s</item></securityGroupIdSet>"
                 "</launchTemplateData></item>" % (f.templates[name], name, iso(g.created - 5), ACCOUNT, f.images[g.app][0], INSTANCE_TYPE, DEFAULT_SG))
-        return self.ec2_answer("DescribeLaunchTemplateVersions", ["<launchTemplateVersionSet>%s</launchTemplateVersionSet>" % item])
 
     def ec2_DescribeSecurityGroups(self, p):
         names, ids = numbered(p, "GroupName"), numbered(p, "GroupId")
@@ -559,7 +586,7 @@ class API:
                 "<vpcId>%s</vpcId><ipPermissions><item><ipProtocol>-1</ipProtocol><groups><item><userId>%s</userId><groupId>%s</groupId></item></groups>"
                 "<ipRanges/><ipv6Ranges/><prefixListIds/></item></ipPermissions><ipPermissionsEgress><item><ipProtocol>-1</ipProtocol><groups/>"
                 "<ipRanges><item><cidrIp>0.0.0.0/0</cidrIp></item></ipRanges><ipv6Ranges/><prefixListIds/></item></ipPermissionsEgress>"
-                "<securityGroupArn>arn:aws:ec2:%s:%s:security-group/%s</securityGroupArn></item>" % (ACCOUNT, DEFAULT_SG, VPC, ACCOUNT, DEFAULT_SG, REGION, ACCOUNT, DEFAULT_SG))
+                "<tagSet/><securityGroupArn>arn:aws:ec2:%s:%s:security-group/%s</securityGroupArn></item>" % (ACCOUNT, DEFAULT_SG, VPC, ACCOUNT, DEFAULT_SG, REGION, ACCOUNT, DEFAULT_SG))
         return self.ec2_answer("DescribeSecurityGroups", ["<securityGroupInfo>%s</securityGroupInfo>" % item])
 
     def ec2_DescribeSubnets(self, p):
@@ -588,7 +615,7 @@ class API:
             "<availabilityZone>%s</availabilityZone><availabilityZoneId>%s</availabilityZoneId><defaultForAz>true</defaultForAz>"
             "<mapPublicIpOnLaunch>true</mapPublicIpOnLaunch><assignIpv6AddressOnCreation>false</assignIpv6AddressOnCreation><ipv6Native>false</ipv6Native>"
             "<privateDnsNameOptionsOnLaunch><hostnameType>ip-name</hostnameType><enableResourceNameDnsARecord>false</enableResourceNameDnsARecord>"
-            "<enableResourceNameDnsAAAARecord>false</enableResourceNameDnsAAAARecord></privateDnsNameOptionsOnLaunch></item>"
+            "<enableResourceNameDnsAAAARecord>false</enableResourceNameDnsAAAARecord></privateDnsNameOptionsOnLaunch><tagSet/></item>"
             % (SUBNETS[z][0], REGION, ACCOUNT, SUBNETS[z][0], ACCOUNT, VPC, SUBNETS[z][1], z, zone_ids[z]) for z in chosen)
         return self.ec2_answer("DescribeSubnets", ["<subnetSet>%s</subnetSet>" % items if items else "<subnetSet/>"])
 

@@ -54,8 +54,10 @@ struct FormFields: Sendable {
     /// per query.
     var canonicalQuery: String {
         values.keys.sorted().flatMap { key in
-            (values[key] ?? []).map { key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? key
-                + "=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) }
+            (values[key] ?? []).map { value in
+                (key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? key) + "="
+                    + (value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)
+            }
         }.joined(separator: "&")
     }
 
