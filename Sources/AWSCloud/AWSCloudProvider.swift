@@ -135,6 +135,14 @@ public final class AWSCloudProvider: CloudProvider {
         for group in readGroups {
             if let key = group.launchTemplateKey, unknown[key] == nil, await cache.templateImages[key] == nil { unknown[key] = group }
         }
+        if unknown.count > 10, let latest = try await ec2.latestLaunchTemplateImages() {
+            for (key, group) in unknown {
+                guard let name = group.launchTemplateName, let found = latest[name],
+                      group.launchTemplateVersion == "$Latest" || group.launchTemplateVersion == found.version else { continue }
+                await cache.put(templateImage: key, found.image)
+                unknown[key] = nil
+            }
+        }
         _ = try await concurrently(Array(unknown.values)) { [self] group in try await learnTemplateImage(of: group) }
         return RegionSnapshot(groups: readGroups, instances: try await instances, loadBalancers: readBalancers, applications: readApplications,
                               targetGroups: try await targetGroups, health: health, draining: draining,

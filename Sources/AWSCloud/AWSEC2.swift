@@ -212,6 +212,27 @@ public struct AWSEC2: Sendable {
         }
     }
 
+    /// The AMI of every launch template's latest version, by template name, 200 templates a call
+    /// (AWS's form without a template name): a region's first read learns its templates in a few
+    /// calls instead of one per template. Nil where the endpoint refuses that form (moto): the
+    /// caller then asks template by template.
+    public func latestLaunchTemplateImages() async throws -> [String: (version: String, image: String)]? {
+        let pages: [XMLNode]
+        do {
+            pages = try await client.pages("DescribeLaunchTemplateVersions", [("LaunchTemplateVersion.1", "$Latest"), ("MaxResults", "200")],
+                                           responseToken: "nextToken")
+        } catch let error as AWSError where (400..<500).contains(error.status) && !error.isAuthentication {
+            return nil
+        }
+        var images: [String: (version: String, image: String)] = [:]
+        for version in pages.flatMap({ $0.list("launchTemplateVersionSet") }) {
+            guard let name = version.string("launchTemplateName"), let number = version.string("versionNumber"),
+                  let image = version.string("launchTemplateData", "imageId") else { continue }
+            images[name] = (number, image)
+        }
+        return images
+    }
+
     /// Deletes a launch template; one already gone is not an error.
     public func deleteLaunchTemplate(_ name: String) async throws {
         do {

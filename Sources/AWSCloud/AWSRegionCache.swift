@@ -111,18 +111,22 @@ actor AWSRegionCache {
             readApplications[name] = applications[name]
             readHealth[name] = health[name]
         }
-        groups = readGroups
-        instances = readInstances
-        loadBalancers = readBalancers
-        applications = readApplications
+        // Only what changed is stored: a read that finds the region as it was keeps the
+        // generation, and with it the list answers and their ETags.
+        if groups != readGroups { groups = readGroups }
+        if instances != readInstances { instances = readInstances }
+        if loadBalancers != readBalancers { loadBalancers = readBalancers }
+        if applications != readApplications { applications = readApplications }
         // Target groups made or deleted during the read keep what the change left.
         var readTargetGroups = Dictionary(snapshot.targetGroups.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for (name, time) in targetGroupChangedAt where time > started { readTargetGroups[name] = targetGroups[name] }
-        targetGroups = readTargetGroups
-        health = readHealth
-        draining.merge(snapshot.draining) { _, new in new }
-        images = Dictionary(snapshot.images.map { ($0.imageId, $0) }, uniquingKeysWith: { a, _ in a })
-        configurationImages = snapshot.configurationImages
+        if targetGroups != readTargetGroups { targetGroups = readTargetGroups }
+        if health != readHealth { health = readHealth }
+        let readDraining = draining.merging(snapshot.draining) { _, new in new }
+        if draining != readDraining { draining = readDraining }
+        let readImages = Dictionary(snapshot.images.map { ($0.imageId, $0) }, uniquingKeysWith: { a, _ in a })
+        if images != readImages { images = readImages }
+        if configurationImages != snapshot.configurationImages { configurationImages = snapshot.configurationImages }
         for name in groups.keys where !newerGroups.contains(name) { groupReadAt[name] = started }
         for name in Array(loadBalancers.keys) + Array(applications.keys) where !newerBalancers.contains(name) { healthReadAt[name] = started }
         lastFullRead = Date()
@@ -132,8 +136,9 @@ actor AWSRegionCache {
     func take(_ snapshot: RegionSnapshot, age: Duration) {
         apply(snapshot, readSince: now() - age)
         status.read(at: Date().addingTimeInterval(-Double(age.components.seconds)), seconds: 0)
-        templateImages.merge(snapshot.templateImages ?? [:]) { _, read in read }
-        if let groups = snapshot.securityGroups { securityGroups = groups }
+        let readTemplates = templateImages.merging(snapshot.templateImages ?? [:]) { _, read in read }
+        if templateImages != readTemplates { templateImages = readTemplates }
+        if let groups = snapshot.securityGroups, securityGroups != groups { securityGroups = groups }
     }
 
     // MARK: One object
@@ -150,29 +155,34 @@ actor AWSRegionCache {
 
     /// Stores a group as just read, with its instances; nil removes it.
     func put(group name: String, _ group: AWSAutoScalingGroup?, instances read: [AWSInstance]) {
-        groups[name] = group
+        // Only what differs is stored, so that reading an unchanged object again keeps the
+        // generation (and the list answers encoded for it).
+        if groups[name] != group { groups[name] = group }
         groupReadAt[name] = now()
-        for instance in read { instances[instance.instanceId] = instance }
+        for instance in read where instances[instance.instanceId] != instance { instances[instance.instanceId] = instance }
         // Instances of the group that AWS no longer lists in it have left it.
         let members = Set(group?.instances.map(\.instanceId) ?? [])
-        for (id, instance) in instances where instance.autoScalingGroupName == name && !members.contains(id) && instance.state != "terminated" {
+        for (id, instance) in instances where instance.autoScalingGroupName == name && !members.contains(id) && instance.state != "terminated"
+            && instance.state != "shutting-down" {
             instances[id]?.state = "shutting-down"
         }
     }
 
-    func put(instance: AWSInstance) { instances[instance.instanceId] = instance }
+    func put(instance: AWSInstance) {
+        if instances[instance.instanceId] != instance { instances[instance.instanceId] = instance }
+    }
 
     func put(loadBalancer name: String, _ balancer: AWSClassicLoadBalancer?, draining timeout: Int?) {
-        loadBalancers[name] = balancer
+        if loadBalancers[name] != balancer { loadBalancers[name] = balancer }
         balancerChangedAt[name] = now()
-        if let timeout { draining[name] = timeout }
-        if balancer == nil { health[name] = nil }
+        if let timeout, draining[name] != timeout { draining[name] = timeout }
+        if balancer == nil, health[name] != nil { health[name] = nil }
     }
 
     func put(application name: String, _ balancer: AWSApplicationLoadBalancer?) {
-        applications[name] = balancer
+        if applications[name] != balancer { applications[name] = balancer }
         balancerChangedAt[name] = now()
-        if balancer == nil { health[name] = nil }
+        if balancer == nil, health[name] != nil { health[name] = nil }
     }
 
     func put(targetGroup: AWSTargetGroup) {
@@ -187,7 +197,9 @@ actor AWSRegionCache {
 
     func put(metrics name: String, _ traffic: [GroupTraffic]) { metrics[name] = (now(), traffic) }
 
-    func put(securityGroups: [SecurityGroupRecord]) { self.securityGroups = securityGroups }
+    func put(securityGroups: [SecurityGroupRecord]) {
+        if self.securityGroups != securityGroups { self.securityGroups = securityGroups }
+    }
 
     func put(subnets: [(subnet: String, zone: String, vpc: String)]) { self.subnets = subnets }
 
@@ -198,7 +210,7 @@ actor AWSRegionCache {
     }
 
     func put(health name: String, _ states: [AWSInstanceHealth]) {
-        health[name] = states
+        if health[name] != states { health[name] = states }
         healthReadAt[name] = now()
     }
 
@@ -206,7 +218,9 @@ actor AWSRegionCache {
 
     func remove(image id: String) { images[id] = nil }
 
-    func put(templateImage key: String, _ image: String) { templateImages[key] = image }
+    func put(templateImage key: String, _ image: String) {
+        if templateImages[key] != image { templateImages[key] = image }
+    }
 }
 
 /// One read of a whole region; on a shared database, what the console that reads the region

@@ -83,3 +83,29 @@ final class ManualInstant: Sendable {
         current.withLock { $0 = $0.advanced(by: duration) }
     }
 }
+
+extension RegionCacheTests {
+    /// The generation moves with every change to what the cache holds and with nothing else: a
+    /// read that finds the region as it was keeps it (and the list answers encoded for it).
+    @Test func theGenerationMovesOnlyWhenWhatItHoldsChanges() async throws {
+        let cache = AWSRegionCache()
+        let groups = [Self.group("shop-v000", balancer: "shop"), Self.group("shop-v001", balancer: "shop")]
+        try await cache.fill { Self.snapshot(groups) }
+        let filled = cache.status.current
+        #expect(filled.lastRead != nil && filled.lastError == nil && filled.readingSince == nil && filled.generation > 0)
+        try await cache.fill { Self.snapshot(groups) }
+        await cache.put(group: "shop-v000", groups[0], instances: [])
+        await cache.put(health: "shop", [])
+        await cache.put(health: "shop", [])
+        #expect(cache.status.current.generation == filled.generation + 1, "only the first health answer was new")
+        let before = cache.status.current.generation
+        await cache.put(group: "shop-v001", Self.group("shop-v001", balancer: "other"), instances: [])
+        #expect(cache.status.current.generation > before)
+        // A failed read is reported and leaves what was read.
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) { try await cache.fill { throw Refused() } }
+        let failed = cache.status.current
+        #expect(failed.lastError?.contains("Refused") == true && failed.lastErrorAt != nil && failed.lastRead != nil)
+        #expect(await cache.groups.count == 2)
+    }
+}
