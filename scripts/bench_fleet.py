@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -50,8 +51,11 @@ def post(base, path, fields):
     request.add_header("Authorization", "Bearer " + TOKEN)
     request.add_header("Accept", "application/json")
     request.add_header("Content-Type", "application/x-www-form-urlencoded")
-    with urllib.request.urlopen(request, timeout=300) as reply:
-        return json.loads(reply.read() or b"null")
+    try:
+        with urllib.request.urlopen(request, timeout=300) as reply:
+            return json.loads(reply.read() or b"null")
+    except urllib.error.HTTPError as error:
+        raise SystemExit("POST %s answered %d: %s" % (path, error.code, error.read().decode()[:500]))
 
 
 def rss_bytes(pid):
@@ -137,8 +141,12 @@ def main():
         assert status == 200, status
         site = work + "/site"
         os.makedirs(site)
+        # nginx's workers read the file as another user.
+        os.chmod(work, 0o755)
+        os.chmod(site, 0o755)
         with open(site + "/list.json", "wb") as out:
             out.write(body)
+        os.chmod(site + "/list.json", 0o644)
         nginx_port = free_port()
         nginx_bin = shutil.which("nginx") or "/usr/sbin/nginx"
         with open(work + "/nginx.conf", "w") as conf:
@@ -152,19 +160,21 @@ http { access_log off; default_type application/json; keepalive_requests 100000;
         time.sleep(0.5)
         ours = wrk(base + "/us-east-1/instance/list.json", args.seconds)
         theirs = wrk("http://127.0.0.1:%d/list.json" % nginx_port, args.seconds, header=False)
+        if ours[2] or theirs[2]:
+            raise SystemExit("non-2xx answers: asgard %d, nginx %d" % (ours[2], theirs[2]))
         print("3. whole instance list (%.1f MB): asgard %.0f req/s, p99 %.1f ms; nginx (same bytes) %.0f req/s, p99 %.1f ms -> %.2fx nginx (goal >= 0.5x)"
               % (len(body) / 1e6, ours[0], ours[1], theirs[0], theirs[1], ours[0] / theirs[0]))
 
         # 4. A page of 50, one application's clusters.
         page = wrk(base + "/us-east-1/instance/list.json?limit=50&offset=%d" % (args.instances // 2), args.seconds)
-        post(base, "/application/save", {"name": "a0007", "owner": "bench", "email": "bench@example.com"})
-        clusters = wrk(base + "/us-east-1/cluster/list.json?app=a0007", args.seconds)
-        show = wrk(base + "/application/show/a0007.json", args.seconds)
+        post(base, "/application/save", {"name": "app0007", "owner": "bench", "email": "bench@example.com"})
+        clusters = wrk(base + "/us-east-1/cluster/list.json?app=app0007", args.seconds)
+        show = wrk(base + "/application/show/app0007.json", args.seconds)
         print("4. a page of 50: p99 %.1f ms (%.0f req/s); one application's clusters: p99 %.1f ms (%.0f req/s); application/show with its clusters in every region: p99 %.1f ms (%.0f req/s)"
               % (page[1], page[0], clusters[1], clusters[0], show[1], show[0]))
 
         # 5. The lag of a change made through the console.
-        _, _, listed = get(base, "/us-east-1/autoScaling/list.json?app=a0009&limit=1")
+        _, _, listed = get(base, "/us-east-1/autoScaling/list.json?app=app0009&limit=1")
         group = json.loads(listed)[0]
         target = group["desiredCapacity"] + 1
         post(base, "/us-east-1/autoScaling/update", {"name": group["autoScalingGroupName"], "minSize": 0, "desiredCapacity": target,

@@ -20,7 +20,8 @@ public struct AWSImage: Sendable, Hashable, Codable {
     }
 }
 
-/// An EC2 instance as EC2 describes it.
+/// An EC2 instance as EC2 describes it: only what the console reads, kept small (a region may
+/// hold 100,000 of them).
 public struct AWSInstance: Sendable, Hashable, Codable {
     public var instanceId: String
     public var imageId: String
@@ -29,20 +30,59 @@ public struct AWSInstance: Sendable, Hashable, Codable {
     public var stateReason: String?
     public var launchTime: Date?
     public var privateIpAddress: String?
-    public var tags: [String: String]
+    /// The Auto Scaling group that launched it, from the tag AWS puts on it (the one tag read).
+    public var autoScalingGroupName: String?
 
-    init(_ node: XMLNode) {
+    /// The instance in `node`; strings many instances share (image, group) come from `strings`.
+    init(_ node: XMLNode, strings: inout StringTable) {
         instanceId = node.string("instanceId") ?? ""
-        imageId = node.string("imageId") ?? ""
-        state = node.string("instanceState", "name") ?? ""
-        stateReason = node.string("reason").flatMap { $0.isEmpty ? nil : $0 }
+        imageId = strings.shared(node.string("imageId") ?? "")
+        state = strings.shared(node.string("instanceState", "name") ?? "")
+        stateReason = node.string("reason").flatMap { $0.isEmpty ? nil : strings.shared($0) }
         launchTime = node.string("launchTime").flatMap(AWSDate.parse)
         privateIpAddress = node.string("privateIpAddress")
-        tags = AWSEC2.tags(node)
+        autoScalingGroupName = node.list("tagSet").first { $0.string("key") == Self.groupTag }.map { strings.shared($0.string("value") ?? "") }
     }
 
-    /// The Auto Scaling group that launched it, from the tag AWS puts on it.
-    public var autoScalingGroupName: String? { tags["aws:autoscaling:groupName"] }
+    static let groupTag = "aws:autoscaling:groupName"
+
+    private enum CodingKeys: String, CodingKey { case instanceId, imageId, state, stateReason, launchTime, privateIpAddress, tags }
+
+    /// Decodes what this console or an older one shared (the group in `tags`, as AWS has it).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        instanceId = try container.decode(String.self, forKey: .instanceId)
+        imageId = try container.decode(String.self, forKey: .imageId)
+        state = try container.decode(String.self, forKey: .state)
+        stateReason = try container.decodeIfPresent(String.self, forKey: .stateReason)
+        launchTime = try container.decodeIfPresent(Date.self, forKey: .launchTime)
+        privateIpAddress = try container.decodeIfPresent(String.self, forKey: .privateIpAddress)
+        autoScalingGroupName = try container.decodeIfPresent([String: String].self, forKey: .tags)?[Self.groupTag]
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(instanceId, forKey: .instanceId)
+        try container.encode(imageId, forKey: .imageId)
+        try container.encode(state, forKey: .state)
+        try container.encodeIfPresent(stateReason, forKey: .stateReason)
+        try container.encodeIfPresent(launchTime, forKey: .launchTime)
+        try container.encodeIfPresent(privateIpAddress, forKey: .privateIpAddress)
+        try container.encode(autoScalingGroupName.map { [Self.groupTag: $0] } ?? [:], forKey: .tags)
+    }
+}
+
+/// Strings read many times over (an image id, a group's name, a state), kept once: equal
+/// strings read from different places are separate copies until they go through `shared`.
+struct StringTable {
+    private var strings: Set<String> = []
+
+    /// The one kept copy of `text`.
+    mutating func shared(_ text: String) -> String {
+        if let kept = strings.firstIndex(of: text) { return strings[kept] }
+        strings.insert(text)
+        return text
+    }
 }
 
 /// The EC2 API (2016-11-15) calls the provider needs, in AWS's names.
@@ -80,9 +120,9 @@ public struct AWSEC2: Sendable {
         } else {
             parameters = Self.numbered("InstanceId", ids)
         }
-        let pages = try await client.pages("DescribeInstances", parameters, requestToken: "NextToken", responseToken: "nextToken")
-        return pages.flatMap { page in
-            page.list("reservationSet").flatMap { $0.list("instancesSet") }.map(AWSInstance.init)
+        var strings = StringTable()
+        return try await client.pages("DescribeInstances", parameters, requestToken: "NextToken", responseToken: "nextToken") { page in
+            page.list("reservationSet").flatMap { $0.list("instancesSet") }.map { AWSInstance($0, strings: &strings) }
         }
     }
 

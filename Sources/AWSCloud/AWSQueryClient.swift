@@ -77,20 +77,29 @@ public struct AWSQueryClient: Sendable {
     /// - Throws: `AWSError`, also when a token comes back twice (a loop).
     public func pages(_ action: String, _ parameters: [(String, String)] = [], requestToken: String = "NextToken",
                       responseToken: String = "NextToken", limit: Int = 10_000) async throws -> [XMLNode] {
-        var pages: [XMLNode] = []
+        try await pages(action, parameters, requestToken: requestToken, responseToken: responseToken, limit: limit) { [$0] }
+    }
+
+    /// The same, taking what `read` finds in each page as it arrives, so that a page's XML tree
+    /// is let go before the next one is asked for (a whole region is hundreds of megabytes of XML).
+    public func pages<Item>(_ action: String, _ parameters: [(String, String)] = [], requestToken: String = "NextToken",
+                            responseToken: String = "NextToken", limit: Int = 10_000, read: (XMLNode) -> [Item]) async throws -> [Item] {
+        var items: [Item] = []
+        var count = 0
         var token: String?
         var seen = Set<String>()
         repeat {
             let page = try await call(action, parameters + (token.map { [(requestToken, $0)] } ?? []))
-            pages.append(page)
+            count += 1
+            items += read(page)
             token = page.find(responseToken)?.string().flatMap { $0.isEmpty ? nil : $0 }
             if let token {
-                guard seen.insert(token).inserted, pages.count < limit else {
-                    throw AWSError(status: 500, code: "PaginationLoop", message: "\(action) gave the token \(token) twice; stopped after \(pages.count) pages")
+                guard seen.insert(token).inserted, count < limit else {
+                    throw AWSError(status: 500, code: "PaginationLoop", message: "\(action) gave the token \(token) twice; stopped after \(count) pages")
                 }
             }
         } while token != nil
-        return pages
+        return items
     }
 
     func send(_ action: String, _ parameters: [(String, String)]) async throws -> XMLNode {

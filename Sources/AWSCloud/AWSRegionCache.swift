@@ -1,6 +1,9 @@
 import AsgardCloud
 import AsgardCore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What the console knows of one account's region: the last answers of AWS, kept so that pages
 /// read memory instead of AWS (Asgard's cache). A background agent reads the whole region every
@@ -81,6 +84,9 @@ actor AWSRegionCache {
                 let snapshot = try await read()
                 self.apply(snapshot, readSince: started)
                 status.read(at: Date(), seconds: Date().timeIntervalSince(startedAt))
+                // Parsing a region's answers (megabytes of XML per page) leaves the heap's free
+                // space with the process; hand it back, so the resident size is what is kept.
+                AWSRegionCache.releaseFreeMemory()
                 self.filling = nil
                 return snapshot
             } catch {
@@ -220,6 +226,16 @@ actor AWSRegionCache {
 
     func put(templateImage key: String, _ image: String) {
         if templateImages[key] != image { templateImages[key] = image }
+    }
+
+    /// Returns the allocator's free pages to the system (glibc's `malloc_trim`, found at run
+    /// time: Swift's Glibc module leaves out malloc.h's GNU extensions).
+    static func releaseFreeMemory() {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+        typealias Trim = @convention(c) (Int) -> Int32
+        _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        #endif
     }
 }
 

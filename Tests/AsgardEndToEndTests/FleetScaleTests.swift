@@ -43,15 +43,15 @@ struct FleetScaleTests {
         let last = try await list(server, "?limit=1000&offset=19500")
         #expect(last.ids.count == 500 && last.total == Self.instances)
         // Filters: one application (one cluster of four groups of 50), one group by name, a state.
-        let app = try await list(server, "?app=a0007&limit=10")
+        let app = try await list(server, "?app=app0007&limit=10")
         #expect(app.total == 200 && app.ids.count == 10, "\(app.total.map(String.init) ?? "none")")
-        let groups = try APIJSON.decoder().decode([ServerGroupJSON].self, from: try await HTTP.get(server.url + "/us-east-1/autoScaling/list.json?app=a0007").body)
-        #expect(groups.count == 4 && Set(groups.map(\.cluster)) == ["a0007-prod"], "\(groups.map(\.autoScalingGroupName))")
+        let groups = try APIJSON.decoder().decode([ServerGroupJSON].self, from: try await HTTP.get(server.url + "/us-east-1/autoScaling/list.json?app=app0007").body)
+        #expect(groups.count == 4 && Set(groups.map(\.cluster)) == ["app0007-prod"], "\(groups.map(\.autoScalingGroupName))")
         let group = try #require(groups.first)
         let members = try await list(server, "?q=\(group.autoScalingGroupName)")
         #expect(members.total == 50)
         #expect(try await list(server, "?state=InService&limit=1").total == Self.instances)
-        let clusters = try await HTTP.get(server.url + "/us-east-1/cluster/list.json?app=a0007")
+        let clusters = try await HTTP.get(server.url + "/us-east-1/cluster/list.json?app=app0007")
         #expect(clusters.headers["x-total-count"] == "1")
 
         // The unchanged whole list: the same ETag, 304 to it.

@@ -9,7 +9,7 @@ answers' shapes with moto's.
     python3 Tests/aws/fleet_sim.py --instances N [--group-size 50] [--apps 1000] [--load-balancers 10] [--port 0]
 
 The fleet: N instances in Auto Scaling groups of --group-size (the last may be smaller). Group k
-belongs to app a%04d % (k % apps), cluster <app>-prod, name <app>-prod-vNNN (NNN counting up
+belongs to app app%04d % (k % apps), cluster <app>-prod, name <app>-prod-vNNN (NNN counting up
 within the cluster); it launches from a launch template named like it (version 1, the app's AMI
 <app>-1.0.0, tagged appversion=<app>-1.0.0-h1) and carries the tags the console writes
 (asgard:imageId, asgard:cluster, asgard:loadBalancers). Classic load balancers lb000… get group k
@@ -186,7 +186,7 @@ class Fleet:
         base = self.now - 30 * 86400
         group_count = (instances + group_size - 1) // group_size if instances > 0 else 0
         for a in range(apps):
-            app = "a%04d" % a
+            app = "app%04d" % a
             image = hex_id("ami", a, 0x1A2B3C)
             created = base - 86400 + a
             self.images[app] = (image, self.render_image(app, image, created))
@@ -199,7 +199,7 @@ class Fleet:
             self.balancers[b.name] = b
         versions = {}
         for k in range(group_count):
-            app = "a%04d" % (k % apps)
+            app = "app%04d" % (k % apps)
             cluster = app + "-prod"
             version = versions.get(cluster, 0)
             versions[cluster] = version + 1
@@ -323,7 +323,7 @@ class Fleet:
             "<virtualizationType>hvm</virtualizationType><tagSet><item><key>appversion</key><value>%s-1.0.0-h1</value></item></tagSet>"
             "<hypervisor>xen</hypervisor><enaSupport>true</enaSupport><platformDetails>Linux/UNIX</platformDetails><usageOperation>RunInstances</usageOperation>"
             "<bootMode>uefi-preferred</bootMode><productCodes/></item>"
-            % (image, ACCOUNT, app, ACCOUNT, iso(created), app, app, hex_id("snap", int(app[1:]), 0x2F2F2F), app)
+            % (image, ACCOUNT, app, ACCOUNT, iso(created), app, app, hex_id("snap", int(app[3:]), 0x2F2F2F), app)
         ).encode()
 
     def render_group(self, g):

@@ -206,7 +206,7 @@ def layout():
     """The simulator's fleet: (group name, app, size, load balancer) for each group."""
     groups, versions = [], {}
     for k in range((INSTANCES + GROUP_SIZE - 1) // GROUP_SIZE):
-        app = "a%04d" % (k % APPS)
+        app = "app%04d" % (k % APPS)
         version = versions.get(app, 0)
         versions[app] = version + 1
         groups.append(("%s-prod-v%03d" % (app, version), app, min(GROUP_SIZE, INSTANCES - k * GROUP_SIZE), "lb%03d" % (k % BALANCERS)))
@@ -218,7 +218,7 @@ def build_in_moto(url):
     ec2, autoscaling, elb = (session.client(name, endpoint_url=url) for name in ("ec2", "autoscaling", "elb"))
     images = {}
     for a in range(APPS):
-        app = "a%04d" % a
+        app = "app%04d" % a
         images[app] = ec2.register_image(Name=app + "-1.0.0", Description="%s 1.0.0" % app)["ImageId"]
         ec2.create_tags(Resources=[images[app]], Tags=[{"Key": "appversion", "Value": app + "-1.0.0-h1"}])
     # AWS's default security group lets its own members in; moto's starts without the rule.
@@ -245,7 +245,7 @@ def build_in_moto(url):
     # moto puts a group's instances in one reservation and counts pages in reservations: a few
     # more make its DescribeInstances paginate at MaxResults=5, as the simulator's does.
     for _ in range(3):
-        ec2.run_instances(ImageId=images["a0000"], MinCount=1, MaxCount=1, InstanceType="t3.micro",
+        ec2.run_instances(ImageId=images["app0000"], MinCount=1, MaxCount=1, InstanceType="t3.micro",
                           TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "standalone"}]}])
 
 
@@ -292,7 +292,7 @@ def run(check):
                       same=[INSTANCE + "instanceState/name"])
     follow(check, "DescribeInstances, next pages with nextToken", EC2, paged, "nextToken", "NextToken", INSTANCE_PATHS, m, s,
            same=[INSTANCE + "instanceState/name"])
-    group = [("Action", "DescribeAutoScalingGroups"), ("AutoScalingGroupNames.member.1", "a0000-prod-v000")]
+    group = [("Action", "DescribeAutoScalingGroups"), ("AutoScalingGroupNames.member.1", "app0000-prod-v000")]
     gm, gs = check.moto.call(ASG, group), check.sim.call(ASG, group)
     ids = lambda answer: [("Action", "DescribeInstances")] + [("InstanceId.%d" % (n + 1), i) for n, i in enumerate(members_of(answer))]
     check.both("DescribeInstances by InstanceId.N (one group's)", EC2, ids(gm), ids(gs), paths=INSTANCE_PATHS,
@@ -308,7 +308,7 @@ def run(check):
                count=("imagesSet/item/imageId", 1))
     check.both("DescribeImages of an unknown AMI", EC2, [("Action", "DescribeImages"), ("ImageId.1", "ami-0123456789abcdef0")],
                error="InvalidAMIID.NotFound")
-    check.both("DescribeLaunchTemplateVersions $Latest", EC2, [("Action", "DescribeLaunchTemplateVersions"), ("LaunchTemplateName", "a0000-prod-v000"),
+    check.both("DescribeLaunchTemplateVersions $Latest", EC2, [("Action", "DescribeLaunchTemplateVersions"), ("LaunchTemplateName", "app0000-prod-v000"),
                                                                ("LaunchTemplateVersion.1", "$Latest")],
                paths=["launchTemplateVersionSet/item/launchTemplateData/imageId", "launchTemplateVersionSet/item/versionNumber"],
                same=["launchTemplateVersionSet/item/versionNumber", "launchTemplateVersionSet/item/launchTemplateName",
@@ -377,7 +377,7 @@ def run(check):
     print("UpdateAutoScalingGroup, then the console's refresh(group:)")
     for desired, health in ((3, 3), (1, 1)):
         check.both("UpdateAutoScalingGroup DesiredCapacity=%d" % desired, ASG,
-                   [("Action", "UpdateAutoScalingGroup"), ("AutoScalingGroupName", "a0000-prod-v000"), ("MinSize", "0"), ("MaxSize", "4"),
+                   [("Action", "UpdateAutoScalingGroup"), ("AutoScalingGroupName", "app0000-prod-v000"), ("MinSize", "0"), ("MaxSize", "4"),
                     ("DesiredCapacity", str(desired))], paths=["ResponseMetadata/RequestId"])
         gm, gs = check.both("  DescribeAutoScalingGroups of it", ASG, group, paths=GROUP_PATHS,
                             same=[GROUP + "DesiredCapacity", GROUP + "Instances/member/LifecycleState"],
