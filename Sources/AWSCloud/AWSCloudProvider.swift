@@ -584,6 +584,21 @@ public final class AWSCloudProvider: CloudProvider {
         return records.sorted { ($0.launchTime, $0.instanceId) < ($1.launchTime, $1.instanceId) }
     }
 
+    /// From the cache alone, as the whole list is (no group is read again).
+    public func instances(ofGroups names: Set<String>) async throws -> [InstanceRecord] {
+        try await aws { try await filled() }
+        let groups = await cache.groups, instances = await cache.instances
+        var records: [InstanceRecord] = []
+        for name in names {
+            guard let group = groups[name] else { continue }
+            for member in group.instances {
+                let record = record(member, of: group, ec2: instances[member.instanceId])
+                if record.lifecycleState != .terminated { records.append(record) }
+            }
+        }
+        return records.sorted { ($0.launchTime, $0.instanceId) < ($1.launchTime, $1.instanceId) }
+    }
+
     public func instance(_ id: InstanceID) async throws -> InstanceRecord? {
         try await aws { try await filled() }
         var found = await cache.instances[id.rawValue]
@@ -672,18 +687,28 @@ public final class AWSCloudProvider: CloudProvider {
     }
 
     public func loadBalancerState(named name: LoadBalancerName) async -> LoadBalancerState {
+        await loadBalancerState(named: name, refreshing: true)
+    }
+
+    public func cachedLoadBalancerState(named name: LoadBalancerName) async -> LoadBalancerState {
+        await loadBalancerState(named: name, refreshing: false)
+    }
+
+    /// The state from the cache, its health read again first when `refreshing` and older than
+    /// `freshness`.
+    private func loadBalancerState(named name: LoadBalancerName, refreshing: Bool) async -> LoadBalancerState {
         do {
             try await filled()
             if let balancer = await cache.applications[name.rawValue] {
                 // As for a classic one, only the health is read again: the console's own listener
                 // changes are in the cache already, others come with the next whole read.
-                if !(await cache.isFresh(health: name.rawValue, within: freshness)) {
+                if refreshing, !(await cache.isFresh(health: name.rawValue, within: freshness)) {
                     await cache.put(health: name.rawValue, try await targetHealth(of: balancer))
                 }
                 return await state(of: await cache.applications[name.rawValue] ?? balancer)
             }
             // Deployments poll this: only the health is read again, not the description.
-            if !(await cache.isFresh(health: name.rawValue, within: freshness)) {
+            if refreshing, !(await cache.isFresh(health: name.rawValue, within: freshness)) {
                 await cache.put(health: name.rawValue, try await elb.instanceHealth(name.rawValue))
             }
         } catch let error as AWSError where error.code == "LoadBalancerNotFound" {

@@ -42,6 +42,9 @@ public protocol CloudProvider: Sendable {
     func syncLoadBalancers(of group: ServerGroupRecord) async throws
     /// Instances, of one group or all; terminated ones only when asked.
     func instances(of group: String?, includeTerminated: Bool) async throws -> [InstanceRecord]
+    /// The instances (not terminated) of the groups named, as the provider holds them now: a
+    /// list of one application's groups reads only theirs.
+    func instances(ofGroups names: Set<String>) async throws -> [InstanceRecord]
     /// One instance, or nil.
     func instance(_ id: InstanceID) async throws -> InstanceRecord?
     /// Takes an instance out of its load balancers (letting its requests finish), then ends it.
@@ -74,6 +77,9 @@ public protocol CloudProvider: Sendable {
     func loadBalancer(named name: LoadBalancerName) async throws -> LoadBalancerRecord?
     /// Whether it serves, its instances' health and the traffic it carried.
     func loadBalancerState(named name: LoadBalancerName) async -> LoadBalancerState
+    /// The same as the provider holds it now, without asking the cloud again: for the lists,
+    /// which the cache answers (deployments ask `loadBalancerState`, which reads health anew).
+    func cachedLoadBalancerState(named name: LoadBalancerName) async -> LoadBalancerState
     /// The requests, errors and latency of each server group behind a load balancer, counted
     /// from a fixed point in the past (the canary analysis takes differences).
     func groupTraffic(on name: LoadBalancerName) async -> [GroupTraffic]
@@ -107,6 +113,16 @@ extension CloudProvider {
 
     /// Clouds that cannot see instance processes end say nothing.
     public func startupFailures(of group: String) async -> StartupFailures? { nil }
+
+    /// A provider without a cache answers as it always does.
+    public func cachedLoadBalancerState(named name: LoadBalancerName) async -> LoadBalancerState {
+        await loadBalancerState(named: name)
+    }
+
+    /// Every instance, those of other groups left out.
+    public func instances(ofGroups names: Set<String>) async throws -> [InstanceRecord] {
+        try await instances(of: nil, includeTerminated: false).filter { names.contains($0.autoScalingGroupName) }
+    }
 
     /// A cloud read directly keeps no cache.
     public var cacheStatus: CacheStatus? { nil }

@@ -23,6 +23,8 @@ final class EncodedAnswers: Sendable {
 
     private struct Kept {
         var entries: [String: Entry] = [:]
+        /// Builds running now, by key.
+        var building: [String: (generation: UInt64, task: Task<Entry, any Error>)] = [:]
         var uses: UInt64 = 0
         var bytes = 0
     }
@@ -42,16 +44,14 @@ final class EncodedAnswers: Sendable {
     /// Answers a list request: the bytes kept for `key` and this query at `generation`, or what
     /// `build` encodes (the JSON and how many matched, for `X-Total-Count`).
     func answer(_ input: RouteInput, key: String, generation: UInt64?,
-                build: () async throws -> (body: Data, total: Int)) async throws -> Response {
+                build: @escaping @Sendable () async throws -> (body: Data, total: Int)) async throws -> Response {
         let fullKey = key + "?" + input.fields.canonicalQuery
-        var entry: Entry
-        if let generation, let found = lookUp(fullKey, generation: generation) {
-            entry = found
+        let entry: Entry
+        if let generation {
+            entry = try await kept(fullKey, generation: generation, build: build)
         } else {
             let (data, total) = try await build()
-            entry = Entry(generation: generation ?? 0, body: ByteBuffer(bytes: data), etag: Self.etag(of: data), total: total,
-                          gzipped: nil, lastUsed: 0)
-            if generation != nil { keep(fullKey, entry) }
+            entry = Entry(generation: 0, body: ByteBuffer(bytes: data), etag: Self.etag(of: data), total: total, gzipped: nil, lastUsed: 0)
         }
         var headers = HTTPFields()
         headers[.eTag] = entry.etag
@@ -79,6 +79,30 @@ final class EncodedAnswers: Sendable {
 
     /// How many answers are kept now, and their bytes.
     var size: (entries: Int, bytes: Int) { kept.withLock { ($0.entries.count, $0.bytes) } }
+
+    /// The answer kept for `key` at `generation`, or the one being built for it (requests that
+    /// arrive together share one build), or a new build, kept.
+    private func kept(_ key: String, generation: UInt64, build: @escaping @Sendable () async throws -> (body: Data, total: Int)) async throws -> Entry {
+        if let found = lookUp(key, generation: generation) { return found }
+        let building = kept.withLock { kept -> Task<Entry, any Error> in
+            if let running = kept.building[key], running.generation == generation { return running.task }
+            let task = Task {
+                let (data, total) = try await build()
+                return Entry(generation: generation, body: ByteBuffer(bytes: data), etag: Self.etag(of: data), total: total, gzipped: nil, lastUsed: 0)
+            }
+            kept.building[key] = (generation, task)
+            return task
+        }
+        do {
+            let entry = try await building.value
+            keep(key, entry)
+            kept.withLock { if $0.building[key]?.generation == generation { $0.building[key] = nil } }
+            return entry
+        } catch {
+            kept.withLock { if $0.building[key]?.generation == generation { $0.building[key] = nil } }
+            throw error
+        }
+    }
 
     private func lookUp(_ key: String, generation: UInt64) -> Entry? {
         kept.withLock { kept in

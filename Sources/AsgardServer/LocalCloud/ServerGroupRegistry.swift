@@ -26,7 +26,26 @@ struct ServerGroupRegistry: Sendable {
     }
 
     func json(_ group: ServerGroupRecord) async throws -> ServerGroupJSON {
-        try await views([(group, try await cloud.instances(of: group.autoScalingGroupName, includeTerminated: false))])[0]
+        try await views([(group, try await cloud.instances(of: group.autoScalingGroupName, includeTerminated: false))], fresh: true)[0]
+    }
+
+    /// The groups `query`'s filters admit (all but the traffic state, which needs the views),
+    /// with their instances: a filtered list builds the views of what it shows, not the region's.
+    func jsonAll(matching query: ListQuery) async throws -> [ServerGroupJSON] {
+        guard query.filters else { return try await jsonAll() }
+        let all = try await cloud.serverGroups()
+        var loose = query
+        loose.state = nil
+        let images = Dictionary(try await cloud.images().map { ($0.imageId, $0) }, uniquingKeysWith: { first, _ in first })
+        let kept = all.filter { group in
+            let image = images[group.imageId].flatMap { $0.name.isEmpty ? nil : "\($0.name) \($0.version)" }
+            return loose.admits(ListedFacts(app: group.names?.app, cluster: group.names?.cluster ?? group.autoScalingGroupName, state: nil,
+                                            loadBalancers: group.loadBalancerNames,
+                                            words: [group.autoScalingGroupName, group.imageId.rawValue] + (image.map { [$0] } ?? [])))
+        }
+        guard !kept.isEmpty else { return [] }
+        let instances = Dictionary(grouping: try await cloud.instances(ofGroups: Set(kept.map(\.autoScalingGroupName))), by: \.autoScalingGroupName)
+        return try await views(kept.map { ($0, instances[$0.autoScalingGroupName] ?? []) }, fresh: false)
     }
 
     /// Every group with its instances (of one cluster or application when given), from one read
@@ -36,16 +55,24 @@ struct ServerGroupRegistry: Sendable {
             (cluster == nil || ($0.names?.cluster ?? $0.autoScalingGroupName) == cluster) && (app == nil || $0.names?.app == app)
         }
         guard !groups.isEmpty else { return [] }
-        let instances = Dictionary(grouping: try await cloud.instances(of: nil, includeTerminated: false), by: \.autoScalingGroupName)
-        return try await views(groups.map { ($0, instances[$0.autoScalingGroupName] ?? []) })
+        let read = cluster == nil && app == nil ? try await cloud.instances(of: nil, includeTerminated: false)
+            : try await cloud.instances(ofGroups: Set(groups.map(\.autoScalingGroupName)))
+        let instances = Dictionary(grouping: read, by: \.autoScalingGroupName)
+        // One cluster's page shows its load balancers' health as they report it now; a list of
+        // the region's (or an application's) groups shows it as the cache holds it.
+        return try await views(groups.map { ($0, instances[$0.autoScalingGroupName] ?? []) }, fresh: cluster != nil)
     }
 
     /// The API views of `groups`, each instance's health as its load balancers report it (each
-    /// load balancer asked once) and each group's weight.
-    private func views(_ groups: [(ServerGroupRecord, [InstanceRecord])]) async throws -> [ServerGroupJSON] {
+    /// load balancer asked once; anew when `fresh`, else as the provider holds it) and each
+    /// group's weight.
+    private func views(_ groups: [(ServerGroupRecord, [InstanceRecord])], fresh: Bool) async throws -> [ServerGroupJSON] {
         let names = Set(groups.flatMap { $0.0.loadBalancerNames })
         var reports: [String: LoadBalancerTraffic?] = [:]
-        for name in names { reports[name] = await cloud.loadBalancerState(named: LoadBalancerName(rawValue: name)).traffic }
+        for name in names {
+            let balancer = LoadBalancerName(rawValue: name)
+            reports[name] = fresh ? await cloud.loadBalancerState(named: balancer).traffic : await cloud.cachedLoadBalancerState(named: balancer).traffic
+        }
         let balancers = names.isEmpty ? [] : try await cloud.loadBalancers().filter { names.contains($0.loadBalancerName.rawValue) }
         let images = Dictionary(try await cloud.images().map { ($0.imageId, $0) }, uniquingKeysWith: { first, _ in first })
         return groups.map { group, instances in

@@ -20,11 +20,11 @@ extension Console {
             let query = try ListAnswers.query(input)
             if input.wantsJSON {
                 return try await encodedLists.answer(input, key: "\(region) groups", generation: groups.cloud.cacheStatus?.generation) {
-                    let (shown, total) = query.apply(withServedShares(try await groups.jsonAll()), facts: ListAnswers.facts)
+                    let (shown, total) = query.apply(withServedShares(try await serverGroupViews(query)), facts: ListAnswers.facts)
                     return (try APIJSON.encoder().encode(shown), total)
                 }
             }
-            let (shown, total) = query.apply(withServedShares(try await groups.jsonAll()), facts: ListAnswers.facts)
+            let (shown, total) = query.apply(withServedShares(try await serverGroupViews(query)), facts: ListAnswers.facts)
             return page(input, title: "Server groups", section: .cluster, region: region,
                         body: ListAnswers.pager("/\(region)/autoScaling/list", query, shown: shown.count, total: total, noun: "server group")
                             + LocalCloudPages.groupList(shown, region: region))
@@ -147,7 +147,7 @@ extension Console {
         )) { input in
             let region = try regionName(input)
             let query = try ListAnswers.query(input)
-            let instances = {
+            let instances = { @Sendable in
                 let all = try await groups.cloud.instances(of: nil, includeTerminated: input.fields["includeTerminated"] == "true")
                 let balancers = query.loadBalancer == nil ? [:] : try await groupLoadBalancers()
                 return query.apply(all) { ListAnswers.facts($0, loadBalancers: balancers) }
@@ -459,6 +459,12 @@ extension Console {
     func cluster(named name: String) async throws -> ClusterJSON? {
         let members = withServedShares(try await groups.jsonAll(cluster: name))
         return members.isEmpty ? nil : ClusterJSON(cluster: name, autoScalingGroups: members)
+    }
+
+    /// The groups a list with `query` may show: on the local cloud all of them (the shares of
+    /// their clusters' requests need every group), elsewhere those its filters admit.
+    func serverGroupViews(_ query: ListQuery) async throws -> [ServerGroupJSON] {
+        current.isLocal ? try await groups.jsonAll() : try await groups.jsonAll(matching: query)
     }
 
     /// Each server group's load balancers, by the group's name.
