@@ -39,6 +39,12 @@ public struct ServerGroupJSON: Codable, Sendable, Hashable {
     /// report of them and its share of the requests.
     public init(_ group: ServerGroupRecord, instances: [InstanceRecord], reports: [String: LoadBalancerTraffic?]? = nil,
                 traffic: TrafficShareView? = nil, imageName: String? = nil) {
+        self.init(group, instances: instances, index: reports.map(TrafficIndex.init), traffic: traffic, imageName: imageName)
+    }
+
+    /// The same with the load balancers' reports indexed once for many groups.
+    public init(_ group: ServerGroupRecord, instances: [InstanceRecord], index: TrafficIndex?, traffic: TrafficShareView? = nil,
+                imageName: String? = nil) {
         self.imageName = imageName
         autoScalingGroupName = group.autoScalingGroupName
         cluster = group.names?.cluster ?? group.autoScalingGroupName
@@ -56,8 +62,8 @@ public struct ServerGroupJSON: Codable, Sendable, Hashable {
         trafficState = group.loadBalancerNames.isEmpty ? "none" : ClusterTraffic.isEnabled(group) ? "enabled" : "disabled"
         createdTime = group.createdTime
         self.instances = instances
-        if let reports {
-            let views = instances.map { InstanceHealthView.of($0, in: group, reports: reports) }
+        if let index {
+            let views = instances.map { InstanceHealthView.of($0, in: group, index: index) }
             instanceHealth = views
             health = GroupHealthView.of(group, instances: views)
         }

@@ -57,9 +57,15 @@ public struct InstanceHealthView: Sendable, Hashable, Codable {
     /// reported (nil: no report yet). While the group takes traffic, a load balancer's failing
     /// check makes the instance unhealthy even when the cloud still counts it in service.
     public static func of(_ instance: InstanceRecord, in group: ServerGroupRecord, reports: [String: LoadBalancerTraffic?]) -> InstanceHealthView {
+        of(instance, in: group, index: TrafficIndex(reports))
+    }
+
+    /// The same with the reports indexed once for many instances (a list of a whole region).
+    public static func of(_ instance: InstanceRecord, in group: ServerGroupRecord, index: TrafficIndex) -> InstanceHealthView {
+        let reports = index.reports
         let enabled = ClusterTraffic.isEnabled(group)
         let balancers = group.loadBalancerNames.map { name -> BalancerHealth in
-            let seen = reports[name].flatMap { $0?.instance(instance.instanceId) }
+            let seen = index.instance(instance.instanceId, on: name)
             return BalancerHealth(loadBalancer: name, state: seen?.health,
                                   reason: seen?.health == .healthy ? nil : seen?.healthReason)
         }
@@ -157,4 +163,30 @@ public struct TrafficShareView: Sendable, Hashable, Codable {
         }
         return nil
     }
+}
+
+/// Load balancers' reports with each one's instances indexed by id: finding an instance costs a
+/// lookup, not a walk through every instance behind the load balancer.
+public struct TrafficIndex: Sendable {
+    /// The reports, by load balancer; nil where one has not reported.
+    public let reports: [String: LoadBalancerTraffic?]
+    private let byInstance: [String: [InstanceID: InstanceTraffic]]
+
+    /// Indexes `reports`.
+    public init(_ reports: [String: LoadBalancerTraffic?]) {
+        self.reports = reports
+        var index: [String: [InstanceID: InstanceTraffic]] = [:]
+        for case let (name, report?) in reports {
+            var instances: [InstanceID: InstanceTraffic] = [:]
+            // As `LoadBalancerTraffic.instance` finds them: the first group's entry, then draining.
+            for traffic in report.groups.flatMap(\.instances) + report.draining where instances[traffic.instanceId] == nil {
+                instances[traffic.instanceId] = traffic
+            }
+            index[name] = instances
+        }
+        byInstance = index
+    }
+
+    /// What load balancer `name` reported of instance `id`.
+    public func instance(_ id: InstanceID, on name: String) -> InstanceTraffic? { byInstance[name]?[id] }
 }

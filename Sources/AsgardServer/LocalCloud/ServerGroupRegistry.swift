@@ -75,10 +75,11 @@ struct ServerGroupRegistry: Sendable {
         }
         let balancers = names.isEmpty ? [] : try await cloud.loadBalancers().filter { names.contains($0.loadBalancerName.rawValue) }
         let images = Dictionary(try await cloud.images().map { ($0.imageId, $0) }, uniquingKeysWith: { first, _ in first })
+        let index = TrafficIndex(reports)
         return groups.map { group, instances in
             let mine = balancers.filter { group.loadBalancerNames.contains($0.loadBalancerName.rawValue) }
             let image = images[group.imageId].flatMap { $0.name.isEmpty ? nil : "\($0.name) \($0.version)" }
-            return ServerGroupJSON(group, instances: instances, reports: reports,
+            return ServerGroupJSON(group, instances: instances, index: index,
                                    traffic: TrafficShareView(weightPercent: TrafficShareView.weightPercent(of: group.autoScalingGroupName, on: mine)),
                                    imageName: image)
         }

@@ -280,11 +280,11 @@ extension Console {
             let query = try ListAnswers.query(input)
             if input.wantsJSON {
                 return try await encodedLists.answer(input, key: "\(region) clusters", generation: groups.cloud.cacheStatus?.generation) {
-                    let (shown, total) = query.apply(try await clusterList(), facts: ListAnswers.facts)
+                    let (shown, total) = query.apply(try await clusterList(app: query.app), facts: ListAnswers.facts)
                     return (try APIJSON.encoder().encode(shown), total)
                 }
             }
-            let (shown, total) = query.apply(try await clusterList(), facts: ListAnswers.facts)
+            let (shown, total) = query.apply(try await clusterList(app: query.app), facts: ListAnswers.facts)
             return page(input, title: "Clusters", section: .cluster, region: region,
                         body: ListAnswers.pager("/\(region)/cluster/list", query, shown: shown.count, total: total, noun: "cluster")
                             + LocalCloudPages.clusterList(shown, region: region))
