@@ -15,7 +15,8 @@ final class EncodedAnswers: Sendable {
         var generation: UInt64
         var body: ByteBuffer
         var etag: String
-        var total: Int
+        /// How many matched, for `X-Total-Count` (lists only).
+        var total: Int?
         var gzipped: ByteBuffer?
         var lastUsed: UInt64
         var bytes: Int { body.readableBytes + (gzipped?.readableBytes ?? 0) }
@@ -44,7 +45,7 @@ final class EncodedAnswers: Sendable {
     /// Answers a list request: the bytes kept for `key` and this query at `generation`, or what
     /// `build` encodes (the JSON and how many matched, for `X-Total-Count`).
     func answer(_ input: RouteInput, key: String, generation: UInt64?,
-                build: @escaping @Sendable () async throws -> (body: Data, total: Int)) async throws -> Response {
+                build: @escaping @Sendable () async throws -> (body: Data, total: Int?)) async throws -> Response {
         let fullKey = key + "?" + input.fields.canonicalQuery
         let entry: Entry
         if let generation {
@@ -57,7 +58,7 @@ final class EncodedAnswers: Sendable {
         headers[.eTag] = entry.etag
         headers[.cacheControl] = "no-cache"
         headers[.vary] = "Accept-Encoding"
-        headers[HTTPField.Name("X-Total-Count")!] = String(entry.total)
+        if let total = entry.total { headers[HTTPField.Name("X-Total-Count")!] = String(total) }
         if Self.matches(input.request.headers[.ifNoneMatch], etag: entry.etag) {
             return Response(status: .notModified, headers: headers)
         }
@@ -82,7 +83,7 @@ final class EncodedAnswers: Sendable {
 
     /// The answer kept for `key` at `generation`, or the one being built for it (requests that
     /// arrive together share one build), or a new build, kept.
-    private func kept(_ key: String, generation: UInt64, build: @escaping @Sendable () async throws -> (body: Data, total: Int)) async throws -> Entry {
+    private func kept(_ key: String, generation: UInt64, build: @escaping @Sendable () async throws -> (body: Data, total: Int?)) async throws -> Entry {
         if let found = lookUp(key, generation: generation) { return found }
         let building = kept.withLock { kept -> Task<Entry, any Error> in
             if let running = kept.building[key], running.generation == generation { return running.task }

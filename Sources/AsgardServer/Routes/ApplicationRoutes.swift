@@ -29,8 +29,14 @@ extension Console {
             answers: [.ok("Application"), .notFound]
         )) { input in
             let app = try await applications.show(input.path("name"))
+            if input.wantsJSON {
+                // Kept while no region's cache changes (and the record does not): only possible
+                // when every region has a cache generation (AWS); the local cloud is read anew.
+                return try await encodedLists.answer(input, key: "application \(app.name.rawValue)", generation: appGeneration(app)) {
+                    (try APIJSON.encoder().encode(ApplicationJSON(app: app, regions: await clustersByRegion(of: app.name.rawValue))), nil)
+                }
+            }
             let regions = await clustersByRegion(of: app.name.rawValue)
-            if input.wantsJSON { return try Responses.json(ApplicationJSON(app: app, regions: regions)) }
             let recent = try await tasks.tasks(.init(objectType: .application, objectId: app.name.rawValue, limit: 20))
             let clusters = regions.flatMap { region in region.clusters.map { (region.region, $0.cluster) } }
             var filter = DeploymentPages.Filter()
@@ -155,6 +161,19 @@ extension Console {
         headers[HTTPField.Name("X-Task-Id")!] = id.description
         if let location { headers[.location] = location }
         return headers
+    }
+
+    /// A number that changes when the application's record or any region's cache changes; nil
+    /// when a region has no cache generation (the local cloud).
+    func appGeneration(_ app: AppRecord) -> UInt64? {
+        var hasher = Hasher()
+        hasher.combine(app)
+        for regional in [home] + regionals.values.filter({ !$0.isLocal }).sorted(by: { $0.region.rawValue < $1.region.rawValue }) {
+            guard let generation = regional.cloud.cacheStatus?.generation else { return nil }
+            hasher.combine(regional.region)
+            hasher.combine(generation)
+        }
+        return UInt64(bitPattern: Int64(hasher.finalize()))
     }
 
     /// The application's clusters in every region: the local cloud once (its regions share it),
