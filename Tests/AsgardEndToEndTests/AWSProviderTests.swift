@@ -454,6 +454,8 @@ struct AWSProviderTests {
         let region = (health?["regions"] as? [[String: Any]])?.first { $0["region"] as? String == "us-east-1" }
         #expect(region?["cached"] as? Bool == true && region?["lastRead"] != nil && region?["ageSeconds"] is Double && region?["lastError"] == nil, "\(String(describing: health))")
         #expect((try await HTTP.get(server.url + "/healthcheck?detail=true", token: nil)).status == 401)
+        let home = try await HTTP.get(server.url + "/", accept: "text/html")
+        #expect(home.text.contains("id=\"region-cache-table\"") && home.text.contains(">us-east-1</a>"), "\(home.text.prefix(3000))")
 
         // A change made outside the console shows once that object is refreshed.
         _ = try await Self.boto3(moto, "resize", "spare-v000", "2")

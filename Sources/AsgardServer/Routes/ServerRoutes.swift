@@ -77,7 +77,8 @@ extension Console {
             }
             return page(input, title: "Home", section: nil,
                         body: HomePages.home(running: running, troubled: troubled, apps: Array(apps.prefix(50)),
-                                             user: user?.name.rawValue, now: now(), replicas: (try? await replicas()) ?? []))
+                                             user: user?.name.rawValue, now: now(), replicas: (try? await replicas()) ?? [],
+                                             caches: regionCaches()))
         }
 
         table.htmlOnly("/region/switch") { input in

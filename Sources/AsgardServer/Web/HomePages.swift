@@ -5,7 +5,7 @@ import Foundation
 /// The home page: what is happening now across the regions.
 enum HomePages {
     static func home(running: [DeploymentJSON], troubled: [DeploymentJSON], apps: [AppRecord], user: String?, now: Date,
-                     replicas: [ReplicaJSON] = []) -> String {
+                     replicas: [ReplicaJSON] = [], caches: [RegionCacheJSON] = []) -> String {
         var body = "<h1>What is happening</h1>"
         if !replicas.isEmpty {
             let alive = replicas.filter(\.alive)
@@ -19,6 +19,19 @@ enum HomePages {
         body += "<section id=\"recent-trouble\"><h2>Recently failed or rolled back</h2>"
             + DeploymentPages.table(troubled, id: "troubled-deployments", now: now, empty: "No deployment failed or was rolled back lately.")
             + "<p><a href=\"/deployment/list\">All deployments</a></p></section>"
+        // Regions the console caches (AWS): how old their data is, and why reads fail if they do.
+        let cached = caches.filter(\.cached)
+        if !cached.isEmpty {
+            let rows = cached.map { cache -> [String] in
+                let age = cache.ageSeconds.map { Console.ago($0) } ?? (cache.readingForSeconds != nil ? "being read for the first time" : "never read")
+                return ["<a href=\"/\(HTML.pathSegment(cache.region))/autoScaling/list\">\(HTML.escape(cache.region))</a>", HTML.escape(cache.account),
+                        HTML.escape(age) + (cache.lastReadSeconds.map { " (took \(String(format: "%.1f", $0)) s)" } ?? ""),
+                        cache.lastError.map { "failing: " + HTML.escape($0) } ?? "none"]
+            }
+            body += "<section id=\"region-caches\"><h2>Regions</h2>"
+                + HTML.table(id: "region-cache-table", headers: ["Region", "Account", "Last read", "Last error"], rows: rows, empty: "")
+                + "<p class=\"hint\"><a href=\"/healthcheck?detail=true\">As JSON</a></p></section>"
+        }
         let rows = apps.map { app -> [String] in
             ["<a href=\"/application/show/\(HTML.pathSegment(app.name.rawValue))\">\(HTML.escape(app.name.rawValue))</a>",
              HTML.escape(app.description), HTML.escape(app.owner),
