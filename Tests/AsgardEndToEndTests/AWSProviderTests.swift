@@ -11,7 +11,8 @@ struct AWSProviderTests {
     /// What boto3 sees in `moto` after `command`.
     static func boto3(_ moto: MotoServer, _ command: String, _ args: String...) async throws -> Any {
         let script = Binaries.packageRoot.appendingPathComponent("Tests/aws/moto_state.py").path
-        let result = try await runWithoutBlocking("/usr/bin/env", ["python3", script, moto.url.absoluteString, command] + args)
+        // Long enough for a push of metrics that lasts until a canary on a loaded machine is judged.
+        let result = try await runWithoutBlocking("/usr/bin/env", ["python3", script, moto.url.absoluteString, command] + args, seconds: 330)
         guard result.status == 0 else { throw E2EError("moto_state.py \(command) failed: \(result.stderr)") }
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
     }
@@ -170,8 +171,8 @@ struct AWSProviderTests {
 
         // A canary whose target group answers half its requests with 5xx (in CloudWatch) fails
         // and loses its traffic; the group that served keeps it all.
-        async let failing = Self.boto3(moto, "push", "shop-web", "shop-web-v001", "fail", "90")
-        let failed = try await asgard.nonBlocking("deploy", "shop-web", "--image", images[1], "--strategy", "canary", "--steps", "50,100",
+        async let failing = Self.boto3(moto, "push", "shop-web", "shop-web-v001", "fail", "300")
+        let failed = try await asgard.nonBlocking(seconds: 330, "deploy", "shop-web", "--image", images[1], "--strategy", "canary", "--steps", "50,100",
                                                   "--analysis-seconds", "4", "--interval-seconds", "2", "--desired", "2", "--region", "us-east-1", "--wait")
         let pushedFailing = try await failing as? [String: Any]
         #expect(failed.status != 0 && failed.stdout.contains("canary failed"), "\(failed)")
@@ -181,8 +182,8 @@ struct AWSProviderTests {
         #expect(web["weights"] as? [String: Int] == ["shop-web-v000": 1], "only the old group takes traffic: \(web)")
 
         // A canary as good as its baseline takes it all, step by step.
-        async let passing = Self.boto3(moto, "push", "shop-web", "shop-web-v002", "pass", "90")
-        let passed = try await asgard.nonBlocking("deploy", "shop-web", "--image", images[2], "--strategy", "canary", "--steps", "50,100",
+        async let passing = Self.boto3(moto, "push", "shop-web", "shop-web-v002", "pass", "300")
+        let passed = try await asgard.nonBlocking(seconds: 330, "deploy", "shop-web", "--image", images[2], "--strategy", "canary", "--steps", "50,100",
                                                   "--analysis-seconds", "4", "--interval-seconds", "2", "--desired", "2", "--region", "us-east-1", "--wait")
         let pushedPassing = try await passing as? [String: Any]
         #expect(passed.status == 0 && passed.stdout.contains("succeeded"), "\(passed)")
@@ -202,8 +203,8 @@ struct AWSProviderTests {
 
         // The sequential judge reads the same CloudWatch counts, at their resolution, and fails
         // a canary whose target group answers half its requests with 5xx.
-        async let failingAgain = Self.boto3(moto, "push", "shop-web", "shop-web-v003", "fail", "90")
-        let judged = try await asgard.nonBlocking("deploy", "shop-web", "--image", images[1], "--strategy", "canary", "--steps", "50,100",
+        async let failingAgain = Self.boto3(moto, "push", "shop-web", "shop-web-v003", "fail", "300")
+        let judged = try await asgard.nonBlocking(seconds: 330, "deploy", "shop-web", "--image", images[1], "--strategy", "canary", "--steps", "50,100",
                                                   "--analysis-seconds", "20", "--judge", "sequential", "--desired", "2", "--region", "us-east-1", "--wait")
         _ = try await failingAgain
         #expect(judged.status != 0 && judged.stdout.contains("canary failed: errors: the canary had"), "\(judged)")

@@ -202,6 +202,11 @@ struct CLI {
     func nonBlocking(arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
         try await runWithoutBlocking(Binaries.asgard, arguments, environment: environment)
     }
+
+    /// The same for a command that may take up to `seconds` (a deployment waited for).
+    func nonBlocking(seconds: Double, _ args: String...) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await runWithoutBlocking(Binaries.asgard, args, environment: environment, seconds: seconds)
+    }
 }
 
 /// Runs a program to completion and answers its exit code and output.
