@@ -132,8 +132,9 @@ public final class AWSCloudProvider: CloudProvider {
         }
         // Each launch template version once: the first read of a region learns them all.
         var unknown: [String: AWSAutoScalingGroup] = [:]
+        let known = await cache.templateImages
         for group in readGroups {
-            if let key = group.launchTemplateKey, unknown[key] == nil, await cache.templateImages[key] == nil { unknown[key] = group }
+            if let key = group.launchTemplateKey, unknown[key] == nil, known[key] == nil { unknown[key] = group }
         }
         if unknown.count > 10, let latest = try await ec2.latestLaunchTemplateImages() {
             for (key, group) in unknown {

@@ -20,6 +20,16 @@ final class EncodedAnswers: Sendable {
         var gzipped: ByteBuffer?
         var lastUsed: UInt64
         var bytes: Int { body.readableBytes + (gzipped?.readableBytes ?? 0) }
+
+        /// A new answer of `data`, tagged with its hash, not yet gzipped or used.
+        init(_ data: Data, total: Int?, generation: UInt64) {
+            self.generation = generation
+            body = ByteBuffer(bytes: data)
+            etag = EncodedAnswers.etag(of: data)
+            self.total = total
+            gzipped = nil
+            lastUsed = 0
+        }
     }
 
     private struct Kept {
@@ -52,7 +62,7 @@ final class EncodedAnswers: Sendable {
             entry = try await kept(fullKey, generation: generation, build: build)
         } else {
             let (data, total) = try await build()
-            entry = Entry(generation: 0, body: ByteBuffer(bytes: data), etag: Self.etag(of: data), total: total, gzipped: nil, lastUsed: 0)
+            entry = Entry(data, total: total, generation: 0)
         }
         var headers = HTTPFields()
         headers[.eTag] = entry.etag
@@ -89,7 +99,7 @@ final class EncodedAnswers: Sendable {
             if let running = kept.building[key], running.generation == generation { return running.task }
             let task = Task {
                 let (data, total) = try await build()
-                return Entry(generation: generation, body: ByteBuffer(bytes: data), etag: Self.etag(of: data), total: total, gzipped: nil, lastUsed: 0)
+                return Entry(data, total: total, generation: generation)
             }
             kept.building[key] = (generation, task)
             return task

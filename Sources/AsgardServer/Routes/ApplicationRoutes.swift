@@ -163,12 +163,18 @@ extension Console {
         return headers
     }
 
+    /// The regions an application's clusters are read from: the local cloud once (its regions
+    /// share it), then each AWS region by name.
+    var applicationRegions: [Regional] {
+        [home] + regionals.values.filter { !$0.isLocal }.sorted { $0.region.rawValue < $1.region.rawValue }
+    }
+
     /// A number that changes when the application's record or any region's cache changes; nil
     /// when a region has no cache generation (the local cloud).
     func appGeneration(_ app: AppRecord) -> UInt64? {
         var hasher = Hasher()
         hasher.combine(app)
-        for regional in [home] + regionals.values.filter({ !$0.isLocal }).sorted(by: { $0.region.rawValue < $1.region.rawValue }) {
+        for regional in applicationRegions {
             guard let generation = regional.cloud.cacheStatus?.generation else { return nil }
             hasher.combine(regional.region)
             hasher.combine(generation)
@@ -180,7 +186,7 @@ extension Console {
     /// each AWS region's from its cache; a region that cannot be read now says why.
     func clustersByRegion(of app: String) async -> [RegionClustersJSON] {
         var found: [RegionClustersJSON] = []
-        for regional in [home] + regionals.values.filter({ !$0.isLocal }).sorted(by: { $0.region.rawValue < $1.region.rawValue }) {
+        for regional in applicationRegions {
             do {
                 let clusters = try await Console.$scope.withValue(regional) { try await clusterList(app: app) }
                 found.append(RegionClustersJSON(account: regional.account.name.rawValue, region: regional.region.rawValue, clusters: clusters))
