@@ -44,11 +44,18 @@ public final class PostgresStore: Sendable {
     /// - Parameters:
     ///   - replica: the console's id in the leases it takes; a new one by default.
     ///   - leaseSeconds: how long its leases last without a renewal.
+    ///   - abandonedTransaction: how long the database keeps a transaction of this console's
+    ///     open while the console sends nothing (PostgreSQL's
+    ///     `idle_in_transaction_session_timeout`). A console paused or cut off mid-transaction
+    ///     would otherwise keep its row locks, and the console taking its tasks over would wait
+    ///     on them for as long as the pause lasts. No transaction of the store waits on anything
+    ///     but the database, so a few seconds is ample; keep it under `leaseSeconds`.
     /// - Throws: `StoreError(.unavailable)` when the database cannot be reached within
     ///   `timeout`, refuses the credentials, or was written by a newer version.
     public static func open(_ url: DatabaseURL, logger: Logger = Logger(label: "asgard.postgres"),
                             timeout: Duration = .seconds(20), callTimeout: Duration = .seconds(5),
-                            replica: String = PostgresStore.newReplicaID(), leaseSeconds: Double = 10) async throws -> PostgresStore {
+                            replica: String = PostgresStore.newReplicaID(), leaseSeconds: Double = 10,
+                            abandonedTransaction: Duration = .seconds(5)) async throws -> PostgresStore {
         let tls: PostgresClient.Configuration.TLS
         switch url.tls {
         case .disable: tls = .disable
@@ -59,6 +66,9 @@ public final class PostgresStore: Sendable {
                                                          database: url.database, tls: tls)
         configuration.options.connectTimeout = .seconds(5)
         configuration.options.maximumConnections = 20
+        // Whole seconds, within what PostgreSQL takes (a 32-bit count of milliseconds).
+        let abandonSeconds = min(max(abandonedTransaction.components.seconds, 1), 2_000_000)
+        configuration.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", "\(abandonSeconds * 1000)")]
         // The pool retries a connection it cannot make, and would log each try: warnings and worse only.
         var background = logger
         background.logLevel = max(logger.logLevel, .warning)

@@ -144,6 +144,39 @@ extension PostgresStoreTests {
         #expect(try await b.renewLeases().held.isEmpty, "an ended task's lease is gone")
     }
 
+    /// A console paused in the middle of a transaction (SIGSTOP between its UPDATE and its
+    /// COMMIT) holds the task's row lock; the database ends that transaction after
+    /// `abandonedTransaction`, so the console taking the task over can write to it.
+    @Test func aTransactionLeftOpenByAPausedConsoleEndsAndFreesItsLocks() async throws {
+        let server = try await PostgresServer()
+        defer { server.stop() }
+        let url = try DatabaseURL(parsing: server.url)
+        let a = try await PostgresStore.open(url, timeout: .seconds(60), callTimeout: .seconds(60), replica: "a", abandonedTransaction: .seconds(1))
+        let b = try await PostgresStore.open(url, timeout: .seconds(60), callTimeout: .seconds(20), replica: "b")
+        defer { a.close(); b.close() }
+        let task = try await a.createExclusiveTask(TaskDraft(operation: "Deploy", objectType: .cluster, objectId: "shop-prod", user: "ann",
+                                                             region: "us-east-1", status: .running, log: [], input: "{}"), checkpoint: "step 0")
+        let id = task.id.rawValue
+        // a locks the task's row and then sends nothing more until b's write to the row is through.
+        let started = ContinuousClock.now
+        let commit: Result<Void, any Error> = try await a.client.withConnection { connection in
+            try await connection.query("BEGIN", logger: a.logger)
+            try await connection.query("UPDATE task SET checkpoint = 'from the paused a' WHERE id = \(id)", logger: a.logger)
+            try await b.appendLog(to: task.id, TaskLogLine(time: Date(), message: "Taken over by b"))
+            do {
+                try await connection.query("COMMIT", logger: a.logger)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        let waited = ContinuousClock.now - started
+        #expect(waited < .seconds(10), "b waited \(waited) for the paused transaction")
+        if case .success = commit { Issue.record("the abandoned transaction committed after the database ended it") }
+        let stored = try #require(try await b.task(task.id))
+        #expect(stored.checkpoint == "step 0" && stored.log.contains { $0.message == "Taken over by b" }, "\(stored)")
+    }
+
     /// Waits until `condition` holds, failing after `seconds`.
     func waitFor(seconds: Double, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(seconds)
