@@ -102,6 +102,11 @@ public protocol CloudProvider: Sendable {
     /// How current the provider's cache is; nil for a provider that reads its store on every
     /// call (the local cloud), whose answers are always current.
     var cacheStatus: CacheStatus? { get }
+
+    /// How long a wait for instances to serve looks every 10 ms before it looks every 50 ms: a
+    /// cloud on this machine starts instances in milliseconds; a remote one in minutes, and each
+    /// look may cost it calls.
+    var quickLooks: Duration { get }
 }
 
 extension CloudProvider {
@@ -126,6 +131,9 @@ extension CloudProvider {
 
     /// A cloud read directly keeps no cache.
     public var cacheStatus: CacheStatus? { nil }
+
+    /// A cloud looked at every 50 ms from the start.
+    public var quickLooks: Duration { .zero }
 
     /// A cloud on this machine is always there.
     public var unreachable: (since: Date, error: String)? { nil }

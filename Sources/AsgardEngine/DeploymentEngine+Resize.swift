@@ -64,7 +64,7 @@ extension DeploymentEngine {
                 if target > order.startDesired {
                     let started = ContinuousClock.now
                     let grown = group
-                    guard try await ClusterOperations.poll(for: healthyTimeout, between: takeCancel, until: { try await operations.readiness(of: grown).0 >= target }) else {
+                    guard try await ClusterOperations.poll(for: healthyTimeout, quickly: cloud.quickLooks, between: takeCancel, until: { try await operations.readiness(of: grown).0 >= target }) else {
                         throw CloudError(.unavailable, "\(name) did not reach \(target) healthy instances within \(healthyTimeout)")
                     }
                     try await log(id, "\(target) instances InService and healthy after \(ClusterOperations.milliseconds(since: started)) ms")

@@ -43,7 +43,7 @@ extension DeploymentEngine {
             let started = ContinuousClock.now
             var ready = 0
             let serving = group
-            let all = try await ClusterOperations.poll(for: healthyTimeout, until: {
+            let all = try await ClusterOperations.poll(for: healthyTimeout, quickly: cloud.quickLooks, until: {
                 ready = try await operations.readiness(of: serving).0
                 return ready >= serving.desiredCapacity
             })

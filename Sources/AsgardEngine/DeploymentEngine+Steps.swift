@@ -210,7 +210,7 @@ extension DeploymentEngine {
         }
         var failures: StartupFailures?
         let remaining = Duration.milliseconds(Int(saturating: max(0, deadline.timeIntervalSince(now())) * 1000))
-        let healthy = try await ClusterOperations.poll(for: remaining, between: { try await self.takeSignal(run, during: step) }, until: {
+        let healthy = try await ClusterOperations.poll(for: remaining, quickly: cloud.quickLooks, between: { try await self.takeSignal(run, during: step) }, until: {
             (ready, total) = try await operations.readiness(of: group)
             if ready >= count { return true }
             if let seen = await cloud.startupFailures(of: name), seen.count >= StartupFailures.failingCount {
@@ -328,7 +328,7 @@ extension DeploymentEngine {
             }
             let replaced = taken.count
             var failures: StartupFailures?
-            let back = try await ClusterOperations.poll(for: startupTimeout(run), between: check, until: {
+            let back = try await ClusterOperations.poll(for: startupTimeout(run), quickly: cloud.quickLooks, between: check, until: {
                 let instances = try await cloud.instances(of: name, includeTerminated: false)
                 let fresh = instances.filter { $0.imageId == image }.count
                 if try await operations.readiness(of: group).0 >= group.desiredCapacity && fresh >= min(group.desiredCapacity, replaced) { return true }

@@ -188,7 +188,7 @@ public final class DeploymentEngine: Service, Sendable {
             try await log(task.id, "Enabled \(previous.autoScalingGroupName) (task \(enabling.id))")
             // All of it healthy, or at the deadline at least one instance.
             var ready = 0
-            let all = try await ClusterOperations.poll(for: healthyTimeout, until: {
+            let all = try await ClusterOperations.poll(for: healthyTimeout, quickly: cloud.quickLooks, until: {
                 ready = try await operations.readiness(of: enabled).0
                 return ready >= enabled.desiredCapacity
             })

@@ -146,56 +146,6 @@ struct ChangeFollower: Service {
     }
 }
 
-/// A wake-up call a loop waits for, up to a time: how a console's loops hear at once of what
-/// another console did (through the database's notifications), while still looking on their own
-/// when a notification is lost.
-final class Wakeup: Sendable {
-    private struct State {
-        var pending = false
-        var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
-    }
-
-    private let state = Mutex(State())
-
-    /// Wakes whoever waits, or the next wait when nobody does.
-    func signal() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            if state.waiters.isEmpty { state.pending = true }
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    /// Returns when signalled (or signalled since the last wait), or after `limit`.
-    func wait(upTo limit: Duration) async {
-        if state.withLock({ state in defer { state.pending = false }; return state.pending }) { return }
-        let id = UUID()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: limit) }
-            group.addTask {
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { continuation in
-                        let now = self.state.withLock { state in
-                            if state.pending || Task.isCancelled {
-                                state.pending = false
-                                return true
-                            }
-                            state.waiters[id] = continuation
-                            return false
-                        }
-                        if now { continuation.resume() }
-                    }
-                } onCancel: {
-                    self.state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
-                }
-            }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-}
-
 /// Hears the other consoles through the database's notifications and wakes what waits for them:
 /// the engines (a decision sent to a task), the change follower and the region readers.
 struct NotificationListener: Service {

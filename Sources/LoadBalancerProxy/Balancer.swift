@@ -28,6 +28,8 @@ final class Balancer: Sendable {
         var passes = 0
         var failures = 0
         var reason: String?
+        /// When a failure last counted toward the unhealthy threshold.
+        var failureCounted: ContinuousClock.Instant?
     }
 
     private struct Draining {
@@ -71,6 +73,8 @@ final class Balancer: Sendable {
     private let state: Mutex<State>
     /// Seconds an instance may take to answer, read once per request without the lock.
     private let idleTimeout: Atomic<Int>
+    /// Wakes the health checker: a new routing, or a check of a new instance that ended.
+    let checkerWakeup = Wakeup()
 
     init(routing: LoadBalancerRouting) {
         var initial = State(routing: routing)
@@ -103,6 +107,7 @@ final class Balancer: Sendable {
             state.derive()
         }
         idleTimeout.store(routing.idleTimeoutSeconds ?? LoadBalancerRecord.defaultIdleTimeout, ordering: .relaxed)
+        checkerWakeup.signal()
     }
 
     /// The instance for the next request, counted as in flight until `finished`.
@@ -174,8 +179,10 @@ final class Balancer: Sendable {
         }
     }
 
-    /// Counts one health check of `target`: the thresholds turn its state.
-    func recordCheck(_ target: BackendTarget, passed: Bool, reason: String?) {
+    /// Counts one health check of `target`: the thresholds turn its state. An instance that has
+    /// not passed yet is checked more often than `HealthChecker.initialCap`, but its failures
+    /// count at most once per that time, so that it turns unhealthy no sooner than before.
+    func recordCheck(_ target: BackendTarget, passed: Bool, reason: String?, at now: ContinuousClock.Instant = .now) {
         state.withLock { state in
             guard state.routing.groups.contains(where: { $0.instances.contains { $0.instanceId == target.instanceId && $0.port == target.port } }) else { return }
             var health = state.health[target.instanceId] ?? Health()
@@ -187,8 +194,11 @@ final class Balancer: Sendable {
                 // A healthy instance that passes has nothing to explain.
                 if health.state == .healthy { health.reason = nil }
             } else {
-                health.failures += 1
                 health.passes = 0
+                if health.state != .initial || health.failureCounted.map({ now - $0 >= HealthChecker.initialCap }) ?? true {
+                    health.failures += 1
+                    health.failureCounted = now
+                }
                 if health.failures >= check.unhealthyThreshold { health.state = .unhealthy }
                 // The reason says where the instance stands: a healthy one is only on its way out.
                 health.reason = health.state == .healthy

@@ -5,18 +5,33 @@ import NIOPosix
 import Synchronization
 
 /// Checks every registered instance on its own schedule, as ELB does: a GET of the target path
-/// each interval, 2xx within the timeout passes. A newly registered instance is checked every
-/// 100 ms until it passes (unlike ELB), so that it takes traffic as soon as it serves; after that,
-/// every interval. Keeps checking whether or not the server that configured it is up.
+/// each interval, 2xx within the timeout passes. A newly registered instance is checked at once,
+/// then every 10 ms, slowing down to every 100 ms, until it passes (unlike ELB), so that it takes
+/// traffic as soon as it serves; after that, every interval. Its failures meanwhile count at most
+/// once per 100 ms (`Balancer.recordCheck`), so that it does not turn unhealthy sooner for being
+/// looked at more often. Keeps checking whether or not the server that configured it is up.
 struct HealthChecker: Sendable {
     let balancer: Balancer
     let eventLoops: any EventLoopGroup
 
-    /// How often an instance is checked until it first turns healthy.
-    static let initialInterval = Duration.milliseconds(100)
+    /// How long an instance that has not passed its checks yet waits before its next check, after
+    /// `checks` checks: 10 ms, half as long again after each, at most 100 ms.
+    static func initialInterval(afterChecks checks: Int) -> Duration {
+        var interval = Duration.milliseconds(10)
+        for _ in 0..<min(max(checks, 0), 8) { interval = interval * 3 / 2 }
+        return min(interval, initialCap)
+    }
+
+    /// The longest wait between two checks of an instance that has not passed yet.
+    static let initialCap = Duration.milliseconds(100)
+
+    /// The longest the checker sleeps without looking at the registered instances again.
+    static let lookEvery = Duration.milliseconds(50)
 
     func run() async {
         var due: [BackendTarget: ContinuousClock.Instant] = [:]
+        // How many times each instance that has not passed yet was checked.
+        var initialChecks: [BackendTarget: Int] = [:]
         // One check of a target at a time, however short its interval.
         let checking = CheckSet()
         await withDiscardingTaskGroup { tasks in
@@ -24,21 +39,40 @@ struct HealthChecker: Sendable {
                 let settings = balancer.routing.healthCheck
                 let now = ContinuousClock.now
                 let targets = balancer.registered()
-                for target in targets where due[target].map({ $0 <= now }) ?? true {
+                var next = now + HealthChecker.lookEvery
+                for target in targets {
+                    if let at = due[target], at > now {
+                        next = min(next, at)
+                        continue
+                    }
                     guard checking.targets.withLock({ $0.insert(target).inserted }) else { continue }
-                    due[target] = now + (balancer.isInitial(target) ? HealthChecker.initialInterval : .seconds(settings.interval))
+                    let initial = balancer.isInitial(target)
+                    let interval: Duration
+                    if initial {
+                        interval = HealthChecker.initialInterval(afterChecks: initialChecks[target, default: 0])
+                        initialChecks[target, default: 0] += 1
+                    } else {
+                        interval = .seconds(settings.interval)
+                        initialChecks[target] = nil
+                    }
+                    due[target] = now + interval
+                    next = min(next, now + interval)
                     tasks.addTask {
                         let (passed, reason) = await HealthChecker.probe(target.port, path: settings.target,
                                                                          timeout: .seconds(settings.timeout), on: eventLoops)
                         balancer.recordCheck(target, passed: passed, reason: reason)
                         checking.targets.withLock { _ = $0.remove(target) }
+                        // A check slower than the short interval of a new instance: look again now.
+                        if initial { balancer.checkerWakeup.signal() }
                     }
                 }
                 if due.count > targets.count {
                     let current = Set(targets)
                     due = due.filter { current.contains($0.key) }
+                    initialChecks = initialChecks.filter { current.contains($0.key) }
                 }
-                try? await Task.sleep(for: .milliseconds(50))
+                // A new routing (instances registered) wakes the checker at once.
+                await balancer.checkerWakeup.wait(upTo: max(next - ContinuousClock.now, .milliseconds(1)))
             }
         }
     }

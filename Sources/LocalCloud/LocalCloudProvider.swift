@@ -124,6 +124,9 @@ public struct LocalCloudProvider: CloudProvider {
 
     public func loadBalancer(named name: LoadBalancerName) async throws -> LoadBalancerRecord? { try await store.loadBalancer(named: name) }
 
+    /// Instances here answer within tens of milliseconds of their launch.
+    public var quickLooks: Duration { .seconds(1) }
+
     public func loadBalancerState(named name: LoadBalancerName) async -> LoadBalancerState {
         let fleet = reconciler.loadBalancers
         let traffic = await fleet.currentTraffic(of: name)

@@ -22,7 +22,8 @@ public final class LocalReconciler: Service, Sendable {
     let keepDataPlane: Bool
     let logger: Logger
     let now: @Sendable () -> Date
-    private let poked = Mutex(false)
+    /// Wakes the loop for a pass as soon as possible.
+    private let pokes = Wakeup()
     /// Per group, how long to hold off launching after instances died before serving.
     private let backoffs = Mutex<[String: LaunchBackoff]>([:])
     /// Groups with invalid stored sizes, reported once each.
@@ -53,36 +54,45 @@ public final class LocalReconciler: Service, Sendable {
 
     /// Asks for a pass as soon as possible, after a change to a group.
     public func poke() {
-        poked.withLock { $0 = true }
+        pokes.signal()
     }
 
     public func run() async throws {
         await endStrays()
         await withGracefulShutdownHandler {
+            // Ports seen open while their instance was still Pending after the next pass: not
+            // watched again, or a pass that cannot mark them InService would run back to back.
+            var seenOpen: Set<Int> = []
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                let settling = await reconcileAll()
-                // While instances start, look again soon: they count as InService (and join their
-                // load balancers) as soon as their port answers, not a whole interval later.
-                let deadline = ContinuousClock.now + (settling ? min(interval, LocalReconciler.settlingInterval) : interval)
+                let pending = Set(await reconcileAll())
+                seenOpen.formIntersection(pending)
+                let watched = pending.subtracting(seenOpen)
+                // While instances start, look again as soon as one's port answers: it counts as
+                // InService (and joins its load balancers) then, not a whole interval later.
+                let deadline = ContinuousClock.now + interval
                 while ContinuousClock.now < deadline, !Task.isShuttingDownGracefully, !Task.isCancelled {
-                    if poked.withLock({ value in defer { value = false }; return value }) { break }
-                    try? await Task.sleep(for: .milliseconds(25))
+                    let wait = watched.isEmpty ? deadline - ContinuousClock.now : LocalReconciler.startingLook
+                    if await pokes.wait(upTo: wait) { break }
+                    let opened = watched.filter(PortProbe.isOpen)
+                    if !opened.isEmpty {
+                        seenOpen.formUnion(opened)
+                        break
+                    }
                 }
             }
-        } onGracefulShutdown: {}
+        } onGracefulShutdown: { [pokes] in pokes.signal() }
         if !keepDataPlane {
             await stopAll()
             await loadBalancers.stopAll(grace: terminationGrace)
         }
     }
 
-    /// One pass over every group.
-    /// How soon the next pass comes while instances are starting.
-    static let settlingInterval = Duration.milliseconds(50)
+    /// How often the ports of starting instances are tried between passes.
+    static let startingLook = Duration.milliseconds(5)
 
-    /// One pass over every group; true while some instance is still Pending.
+    /// One pass over every group; answers the ports of the instances still Pending.
     @discardableResult
-    public func reconcileAll() async -> Bool {
+    public func reconcileAll() async -> [Int] {
         await passLock.run {
             do {
                 let groups = try await store.serverGroups()
@@ -102,10 +112,10 @@ public final class LocalReconciler: Service, Sendable {
                 try await endOrphans(of: Set(groups.map(\.autoScalingGroupName)))
                 let routing = try await routingGroups(groups)
                 await loadBalancers.reconcile(groups: routing)
-                return routing.contains { $0.1.contains { $0.lifecycleState == .pending } }
+                return routing.flatMap { $0.1.filter { $0.lifecycleState == .pending }.map(\.port) }
             } catch {
                 logger.error("Reconcile pass failed", metadata: ["error": "\(error)"])
-                return false
+                return []
             }
         }
     }

@@ -44,6 +44,34 @@ struct BalancerTests {
         #expect(balancer.snapshot().health[Self.id(2)]?.1 == "GET /health answered 503")
     }
 
+    /// A new instance is checked every 10 ms at first (slowing to 100 ms), so it turns healthy
+    /// within milliseconds of serving; its failures count at most once per 100 ms meanwhile, so
+    /// the quick checks do not turn it unhealthy sooner than checks every 100 ms would.
+    @Test func aNewInstanceIsCheckedQuicklyButItsFailuresCountAtTheUsualPace() throws {
+        #expect((0..<12).map { HealthChecker.initialInterval(afterChecks: $0) }.first == .milliseconds(10))
+        let intervals = (0..<12).map { HealthChecker.initialInterval(afterChecks: $0) }
+        #expect(zip(intervals, intervals.dropFirst()).allSatisfy { $0 <= $1 } && intervals.last == HealthChecker.initialCap)
+        #expect(HealthChecker.initialInterval(afterChecks: Int.max) == HealthChecker.initialCap && HealthChecker.initialInterval(afterChecks: -5) == .milliseconds(10))
+
+        let balancer = Balancer(routing: Self.routing([("a", nil, [1, 2])]))
+        let start = ContinuousClock.now
+        // Ten failures 10 ms apart count as one: still initial, not unhealthy.
+        for tick in 0..<10 {
+            balancer.recordCheck(Self.target(1, "a"), passed: false, reason: "could not connect", at: start + .milliseconds(10 * tick))
+        }
+        #expect(balancer.isInitial(Self.target(1, "a")))
+        // Failures 100 ms apart count each: the third turns it unhealthy (threshold 3).
+        balancer.recordCheck(Self.target(1, "a"), passed: false, reason: "could not connect", at: start + .milliseconds(100))
+        #expect(balancer.isInitial(Self.target(1, "a")))
+        balancer.recordCheck(Self.target(1, "a"), passed: false, reason: "GET /health answered 503", at: start + .milliseconds(200))
+        #expect(!balancer.isInitial(Self.target(1, "a")))
+        #expect(balancer.snapshot().health[Self.id(1)].map { $0.0 == .unhealthy && $0.1 == "GET /health answered 503" } == true)
+        // Passes count each, however close together: two turn the other one healthy.
+        balancer.recordCheck(Self.target(2, "a"), passed: true, reason: nil, at: start)
+        balancer.recordCheck(Self.target(2, "a"), passed: true, reason: nil, at: start + .milliseconds(1))
+        #expect(try balancer.pick(excluding: []).get().instanceId == Self.id(2))
+    }
+
     @Test func aHealthyInstancesReasonSaysWhereItStands() throws {
         let balancer = Balancer(routing: Self.routing([("a", nil, [1])]))
         Self.pass(balancer, [Self.target(1, "a")])

@@ -1,8 +1,8 @@
-@testable import AsgardServer
+import AsgardCore
 import Foundation
 import Testing
 
-/// The wake-up a console's loops wait on: a signal wakes a waiter (long before its limit), a
+/// The wake-up the console's and the load balancers' loops wait on: a signal wakes a waiter (long before its limit), a
 /// signal with nobody waiting is kept for the next wait, and without one a wait ends at its limit.
 /// The limits are long and the bounds loose: a busy machine delays a wake-up, never prevents it.
 @Suite("Wake-ups")
@@ -11,18 +11,18 @@ struct WakeupTests {
         let wakeup = Wakeup()
         wakeup.signal()
         let kept = ContinuousClock.now
-        await wakeup.wait(upTo: .seconds(600))
+        #expect(await wakeup.wait(upTo: .seconds(600)), "answers that it was signalled")
         #expect(ContinuousClock.now - kept < .seconds(300), "a signal before the wait is not lost")
 
         let waiting = Task { await wakeup.wait(upTo: .seconds(600)) }
         let signalled = ContinuousClock.now
         // Whether the waiter has begun to wait or not, the signal reaches it.
         wakeup.signal()
-        await waiting.value
+        #expect(await waiting.value)
         #expect(ContinuousClock.now - signalled < .seconds(300))
 
         let started = ContinuousClock.now
-        await wakeup.wait(upTo: .milliseconds(200))
+        #expect(await !wakeup.wait(upTo: .milliseconds(200)), "answers that its time ran out")
         let waited = ContinuousClock.now - started
         #expect(waited >= .milliseconds(200), "no signal: the wait lasts until its limit (\(waited))")
     }
@@ -32,7 +32,7 @@ struct WakeupTests {
         let waiting = Task { await wakeup.wait(upTo: .seconds(600)) }
         let started = ContinuousClock.now
         waiting.cancel()
-        await waiting.value
+        #expect(await !waiting.value, "a cancelled wait was not signalled")
         #expect(ContinuousClock.now - started < .seconds(300))
     }
 }
