@@ -135,17 +135,18 @@ public final class PostgresStore: Sendable {
         return String(describing: type(of: error))
     }
 
-    /// Runs `body`, failing with `DeadlineExceeded` after `timeout`.
+    /// Runs `body`, failing with `DeadlineExceeded` after `timeout` whether or not `body` has
+    /// ended by then: it is cancelled and left behind. (PostgresNIO 1.33 never answers a query
+    /// sent on a connection the server closed, say a transaction it ended for being left open,
+    /// and a task group would wait for it forever.)
     static func withDeadline<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw DeadlineExceeded()
+        let race = DeadlineRace<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                race.start(continuation, timeout: timeout, body)
             }
-            defer { group.cancelAll() }
-            guard let first = try await group.next() else { throw DeadlineExceeded() }
-            return first
+        } onCancel: {
+            race.answer(.failure(CancellationError()))
         }
     }
 }
@@ -197,4 +198,57 @@ func collectRows<each Column: PostgresDecodable & Sendable>(_ rows: PostgresRowS
     var values: [(repeat each Column)] = []
     for try await value in rows.decode((repeat each Column).self) { values.append(value) }
     return values
+}
+
+/// The body, the deadline and a cancel of `PostgresStore.withDeadline`: the first to end answers
+/// the caller and cancels the others.
+private final class DeadlineRace<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var tasks: [Task<Void, Never>] = []
+        var answered: Result<T, any Error>?
+    }
+
+    private let state = Mutex(State())
+
+    /// Runs `body` and a timer of `timeout`; answers `continuation` with whichever ends first.
+    func start(_ continuation: CheckedContinuation<T, any Error>, timeout: Duration, _ body: @escaping @Sendable () async throws -> T) {
+        let early = state.withLock { state -> Result<T, any Error>? in
+            guard state.answered == nil else { return state.answered }
+            state.continuation = continuation
+            return nil
+        }
+        if let early {
+            continuation.resume(with: early)
+            return
+        }
+        let work = Task { [self] in
+            do { answer(.success(try await body())) } catch { answer(.failure(error)) }
+        }
+        let timer = Task { [self] in
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            answer(.failure(DeadlineExceeded()))
+        }
+        let late = state.withLock { state -> Bool in
+            guard state.answered == nil else { return true }
+            state.tasks = [work, timer]
+            return false
+        }
+        if late {
+            work.cancel()
+            timer.cancel()
+        }
+    }
+
+    /// Answers the caller once; cancels whatever still runs.
+    func answer(_ result: Result<T, any Error>) {
+        let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<T, any Error>?, [Task<Void, Never>]) in
+            guard state.answered == nil else { return (nil, []) }
+            state.answered = result
+            defer { state.continuation = nil; state.tasks = [] }
+            return (state.continuation, state.tasks)
+        }
+        for task in tasks { task.cancel() }
+        continuation?.resume(with: result)
+    }
 }

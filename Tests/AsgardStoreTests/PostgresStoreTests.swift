@@ -146,12 +146,14 @@ extension PostgresStoreTests {
 
     /// A console paused in the middle of a transaction (SIGSTOP between its UPDATE and its
     /// COMMIT) holds the task's row lock; the database ends that transaction after
-    /// `abandonedTransaction`, so the console taking the task over can write to it.
+    /// `abandonedTransaction`, so the console taking the task over can write to it. The paused
+    /// console, once it goes on, gets an error within its call timeout: it does not hang on the
+    /// connection the database closed.
     @Test func aTransactionLeftOpenByAPausedConsoleEndsAndFreesItsLocks() async throws {
         let server = try await PostgresServer()
         defer { server.stop() }
         let url = try DatabaseURL(parsing: server.url)
-        let a = try await PostgresStore.open(url, timeout: .seconds(60), callTimeout: .seconds(60), replica: "a", abandonedTransaction: .seconds(1))
+        let a = try await PostgresStore.open(url, timeout: .seconds(60), callTimeout: .seconds(4), replica: "a", abandonedTransaction: .seconds(1))
         let b = try await PostgresStore.open(url, timeout: .seconds(60), callTimeout: .seconds(20), replica: "b")
         defer { a.close(); b.close() }
         let task = try await a.createExclusiveTask(TaskDraft(operation: "Deploy", objectType: .cluster, objectId: "shop-prod", user: "ann",
@@ -159,22 +161,19 @@ extension PostgresStoreTests {
         let id = task.id.rawValue
         // a locks the task's row and then sends nothing more until b's write to the row is through.
         let started = ContinuousClock.now
-        let commit: Result<Void, any Error> = try await a.client.withConnection { connection in
-            try await connection.query("BEGIN", logger: a.logger)
-            try await connection.query("UPDATE task SET checkpoint = 'from the paused a' WHERE id = \(id)", logger: a.logger)
-            try await b.appendLog(to: task.id, TaskLogLine(time: Date(), message: "Taken over by b"))
-            do {
-                try await connection.query("COMMIT", logger: a.logger)
-                return .success(())
-            } catch {
-                return .failure(error)
+        await #expect(throws: StoreError.self) {
+            try await a.transaction { connection in
+                try await connection.query("UPDATE task SET checkpoint = 'from the paused a' WHERE id = \(id)", logger: a.logger)
+                try await b.appendLog(to: task.id, TaskLogLine(time: Date(), message: "Taken over by b"))
+                try await connection.query("INSERT INTO task_log (task_id, at_time, message) VALUES (\(id), 0, 'late line from a')", logger: a.logger)
             }
         }
         let waited = ContinuousClock.now - started
-        #expect(waited < .seconds(10), "b waited \(waited) for the paused transaction")
-        if case .success = commit { Issue.record("the abandoned transaction committed after the database ended it") }
+        #expect(waited < .seconds(12), "b waited \(waited) for the paused transaction, or a hung after it")
         let stored = try #require(try await b.task(task.id))
-        #expect(stored.checkpoint == "step 0" && stored.log.contains { $0.message == "Taken over by b" }, "\(stored)")
+        #expect(stored.checkpoint == "step 0" && stored.log.map(\.message) == ["Taken over by b"], "\(stored)")
+        // a's next calls work on a new connection.
+        #expect(try await a.task(task.id)?.log.count == 1)
     }
 
     /// Waits until `condition` holds, failing after `seconds`.
