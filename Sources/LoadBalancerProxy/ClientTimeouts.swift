@@ -4,9 +4,10 @@ import NIOHTTP1
 
 /// Closes client connections that hold the load balancer without using it: one whose request
 /// head has not fully arrived `headTimeout` after its first byte (or after the connection
-/// opened), and one that sends nothing for the idle timeout between requests. Two handlers share
-/// it on the connection's event loop: `RawBytes` before the HTTP decoder notices bytes, `Heads`
-/// after it notices decoded heads and written answers.
+/// opened), and one that sends nothing for the idle timeout between requests. Two see what it
+/// needs on the connection's event loop: the `RawBytes` handler before the HTTP decoder notices
+/// bytes, and the `FrontHandler` tells it of decoded heads and answers written (a handler of its
+/// own there would cost every part of every request and answer a pass through it).
 final class ClientTimeouts {
     private enum Phase {
         /// Between requests (or before the first): waiting for bytes.
@@ -58,12 +59,12 @@ final class ClientTimeouts {
         deadline = .now() + headTimeout
     }
 
-    fileprivate func headArrived() {
+    func headArrived() {
         phase = .serving
         deadline = nil
     }
 
-    fileprivate func answered() {
+    func answered() {
         guard phase == .serving else { return }
         phase = .idle
         deadline = .now() + idleTimeout()
@@ -101,27 +102,6 @@ final class ClientTimeouts {
         func channelInactive(context: ChannelHandlerContext) {
             timeouts.closed()
             context.fireChannelInactive()
-        }
-    }
-
-    /// Sees decoded request heads and the ends of answers, after the HTTP codec.
-    final class Heads: ChannelDuplexHandler {
-        typealias InboundIn = HTTPServerRequestPart
-        typealias InboundOut = HTTPServerRequestPart
-        typealias OutboundIn = HTTPServerResponsePart
-        typealias OutboundOut = HTTPServerResponsePart
-        private let timeouts: ClientTimeouts
-
-        init(_ timeouts: ClientTimeouts) { self.timeouts = timeouts }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            if case .head = unwrapInboundIn(data) { timeouts.headArrived() }
-            context.fireChannelRead(data)
-        }
-
-        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-            if case .end = unwrapOutboundIn(data) { timeouts.answered() }
-            context.write(data, promise: promise)
         }
     }
 }

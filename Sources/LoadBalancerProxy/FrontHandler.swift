@@ -19,6 +19,8 @@ final class FrontHandler: ChannelInboundHandler {
     private let pool: BackendPool
     private let recorder: TrafficRecorder
     private let clientAddress: String
+    /// The client connection's head and idle timeouts, told of each head and each answer's end.
+    private let timeouts: ClientTimeouts?
     private var context: ChannelHandlerContext?
 
     // The request being served.
@@ -50,7 +52,8 @@ final class FrontHandler: ChannelInboundHandler {
     /// How often a connection looks at its deadline.
     static let tick = TimeAmount.milliseconds(250)
 
-    init(name: String, balancer: Balancer, pool: BackendPool, recorder: TrafficRecorder, clientAddress: String) {
+    init(name: String, balancer: Balancer, pool: BackendPool, recorder: TrafficRecorder, clientAddress: String, timeouts: ClientTimeouts? = nil) {
+        self.timeouts = timeouts
         self.name = name
         self.balancer = balancer
         self.pool = pool
@@ -77,6 +80,7 @@ final class FrontHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         readingClient = true
         let part = unwrapInboundIn(data)
+        if case .head = part { timeouts?.headArrived() }
         if !queued.isEmpty || head != nil, case .head = part {
             queued.append(part)
             setAutoRead(context.channel, false)
@@ -362,6 +366,7 @@ final class FrontHandler: ChannelInboundHandler {
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
         let close = !keepAlive
         resetRequest()
+        timeouts?.answered()
         if close {
             context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         } else {
@@ -428,6 +433,7 @@ final class FrontHandler: ChannelInboundHandler {
         }
         let close = !keepAlive || !requestComplete
         resetRequest()
+        timeouts?.answered()
         if close {
             context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         } else {

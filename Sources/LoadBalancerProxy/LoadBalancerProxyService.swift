@@ -56,9 +56,8 @@ public struct LoadBalancerProxyService: Service {
                                                   idleTimeout: { .seconds(Int64(balancer.idleTimeoutSeconds)) })
                     try channel.pipeline.syncOperations.addHandler(ClientTimeouts.RawBytes(timeouts))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(ClientTimeouts.Heads(timeouts))
                     try channel.pipeline.syncOperations.addHandler(
-                        FrontHandler(name: name, balancer: balancer, pool: pool, recorder: recorder, clientAddress: address))
+                        FrontHandler(name: name, balancer: balancer, pool: pool, recorder: recorder, clientAddress: address, timeouts: timeouts))
                 }
             }
             .bind(host: "127.0.0.1", port: configuration.listenerPort).get()
