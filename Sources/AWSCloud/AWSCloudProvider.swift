@@ -92,7 +92,17 @@ public final class AWSCloudProvider: CloudProvider {
             if await !isApplication(id) { classic = try await aws { try await refresh(loadBalancer: id) } }
             if classic == nil { _ = try await aws { try await refresh(application: id) } }
         case .instance:
-            if let group = await cache.instances[id]?.autoScalingGroupName { _ = try await aws { try await refresh(group: group) } }
+            var group = await cache.instances[id]?.autoScalingGroupName
+            if group == nil {
+                // An instance the cache has not seen yet (launched since the last read): AWS says
+                // which group it is in, or that it does not exist.
+                do {
+                    group = try await aws { try await ec2.instances(ids: [id]) }.first?.autoScalingGroupName
+                } catch let error as CloudError where error.code == .notFound {
+                    return
+                }
+            }
+            if let group { _ = try await aws { try await refresh(group: group) } }
         default:
             try await refreshAll()
         }

@@ -481,6 +481,23 @@ struct AWSProviderTests {
         #expect(back.status == 200 && back.text.contains("<span id=\"group-name\">spare-v000</span>") && back.text.contains("id=\"refresh-now\""), "\(back.status) \(back.text.prefix(1000))")
         let bad = try await HTTP.postForm(server.url + "/us-east-1/cache/refresh", [("serverGroup", "spare-v000"), ("cluster", "spare")], accept: "application/json")
         #expect(bad.status == 400 && bad.text.contains("Name one object to refresh"), "\(bad.text)")
+        // An instance launched outside since the last read is found through AWS, and its group read again.
+        _ = try await Self.boto3(moto, "resize", "spare-v000", "3")
+        let before = try await HTTP.get(server.url + "/us-east-1/instance/list.json?cluster=spare")
+        let known = before.text
+        let launched = try #require(try await Self.state(moto).groups["spare-v000"]?["instances"] as? [String]).first { !known.contains($0) }
+        let byInstance = try await HTTP.postForm(server.url + "/us-east-1/cache/refresh", [("instance", try #require(launched))], accept: "application/json")
+        #expect(byInstance.status == 200, "\(byInstance.text)")
+        let after = try await HTTP.get(server.url + "/us-east-1/instance/list.json?cluster=spare")
+        #expect(after.headers["x-total-count"] == before.headers["x-total-count"].flatMap(Int.init).map { String($0 + 1) } && after.text.contains(launched ?? "?"),
+                "\(before.headers) \(after.headers)")
+        // Refreshing what the region does not have says so.
+        for (field, value, message) in [("instance", "i-0123456789abcdef0", "Instance 'i-0123456789abcdef0' not found in us-east-1"),
+                                        ("serverGroup", "nothing-v000", "Server group 'nothing-v000' not found in us-east-1"),
+                                        ("loadBalancer", "nothing", "Load balancer 'nothing' not found in us-east-1")] {
+            let missing = try await HTTP.postForm(server.url + "/us-east-1/cache/refresh", [(field, value)], accept: "application/json")
+            #expect(missing.status == 404 && missing.text.contains(message), "\(field): \(missing.status) \(missing.text)")
+        }
     }
 
     @Test func throttlingAndLostAnswersMidDeploymentCreateNothingTwice() async throws {

@@ -41,6 +41,7 @@ extension Console {
                     for group in members { try await cloud.followChange(of: .serverGroup, id: group.autoScalingGroupName) }
                 } else {
                     try await cloud.followChange(of: type, id: value)
+                    try await Self.requireExists(type, named: value, in: cloud, region: region)
                 }
             } else if cloud.cacheStatus != nil {
                 try await cloud.refreshCache()
@@ -54,6 +55,20 @@ extension Console {
             var back = input.fields["return"] ?? "/\(region)/autoScaling/list"
             if !back.hasPrefix("/") || back.hasPrefix("//") { back = "/" }
             return Responses.seeOther(back)
+        }
+    }
+
+    /// Refuses a refresh of an object the cloud does not have, now that it was read again.
+    static func requireExists(_ type: TaskObjectType, named name: String, in cloud: any CloudProvider, region: String) async throws {
+        switch type {
+        case .serverGroup where try await cloud.serverGroup(named: name) == nil:
+            throw ConsoleError.notFound("Server group '\(name)' not found in \(region); see /\(region)/autoScaling/list")
+        case .loadBalancer where try await cloud.loadBalancer(named: LoadBalancerName(rawValue: name)) == nil:
+            throw ConsoleError.notFound("Load balancer '\(name)' not found in \(region); see /\(region)/loadBalancer/list")
+        case .instance where try await cloud.instance(InstanceID(rawValue: name)) == nil:
+            throw ConsoleError.notFound("Instance '\(name)' not found in \(region); see /\(region)/instance/list")
+        default:
+            return
         }
     }
 
