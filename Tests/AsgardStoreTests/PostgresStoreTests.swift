@@ -153,12 +153,15 @@ extension PostgresStoreTests {
         let server = try await PostgresServer()
         defer { server.stop() }
         let url = try DatabaseURL(parsing: server.url)
-        let a = try await PostgresStore.open(url, timeout: .seconds(60), callTimeout: .seconds(4), replica: "a", abandonedTransaction: .seconds(1))
+        // b migrates the schema and records the task with the usual settings: on a busy machine a
+        // store that ends transactions idle for 1 s could lose those to its own timeout.
         let b = try await PostgresStore.open(url, timeout: .seconds(60), callTimeout: .seconds(20), replica: "b")
-        defer { a.close(); b.close() }
-        let task = try await a.createExclusiveTask(TaskDraft(operation: "Deploy", objectType: .cluster, objectId: "shop-prod", user: "ann",
+        defer { b.close() }
+        let task = try await b.createExclusiveTask(TaskDraft(operation: "Deploy", objectType: .cluster, objectId: "shop-prod", user: "ann",
                                                              region: "us-east-1", status: .running, log: [], input: "{}"), checkpoint: "step 0")
         let id = task.id.rawValue
+        let a = try await PostgresStore.open(url, timeout: .seconds(60), callTimeout: .seconds(4), replica: "a", abandonedTransaction: .seconds(1))
+        defer { a.close() }
         // a locks the task's row and then sends nothing more until b's write to the row is through.
         let started = ContinuousClock.now
         await #expect(throws: StoreError.self) {
