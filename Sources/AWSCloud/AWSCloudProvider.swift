@@ -592,7 +592,12 @@ public final class AWSCloudProvider: CloudProvider {
                 records.append(record(instance))
             }
         }
-        return records.sorted { ($0.launchTime, $0.instanceId) < ($1.launchTime, $1.instanceId) }
+        return records.sorted(by: Self.launchOrder)
+    }
+
+    /// The order instance lists come in: oldest launch first, then by id.
+    private static func launchOrder(_ a: InstanceRecord, _ b: InstanceRecord) -> Bool {
+        (a.launchTime, a.instanceId) < (b.launchTime, b.instanceId)
     }
 
     /// From the cache alone, as the whole list is (no group is read again).
@@ -607,7 +612,7 @@ public final class AWSCloudProvider: CloudProvider {
                 if record.lifecycleState != .terminated { records.append(record) }
             }
         }
-        return records.sorted { ($0.launchTime, $0.instanceId) < ($1.launchTime, $1.instanceId) }
+        return records.sorted(by: Self.launchOrder)
     }
 
     public func instance(_ id: InstanceID) async throws -> InstanceRecord? {

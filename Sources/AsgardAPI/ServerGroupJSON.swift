@@ -42,13 +42,19 @@ public struct ServerGroupJSON: Codable, Sendable, Hashable {
         self.init(group, instances: instances, index: reports.map(TrafficIndex.init), traffic: traffic, imageName: imageName)
     }
 
+    /// The cluster a group is shown in: its Frigga cluster, or its own name when it has none.
+    public static func cluster(of group: ServerGroupRecord) -> String { group.names?.cluster ?? group.autoScalingGroupName }
+
+    /// The application a group is shown under: its Frigga application, or its own name.
+    public static func appName(of group: ServerGroupRecord) -> String { group.names?.app ?? group.autoScalingGroupName }
+
     /// The same with the load balancers' reports indexed once for many groups.
     public init(_ group: ServerGroupRecord, instances: [InstanceRecord], index: TrafficIndex?, traffic: TrafficShareView? = nil,
                 imageName: String? = nil) {
         self.imageName = imageName
         autoScalingGroupName = group.autoScalingGroupName
-        cluster = group.names?.cluster ?? group.autoScalingGroupName
-        appName = group.names?.app ?? group.autoScalingGroupName
+        cluster = Self.cluster(of: group)
+        appName = Self.appName(of: group)
         imageId = group.imageId
         minSize = group.minSize
         desiredCapacity = group.desiredCapacity

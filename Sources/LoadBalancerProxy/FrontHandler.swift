@@ -20,7 +20,7 @@ final class FrontHandler: ChannelInboundHandler {
     private let recorder: TrafficRecorder
     private let clientAddress: String
     /// The client connection's head and idle timeouts, told of each head and each answer's end.
-    private let timeouts: ClientTimeouts?
+    private let timeouts: ClientTimeouts
     private var context: ChannelHandlerContext?
 
     // The request being served.
@@ -52,7 +52,7 @@ final class FrontHandler: ChannelInboundHandler {
     /// How often a connection looks at its deadline.
     static let tick = TimeAmount.milliseconds(250)
 
-    init(name: String, balancer: Balancer, pool: BackendPool, recorder: TrafficRecorder, clientAddress: String, timeouts: ClientTimeouts? = nil) {
+    init(name: String, balancer: Balancer, pool: BackendPool, recorder: TrafficRecorder, clientAddress: String, timeouts: ClientTimeouts) {
         self.timeouts = timeouts
         self.name = name
         self.balancer = balancer
@@ -80,7 +80,7 @@ final class FrontHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         readingClient = true
         let part = unwrapInboundIn(data)
-        if case .head = part { timeouts?.headArrived() }
+        if case .head = part { timeouts.headArrived() }
         if !queued.isEmpty || head != nil, case .head = part {
             queued.append(part)
             setAutoRead(context.channel, false)
@@ -366,7 +366,7 @@ final class FrontHandler: ChannelInboundHandler {
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
         let close = !keepAlive
         resetRequest()
-        timeouts?.answered()
+        timeouts.answered()
         if close {
             context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         } else {
@@ -433,7 +433,7 @@ final class FrontHandler: ChannelInboundHandler {
         }
         let close = !keepAlive || !requestComplete
         resetRequest()
-        timeouts?.answered()
+        timeouts.answered()
         if close {
             context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         } else {

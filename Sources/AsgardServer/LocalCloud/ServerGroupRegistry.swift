@@ -36,16 +36,11 @@ struct ServerGroupRegistry: Sendable {
         let all = try await cloud.serverGroups()
         var loose = query
         loose.state = nil
-        let images = Dictionary(try await cloud.images().map { ($0.imageId, $0) }, uniquingKeysWith: { first, _ in first })
-        let kept = all.filter { group in
-            let image = images[group.imageId].flatMap { $0.name.isEmpty ? nil : "\($0.name) \($0.version)" }
-            return loose.admits(ListedFacts(app: group.names?.app, cluster: group.names?.cluster ?? group.autoScalingGroupName, state: nil,
-                                            loadBalancers: group.loadBalancerNames,
-                                            words: [group.autoScalingGroupName, group.imageId.rawValue] + (image.map { [$0] } ?? [])))
-        }
+        let names = try await imageNames()
+        let kept = all.filter { loose.admits(ListAnswers.facts($0, imageName: names[$0.imageId])) }
         guard !kept.isEmpty else { return [] }
         let instances = Dictionary(grouping: try await cloud.instances(ofGroups: Set(kept.map(\.autoScalingGroupName))), by: \.autoScalingGroupName)
-        return try await views(kept.map { ($0, instances[$0.autoScalingGroupName] ?? []) }, fresh: false)
+        return try await views(kept.map { ($0, instances[$0.autoScalingGroupName] ?? []) }, fresh: false, imageNames: names)
     }
 
     /// Every group with its instances (of one cluster or application when given), from one read
@@ -66,7 +61,8 @@ struct ServerGroupRegistry: Sendable {
     /// The API views of `groups`, each instance's health as its load balancers report it (each
     /// load balancer asked once; anew when `fresh`, else as the provider holds it) and each
     /// group's weight.
-    private func views(_ groups: [(ServerGroupRecord, [InstanceRecord])], fresh: Bool) async throws -> [ServerGroupJSON] {
+    private func views(_ groups: [(ServerGroupRecord, [InstanceRecord])], fresh: Bool,
+                       imageNames known: [ImageID: String]? = nil) async throws -> [ServerGroupJSON] {
         let names = Set(groups.flatMap { $0.0.loadBalancerNames })
         var reports: [String: LoadBalancerTraffic?] = [:]
         for name in names {
@@ -74,15 +70,21 @@ struct ServerGroupRegistry: Sendable {
             reports[name] = fresh ? await cloud.loadBalancerState(named: balancer).traffic : await cloud.cachedLoadBalancerState(named: balancer).traffic
         }
         let balancers = names.isEmpty ? [] : try await cloud.loadBalancers().filter { names.contains($0.loadBalancerName.rawValue) }
-        let images = Dictionary(try await cloud.images().map { ($0.imageId, $0) }, uniquingKeysWith: { first, _ in first })
+        let images: [ImageID: String]
+        if let known { images = known } else { images = try await imageNames() }
         let index = TrafficIndex(reports)
         return groups.map { group, instances in
             let mine = balancers.filter { group.loadBalancerNames.contains($0.loadBalancerName.rawValue) }
-            let image = images[group.imageId].flatMap { $0.name.isEmpty ? nil : "\($0.name) \($0.version)" }
             return ServerGroupJSON(group, instances: instances, index: index,
                                    traffic: TrafficShareView(weightPercent: TrafficShareView.weightPercent(of: group.autoScalingGroupName, on: mine)),
-                                   imageName: image)
+                                   imageName: images[group.imageId])
         }
+    }
+
+    /// Each image's "name version", by id (an image without a name has none).
+    private func imageNames() async throws -> [ImageID: String] {
+        let images = Dictionary(try await cloud.images().map { ($0.imageId, $0) }, uniquingKeysWith: { first, _ in first })
+        return images.compactMapValues { $0.name.isEmpty ? nil : "\($0.name) \($0.version)" }
     }
 
     /// The sizes, grace period and policies in `fields`, over `base`.

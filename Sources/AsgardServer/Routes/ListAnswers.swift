@@ -59,7 +59,19 @@ enum ListAnswers {
     /// A server group's facts: its application, cluster, traffic state, load balancers, name and image.
     static func facts(_ group: ServerGroupJSON) -> ListedFacts {
         ListedFacts(app: group.appName, cluster: group.cluster, state: group.trafficState, loadBalancers: group.loadBalancerNames,
-                    words: [group.autoScalingGroupName, group.imageId.rawValue] + (group.imageName.map { [$0] } ?? []))
+                    words: groupWords(group.autoScalingGroupName, image: group.imageId, imageName: group.imageName))
+    }
+
+    /// The same facts of a group before its view is built, named as its view names them; its
+    /// traffic state is left out (it needs the view).
+    static func facts(_ group: ServerGroupRecord, imageName: String?) -> ListedFacts {
+        ListedFacts(app: ServerGroupJSON.appName(of: group), cluster: ServerGroupJSON.cluster(of: group), state: nil,
+                    loadBalancers: group.loadBalancerNames, words: groupWords(group.autoScalingGroupName, image: group.imageId, imageName: imageName))
+    }
+
+    /// The words a server group is found by: its name, its image's id and the image's name.
+    private static func groupWords(_ name: String, image: ImageID, imageName: String?) -> [String] {
+        [name, image.rawValue] + (imageName.map { [$0] } ?? [])
     }
 
     /// A cluster's facts: its application, its groups' load balancers, its name and its groups'.
