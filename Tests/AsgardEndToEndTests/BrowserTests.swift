@@ -15,7 +15,7 @@ struct BrowserTests {
                                                                       ("roles", "viewer"), ("applications", "browserapp:owner")])
         #expect(user.status == 201, "\(user.text)")
         let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/create_application.py").path
-        let result = try run("/usr/bin/env", ["python3", script, server.url, "browser", "correct horse battery"])
+        let result = try await run("/usr/bin/env", ["python3", script, server.url, "browser", "correct horse battery"])
         #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("PASS create application through the form"))
         // What the browser did is in the store, as the API sees it.
@@ -38,7 +38,7 @@ struct BrowserTests {
                                             try JSONSerialization.data(withJSONObject: ["name": "shop", "version": "1", "command": [sample]]))
         let imageId = try #require((try JSONSerialization.jsonObject(with: image.body) as? [String: Any])?["imageId"] as? String)
         let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/server_group.py").path
-        let result = try run("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery", imageId, String(try freePort())])
+        let result = try await run("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery", imageId, String(try freePort())])
         #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("PASS terminate and shrink from the instance page"))
         #expect(result.stdout.contains("PASS deploy from the cluster page and watch it succeed"))
@@ -58,7 +58,7 @@ struct BrowserTests {
         let started = try await DeploymentTests().start(server, image: image, strategy: "redBlack", loadBalancers: ["shop-prod"])
         let id = try APIJSON.decoder().decode(TaskAccepted.self, from: started.body).taskId.rawValue
         let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/task_live.py").path
-        let result = try run("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery", String(id)])
+        let result = try await run("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery", String(id)])
         #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("PASS the task page follows the log live"))
     }
@@ -76,7 +76,7 @@ struct BrowserTests {
         let id = try await custom.start(server, ["imageId": v2, "strategy": "custom", "capacity": ["min": 1, "desired": 2, "max": 4],
                                                  "steps": CustomDeploymentTests.canarySteps])
         let script = Binaries.packageRoot.appendingPathComponent("Tests/browser/judgment.py").path
-        let result = try run("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery", String(id)])
+        let result = try await run("/usr/bin/env", ["python3", script, server.url, "deployer", "correct horse battery", String(id)])
         #expect(result.status == 0, "browser test failed:\n\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("PASS proceed from the task page"))
         #expect(result.stdout.contains("PASS resize a group from the cluster page"))

@@ -12,7 +12,7 @@ struct CLITests {
         defer { server.stop() }
         let env = ["ASGARD_URL": server.url, "ASGARD_TOKEN": adminToken]
         func asgard(_ args: String...) throws -> (status: Int32, stdout: String, stderr: String) {
-            try run(Binaries.asgard, args, environment: env)
+            try runBlocking(Binaries.asgard, args, environment: env)
         }
 
         let created = try asgard("app", "create", "Shop", "--owner", "Shop team", "--email", "shop@example.com",
@@ -65,10 +65,10 @@ struct CLITests {
         #expect(noGroup.stderr.contains("see `asgard asg list`"), "\(noGroup.stderr)")
 
         // Global options come before or after the subcommand alike.
-        let before = try run(Binaries.asgard, ["--server", server.url, "--output", "json", "task", "list"], environment: ["ASGARD_TOKEN": adminToken])
+        let before = try await run(Binaries.asgard, ["--server", server.url, "--output", "json", "task", "list"], environment: ["ASGARD_TOKEN": adminToken])
         #expect(before.status == 0, "\(before.stderr)")
         #expect(before.stdout.hasPrefix("["))
-        let equals = try run(Binaries.asgard, ["--server=\(server.url)", "app", "list"], environment: ["ASGARD_TOKEN": adminToken])
+        let equals = try await run(Binaries.asgard, ["--server=\(server.url)", "app", "list"], environment: ["ASGARD_TOKEN": adminToken])
         #expect(equals.status == 0, "\(equals.stderr)")
     }
 
@@ -76,13 +76,13 @@ struct CLITests {
                       (["app", "craete", "x"], "'craete' is not a command of asgard app; did you mean 'create'?"),
                       (["deploymnt", "list"], "did you mean 'deployment'")])
     func aMistypedCommandGetsASuggestion(_ arguments: [String], _ expected: String) throws {
-        let result = try run(Binaries.asgard, arguments)
+        let result = try runBlocking(Binaries.asgard, arguments)
         #expect(result.status == 64)
         #expect(result.stderr.contains(expected), "\(result.stderr)")
     }
 
     @Test func saysSoWhenNoServerAnswers() throws {
-        let result = try run(Binaries.asgard, ["app", "list", "--server", "http://127.0.0.1:9"])
+        let result = try runBlocking(Binaries.asgard, ["app", "list", "--server", "http://127.0.0.1:9"])
         #expect(result.status == 1)
         #expect(result.stderr == "error: No Asgard server answers at http://127.0.0.1:9; start one with `asgard serve` or point --server (or ASGARD_URL) at yours\n")
     }
@@ -98,7 +98,7 @@ struct CLITests {
                       ["instance", "show", "--help"], ["instance", "terminate", "--help"], ["instance", "reboot", "--help"],
                       ["instance", "console", "--help"], ["cluster", "list", "--help"], ["cluster", "show", "--help"]])
     func everyCommandsHelpHasAnExample(_ arguments: [String]) throws {
-        let result = try run(Binaries.asgard, arguments)
+        let result = try runBlocking(Binaries.asgard, arguments)
         #expect(result.status == 0)
         #expect(result.stdout.contains("Example:"))
         #expect(result.stdout.contains("asgard "))

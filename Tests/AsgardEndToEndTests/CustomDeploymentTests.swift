@@ -178,7 +178,7 @@ struct CustomDeploymentTests {
         let failed = try await underLoad(port, minimum: 1_000) { _ in
             let command = [Binaries.asgard, "deploy", "shop-prod", "--image", broken, "--strategy", "redBlack", "--desired", "2",
                            "--startup-timeout", "2", "--wait"].joined(separator: " ")
-            let shown = try run("/usr/bin/script", ["-qec", command, "/dev/null"], environment: CLI(server).environment)
+            let shown = try await run("/usr/bin/script", ["-qec", command, "/dev/null"], environment: CLI(server).environment)
             #expect(shown.status != 0)
             #expect(shown.stdout.contains("\u{1B}[2K"), "redrawn in place: \(shown.stdout)")
             #expect(shown.stdout.contains("✓ 1. create the new group"))

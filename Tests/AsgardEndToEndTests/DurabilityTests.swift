@@ -51,7 +51,7 @@ struct DurabilityTests {
         defer { scratch.remove() }
         let config = scratch.path + "/asgard.yaml"
         try "port: 8080\nhost: 127.0.0.1\nprot: 9000\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let result = try run(Binaries.asgard, ["serve", "--config", config, "--data-dir", scratch.path + "/data"])
+        let result = try await run(Binaries.asgard, ["serve", "--config", config, "--data-dir", scratch.path + "/data"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("\(config):3: prot: is not a known key"))
         #expect(!FileManager.default.fileExists(atPath: scratch.path + "/data"))
@@ -110,7 +110,7 @@ struct StartingTests {
         let first = try await ServerProcess(dataDir: scratch.path + "/one")
         defer { first.stop() }
         let port = String(first.url.split(separator: ":").last!)
-        let second = try run(Binaries.asgard, ["serve", "--port", port, "--data-dir", scratch.path + "/two"])
+        let second = try await run(Binaries.asgard, ["serve", "--port", port, "--data-dir", scratch.path + "/two"])
         #expect(second.status == 1)
         #expect(second.stderr == "error: cannot listen on 127.0.0.1:\(port): the address is already in use (another asgard serve?); choose another with --port\n")
         #expect(!FileManager.default.fileExists(atPath: scratch.path + "/two"))

@@ -17,7 +17,7 @@ struct FuzzTests {
         let token = try #require((try JSONSerialization.jsonObject(with: created.body) as? [String: Any])?["token"] as? String)
 
         let script = Binaries.packageRoot.appendingPathComponent("Tests/fuzz/schemathesis_run.py").path
-        let result = try run("/usr/bin/env", ["python3", script, server.url, token, scratch.path + "/report"])
+        let result = try await run("/usr/bin/env", ["python3", script, server.url, token, scratch.path + "/report"])
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("PASS "))
         // And the server is still up and answering.
@@ -35,7 +35,7 @@ struct FuzzTests {
         defer { server.stop() }
         let script = Binaries.packageRoot.appendingPathComponent("Tests/fuzz/boundary_fuzz.py").path
         let sample = URL(fileURLWithPath: Binaries.asgard).deletingLastPathComponent().appendingPathComponent("asgard-sample-app").path
-        let result = try run("/usr/bin/env", ["python3", script, server.url, adminToken, sample],
+        let result = try await run("/usr/bin/env", ["python3", script, server.url, adminToken, sample],
                              environment: ["ASGARD_SERVER_PID": String(server.process.processIdentifier), "ASGARD_SERVER_LOG": server.logPath])
         #expect(result.status == 0, "\(result.stdout.suffix(6000))\n\(result.stderr.suffix(2000))")
         let last = result.stdout.split(separator: "\n").last.map(String.init) ?? ""

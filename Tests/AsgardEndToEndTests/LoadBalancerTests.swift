@@ -222,7 +222,7 @@ struct LoadBalancerTests {
         #expect(echoed.headers["x-forwarded-for"] == "127.0.0.1")
         #expect(echoed.headers["x-forwarded-proto"] == "http")
         #expect(echoed.length == payload.count)
-        let digest = try run("/usr/bin/env", ["python3", "-c", "import hashlib; print(hashlib.sha256(('0123456789abcdef' * (5 << 16)).encode()).hexdigest())"])
+        let digest = try await run("/usr/bin/env", ["python3", "-c", "import hashlib; print(hashlib.sha256(('0123456789abcdef' * (5 << 16)).encode()).hexdigest())"])
         #expect(echoed.sha256 == digest.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
 
         // An instance failing its health check leaves the rotation; with none left, a clear 503.

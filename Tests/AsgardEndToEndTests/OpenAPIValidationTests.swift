@@ -12,7 +12,7 @@ struct OpenAPIValidationTests {
         #expect(document.status == 200)
         let file = scratch.path + "/openapi.json"
         try document.body.write(to: URL(fileURLWithPath: file))
-        let result = try run("/usr/bin/env", ["python3", "-c", """
+        let result = try await run("/usr/bin/env", ["python3", "-c", """
             import sys, json
             from openapi_spec_validator import validate
             from openapi_spec_validator.readers import read_from_filename

@@ -70,9 +70,9 @@ struct SampleAppTests {
         #expect(brief.process.terminationStatus == 1)
     }
 
-    @Test func refusesAnErrorRateOutsideZeroToOne() throws {
+    @Test func refusesAnErrorRateOutsideZeroToOne() async throws {
         let path = URL(fileURLWithPath: Binaries.asgard).deletingLastPathComponent().appendingPathComponent("asgard-sample-app").path
-        let result = try run(path, ["--error-rate", "1.5"])
+        let result = try await run(path, ["--error-rate", "1.5"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--error-rate must be from 0.0 to 1.0"))
     }

@@ -89,7 +89,7 @@ struct ServerGroupCLITests {
         #expect(try asgard("lb", "delete", "shop-prod", "--force").stdout == "Deleted load balancer shop-prod\n")
         #expect(try asgard("lb", "list").stdout.hasPrefix("No load balancers yet"))
         try await waitUntil("the listener port closed") {
-            try run("/usr/bin/env", ["python3", "-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 1)"]).status != 0
+            try await run("/usr/bin/env", ["python3", "-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 1)"]).status != 0
         }
     }
 }

@@ -190,7 +190,7 @@ struct CLI {
     }
 
     func callAsFunction(_ args: String...) throws -> (status: Int32, stdout: String, stderr: String) {
-        try run(Binaries.asgard, args, environment: environment)
+        try runBlocking(Binaries.asgard, args, environment: environment)
     }
 
     /// The same without holding a thread while it runs: for suites that run many commands.
@@ -209,9 +209,25 @@ struct CLI {
     }
 }
 
-/// Runs a program to completion and answers its exit code and output.
+/// Runs a program to completion on a thread of its own and answers its exit code and output.
+///
+/// The tests' shared threads (one per core) are not held while it runs: a browser script or a
+/// fuzzer runs for minutes, and two of them holding both threads stalled every other test's
+/// timers on a 2-core machine (a 10 ms retry pause ended 40 s late).
 func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-         workingDirectory: String? = nil, input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+         workingDirectory: String? = nil, input: String? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await withCheckedThrowingContinuation { (done: CheckedContinuation<(status: Int32, stdout: String, stderr: String), any Error>) in
+        Thread.detachNewThread {
+            done.resume(with: Result {
+                try runBlocking(executable, arguments, environment: environment, workingDirectory: workingDirectory, input: input)
+            })
+        }
+    }
+}
+
+/// The same, holding the caller's thread: for a `defer`, which cannot wait.
+func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                 workingDirectory: String? = nil, input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments

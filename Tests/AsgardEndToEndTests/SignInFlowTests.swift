@@ -13,7 +13,7 @@ struct SignInFlowTests {
         let password = try String(contentsOfFile: scratch.path + "/data/admin-password", encoding: .utf8)
         let home = ["ASGARD_URL": server.url, "XDG_CONFIG_HOME": scratch.path + "/config"]
         func asgard(_ args: [String], env: [String: String] = [:], input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-            try run(Binaries.asgard, args, environment: home.merging(env) { _, new in new }, input: input)
+            try runBlocking(Binaries.asgard, args, environment: home.merging(env) { _, new in new }, input: input)
         }
 
         let refused = try asgard(["app", "list"])

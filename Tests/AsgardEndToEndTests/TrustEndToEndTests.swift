@@ -34,7 +34,7 @@ struct TrustEndToEndTests {
         let server = try await ServerProcess(dataDir: scratch.path + "/data")
         defer { server.stop() }
         let began = Date()
-        let second = try run(Binaries.asgard, ["serve", "--port", "0", "--data-dir", scratch.path + "/data"])
+        let second = try await run(Binaries.asgard, ["serve", "--port", "0", "--data-dir", scratch.path + "/data"])
         #expect(second.status != 0)
         #expect(second.stderr.contains("is in use by process \(server.process.processIdentifier)"), "\(second.stderr)")
         #expect(Date().timeIntervalSince(began) < 10)
@@ -72,7 +72,7 @@ struct TrustEndToEndTests {
         // every tick, is skipped with a log line; the server stays up and can delete it.
         let database = server.dataDir + "/asgard.sqlite"
         let policy = #"{"autoScalingGroupName":"\#(group)","policyName":"huge","policyType":"SimpleScaling","adjustmentType":"ChangeInCapacity","scalingAdjustment":9223372036854775807}"#
-        let insert = try run("/usr/bin/env", ["python3", "-c", """
+        let insert = try await run("/usr/bin/env", ["python3", "-c", """
             import sqlite3, sys
             db = sqlite3.connect(sys.argv[1], timeout=10)
             db.execute("INSERT INTO scalingObject (kind, serverGroup, name, body) VALUES ('policy', ?, 'huge', ?)", (sys.argv[2], sys.argv[3]))
@@ -222,7 +222,7 @@ struct TrustEndToEndTests {
         let timed = try started(try await HTTP.postJSON(server.url + "/local/deployment/start", Data(#"{"cluster": "shop-prod", "imageId": "\#(unhealthy)", "strategy": "redBlack", "capacity": {"min": 1, "desired": 1, "max": 1}, "startupTimeoutSeconds": 10}"#.utf8)))
         let database = server.dataDir + "/asgard.sqlite"
         try await waitUntil("deployment \(timed) to wait for its new group, its deadline saved") {
-            let checkpoint = try run("/usr/bin/env", ["python3", "-c", """
+            let checkpoint = try await run("/usr/bin/env", ["python3", "-c", """
                 import sqlite3, sys
                 db = sqlite3.connect(sys.argv[1], timeout=10)
                 print(db.execute("SELECT checkpoint FROM task WHERE id = ?", (int(sys.argv[2]),)).fetchone()[0] or "")
@@ -264,7 +264,7 @@ struct TrustEndToEndTests {
         #expect(Date().timeIntervalSince(began) < 3.5)
 
         // A client that never finishes its request head is let go after 10 s.
-        let closed = try run("/usr/bin/env", ["python3", "-c", """
+        let closed = try await run("/usr/bin/env", ["python3", "-c", """
             import socket, sys, time
             s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
             s.sendall(b"GET / HTTP/1.1\\r\\nHost: x\\r\\n")
@@ -370,14 +370,14 @@ struct TrustEndToEndTests {
         defer { scratch.remove() }
         let mountPoint = scratch.path + "/disk"
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        let mounted = try run("/bin/mount", ["-t", "tmpfs", "-o", "size=32m", "tmpfs", mountPoint])
+        let mounted = try await run("/bin/mount", ["-t", "tmpfs", "-o", "size=32m", "tmpfs", mountPoint])
         #expect(mounted.status == 0, "\(mounted.stderr)")
-        defer { _ = try? run("/bin/umount", ["-l", mountPoint]) }
+        defer { _ = try? runBlocking("/bin/umount", ["-l", mountPoint]) }
         let server = try await ServerProcess(dataDir: mountPoint + "/data")
         defer { server.stop() }
         try await registerShop(server)
         let filler = mountPoint + "/filler"
-        _ = try run("/bin/dd", ["if=/dev/zero", "of=\(filler)", "bs=64k"])
+        _ = try await run("/bin/dd", ["if=/dev/zero", "of=\(filler)", "bs=64k"])
         var refused: HTTP.Reply?
         var refusedName = ""
         for index in 0..<400 where refused == nil {
