@@ -1,0 +1,144 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+@testable import AWSCloud
+
+@Suite("The XML scanner")
+struct XMLScannerTests {
+    /// A tree as Foundation's `XMLParser` reads it: name, trimmed text, children.
+    indirect enum Tree: Equatable, CustomStringConvertible {
+        case element(String, String, [Tree])
+
+        init(_ node: AWSCloud.XMLNode) {
+            self = .element(node.name, node.text, node.children.map(Tree.init))
+        }
+
+        var description: String {
+            guard case let .element(name, text, children) = self else { return "" }
+            return "<\(name)>\(text)\(children.map(\.description).joined())</\(name)>"
+        }
+    }
+
+    final class Reference: NSObject, XMLParserDelegate {
+        var stack: [(name: String, text: String, children: [Tree])] = []
+        var root: Tree?
+
+        static func parse(_ text: String) -> Tree? {
+            let reference = Reference()
+            let parser = XMLParser(data: Data(text.utf8))
+            parser.delegate = reference
+            return parser.parse() ? reference.root : nil
+        }
+
+        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
+                    attributes: [String: String] = [:]) {
+            stack.append((elementName.split(separator: ":").last.map(String.init) ?? elementName, "", []))
+        }
+
+        func parser(_ parser: XMLParser, foundCharacters string: String) {
+            if !stack.isEmpty { stack[stack.count - 1].text += string }
+        }
+
+        func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
+            if !stack.isEmpty { stack[stack.count - 1].text += String(decoding: CDATABlock, as: UTF8.self) }
+        }
+
+        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+            guard let done = stack.popLast() else { return }
+            let tree = Tree.element(done.name, done.text.trimmingCharacters(in: .whitespacesAndNewlines), done.children)
+            if stack.isEmpty { root = tree } else { stack[stack.count - 1].children.append(tree) }
+        }
+    }
+
+    @Test func anAWSAnswerIsReadWithItsNamespacesEntitiesAndListsAsFoundationReadsIt() throws {
+        let answer = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+                <requestId>59dbff89-35bd-4eac-99ed-be587EXAMPLE</requestId>
+                <!-- a comment -->
+                <reservationSet>
+                    <item><instancesSet><item>
+                        <instanceId>i-0598c7d356eba48d7</instanceId>
+                        <instanceState><code>16</code><name>running</name></instanceState>
+                        <tagSet><item><key>Name</key><value>shop &amp; &lt;cart&gt; &quot;v2&quot; &apos;x&apos; &#233;&#x263A;</value></item></tagSet>
+                        <placement><availabilityZone>us-east-1a</availabilityZone><groupName/></placement>
+                        <description><![CDATA[a <raw> & text]]></description>
+                    </item></instancesSet></item>
+                </reservationSet>
+                <ec2:nextToken xmlns:ec2="x">token=1</ec2:nextToken >
+            </DescribeInstancesResponse>
+            """
+        let root = try #require(AWSCloud.XMLNode.parse(Data(answer.utf8)))
+        #expect(Tree(root) == Reference.parse(answer))
+        let instance = try #require(root.list("reservationSet").first?.list("instancesSet").first)
+        #expect(instance.string("instanceState", "name") == "running")
+        #expect(instance.list("tagSet").first?.string("value") == "shop & <cart> \"v2\" 'x' é☺")
+        #expect(instance.string("placement", "groupName") == "")
+        #expect(instance.string("description") == "a <raw> & text")
+        #expect(root.find("nextToken")?.text == "token=1")
+    }
+
+    @Test(arguments: [
+        ("<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>", "HTML"),
+        ("<a><b></a></b>", "mismatched end tags"),
+        ("<a><b></b>", "an unclosed element"),
+        ("text<a/>", "text outside the root"),
+        ("<a>&nbsp;</a>", "an unknown entity"),
+        ("<a>&amp</a>", "an unended reference"),
+        ("<a x=\"1></a>", "an unended attribute"),
+        ("<a><!-- unended </a>", "an unended comment"),
+        ("", "nothing"),
+        ("<>", "a nameless element"),
+        ("<a></ab>", "an end tag longer than its start tag"),
+    ])
+    func whatIsNotXMLIsRefusedAsFoundationRefusesIt(text: String, what: String) {
+        #expect(AWSCloud.XMLNode.parse(Data(text.utf8)) == nil, "\(what)")
+        #expect(Reference.parse(text) == nil, "Foundation takes \(what)")
+    }
+
+    /// Foundation's parser on Linux stops after the first root and answers it; this one refuses.
+    @Test func aSecondRootIsRefused() {
+        #expect(AWSCloud.XMLNode.parse(Data("<a/><b/>".utf8)) == nil)
+        #expect(AWSCloud.XMLNode.parse(Data("<a/>".utf8))?.name == "a")
+    }
+
+    /// Random documents of nested elements, prefixed names, attributes, entities, CDATA,
+    /// comments and whitespace read the same as Foundation reads them.
+    @Test func randomDocumentsReadTheSameAsFoundationReadsThem() throws {
+        var random = SplitMix(seed: 42)
+        let pieces = ["abc", " ", "<!-- -->", "<!-- -->", "\n  ", "&amp;", "&lt;x&gt;", "&#65;", "&#x1F600;", "é", "<![CDATA[ <c> ]]>", "<!-- note -->", "0"]
+        func element(_ depth: Int) -> String {
+            let name = ["item", "member", "ec2:instanceId", "a-b.c_d", "Tags"][Int(random.next() % 5)]
+            let attributes = random.next() % 3 == 0 ? " xmlns=\"http://x/\" k='v>w'" : ""
+            if random.next() % 6 == 0 { return "<\(name)\(attributes)/>" }
+            var body = ""
+            for _ in 0..<Int(random.next() % 7) {
+                body += depth < 3 && random.next() % 3 == 0 ? element(depth + 1) : pieces[Int(random.next() % UInt64(pieces.count))]
+            }
+            return "<\(name)\(attributes)>\(body)</\(name)>"
+        }
+        for _ in 0..<300 {
+            let document = "<?xml version=\"1.0\"?>\n" + element(0) + "\n"
+            let expected = Reference.parse(document)
+            #expect(expected != nil, "\(document)")
+            #expect(AWSCloud.XMLNode.parse(Data(document.utf8)).map(Tree.init) == expected, "\(document)")
+        }
+    }
+}
+
+/// A small seeded generator, so that a failing document can be found again.
+struct SplitMix {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
