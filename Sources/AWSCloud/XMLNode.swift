@@ -1,80 +1,82 @@
 import Foundation
 
-/// A small XML tree of an AWS answer. Elements are matched by local name, namespaces ignored
+/// An element of an AWS answer's XML. Elements are matched by local name, namespaces ignored
 /// (moto's EC2 namespace differs from AWS's by a slash).
-public final class XMLNode: @unchecked Sendable {
-    public let name: String
-    public fileprivate(set) var children: [XMLNode] = []
-    /// The answer's bytes, where a plain text lies until it is asked for.
-    fileprivate let source: XMLBytes
-    /// Where the element's text lies in `source`, when it is one piece without references.
-    fileprivate var span: Range<Int> = 0..<0
-    /// The element's text when it needed decoding or came in several pieces.
-    fileprivate var decoded: String?
+///
+/// The elements of an answer lie in one array of its `XMLDocument`, not one object each: a
+/// region of 100,000 instances is a few hundred megabytes of XML, and millions of small
+/// short-lived nodes, freed among the records the cache keeps, left the process holding
+/// memory it could not hand back.
+public struct XMLNode: Sendable {
+    let document: XMLDocument
+    let index: Int32
 
-    /// The element's own text, entities decoded and trimmed of the whitespace around it.
-    ///
-    /// Made when asked for, not while the answer is read: what the cache keeps of an answer is
-    /// then allocated together after the tree, instead of scattered among the tree's nodes,
-    /// whose freed memory the process could not hand back (4.7 KB resident per cached instance
-    /// instead of 1.4 KB).
-    public var text: String { decoded ?? source.string(span) }
+    /// The element's local name.
+    public var name: String { document.names[Int(document.elements[Int(index)].name)] }
 
-    init(name: String, source: XMLBytes) {
-        self.name = name
-        self.source = source
+    /// The child elements, in order.
+    public var children: [XMLNode] {
+        var found: [XMLNode] = []
+        forEachChild { found.append($0) }
+        return found
     }
 
-    /// Whether the element has text so far.
-    fileprivate var hasText: Bool { decoded != nil || !span.isEmpty }
-
-    /// Adds a piece of text, `plain` (bytes of `source`) or already decoded.
-    fileprivate func append(plain: Range<Int>? = nil, decoded piece: String? = nil) {
-        if let plain, !hasText {
-            span = plain
-            return
-        }
-        decoded = text + (piece ?? plain.map(source.string) ?? "")
-        span = 0..<0
-    }
-
-    /// Trims the whitespace around the text, once the element ends; `bytes` are `source`'s.
-    fileprivate func trimText(_ bytes: UnsafeBufferPointer<UInt8>) {
-        if let decoded {
-            self.decoded = XMLScanner.trimmed(decoded)
-        } else {
-            var lower = span.lowerBound, upper = span.upperBound
-            while lower < upper, XMLScanner.isSpace(bytes[lower]) { lower += 1 }
-            while upper > lower, XMLScanner.isSpace(bytes[upper - 1]) { upper -= 1 }
-            span = lower..<upper
-        }
+    /// The element's own text, entities decoded and trimmed of the whitespace around it; made
+    /// when asked for, so that what the cache keeps of an answer is allocated together.
+    public var text: String {
+        let element = document.elements[Int(index)]
+        if element.decoded >= 0 { return document.decoded[Int(element.decoded)] }
+        return document.string(Int(element.textStart)..<Int(element.textEnd))
     }
 
     /// Parses `data`; nil when it is not well-formed XML (moto answers unimplemented calls
     /// with HTML).
     ///
-    /// A scanner of our own, not Foundation's `XMLParser`: a region of 100,000 instances is a
-    /// few hundred megabytes of XML, and the parser's delegate calls, one string bridged per
-    /// piece of text, took most of the time it took to fill the cache.
+    /// A scanner of our own, not Foundation's `XMLParser`, whose delegate calls (one string
+    /// bridged per piece of text) took most of the time it took to fill the cache.
     public static func parse(_ data: Data) -> XMLNode? {
-        let source = XMLBytes(data)
-        return data.withUnsafeBytes { raw in
-            var scanner = XMLScanner(raw.bindMemory(to: UInt8.self), source: source)
-            return scanner.document()
+        let document: XMLDocument? = data.withUnsafeBytes { raw in
+            var scanner = XMLScanner(raw.bindMemory(to: UInt8.self))
+            guard scanner.document() else { return nil }
+            return XMLDocument(data: data, names: scanner.names, elements: scanner.elements, decoded: scanner.decoded)
+        }
+        return document.map { XMLNode(document: $0, index: 0) }
+    }
+
+    private func forEachChild(_ body: (XMLNode) -> Void) {
+        var child = document.elements[Int(index)].firstChild
+        while child >= 0 {
+            body(XMLNode(document: document, index: child))
+            child = document.elements[Int(child)].nextSibling
         }
     }
 
     /// The first child named `name`.
-    public func child(_ name: String) -> XMLNode? { children.first { $0.name == name } }
+    public func child(_ name: String) -> XMLNode? {
+        var child = document.elements[Int(index)].firstChild
+        while child >= 0 {
+            let node = XMLNode(document: document, index: child)
+            if node.name == name { return node }
+            child = document.elements[Int(child)].nextSibling
+        }
+        return nil
+    }
 
     /// The children named `name`.
-    public func children(_ name: String) -> [XMLNode] { children.filter { $0.name == name } }
+    public func children(_ name: String) -> [XMLNode] {
+        var found: [XMLNode] = []
+        forEachChild { if $0.name == name { found.append($0) } }
+        return found
+    }
 
     /// The first element named `name` anywhere below, depth first.
     public func find(_ name: String) -> XMLNode? {
-        for child in children {
-            if child.name == name { return child }
-            if let found = child.find(name) { return found }
+        var child = document.elements[Int(index)].firstChild
+        while child >= 0 {
+            let node = XMLNode(document: document, index: child)
+            if node.name == name { return node }
+            if let found = node.find(name) { return found }
+            child = document.elements[Int(child)].nextSibling
         }
         return nil
     }
@@ -89,81 +91,97 @@ public final class XMLNode: @unchecked Sendable {
     /// A list: the `member` (Query services) or `item` (EC2) children of the child `name`.
     public func list(_ name: String) -> [XMLNode] {
         guard let holder = child(name) else { return [] }
-        return holder.children.filter { $0.name == "member" || $0.name == "item" }
+        var found: [XMLNode] = []
+        holder.forEachChild { if $0.name == "member" || $0.name == "item" { found.append($0) } }
+        return found
     }
 }
 
-/// The bytes of one answer, kept by its tree for the texts not asked for yet.
-final class XMLBytes: Sendable {
+/// One answer read: its bytes, where the elements' plain texts lie until asked for, and its
+/// elements in the order they start (the root first).
+final class XMLDocument: Sendable {
     let data: Data
+    let names: [String]
+    let elements: [XMLElementEntry]
+    /// The texts that needed decoding or came in several pieces.
+    let decoded: [String]
 
-    init(_ data: Data) {
+    init(data: Data, names: [String], elements: [XMLElementEntry], decoded: [String]) {
         self.data = data
+        self.names = names
+        self.elements = elements
+        self.decoded = decoded
     }
 
     /// The bytes at `range` as a new string.
     func string(_ range: Range<Int>) -> String {
         guard !range.isEmpty else { return "" }
-        return data.withUnsafeBytes { raw in
+        return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             String(decoding: UnsafeRawBufferPointer(rebasing: raw[range]), as: UTF8.self)
         }
     }
 }
 
-/// Reads the XML of one answer into `XMLNode`s: elements, their text (with the five named
-/// entities, character references and CDATA), comments and processing instructions skipped,
-/// attributes read past. A document type, a mismatched or unclosed element, text outside the
-/// root, an unknown entity or a second root makes it not XML.
+/// An element in its document's array: the number of its name, its first child and next
+/// sibling (-1 for none), and its text: a range of the answer's bytes, or a decoded text's number.
+struct XMLElementEntry: Sendable {
+    var name: Int32
+    var firstChild: Int32 = -1
+    var nextSibling: Int32 = -1
+    var textStart: Int32 = 0
+    var textEnd: Int32 = 0
+    var decoded: Int32 = -1
+
+    var hasText: Bool { decoded >= 0 || textEnd > textStart }
+}
+
+/// Reads the XML of one answer into `XMLElementEntry`s: elements, their text (with the five
+/// named entities, character references and CDATA), comments and processing instructions
+/// skipped, attributes read past. A document type, a mismatched or unclosed element, text
+/// outside the root, an unknown entity or a second root makes it not XML.
 struct XMLScanner {
     private let bytes: UnsafeBufferPointer<UInt8>
-    private let source: XMLBytes
     private var index = 0
-    /// Element names longer than a string holds inline, made once per answer.
-    private var names: [Int: String] = [:]
-    /// The open elements, each with where its qualified name lies in `bytes`, to match its end tag.
-    private var open: [(node: XMLNode, name: Range<Int>)] = []
+    private(set) var names: [String] = []
+    private var nameNumbers: [Int: Int32] = [:]
+    private(set) var elements: [XMLElementEntry] = []
+    private(set) var decoded: [String] = []
+    /// The open elements: each one's number, where its qualified name lies in `bytes` (to match
+    /// its end tag) and its last child so far.
+    private var open: [(element: Int32, name: Range<Int>, lastChild: Int32)] = []
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>, source: XMLBytes) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
-        self.source = source
     }
 
     private static let lessThan = UInt8(ascii: "<"), greaterThan = UInt8(ascii: ">"), slash = UInt8(ascii: "/")
     private static let question = UInt8(ascii: "?"), bang = UInt8(ascii: "!"), ampersand = UInt8(ascii: "&")
     private static let colon = UInt8(ascii: ":"), semicolon = UInt8(ascii: ";")
 
-    /// The document's root element, or nil when the bytes are not well-formed XML.
-    mutating func document() -> XMLNode? {
-        var root: XMLNode?
+    /// Reads the whole answer; false when it is not well-formed XML. The root is element 0.
+    mutating func document() -> Bool {
         while index < bytes.count {
             if bytes[index] == Self.lessThan {
-                guard index + 1 < bytes.count else { return nil }
+                guard index + 1 < bytes.count else { return false }
                 switch bytes[index + 1] {
                 case Self.question:
-                    guard skip(past: "?>") else { return nil }
+                    guard skip(past: "?>") else { return false }
                 case Self.bang:
                     if starts(with: "<!--") {
-                        guard skip(past: "-->") else { return nil }
-                    } else if starts(with: "<![CDATA["), let node = open.last?.node {
+                        guard skip(past: "-->") else { return false }
+                    } else if starts(with: "<![CDATA["), let element = open.last?.element {
                         let start = index + 9
-                        guard skip(past: "]]>") else { return nil }
-                        node.append(decoded: source.string(start..<(index - 3)))
+                        guard skip(past: "]]>") else { return false }
+                        append(decoded: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(index - 3)]), as: UTF8.self), to: element)
                     } else {
-                        return nil
+                        return false
                     }
                 case Self.slash:
-                    guard let closed = endTag() else { return nil }
-                    closed.trimText(bytes)
+                    guard let closed = endTag() else { return false }
+                    trimText(of: closed)
                 case _:
-                    let parent = open.last?.node
-                    guard let node = startTag() else { return nil }
-                    if let parent {
-                        parent.children.append(node)
-                    } else if root == nil {
-                        root = node
-                    } else {
-                        return nil
-                    }
+                    if open.isEmpty && !elements.isEmpty { return false }
+                    guard startTag() else { return false }
                 }
             } else {
                 let start = index
@@ -174,24 +192,55 @@ struct XMLScanner {
                 }
                 let piece = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 let blank = piece.allSatisfy(Self.isSpace)
-                guard let node = open.last?.node else {
-                    if blank { continue } else { return nil }
+                guard let element = open.last?.element else {
+                    if blank { continue } else { return false }
                 }
                 // The indentation between elements is not kept; blanks inside text are.
-                if blank && !node.hasText { continue }
+                if blank && !elements[Int(element)].hasText { continue }
                 if entities {
-                    guard let decoded = Self.decoded(piece) else { return nil }
-                    node.append(decoded: decoded)
+                    guard let text = Self.decoded(piece) else { return false }
+                    append(decoded: text, to: element)
+                } else if !elements[Int(element)].hasText {
+                    elements[Int(element)].textStart = Int32(start)
+                    elements[Int(element)].textEnd = Int32(index)
                 } else {
-                    node.append(plain: start..<index)
+                    append(decoded: String(decoding: piece, as: UTF8.self), to: element)
                 }
             }
         }
-        return open.isEmpty ? root : nil
+        return open.isEmpty && !elements.isEmpty
     }
 
-    /// Reads `<name attributes…>` or `<name …/>` at `index`; a self-closed element is not left open.
-    private mutating func startTag() -> XMLNode? {
+    /// Adds decoded text to what `element` has so far.
+    private mutating func append(decoded text: String, to element: Int32) {
+        let entry = elements[Int(element)]
+        let sofar = entry.decoded >= 0 ? decoded[Int(entry.decoded)]
+            : String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(entry.textStart)..<Int(entry.textEnd)]), as: UTF8.self)
+        if entry.decoded >= 0 {
+            decoded[Int(entry.decoded)] = sofar + text
+        } else {
+            decoded.append(sofar + text)
+            elements[Int(element)].decoded = Int32(decoded.count - 1)
+        }
+    }
+
+    /// Trims the whitespace around `element`'s text, once it ends.
+    private mutating func trimText(of element: Int32) {
+        let entry = elements[Int(element)]
+        if entry.decoded >= 0 {
+            decoded[Int(entry.decoded)] = Self.trimmed(decoded[Int(entry.decoded)])
+        } else {
+            var lower = Int(entry.textStart), upper = Int(entry.textEnd)
+            while lower < upper, Self.isSpace(bytes[lower]) { lower += 1 }
+            while upper > lower, Self.isSpace(bytes[upper - 1]) { upper -= 1 }
+            elements[Int(element)].textStart = Int32(lower)
+            elements[Int(element)].textEnd = Int32(upper)
+        }
+    }
+
+    /// Reads `<name attributes…>` or `<name …/>` at `index` into a new element, a child of the
+    /// innermost open one; a self-closed element is not left open.
+    private mutating func startTag() -> Bool {
         index += 1
         let nameStart = index
         var localStart = index
@@ -199,40 +248,49 @@ struct XMLScanner {
             if bytes[index] == Self.colon { localStart = index + 1 }
             index += 1
         }
-        guard index > localStart, index < bytes.count else { return nil }
-        let node = XMLNode(name: name(localStart..<index), source: source)
+        guard index > localStart, index < bytes.count else { return false }
+        let number = Int32(elements.count)
+        elements.append(XMLElementEntry(name: name(localStart..<index)))
+        if let parent = open.indices.last {
+            if open[parent].lastChild >= 0 {
+                elements[Int(open[parent].lastChild)].nextSibling = number
+            } else {
+                elements[Int(open[parent].element)].firstChild = number
+            }
+            open[parent].lastChild = number
+        }
         let nameEnd = index
         var quote: UInt8?
         while index < bytes.count {
             let byte = bytes[index]
-            if let open = quote {
-                if byte == open { quote = nil }
+            if let opening = quote {
+                if byte == opening { quote = nil }
             } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
                 quote = byte
             } else if byte == Self.greaterThan {
                 let selfClosed = bytes[index - 1] == Self.slash
                 index += 1
-                if !selfClosed { open.append((node, nameStart..<nameEnd)) }
-                return node
+                if !selfClosed { open.append((number, nameStart..<nameEnd, -1)) }
+                return true
             } else if byte == Self.lessThan {
-                return nil
+                return false
             }
             index += 1
         }
-        return nil
+        return false
     }
 
-    /// Reads `</name>` at `index`, which must close the innermost open element; answers it.
-    private mutating func endTag() -> XMLNode? {
+    /// Reads `</name>` at `index`, which must close the innermost open element; answers its number.
+    private mutating func endTag() -> Int32? {
         index += 2
         let start = index
         while index < bytes.count, bytes[index] != Self.greaterThan { index += 1 }
-        guard index < bytes.count, let (node, name) = open.popLast() else { return nil }
+        guard index < bytes.count, let (element, name, _) = open.popLast() else { return nil }
         var end = index
         while end > start, Self.isSpace(bytes[end - 1]) { end -= 1 }
         index += 1
         guard end - start == name.count, zip(bytes[start..<end], bytes[name]).allSatisfy({ $0 == $1 }) else { return nil }
-        return node
+        return element
     }
 
     private func starts(with prefix: StaticString) -> Bool {
@@ -255,17 +313,17 @@ struct XMLScanner {
         }
     }
 
-    /// The name at `range`; a long one is made once per answer (AWS's names repeat on every item).
-    private mutating func name(_ range: Range<Int>) -> String {
+    /// The number of the name at `range`, made once per answer (AWS's names repeat on every item).
+    private mutating func name(_ range: Range<Int>) -> Int32 {
         let piece = UnsafeBufferPointer(rebasing: bytes[range])
-        guard piece.count > 15 else { return String(decoding: piece, as: UTF8.self) }
         var hasher = Hasher()
         hasher.combine(bytes: UnsafeRawBufferPointer(piece))
         let key = hasher.finalize()
-        if let known = names[key], known.utf8.elementsEqual(piece) { return known }
-        let made = String(decoding: piece, as: UTF8.self)
-        names[key] = made
-        return made
+        if let known = nameNumbers[key], names[Int(known)].utf8.elementsEqual(piece) { return known }
+        names.append(String(decoding: piece, as: UTF8.self))
+        let number = Int32(names.count - 1)
+        if nameNumbers[key] == nil { nameNumbers[key] = number }
+        return number
     }
 
     static func isSpace(_ byte: UInt8) -> Bool {
