@@ -67,10 +67,9 @@ public final class AWSCloudProvider: CloudProvider {
     /// Reads the whole region into the cache and answers the read as JSON, for the other
     /// consoles on a shared database to take in with `takeShared` instead of reading it too.
     public func refreshAllToShare() async throws -> Data {
-        var snapshot = try await cache.fill { [self] in try await readRegion() }
-        snapshot.securityGroups = try await refreshSecurityGroups()
-        snapshot.templateImages = await cache.templateImages
-        return try JSONEncoder().encode(snapshot)
+        try await cache.fill { [self] in try await readRegion() }
+        _ = try await refreshSecurityGroups()
+        return try JSONEncoder().encode(await cache.snapshot())
     }
 
     /// Takes in a whole-region read another console shared, which began `age` ago; what this

@@ -40,6 +40,42 @@ struct RegionCacheTests {
         #expect(await cache.isFresh(group: "shop-v000", within: .seconds(3)))
     }
 
+    /// Where a string's bytes lie: two strings with one address share one copy.
+    static func storage(_ text: String) -> UnsafePointer<UInt8>? {
+        var text = text
+        return text.withUTF8 { $0.baseAddress }
+    }
+
+    @Test func anInstancesIdIsKeptOnceForItsRecordItsGroupAndItsLoadBalancersHealth() async throws {
+        let id = "i-0123456789abcdef0"
+        let instanceXML = "<item><instanceId>\(id)</instanceId><imageId>ami-1</imageId><instanceState><name>running</name></instanceState></item>"
+        var strings = StringTable()
+        let instance = AWSInstance(try #require(XMLNode.parse(Data(instanceXML.utf8))), strings: &strings)
+        let groupXML = "<member><AutoScalingGroupName>shop-v000</AutoScalingGroupName><MinSize>1</MinSize><MaxSize>1</MaxSize>"
+            + "<DesiredCapacity>1</DesiredCapacity><Instances><member><InstanceId>\(id)</InstanceId><LifecycleState>InService</LifecycleState>"
+            + "<HealthStatus>Healthy</HealthStatus></member></Instances></member>"
+        let group = AWSAutoScalingGroup(try #require(XMLNode.parse(Data(groupXML.utf8))))
+        let health = AWSInstanceHealth(instanceId: String(decoding: Array(id.utf8), as: UTF8.self), state: "InService", description: nil)
+        #expect(Self.storage(group.instances[0].instanceId) != Self.storage(instance.instanceId), "read from two answers: two copies")
+
+        let cache = AWSRegionCache()
+        var snapshot = Self.snapshot([group])
+        snapshot.instances = [instance]
+        snapshot.health = ["shop": [health]]
+        let read = snapshot
+        try await cache.fill { read }
+        let kept = try #require(await cache.instances.first?.key)
+        #expect(Self.storage(try #require(await cache.instances[id]).instanceId) == Self.storage(kept))
+        #expect(Self.storage(try #require(await cache.groups["shop-v000"]?.instances.first).instanceId) == Self.storage(kept))
+        #expect(Self.storage(try #require(await cache.health["shop"]?.first).instanceId) == Self.storage(kept))
+
+        // The group read again by itself, and the health, share the id the cache keeps too.
+        await cache.put(group: "shop-v000", AWSAutoScalingGroup(try #require(XMLNode.parse(Data(groupXML.utf8)))), instances: [])
+        #expect(Self.storage(try #require(await cache.groups["shop-v000"]?.instances.first).instanceId) == Self.storage(kept))
+        await cache.put(health: "shop", [AWSInstanceHealth(instanceId: String(decoding: Array(id.utf8), as: UTF8.self), state: "OutOfService", description: nil)])
+        #expect(Self.storage(try #require(await cache.health["shop"]?.first).instanceId) == Self.storage(kept))
+    }
+
     @Test func aLoadBalancersHealthIsReadAgainAfterItsGroupsChange() async {
         let cache = AWSRegionCache()
         await cache.put(health: "shop", [])
