@@ -582,21 +582,33 @@ public final class AWSCloudProvider: CloudProvider {
             return records.filter { includeTerminated || $0.lifecycleState != .terminated }
         }
         try await aws { try await filled() }
+        let groups = await cache.groups, instances = await cache.instances
         var records: [InstanceRecord] = []
-        let groups = await cache.groups
-        for instance in await cache.instances.values where includeTerminated || instance.state != "terminated" {
-            if let name = instance.autoScalingGroupName, let owner = groups[name], let member = owner.instances.first(where: { $0.instanceId == instance.instanceId }) {
-                records.append(record(member, of: owner, ec2: instance))
-            } else {
-                records.append(record(instance))
+        records.reserveCapacity(instances.count)
+        // Group by group: the members that EC2 lists as launched by their group, then the rest
+        // (a member's id looked up once, not searched for among its group's members).
+        var grouped = Set<String>(minimumCapacity: instances.count)
+        for group in groups.values {
+            for member in group.instances {
+                guard let instance = instances[member.instanceId], instance.autoScalingGroupName == group.name,
+                      includeTerminated || instance.state != "terminated", grouped.insert(member.instanceId).inserted else { continue }
+                records.append(record(member, of: group, ec2: instance))
             }
         }
-        return records.sorted(by: Self.launchOrder)
+        for (id, instance) in instances where (includeTerminated || instance.state != "terminated") && !grouped.contains(id) {
+            records.append(record(instance))
+        }
+        return Self.inLaunchOrder(records)
     }
 
-    /// The order instance lists come in: oldest launch first, then by id.
-    private static func launchOrder(_ a: InstanceRecord, _ b: InstanceRecord) -> Bool {
-        (a.launchTime, a.instanceId) < (b.launchTime, b.instanceId)
+    /// `records` in the order instance lists come in: oldest launch first, then by id. The
+    /// order is worked out on small keys and the records moved once: sorting 100,000 records
+    /// themselves spent most of a list's build moving them.
+    private static func inLaunchOrder(_ records: [InstanceRecord]) -> [InstanceRecord] {
+        let order = records.indices.sorted { a, b in
+            (records[a].launchTime, records[a].instanceId) < (records[b].launchTime, records[b].instanceId)
+        }
+        return order.map { records[$0] }
     }
 
     /// From the cache alone, as the whole list is (no group is read again).
@@ -611,7 +623,7 @@ public final class AWSCloudProvider: CloudProvider {
                 if record.lifecycleState != .terminated { records.append(record) }
             }
         }
-        return records.sorted(by: Self.launchOrder)
+        return Self.inLaunchOrder(records)
     }
 
     public func instance(_ id: InstanceID) async throws -> InstanceRecord? {
