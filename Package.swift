@@ -158,6 +158,7 @@ let package = Package(
                 "AsgardServer",
                 "LocalCloud",
                 "AsgardAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
