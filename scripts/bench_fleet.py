@@ -65,6 +65,20 @@ def rss_bytes(pid):
         return int(re.search(r"VmRSS:\s+(\d+) kB", status.read()).group(1)) * 1024
 
 
+def settled_rss(pid, seconds=5):
+    """The resident size once it stops moving (what a read leaves is handed back just after the
+    read lands), or after `seconds`."""
+    last = rss_bytes(pid)
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        time.sleep(0.25)
+        now = rss_bytes(pid)
+        if abs(now - last) < 1 << 20:
+            return now
+        last = now
+    return last
+
+
 def wrk(url, seconds, connections=16, header=True):
     command = ["wrk", "-t2", "-c%d" % connections, "-d%ds" % seconds, "--latency"]
     if header:
@@ -134,7 +148,7 @@ def main():
               % (fill, floor, calls, args.budget, calls / args.budget, stats["answerSeconds"], fill / floor if floor else 0))
 
         # 2. Memory per cached instance.
-        filled = rss_bytes(console.pid)
+        filled = settled_rss(console.pid)
         print("2. resident memory: %.0f MB empty, %.0f MB filled: %.0f bytes per cached instance (goal <= 1024)"
               % (empty / 1e6, filled / 1e6, (filled - empty) / args.instances))
 
@@ -201,10 +215,10 @@ http { access_log off; default_type application/json; keepalive_requests 100000;
               % ((time.perf_counter() - returned) * 1000))
 
         # 6. Memory after 10 whole-region refreshes, next to before them.
-        before = rss_bytes(console.pid)
+        before = settled_rss(console.pid)
         for _ in range(10):
             post(base, "/us-east-1/cache/refresh", {})
-        after = rss_bytes(console.pid)
+        after = settled_rss(console.pid)
         print("6. after 10 whole-region refreshes: %.0f MB, before them %.0f MB (%+.0f MB); the kept list answers (the whole list's %.1f MB among them) "
               "took it from %.0f MB filled: %.0f bytes per instance with them, %.0f without"
               % (after / 1e6, before / 1e6, (after - before) / 1e6, len(body) / 1e6, filled / 1e6, (after - empty) / args.instances,

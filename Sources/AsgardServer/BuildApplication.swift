@@ -58,6 +58,7 @@ public struct ConsoleApplication: Sendable {
 /// - Throws: `StoreError` when the data directory is in use by another server or the database cannot be opened.
 public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = nil, now: @escaping @Sendable () -> Date = { Date() },
                              onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> ConsoleApplication {
+    ProcessMemory.giveLargeBlocksBack()
     var logger = Logger(label: "asgard")
     logger.logLevel = config.logLevel
     // One server per data directory: held until this process ends (the lock creates the directory).
