@@ -158,7 +158,6 @@ let package = Package(
                 "AsgardServer",
                 "LocalCloud",
                 "AsgardAPI",
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -185,7 +185,6 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
         tasks: shared, accounts: accounts, layout: PageLayout(accounts: accounts), readiness: readiness, space: space,
         users: users, regionals: regionals, home: home, scaling: scaling, scalingStore: store,
         authenticator: authenticator, now: now)
-    built.encodedLists = EncodedAnswers(spillDirectory: config.dataDir)
     if let database {
         built.databaseProblem = { await database.store.problem() }
         built.replicas = { try await database.replicas() }

@@ -27,8 +27,8 @@ struct Console: Sendable {
     /// What is wrong with the shared database, for the health check; nil when there is none or
     /// it answers.
     var databaseProblem: @Sendable () async -> String? = { nil }
-    /// JSON list answers kept per cache generation; large ones in files of the data directory.
-    var encodedLists = EncodedAnswers()
+    /// JSON list answers kept per cache generation.
+    let encodedLists = EncodedAnswers()
     /// The consoles on the shared database; empty without one.
     var replicas: @Sendable () async throws -> [ReplicaJSON] = { [] }
 

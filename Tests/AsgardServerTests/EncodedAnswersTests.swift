@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import Testing
 
 @testable import AsgardServer
@@ -52,53 +51,5 @@ extension EncodedAnswersTests {
         #expect(one.canonicalQuery == "app=a%20b&limit=10&offset=1000")
         #expect(one.canonicalQuery == other.canonicalQuery)
         #expect(FormFields(urlEncoded: "limit=10&offset=0").canonicalQuery != FormFields(urlEncoded: "limit=10&offset=1000").canonicalQuery)
-    }
-}
-
-/// Collects what a response body writes.
-final class CollectedBody: @unchecked Sendable {
-    var bytes = ByteBuffer()
-    var writes = 0
-    var finished = false
-}
-
-struct CollectingWriter: ResponseBodyWriter {
-    let into: CollectedBody
-
-    mutating func write(_ buffer: ByteBuffer) async throws {
-        var buffer = buffer
-        into.bytes.writeBuffer(&buffer)
-        into.writes += 1
-    }
-
-    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
-        into.finished = true
-    }
-}
-
-@Suite("Large answers kept in files")
-struct SpilledAnswerTests {
-    @Test func aLargeAnswerIsKeptInANamelessFileAndAnsweredWholeInSteps() async throws {
-        let scratch = NSTemporaryDirectory() + "spill-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let data = Data((0..<(5 * SpilledBytes.chunk + 1234)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) })
-
-        let large = AnswerBytes(data, spillingTo: scratch, above: 1 << 20)
-        guard case .file = large else { Issue.record("1.3 MB stayed in memory"); return }
-        #expect(large.count == data.count && large.inMemory == 0)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).isEmpty, "the file keeps no name")
-        let collected = CollectedBody()
-        let body = large.body
-        #expect(body.contentLength == data.count)
-        try await body.write(CollectingWriter(into: collected))
-        #expect(Data(buffer: collected.bytes) == data)
-        #expect(collected.writes == 6 && collected.finished)
-        #expect(try large.data() == data)
-
-        let small = AnswerBytes(Data("[]".utf8), spillingTo: scratch, above: 1 << 20)
-        #expect(small.inMemory == 2)
-        let nowhere = AnswerBytes(data, spillingTo: scratch + "/missing", above: 1 << 20)
-        #expect(nowhere.inMemory == data.count, "a directory it cannot write to keeps the answer in memory")
     }
 }

@@ -8,27 +8,23 @@ import Synchronization
 /// changes, with an ETag (a hash of the bytes, so every console holding the same data gives the
 /// same tag) answered 304 to a matching `If-None-Match`, and gzip for clients that take it.
 /// A provider without a cache generation (the local cloud reads its store on each call) gets the
-/// ETag and gzip, but its answers are encoded anew each time. Large answers are kept in files
-/// (`SpilledBytes`), so that what a fleet's lists take lives in the page cache, not in the
-/// console's resident memory.
+/// ETag and gzip, but its answers are encoded anew each time.
 final class EncodedAnswers: Sendable {
     /// One encoded answer and the generation it was encoded at.
     struct Entry: Sendable {
         var generation: UInt64
-        var body: AnswerBytes
+        var body: ByteBuffer
         var etag: String
         /// How many matched, for `X-Total-Count` (lists only).
         var total: Int?
-        var gzipped: AnswerBytes?
+        var gzipped: ByteBuffer?
         var lastUsed: UInt64
-        var bytes: Int { body.count + (gzipped?.count ?? 0) }
-        var inMemory: Int { body.inMemory + (gzipped?.inMemory ?? 0) }
+        var bytes: Int { body.readableBytes + (gzipped?.readableBytes ?? 0) }
 
-        /// A new answer of `data`, tagged with its hash, not yet gzipped or used; spilled to a
-        /// file in `directory` from `spillAbove` bytes.
-        init(_ data: Data, total: Int?, generation: UInt64, spillingTo directory: String? = nil, above spillAbove: Int = .max) {
+        /// A new answer of `data`, tagged with its hash, not yet gzipped or used.
+        init(_ data: Data, total: Int?, generation: UInt64) {
             self.generation = generation
-            body = AnswerBytes(data, spillingTo: directory, above: spillAbove)
+            body = ByteBuffer(bytes: data)
             etag = EncodedAnswers.etag(of: data)
             self.total = total
             gzipped = nil
@@ -49,16 +45,11 @@ final class EncodedAnswers: Sendable {
     let maxEntries: Int
     /// At most this many bytes, bodies and their gzipped forms together.
     let maxBytes: Int
-    /// Where answers of `spillAbove` bytes or more are kept; nil keeps all in memory.
-    let spillDirectory: String?
-    let spillAbove: Int
 
     /// Creates an empty store of answers.
-    init(maxEntries: Int = 256, maxBytes: Int = 256 << 20, spillDirectory: String? = nil, spillAbove: Int = 1 << 20) {
+    init(maxEntries: Int = 256, maxBytes: Int = 256 << 20) {
         self.maxEntries = maxEntries
         self.maxBytes = maxBytes
-        self.spillDirectory = spillDirectory
-        self.spillAbove = spillAbove
     }
 
     /// Answers a list request: the bytes kept for `key` and this query at `generation`, or what
@@ -83,25 +74,22 @@ final class EncodedAnswers: Sendable {
         }
         headers[.contentType] = "application/json; charset=utf-8"
         var body = entry.body
-        if body.count >= 1024, Gzip.isAccepted(input.request.headers[.acceptEncoding]) {
+        if body.readableBytes >= 1024, Gzip.isAccepted(input.request.headers[.acceptEncoding]) {
             if let gzipped = entry.gzipped {
                 body = gzipped
                 headers[.contentEncoding] = "gzip"
-            } else if let compressed = Gzip.compress(try entry.body.data()) {
-                let bytes = AnswerBytes(compressed, spillingTo: generation == nil ? nil : spillDirectory, above: spillAbove)
-                if generation != nil { keepGzipped(fullKey, bytes, generation: entry.generation) }
-                body = bytes
+            } else if let compressed = Gzip.compress(Data(buffer: entry.body)) {
+                let buffer = ByteBuffer(bytes: compressed)
+                if generation != nil { keepGzipped(fullKey, buffer, generation: entry.generation) }
+                body = buffer
                 headers[.contentEncoding] = "gzip"
             }
         }
-        return Response(status: .ok, headers: headers, body: body.body)
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 
-    /// How many answers are kept now, their bytes, and how many of those are in memory (the
-    /// rest in files).
-    var size: (entries: Int, bytes: Int, inMemory: Int) {
-        kept.withLock { kept in (kept.entries.count, kept.bytes, kept.entries.values.reduce(0) { $0 + $1.inMemory }) }
-    }
+    /// How many answers are kept now, and their bytes.
+    var size: (entries: Int, bytes: Int) { kept.withLock { ($0.entries.count, $0.bytes) } }
 
     /// The answer kept for `key` at `generation`, or the one being built for it (requests that
     /// arrive together share one build), or a new build, kept.
@@ -109,10 +97,9 @@ final class EncodedAnswers: Sendable {
         if let found = lookUp(key, generation: generation) { return found }
         let building = kept.withLock { kept -> Task<Entry, any Error> in
             if let running = kept.building[key], running.generation == generation { return running.task }
-            let (directory, above) = (spillDirectory, spillAbove)
             let task = Task {
                 let (data, total) = try await build()
-                return Entry(data, total: total, generation: generation, spillingTo: directory, above: above)
+                return Entry(data, total: total, generation: generation)
             }
             kept.building[key] = (generation, task)
             return task
@@ -151,12 +138,12 @@ final class EncodedAnswers: Sendable {
         }
     }
 
-    private func keepGzipped(_ key: String, _ gzipped: AnswerBytes, generation: UInt64) {
+    private func keepGzipped(_ key: String, _ gzipped: ByteBuffer, generation: UInt64) {
         kept.withLock { kept in
             guard var entry = kept.entries[key], entry.generation == generation, entry.gzipped == nil else { return }
             entry.gzipped = gzipped
             kept.entries[key] = entry
-            kept.bytes += gzipped.count
+            kept.bytes += gzipped.readableBytes
             trim(&kept)
         }
     }
