@@ -142,7 +142,7 @@ let package = Package(
         .testTarget(name: "AsgardCoreTests", dependencies: ["AsgardCore"]),
         // What the test targets share: a moto server and a PostgreSQL server on free ports.
         .target(name: "AsgardTestSupport", path: "Tests/AsgardTestSupport"),
-        .testTarget(name: "AWSCloudTests", dependencies: ["AWSCloud", "AsgardTestSupport"]),
+        .testTarget(name: "AWSCloudTests", dependencies: ["AWSCloud", "AsgardCore", "AsgardTestSupport"]),
         .testTarget(name: "LocalCloudTests", dependencies: ["LocalCloud"]),
         .testTarget(
             name: "LoadBalancerProxyTests",

@@ -14,15 +14,18 @@ import Foundation
 
 /// A small, fast generator (SplitMix64), seeded per run so that both judges see the same stream.
 struct Generator {
-    var state: UInt64
+    var stream: SplitMix64
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+    init(state: UInt64) {
+        stream = SplitMix64(seed: state)
     }
+
+    var state: UInt64 {
+        get { stream.state }
+        set { stream.state = newValue }
+    }
+
+    mutating func next() -> UInt64 { stream.next() }
 
     /// Uniform in (0, 1).
     mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / Double(1 << 53) }

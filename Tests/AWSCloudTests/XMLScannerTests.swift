@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
+import AsgardCore
 @testable import AWSCloud
 
 @Suite("The XML scanner")
@@ -107,7 +108,7 @@ struct XMLScannerTests {
     /// Random documents of nested elements, prefixed names, attributes, entities, CDATA,
     /// comments and whitespace read the same as Foundation reads them.
     @Test func randomDocumentsReadTheSameAsFoundationReadsThem() throws {
-        var random = SplitMix(seed: 42)
+        var random = SplitMix64(seed: 42)
         let pieces = ["abc", " ", "<!-- -->", "<!-- -->", "\n  ", "&amp;", "&lt;x&gt;", "&#65;", "&#x1F600;", "é", "<![CDATA[ <c> ]]>", "<!-- note -->", "0"]
         func element(_ depth: Int) -> String {
             let name = ["item", "member", "ec2:instanceId", "a-b.c_d", "Tags"][Int(random.next() % 5)]
@@ -125,20 +126,5 @@ struct XMLScannerTests {
             #expect(expected != nil, "\(document)")
             #expect(AWSCloud.XMLNode.parse(Data(document.utf8)).map(Tree.init) == expected, "\(document)")
         }
-    }
-}
-
-/// A small seeded generator, so that a failing document can be found again.
-struct SplitMix {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
