@@ -148,7 +148,17 @@ struct XMLScanner {
     private(set) var decoded: [String] = []
     /// The open elements: each one's number, where its qualified name lies in `bytes` (to match
     /// its end tag) and its last child so far.
-    private var open: [(element: Int32, name: Range<Int>, lastChild: Int32)] = []
+    private var open: [OpenElement] = []
+    /// Where each name of `names` was first seen in `bytes`, to compare a name read again.
+    private var nameSpans: [Range<Int>] = []
+
+    /// An element whose end tag has not come yet. (A struct, not a tuple: a debug build looks a
+    /// tuple's type up at run time on every use, which made the tests' fills many times slower.)
+    private struct OpenElement {
+        var element: Int32
+        var name: Range<Int>
+        var lastChild: Int32
+    }
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -185,13 +195,15 @@ struct XMLScanner {
                 }
             } else {
                 let start = index
-                var entities = false
-                while index < bytes.count, bytes[index] != Self.lessThan {
-                    if bytes[index] == Self.ampersand { entities = true }
+                var entities = false, blank = true
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    if byte == Self.lessThan { break }
+                    if byte == Self.ampersand { entities = true }
+                    if blank && !Self.isSpace(byte) { blank = false }
                     index += 1
                 }
                 let piece = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                let blank = piece.allSatisfy(Self.isSpace)
                 guard let element = open.last?.element else {
                     if blank { continue } else { return false }
                 }
@@ -270,7 +282,7 @@ struct XMLScanner {
             } else if byte == Self.greaterThan {
                 let selfClosed = bytes[index - 1] == Self.slash
                 index += 1
-                if !selfClosed { open.append((number, nameStart..<nameEnd, -1)) }
+                if !selfClosed { open.append(OpenElement(element: number, name: nameStart..<nameEnd, lastChild: -1)) }
                 return true
             } else if byte == Self.lessThan {
                 return false
@@ -285,12 +297,12 @@ struct XMLScanner {
         index += 2
         let start = index
         while index < bytes.count, bytes[index] != Self.greaterThan { index += 1 }
-        guard index < bytes.count, let (element, name, _) = open.popLast() else { return nil }
+        guard index < bytes.count, let closing = open.popLast() else { return nil }
         var end = index
         while end > start, Self.isSpace(bytes[end - 1]) { end -= 1 }
         index += 1
-        guard end - start == name.count, zip(bytes[start..<end], bytes[name]).allSatisfy({ $0 == $1 }) else { return nil }
-        return element
+        guard same(start..<end, closing.name) else { return nil }
+        return closing.element
     }
 
     private func starts(with prefix: StaticString) -> Bool {
@@ -319,11 +331,19 @@ struct XMLScanner {
         var hasher = Hasher()
         hasher.combine(bytes: UnsafeRawBufferPointer(piece))
         let key = hasher.finalize()
-        if let known = nameNumbers[key], names[Int(known)].utf8.elementsEqual(piece) { return known }
+        if let known = nameNumbers[key], same(range, nameSpans[Int(known)]) { return known }
         names.append(String(decoding: piece, as: UTF8.self))
+        nameSpans.append(range)
         let number = Int32(names.count - 1)
         if nameNumbers[key] == nil { nameNumbers[key] = number }
         return number
+    }
+
+    /// Whether the bytes at `a` and at `b` are the same.
+    private func same(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let base = bytes.baseAddress else { return a.isEmpty }
+        return memcmp(base + a.lowerBound, base + b.lowerBound, a.count) == 0
     }
 
     static func isSpace(_ byte: UInt8) -> Bool {
