@@ -1,9 +1,6 @@
 import AsgardCloud
 import AsgardCore
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// What the console knows of one account's region: the last answers of AWS, kept so that pages
 /// read memory instead of AWS (Asgard's cache). A background agent reads the whole region every
@@ -94,7 +91,7 @@ actor AWSRegionCache {
                 // space with the process; hand it back, so the resident size is what is kept.
                 // The read itself is gone by now: a task's result lives as long as the task, so
                 // the task answers nothing (holding the read there kept 25 MB at 100,000 instances).
-                AWSRegionCache.releaseFreeMemory()
+                ProcessMemory.releaseFreeMemory()
                 self.filling = nil
             } catch {
                 status.failed(String(describing: error), at: Date())
@@ -270,16 +267,6 @@ actor AWSRegionCache {
 
     func put(templateImage key: String, _ image: String) {
         if templateImages[key] != image { templateImages[key] = image }
-    }
-
-    /// Returns the allocator's free pages to the system (glibc's `malloc_trim`, found at run
-    /// time: Swift's Glibc module leaves out malloc.h's GNU extensions).
-    static func releaseFreeMemory() {
-        #if canImport(Glibc)
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
-        typealias Trim = @convention(c) (Int) -> Int32
-        _ = unsafeBitCast(symbol, to: Trim.self)(0)
-        #endif
     }
 }
 
