@@ -35,6 +35,8 @@ public struct XMLNode: Sendable {
     /// A scanner of our own, not Foundation's `XMLParser`, whose delegate calls (one string
     /// bridged per piece of text) took most of the time it took to fill the cache.
     public static func parse(_ data: Data) -> XMLNode? {
+        // Positions are kept as 32-bit numbers; answers are read up to 64 MiB.
+        guard data.count < Int32.max else { return nil }
         let document: XMLDocument? = data.withUnsafeBytes { raw in
             var scanner = XMLScanner(raw.bindMemory(to: UInt8.self))
             guard scanner.document() else { return nil }
@@ -138,8 +140,13 @@ struct XMLElementEntry: Sendable {
 /// Reads the XML of one answer into `XMLElementEntry`s: elements, their text (with the five
 /// named entities, character references and CDATA), comments and processing instructions
 /// skipped, attributes read past. A document type, a mismatched or unclosed element, text
-/// outside the root, an unknown entity or a second root makes it not XML.
+/// outside the root, an unknown entity, a second root or elements nested deeper than
+/// `maxDepth` makes it not XML.
 struct XMLScanner {
+    /// The deepest nesting read, as libxml2 (Foundation's parser) allows by default: AWS nests
+    /// a dozen deep, and `XMLNode.find` walks down one call per level.
+    static let maxDepth = 256
+
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private(set) var names: [String] = []
@@ -282,7 +289,9 @@ struct XMLScanner {
             } else if byte == Self.greaterThan {
                 let selfClosed = bytes[index - 1] == Self.slash
                 index += 1
-                if !selfClosed { open.append(OpenElement(element: number, name: nameStart..<nameEnd, lastChild: -1)) }
+                guard !selfClosed else { return true }
+                guard open.count < Self.maxDepth else { return false }
+                open.append(OpenElement(element: number, name: nameStart..<nameEnd, lastChild: -1))
                 return true
             } else if byte == Self.lessThan {
                 return false
@@ -306,23 +315,26 @@ struct XMLScanner {
     }
 
     private func starts(with prefix: StaticString) -> Bool {
-        guard bytes.count - index >= prefix.utf8CodeUnitCount else { return false }
-        return prefix.withUTF8Buffer { expected in expected.indices.allSatisfy { bytes[index + $0] == expected[$0] } }
+        matches(prefix, at: index)
+    }
+
+    /// Whether the bytes at `at` are `expected`'s.
+    private func matches(_ expected: StaticString, at: Int) -> Bool {
+        guard bytes.count - at >= expected.utf8CodeUnitCount else { return false }
+        return expected.withUTF8Buffer { expected in expected.indices.allSatisfy { bytes[at + $0] == expected[$0] } }
     }
 
     /// Moves `index` just past the next `terminator`; false when there is none.
     private mutating func skip(past terminator: StaticString) -> Bool {
-        terminator.withUTF8Buffer { expected in
-            var at = index
-            while at + expected.count <= bytes.count {
-                if expected.indices.allSatisfy({ bytes[at + $0] == expected[$0] }) {
-                    index = at + expected.count
-                    return true
-                }
-                at += 1
+        var at = index
+        while at + terminator.utf8CodeUnitCount <= bytes.count {
+            if matches(terminator, at: at) {
+                index = at + terminator.utf8CodeUnitCount
+                return true
             }
-            return false
+            at += 1
         }
+        return false
     }
 
     /// The number of the name at `range`, made once per answer (AWS's names repeat on every item).

@@ -105,6 +105,16 @@ struct XMLScannerTests {
         #expect(AWSCloud.XMLNode.parse(Data("<a/>".utf8))?.name == "a")
     }
 
+    /// An endpoint that answers elements nested a million deep cannot make a search of the tree
+    /// run out of stack: past libxml2's default depth the answer is not XML.
+    @Test func elementsNestedDeeperThanLibxml2AllowsAreRefused() throws {
+        func nested(_ depth: Int) -> Data { Data((String(repeating: "<a>", count: depth) + "x" + String(repeating: "</a>", count: depth)).utf8) }
+        let deepest = try #require(AWSCloud.XMLNode.parse(nested(XMLScanner.maxDepth)))
+        #expect(deepest.find("b") == nil && deepest.children.count == 1)
+        #expect(AWSCloud.XMLNode.parse(nested(XMLScanner.maxDepth + 1)) == nil)
+        #expect(AWSCloud.XMLNode.parse(nested(1_000_000)) == nil)
+    }
+
     /// Random documents of nested elements, prefixed names, attributes, entities, CDATA,
     /// comments and whitespace read the same as Foundation reads them.
     @Test func randomDocumentsReadTheSameAsFoundationReadsThem() throws {
