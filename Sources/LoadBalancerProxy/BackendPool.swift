@@ -70,7 +70,6 @@ final class BackendPool {
             .connectTimeout(.seconds(2))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(BackendHandler(target: target))
                 }
             }
@@ -78,23 +77,43 @@ final class BackendPool {
     }
 }
 
-/// The far end of a connection to an instance: hands the answer's parts to the request that
-/// owns the connection now.
+/// The far end of a connection to an instance: finds the answer's parts in the bytes read
+/// (`AnswerFramer`) and hands them to the request that owns the connection now.
 final class BackendHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = ByteBuffer
 
     let target: BackendTarget
     /// The request being served over this connection, nil while idle.
     weak var owner: FrontHandler?
     /// The pool holding this connection while idle.
     weak var pool: BackendPool?
+    /// Whether the request being served is a HEAD (its answer has no body).
+    var headRequest = false
+    /// Whether its client speaks HTTP/1.0 (a chunked body goes to it without its chunks).
+    var dechunk = false
+    private var framer = AnswerFramer()
 
     init(target: BackendTarget) {
         self.target = target
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        owner?.backendRead(unwrapInboundIn(data))
+        var input = unwrapInboundIn(data)
+        guard let owner else {
+            // An idle connection that speaks is out of step with its requests.
+            context.close(promise: nil)
+            return
+        }
+        do {
+            let ended = try framer.feed(&input, headRequest: headRequest, dechunk: dechunk) { owner.backendRead($0) }
+            // Bytes after the end of an answer were not asked for: the connection is out of step.
+            if ended, input.readableBytes > 0 { context.close(promise: nil) }
+        } catch let malformed as AnswerFramer.Malformed {
+            owner.backendMalformed(malformed.reason)
+            context.close(promise: nil)
+        } catch {
+            context.close(promise: nil)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -108,7 +127,8 @@ final class BackendHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if let owner {
             self.owner = nil
-            owner.backendClosed()
+            // An answer that lasts until the close ends here; any other is cut short.
+            if !framer.closed({ owner.backendRead($0) }) { owner.backendClosed() }
         } else {
             pool?.remove(context.channel, target: target)
         }

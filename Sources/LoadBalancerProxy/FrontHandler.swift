@@ -3,11 +3,12 @@ import NIOCore
 import NIOHTTP1
 
 /// One client connection: forwards each request to an instance chosen by the balancer, over a
-/// kept-alive connection from the loop's pool, and streams the answer back. Runs on the client
-/// connection's event loop, as do its backend connections.
+/// kept-alive connection from the loop's pool, and streams the answer back as the instance's
+/// bytes (`AnswerFramer`), not decoded and encoded again. Runs on the client connection's event
+/// loop, as do its backend connections.
 final class FrontHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundOut = ByteBuffer
 
     /// Tries per request when instances cannot be reached.
     static let maxAttempts = 3
@@ -25,19 +26,21 @@ final class FrontHandler: ChannelInboundHandler {
 
     // The request being served.
     private var head: HTTPRequestHead?
-    private var upstreamHead: HTTPRequestHead?
+    /// The request's head as the instance gets it.
+    private var upstreamHead: ByteBuffer?
+    /// Whether the request's body travels in chunks (the decoder takes them off; they are put
+    /// back for the instance).
+    private var chunkedBody = false
     private var start = NIODeadline.now()
     private var target: BackendTarget?
     private var backend: BackendConnection?
     private var tried: [InstanceID] = []
-    /// Parts not yet sent to an instance.
-    private var pending: [HTTPClientRequestPart] = []
-    /// Body parts already sent, to send again if the instance fails before answering; nil when
+    /// Body bytes (framed for the instance) not yet sent to an instance.
+    private var pending: [ByteBuffer] = []
+    /// Body bytes already sent, to send again if the instance fails before answering; nil when
     /// not allowed (not idempotent, or too big).
     private var replay: [ByteBuffer]?
     private var replayBytes = 0
-    /// Whether the end of the request went out, with its trailers.
-    private var sentEnd: HTTPHeaders??
     private var requestComplete = false
     private var responseStarted = false
     private var status = 0
@@ -107,14 +110,31 @@ final class FrontHandler: ChannelInboundHandler {
             begin(request)
         case .body(let buffer):
             guard !answeredLocally else { return }
-            send(.body(.byteBuffer(buffer)))
+            if chunkedBody {
+                guard buffer.readableBytes > 0 else { return }
+                var size = ByteBuffer()
+                size.writeString(String(buffer.readableBytes, radix: 16))
+                size.writeStaticString("\r\n")
+                send(size)
+                send(buffer)
+                send(FrontHandler.crlf)
+            } else {
+                send(buffer)
+            }
         case .end(let trailers):
             requestComplete = true
             if answeredLocally {
                 finishLocalAnswer()
                 return
             }
-            send(.end(trailers))
+            if chunkedBody {
+                var last = ByteBuffer()
+                last.writeStaticString("0\r\n")
+                for (name, value) in trailers ?? [:] { last.writeString("\(name): \(value)\r\n") }
+                last.writeStaticString("\r\n")
+                send(last)
+            }
+            if let backend, !readingClient { backend.channel.flush() }
             startAnswerTimer()
         }
     }
@@ -181,6 +201,18 @@ final class FrontHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A request that is not HTTP gets a 400 when nothing is under way; any other error ends
+        // the connection (as NIO's protocol error handler would).
+        guard error is HTTPParserError, head == nil else {
+            context.close(promise: nil)
+            return
+        }
+        var answer = context.channel.allocator.buffer(capacity: 80)
+        answer.writeStaticString("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+        context.writeAndFlush(wrapOutboundOut(answer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
     /// Starts or stops reading from a channel of this loop.
     private func setAutoRead(_ channel: (any Channel)?, _ on: Bool) {
         try? channel?.syncOptions?.setOption(ChannelOptions.autoRead, value: on)
@@ -195,12 +227,12 @@ final class FrontHandler: ChannelInboundHandler {
         pending = []
         replay = request.method.isIdempotent ? [] : nil
         replayBytes = 0
-        sentEnd = nil
         requestComplete = false
         responseStarted = false
         answeredLocally = false
         status = 0
         keepAlive = request.isKeepAlive
+        chunkedBody = FrontHandler.isChunked(request.headers)
         upstreamHead = forwardedHead(request)
         attempt()
     }
@@ -224,20 +256,55 @@ final class FrontHandler: ChannelInboundHandler {
         }
     }
 
-    private func forwardedHead(_ request: HTTPRequestHead) -> HTTPRequestHead {
-        var headers = request.headers
-        FrontHandler.removeHopByHop(&headers)
-        if headers.contains(name: "x-forwarded-for") {
-            headers.replaceOrAdd(name: "x-forwarded-for", value: headers["x-forwarded-for"].joined(separator: ", ") + ", " + clientAddress)
-        } else {
-            headers.add(name: "x-forwarded-for", value: clientAddress)
+    static let crlf = ByteBuffer(string: "\r\n")
+
+    /// Whether a request's body comes in chunks: its last transfer coding is chunked.
+    static func isChunked(_ headers: HTTPHeaders) -> Bool {
+        headers[canonicalForm: "transfer-encoding"].last?.lowercased() == "chunked"
+    }
+
+    /// The request's head for the instance, written once: HTTP/1.1, without the client's
+    /// connection headers, with X-Forwarded-For and X-Forwarded-Proto (and without
+    /// Content-Length beside chunks, which would make the two ends disagree on the body).
+    private func forwardedHead(_ request: HTTPRequestHead) -> ByteBuffer {
+        let headers = request.headers
+        var named: [String] = []
+        if headers.contains(where: { FrontHandler.isHopByHop($0.name) }) {
+            named = headers[canonicalForm: "connection"].map { $0.lowercased() }
         }
-        if headers.contains(name: "x-forwarded-proto") {
-            headers.replaceOrAdd(name: "x-forwarded-proto", value: "http")
-        } else {
-            headers.add(name: "x-forwarded-proto", value: "http")
+        var out = ByteBuffer()
+        out.reserveCapacity(512)
+        out.writeString(request.method.rawValue)
+        out.writeStaticString(" ")
+        out.writeString(request.uri)
+        out.writeStaticString(" HTTP/1.1\r\n")
+        var forwardedFor: [String] = []
+        for (name, value) in headers {
+            if FrontHandler.isHopByHop(name) || (!named.isEmpty && named.contains(name.lowercased())) { continue }
+            switch name.utf8.count {
+            case 15 where name.lowercased() == "x-forwarded-for":
+                forwardedFor.append(value)
+                continue
+            case 17 where name.lowercased() == "x-forwarded-proto":
+                continue
+            case 14 where chunkedBody && name.lowercased() == "content-length":
+                continue
+            default:
+                break
+            }
+            out.writeString(name)
+            out.writeStaticString(": ")
+            out.writeString(value)
+            out.writeStaticString("\r\n")
         }
-        return HTTPRequestHead(version: .http1_1, method: request.method, uri: request.uri, headers: headers)
+        out.writeStaticString("x-forwarded-for: ")
+        for earlier in forwardedFor {
+            out.writeString(earlier)
+            out.writeStaticString(", ")
+        }
+        out.writeString(clientAddress)
+        out.writeStaticString("\r\nx-forwarded-proto: http\r\n\r\n")
+        return out
     }
 
     private func attempt() {
@@ -287,33 +354,31 @@ final class FrontHandler: ChannelInboundHandler {
         backend = connection
         connection.handler.owner = self
         connection.handler.pool = nil
-        if let upstreamHead { connection.channel.write(HTTPClientRequestPart.head(upstreamHead), promise: nil) }
+        connection.handler.headRequest = head?.method == .HEAD
+        connection.handler.dechunk = clientMinorVersion == 0
+        if let upstreamHead { connection.channel.write(upstreamHead, promise: nil) }
         let parts = pending
         pending = []
         for part in parts { write(part, to: connection) }
+
         if flush { connection.channel.flush() }
     }
 
-    /// Sends a body part or the end, keeping a copy while the request may be sent again.
-    private func write(_ part: HTTPClientRequestPart, to connection: BackendConnection) {
-        switch part {
-        case .body(.byteBuffer(let buffer)) where replay != nil:
-            replayBytes += buffer.readableBytes
-            if replayBytes > FrontHandler.maxReplayBytes { replay = nil } else { replay?.append(buffer) }
-        case .end(let trailers):
-            sentEnd = .some(trailers)
-        default:
-            break
+    /// Sends body bytes, keeping a copy while the request may be sent again.
+    private func write(_ bytes: ByteBuffer, to connection: BackendConnection) {
+        if replay != nil {
+            replayBytes += bytes.readableBytes
+            if replayBytes > FrontHandler.maxReplayBytes { replay = nil } else { replay?.append(bytes) }
         }
-        connection.channel.write(part, promise: nil)
+        connection.channel.write(bytes, promise: nil)
     }
 
-    private func send(_ part: HTTPClientRequestPart) {
+    private func send(_ bytes: ByteBuffer) {
         if let backend {
-            write(part, to: backend)
+            write(bytes, to: backend)
             if !readingClient { backend.channel.flush() }
         } else {
-            pending.append(part)
+            pending.append(bytes)
         }
     }
 
@@ -325,17 +390,14 @@ final class FrontHandler: ChannelInboundHandler {
         let canResend = !sentAnything || replay != nil
         if canResend, tried.count < FrontHandler.maxAttempts {
             if sentAnything, let replayed = replay {
-                var resend = replayed.map { HTTPClientRequestPart.body(.byteBuffer($0)) }
-                if let trailers = sentEnd { resend.append(.end(trailers)) }
-                pending = resend + pending
+                pending = replayed + pending
                 replay = []
                 replayBytes = 0
-                sentEnd = nil
             }
             attempt()
         } else {
-            answerLocally(.badGateway, "Load balancer \(name) lost the connection to instance \(failed.instanceId) before it answered.",
-                          target: failed)
+            let why = malformedReason.map { "sent an answer the load balancer could not read: \($0)" } ?? "closed the connection before it answered"
+            answerLocally(.badGateway, "Load balancer \(name): instance \(failed.instanceId) \(why).", target: failed)
         }
     }
 
@@ -360,23 +422,32 @@ final class FrontHandler: ChannelInboundHandler {
         localAnswer = nil
         recorder.record(target, status: Int(status.code), micros: elapsedMicros())
         let body = "\(status.code) \(status.reasonPhrase): \(message)\n"
-        var headers = HTTPHeaders([("content-type", "text/plain; charset=utf-8"), ("content-length", String(body.utf8.count))])
-        if !keepAlive { headers.add(name: "connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head?.version ?? .http1_1, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
         let close = !keepAlive
+        var answer = context.channel.allocator.buffer(capacity: body.utf8.count + 128)
+        answer.writeString("HTTP/1.\(clientMinorVersion) \(status.code) \(status.reasonPhrase)\r\n")
+        answer.writeString("content-type: text/plain; charset=utf-8\r\ncontent-length: \(body.utf8.count)\r\n")
+        if close { answer.writeStaticString("connection: close\r\n") }
+        answer.writeStaticString("\r\n")
+        answer.writeString(body)
         resetRequest()
         timeouts.answered()
         if close {
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(answer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         } else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(answer), promise: nil)
             if !queued.isEmpty { takeQueued() }
         }
     }
 
+    /// The minor version of the client's HTTP/1.x (0 or 1), which its answers are written in.
+    private var clientMinorVersion: Int {
+        guard let version = head?.version, version.major == 1, version.minor == 0 else { return 1 }
+        return 0
+    }
+
     private func resetRequest() {
         answerDeadline = nil
+        malformedReason = nil
         head = nil
         upstreamHead = nil
         target = nil
@@ -392,36 +463,42 @@ final class FrontHandler: ChannelInboundHandler {
 
     // MARK: Answers from the instance
 
-    func backendRead(_ part: HTTPClientResponsePart) {
+    func backendRead(_ part: AnswerFramer.Event) {
         guard let context else { return }
         switch part {
-        case .head(let response):
-            guard response.status.code >= 200 else { return }
+        case .head(let answer):
             responseStarted = true
             answerDeadline = nil
-            status = Int(response.status.code)
-            var headers = response.headers
-            FrontHandler.removeHopByHop(&headers)
-            if let version = head?.version, version.major == 1, version.minor == 0 {
-                if keepAlive && headers["content-length"].isEmpty { keepAlive = false }
-                if keepAlive { headers.add(name: "connection", value: "keep-alive") }
+            status = answer.status
+            let minor = clientMinorVersion
+            // An HTTP/1.0 client learns where a body ends from its length or from the close.
+            if minor == 0, !answer.hasLength { keepAlive = false }
+            if answer.framing == .untilClose { keepAlive = false }
+            backendKeepAlive = answer.keepAlive
+            let word: AnswerFramer.ConnectionWord? = !keepAlive ? .close : minor == 0 ? .keepAlive : nil
+            if let rewritten = AnswerFramer.clientHead(answer, clientMinorVersion: minor, connection: word,
+                                                       withoutTransferEncoding: minor == 0 && answer.framing == .chunked,
+                                                       allocator: context.channel.allocator) {
+                context.write(wrapOutboundOut(rewritten), promise: nil)
+            } else if let whole = answer.whole {
+                context.write(wrapOutboundOut(whole), promise: nil)
+                return
+            } else {
+                context.write(wrapOutboundOut(answer.bytes), promise: nil)
             }
-            if !keepAlive { headers.add(name: "connection", value: "close") }
-            backendKeepAlive = response.isKeepAlive
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head?.version ?? .http1_1, status: response.status, headers: headers))),
-                          promise: nil)
+            if let body = answer.body { context.write(wrapOutboundOut(body), promise: nil) }
         case .body(let buffer):
             guard responseStarted else { return }
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        case .end(let trailers):
+            context.write(wrapOutboundOut(buffer), promise: nil)
+        case .end:
             guard responseStarted else { return }
-            complete(trailers: trailers)
+            complete()
         }
     }
 
     private var backendKeepAlive = true
 
-    private func complete(trailers: HTTPHeaders?) {
+    private func complete() {
         guard let context else { return }
         if let target {
             recorder.record(target, status: status, micros: elapsedMicros())
@@ -435,12 +512,22 @@ final class FrontHandler: ChannelInboundHandler {
         resetRequest()
         timeouts.answered()
         if close {
-            context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
         } else {
-            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            context.flush()
             if !queued.isEmpty { takeQueued() }
         }
     }
+
+    /// The instance's answer broke HTTP's framing: it is treated as a lost connection.
+    func backendMalformed(_ reason: String) {
+        malformedReason = reason
+    }
+
+    /// Why the last instance's answer could not be read, for the 502 that may follow.
+    private var malformedReason: String?
 
     func backendReadComplete() {
         context?.flush()

@@ -55,7 +55,8 @@ public struct LoadBalancerProxyService: Service {
                     let timeouts = ClientTimeouts(headTimeout: .seconds(Int64(LoadBalancerRecord.headTimeoutSeconds)),
                                                   idleTimeout: { .seconds(Int64(balancer.idleTimeoutSeconds)) })
                     try channel.pipeline.syncOperations.addHandler(ClientTimeouts.RawBytes(timeouts))
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
+                    // Answers go out as the instances' bytes (FrontHandler), so there is no encoder.
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     try channel.pipeline.syncOperations.addHandler(
                         FrontHandler(name: name, balancer: balancer, pool: pool, recorder: recorder, clientAddress: address, timeouts: timeouts))
                 }
