@@ -237,22 +237,13 @@ final class FrontHandler: ChannelInboundHandler {
         attempt()
     }
 
-    /// Headers that describe one connection, not the message: not forwarded either way.
-    static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-                                        "te", "trailer", "upgrade", "expect"]
-
-    /// Removes the hop-by-hop headers and those the Connection header names.
-    static func removeHopByHop(_ headers: inout HTTPHeaders) {
-        guard headers.contains(where: { isHopByHop($0.name) }) else { return }
-        let named = headers[canonicalForm: "connection"].map { $0.lowercased() }
-        headers = HTTPHeaders(headers.filter { !isHopByHop($0.name) && !named.contains($0.name.lowercased()) })
-    }
-
-    /// True for a hop-by-hop header name; most names are ruled out by their length alone.
+    /// True for a header that describes one connection, not the message (Connection and the
+    /// names `AnswerFramer.isHopByHop` knows): not forwarded either way.
     static func isHopByHop(_ name: String) -> Bool {
-        switch name.utf8.count {
-        case 2, 6, 7, 10, 16, 18, 19: hopByHop.contains(name.lowercased())
-        default: false
+        var name = name
+        return name.withUTF8 { bytes in
+            let raw = UnsafeRawBufferPointer(bytes)
+            return AnswerFramer.isHopByHop(raw) || AnswerFramer.equalsIgnoringCase(raw, "connection")
         }
     }
 
@@ -319,9 +310,12 @@ final class FrontHandler: ChannelInboundHandler {
                 answerLocally(.serviceUnavailable, "Load balancer \(name) has no healthy instance: \(registered) registered, none passing its health check (GET \(balancer.routing.healthCheck.target)); instances take requests once they pass it.")
                 return
             case .allTried:
-                message = "Load balancer \(name) could not reach an instance after \(tried.count) tr\(tried.count == 1 ? "y" : "ies")."
+                let tries = "Load balancer \(name) could not reach an instance after \(tried.count) tr\(tried.count == 1 ? "y" : "ies")"
+                message = malformedReason.map { "\(tries): instance \(tried.last?.rawValue ?? "?") sent an answer the load balancer could not read: \($0)." }
+                    ?? tries + "."
             }
-            answerLocally(.badGateway, message)
+            // The failure counts against the instance that failed last.
+            answerLocally(.badGateway, message, target: lastFailed)
         case .success(let chosen):
             target = chosen
             tried.append(chosen.instanceId)
@@ -384,6 +378,7 @@ final class FrontHandler: ChannelInboundHandler {
 
     /// An instance failed before it answered: try another one if the request may be sent again.
     private func retryOrFail(after failed: BackendTarget, sentAnything: Bool) {
+        lastFailed = failed
         balancer.finished(failed)
         target = nil
         backend = nil
@@ -446,6 +441,7 @@ final class FrontHandler: ChannelInboundHandler {
     }
 
     private func resetRequest() {
+        lastFailed = nil
         answerDeadline = nil
         malformedReason = nil
         head = nil
@@ -525,6 +521,9 @@ final class FrontHandler: ChannelInboundHandler {
     func backendMalformed(_ reason: String) {
         malformedReason = reason
     }
+
+    /// The instance the request failed on last, which a 502 counts against.
+    private var lastFailed: BackendTarget?
 
     /// Why the last instance's answer could not be read, for the 502 that may follow.
     private var malformedReason: String?

@@ -16,6 +16,8 @@ class Echo(http.server.BaseHTTPRequestHandler):
     def handle_any(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if self.path.startswith("/framing/") and self.framing(self.path[9:]):
+            return
         if self.path == "/health":
             status, doc = (503, {"ok": False}) if os.path.exists("unhealthy") else (200, {"ok": True})
         else:
@@ -27,8 +29,29 @@ class Echo(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
-    do_GET = do_POST = do_PUT = do_DELETE = handle_any
+        if self.command != "HEAD":
+            self.wfile.write(data)
+    def framing(self, kind):
+        w = self.wfile.write
+        if kind == "chunked":
+            w(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n")
+            w(b"5;part=1\r\nhello\r\n"); self.wfile.flush()
+            w(b"7\r\n, world\r\n0\r\nX-Checksum: 42\r\n\r\n")
+        elif kind == "close":
+            w(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nuntil the close")
+            self.close_connection = True
+        elif kind == "early-hints":
+            w(b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"); self.wfile.flush()
+            w(b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\nKeep-Alive: timeout=5\r\n\r\nafter hints")
+        elif kind == "no-content":
+            w(b"HTTP/1.1 204 No Content\r\nX-Done: yes\r\n\r\n")
+        elif kind == "garbage":
+            w(b"NOT HTTP AT ALL\r\n\r\n")
+            self.close_connection = True
+        else:
+            return False
+        return True
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_any
     def log_message(self, *args): pass
 http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Echo).serve_forever()
 """#
@@ -282,6 +305,82 @@ struct LoadBalancerTests {
         let allZero = try await HTTP.postForm(server.url + "/local/loadBalancer/update", [("name", "shop-prod"), ("trafficWeights", "\(blue)=0,\(green)=0")])
         #expect(allZero.status == 400 && allZero.text.contains("--no-weights"), "\(allZero.text)")
         #expect(try await HTTP.postForm(server.url + "/local/loadBalancer/update", [("name", "shop-prod"), ("trafficWeights", "")]).status == 200)
+    }
+
+    /// The load balancer sends answers on as the instance's bytes: every way HTTP/1.1 frames an
+    /// answer reaches a strict client whole, on one kept-alive connection, an HTTP/1.0 client
+    /// gets a chunked answer without its chunks, and an answer that is not HTTP is a 502 that
+    /// says so.
+    @Test func answersOfEveryFramingPassWholeAndOneThatIsNotHTTPIsA502() async throws {
+        let scratch = try Scratch("lb-framing")
+        defer { scratch.remove() }
+        let server = try await ServerProcess(dataDir: scratch.path + "/data")
+        defer { server.stop() }
+        let image = try await registerEcho(server)
+        let port = try await createBalancer(server)
+        _ = try await createGroup(server, image: image, desired: 1)
+        try await waitHealthy(server, 1)
+
+        let client = #"""
+        import http.client, json, socket, sys
+        port = int(sys.argv[1])
+        out, ports = {}, set()
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        def ask(name, path, method="GET"):
+            c.request(method, path)
+            r = c.getresponse()
+            body = r.read()
+            ports.add(c.sock.getsockname()[1] if c.sock else None)
+            out[name] = {"status": r.status, "body": body.decode(), "headers": {k.lower(): v for k, v in r.getheaders()}}
+        ask("chunked", "/framing/chunked")
+        ask("head", "/orders", "HEAD")
+        ask("hints", "/framing/early-hints")
+        ask("noContent", "/framing/no-content")
+        ask("plain", "/orders")
+        out["oneConnection"] = len(ports) == 1
+        ask("close", "/framing/close")
+        out["closedAfterClose"] = c.sock is None
+        ask("garbage", "/framing/garbage")
+        def raw(request):
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(request)
+            data = b""
+            while True:
+                part = s.recv(65536)
+                if not part:
+                    return data.decode(errors="replace")
+                data += part
+        out["http10"] = raw(b"GET /framing/chunked HTTP/1.0\r\nHost: x\r\n\r\n")
+        out["notHTTP"] = raw(b"NONSENSE\r\n\r\n")
+        print(json.dumps(out))
+        """#
+        let ran = try await run("/usr/bin/env", ["python3", "-c", client, String(port)])
+        #expect(ran.status == 0, "\(ran.stderr)")
+        let answers = try #require(try JSONSerialization.jsonObject(with: Data(ran.stdout.utf8)) as? [String: Any], "\(ran.stdout)")
+        func answer(_ name: String) -> (status: Int, body: String, headers: [String: String]) {
+            let one = answers[name] as? [String: Any]
+            return (one?["status"] as? Int ?? 0, one?["body"] as? String ?? "", one?["headers"] as? [String: String] ?? [:])
+        }
+        #expect(answer("chunked").status == 200 && answer("chunked").body == "hello, world")
+        #expect(answer("chunked").headers["transfer-encoding"] == "chunked" && answer("chunked").headers["trailer"] == nil)
+        #expect(answer("head").status == 200 && answer("head").body.isEmpty && answer("head").headers["content-length"] != nil)
+        #expect(answer("hints").status == 200 && answer("hints").body == "after hints" && answer("hints").headers["keep-alive"] == nil)
+        #expect(answer("noContent").status == 204 && answer("noContent").headers["x-done"] == "yes")
+        #expect(answer("plain").status == 200 && answer("plain").body.contains("\"path\": \"/orders\""))
+        #expect(answers["oneConnection"] as? Bool == true, "the answers above shared one client connection")
+        #expect(answer("close").body == "until the close" && answer("close").headers["connection"] == "close")
+        #expect(answers["closedAfterClose"] as? Bool == true)
+        #expect(answer("garbage").status == 502)
+        #expect(answer("garbage").body.contains("sent an answer the load balancer could not read: its answer does not begin with an HTTP/1.x status line"),
+                "\(answer("garbage").body)")
+        let old = answers["http10"] as? String ?? ""
+        #expect(old.hasPrefix("HTTP/1.0 200 OK\r\n") && old.hasSuffix("\r\n\r\nhello, world"), "\(old)")
+        #expect(!old.lowercased().contains("transfer-encoding") && old.lowercased().contains("connection: close"), "\(old)")
+        #expect((answers["notHTTP"] as? String ?? "").hasPrefix("HTTP/1.1 400 Bad Request"))
+
+        // The traffic counts every answer, and the unreadable one as the instance's 5xx.
+        let counts = try #require(try await balancer(server, "shop-prod").traffic?.groups.first?.requests)
+        #expect(counts.total == 8 && counts.status5xx == 1, "\(counts)")
     }
 
     @Test func terminatingAnInstanceDrainsItsRequestsFirst() async throws {
