@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOFoundationCompat
 
 /// A client of one AWS Query service (EC2, Auto Scaling, ELB, CloudWatch, IAM) in one region:
 /// form-encoded POSTs signed with SigV4, XML answers, typed errors, retries with exponential
@@ -41,12 +42,17 @@ public struct AWSQueryClient: Sendable {
     /// - Throws: `AWSError` with AWS's code and message once the tries are spent or for an error
     ///   not worth retrying.
     public func call(_ action: String, _ parameters: [(String, String)] = []) async throws -> XMLNode {
+        try Self.parse(try await callForBytes(action, parameters), action: action)
+    }
+
+    /// Calls `action` as `call` does (with its retries) and answers the XML's bytes, unparsed.
+    func callForBytes(_ action: String, _ parameters: [(String, String)]) async throws -> Data {
         var pause = baseDelay
         var attempt = 1
         let began = ContinuousClock.now
         while true {
             do {
-                return try await send(action, parameters)
+                return try await sendForBytes(action, parameters)
             } catch let error as AWSError where error.isRetryable && attempt < attempts && ContinuousClock.now - began < deadline {
                 // Full jitter: a random pause up to the current cap, which doubles each time.
                 let cap = Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18
@@ -60,7 +66,7 @@ public struct AWSQueryClient: Sendable {
     /// Calls `action` once, without retries: for creates that AWS does not make idempotent,
     /// whose caller asks whether a failed try went through before it tries again.
     public func callOnce(_ action: String, _ parameters: [(String, String)] = []) async throws -> XMLNode {
-        try await send(action, parameters)
+        try Self.parse(try await sendForBytes(action, parameters), action: action)
     }
 
     /// The pause before try `attempt` (2, 3, …): full jitter under a cap that doubles each time.
@@ -81,28 +87,87 @@ public struct AWSQueryClient: Sendable {
     }
 
     /// The same, taking what `read` finds in each page as it arrives, so that a page's XML tree
-    /// is let go before the next one is asked for (a whole region is hundreds of megabytes of XML).
+    /// is let go soon (a whole region is hundreds of megabytes of XML). The next page is asked
+    /// for as soon as a page's bytes are in, with the token found at their end (`tokenHint`), so
+    /// AWS answers it while the page before is parsed and read: a read of many pages costs about
+    /// its calls, not its calls plus the parsing. The token the parsed page holds decides; a
+    /// page asked for with a hint that differs from it is dropped and asked for again.
     public func pages<Item>(_ action: String, _ parameters: [(String, String)] = [], requestToken: String = "NextToken",
                             responseToken: String = "NextToken", limit: Int = 10_000, read: (XMLNode) -> [Item]) async throws -> [Item] {
         var items: [Item] = []
-        var count = 0
-        var token: String?
+        var count = 1
         var seen = Set<String>()
-        repeat {
-            let page = try await call(action, parameters + (token.map { [(requestToken, $0)] } ?? []))
-            count += 1
-            items += read(page)
-            token = page.find(responseToken)?.string().flatMap { $0.isEmpty ? nil : $0 }
-            if let token {
-                guard seen.insert(token).inserted, count < limit else {
-                    throw AWSError(status: 500, code: "PaginationLoop", message: "\(action) gave the token \(token) twice; stopped after \(count) pages")
-                }
+        var bytes = try await callForBytes(action, parameters)
+        while true {
+            var hint = Self.tokenHint(in: bytes, element: responseToken)
+            if let known = hint, seen.contains(known) || count >= limit { hint = nil }
+            let asked = hint
+            async let following: Data? = {
+                guard let asked else { return nil }
+                return try await callForBytes(action, parameters + [(requestToken, asked)])
+            }()
+            let page = try Self.parse(bytes, action: action)
+            guard let token = page.find(responseToken)?.string().flatMap({ $0.isEmpty ? nil : $0 }) else {
+                items += read(page)
+                return items
             }
-        } while token != nil
-        return items
+            guard seen.insert(token).inserted, count < limit else {
+                throw AWSError(status: 500, code: "PaginationLoop", message: "\(action) gave the token \(token) twice; stopped after \(count) pages")
+            }
+            items += read(page)
+            if token == hint, let next = try await following {
+                bytes = next
+            } else {
+                bytes = try await callForBytes(action, parameters + [(requestToken, token)])
+            }
+            count += 1
+        }
     }
 
-    func send(_ action: String, _ parameters: [(String, String)]) async throws -> XMLNode {
+    /// The text of the last `<element>` in `bytes`, found without parsing them: where AWS puts a
+    /// page's token, at the end. Nil when there is none, or when its text holds an entity.
+    static func tokenHint(in bytes: Data, element: String) -> String? {
+        let open = Array("<\(element)>".utf8)
+        return bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> String? in
+            // (Foundation's backward search copies the whole answer first.)
+            guard let base = raw.baseAddress else { return nil }
+            var at = raw.count - open.count
+            while at >= 0, !(raw[at] == open[0] && memcmp(base + at, open, open.count) == 0) { at -= 1 }
+            guard at >= 0 else { return nil }
+            let start = at + open.count
+            var end = start
+            while end < raw.count, raw[end] != UInt8(ascii: "<") {
+                if raw[end] == UInt8(ascii: "&") { return nil }
+                end += 1
+            }
+            guard end > start, end < raw.count else { return nil }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: raw[start..<end]), as: UTF8.self)
+        }
+    }
+
+    /// The whole body of `response`, in one buffer sized by its Content-Length when it has one
+    /// (growing a buffer page by page copied megabytes again at every doubling).
+    static func collect(_ response: HTTPClientResponse, upTo limit: Int) async throws -> ByteBuffer {
+        let length = response.headers.first(name: "content-length").flatMap(Int.init)
+        if let length, length > limit { throw NIOTooManyBytesError(maxBytes: limit) }
+        var collected = ByteBufferAllocator().buffer(capacity: min(max(length ?? 0, 4096), limit))
+        for try await part in response.body {
+            guard collected.readableBytes + part.readableBytes <= limit else { throw NIOTooManyBytesError(maxBytes: limit) }
+            collected.writeImmutableBuffer(part)
+        }
+        return collected
+    }
+
+    /// An answer's XML tree.
+    static func parse(_ data: Data, action: String) throws -> XMLNode {
+        guard let root = XMLNode.parse(data) else {
+            throw AWSError(status: 200, code: "InvalidResponse", message: "\(action) answered something that is not XML")
+        }
+        return root
+    }
+
+    /// One try of `action`: the answer's bytes when AWS says 2xx.
+    func sendForBytes(_ action: String, _ parameters: [(String, String)]) async throws -> Data {
         if let reachability { try await reachability.admit(endpoint) }
         if let limiter { await limiter.acquire() }
         let body = Data(QueryEncoding.body([("Action", action), ("Version", version)] + parameters).utf8)
@@ -123,12 +188,10 @@ public struct AWSQueryClient: Sendable {
             throw AWSError(status: 503, code: "ServiceUnavailable", message: "cannot reach \(endpoint.absoluteString): \(error)")
         }
         reachability?.answered()
-        let collected = try await response.body.collect(upTo: 64 * 1024 * 1024)
-        let data = Data(collected.readableBytesView)
+        var collected = try await Self.collect(response, upTo: 64 * 1024 * 1024)
+        // The answer's own bytes, not a copy: a page of a region is megabytes.
+        let data = collected.readData(length: collected.readableBytes, byteTransferStrategy: .noCopy) ?? Data()
         guard (200..<300).contains(response.status.code) else { throw AWSError.parse(status: Int(response.status.code), body: data) }
-        guard let root = XMLNode.parse(data) else {
-            throw AWSError(status: Int(response.status.code), code: "InvalidResponse", message: "\(action) answered something that is not XML")
-        }
-        return root
+        return data
     }
 }

@@ -169,6 +169,9 @@ struct XMLScanner {
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
+        // Room for the elements at once: growing by doubling copied them and touched fresh
+        // memory at every step. Room never used is never touched.
+        elements.reserveCapacity(bytes.count / 16)
     }
 
     private static let lessThan = UInt8(ascii: "<"), greaterThan = UInt8(ascii: ">"), slash = UInt8(ascii: "/")
@@ -339,6 +342,24 @@ struct XMLScanner {
 
     /// The number of the name at `range`, made once per answer (AWS's names repeat on every item).
     private mutating func name(_ range: Range<Int>) -> Int32 {
+        guard !range.isEmpty else { return hashedName(range) }
+        // Most names were seen a moment ago: a slot picked by a few of their bytes finds them
+        // without hashing all of them.
+        let slot = (range.count &* 31 &+ Int(bytes[range.lowerBound]) &* 7 &+ Int(bytes[range.upperBound - 1])
+            &+ Int(bytes[range.lowerBound + range.count / 2]) &* 3) & (XMLScanner.recentSlots - 1)
+        let recent = recentNames[slot]
+        if recent >= 0, same(range, nameSpans[Int(recent)]) { return recent }
+        let number = hashedName(range)
+        recentNames[slot] = number
+        return number
+    }
+
+    /// Names seen lately, by a slot their bytes pick.
+    private var recentNames = [Int32](repeating: -1, count: XMLScanner.recentSlots)
+    private static let recentSlots = 256
+
+    /// The number of the name at `range`, found by hashing it.
+    private mutating func hashedName(_ range: Range<Int>) -> Int32 {
         let piece = UnsafeBufferPointer(rebasing: bytes[range])
         var hasher = Hasher()
         hasher.combine(bytes: UnsafeRawBufferPointer(piece))

@@ -100,6 +100,25 @@ struct XMLScannerTests {
     }
 
     /// Foundation's parser on Linux stops after the first root and answers it; this one refuses.
+    /// The next page is asked for with the token found at the end of a page's bytes, before
+    /// the page is parsed; the parsed token decides, so a hint may be missing but never wrong
+    /// in the cases AWS answers.
+    @Test func aPagesTokenIsFoundAtTheEndOfItsBytesWithoutParsing() throws {
+        let page = """
+            <DescribeInstancesResponse><reservationSet><item><tagSet><item><key>note</key>\
+            <value>&lt;nextToken&gt;fake&lt;/nextToken&gt;</value></item></tagSet></item></reservationSet>\
+            <nextToken>eyJ2IjoyLCJjIjoi+/=</nextToken></DescribeInstancesResponse>
+            """
+        #expect(AWSQueryClient.tokenHint(in: Data(page.utf8), element: "nextToken") == "eyJ2IjoyLCJjIjoi+/=")
+        let parsed = try #require(XMLNode.parse(Data(page.utf8)))
+        #expect(parsed.find("nextToken")?.string() == "eyJ2IjoyLCJjIjoi+/=")
+        #expect(AWSQueryClient.tokenHint(in: Data("<R><NextToken>a&amp;b</NextToken></R>".utf8), element: "NextToken") == nil)
+        #expect(AWSQueryClient.tokenHint(in: Data("<R><Items/></R>".utf8), element: "NextToken") == nil)
+        #expect(AWSQueryClient.tokenHint(in: Data("<R><NextToken></NextToken></R>".utf8), element: "NextToken") == nil)
+        #expect(AWSQueryClient.tokenHint(in: Data("<NextToken>cut".utf8), element: "NextToken") == nil)
+        #expect(AWSQueryClient.tokenHint(in: Data(), element: "NextToken") == nil)
+    }
+
     @Test func aSecondRootIsRefused() {
         #expect(AWSCloud.XMLNode.parse(Data("<a/><b/>".utf8)) == nil)
         #expect(AWSCloud.XMLNode.parse(Data("<a/>".utf8))?.name == "a")
