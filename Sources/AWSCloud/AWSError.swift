@@ -35,8 +35,12 @@ public struct AWSError: Error, Sendable, Hashable, CustomStringConvertible {
     /// unreachable is not: the connection was just tried.
     public var isRetryable: Bool {
         guard code != AWSError.unreachableCode else { return false }
-        return status >= 500 || status == 429 || ["Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
-                                           "RequestThrottled", "ServiceUnavailable", "InternalFailure", "InternalError"].contains(code)
+        return status >= 500 || isThrottling || ["ServiceUnavailable", "InternalFailure", "InternalError"].contains(code)
+    }
+
+    /// AWS said the account asks too fast.
+    public var isThrottling: Bool {
+        status == 429 || ["Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled"].contains(code)
     }
 
     /// Credentials AWS does not accept.

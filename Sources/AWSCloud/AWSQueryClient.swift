@@ -1,5 +1,7 @@
 import AsyncHTTPClient
+import AsgardCore
 import Foundation
+import Metrics
 import NIOCore
 import NIOFoundationCompat
 
@@ -51,22 +53,54 @@ public struct AWSQueryClient: Sendable {
         var attempt = 1
         let began = ContinuousClock.now
         while true {
+            let tried = ContinuousClock.now
             do {
-                return try await sendForBytes(action, parameters)
+                let bytes = try await sendForBytes(action, parameters)
+                record(action, outcome: "ok", since: tried)
+                return bytes
             } catch let error as AWSError where error.isRetryable && attempt < attempts && ContinuousClock.now - began < deadline {
+                record(action, outcome: error.isThrottling ? "throttled" : "retried", since: tried)
                 // Full jitter: a random pause up to the current cap, which doubles each time.
-                let cap = Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18
-                try await Task.sleep(for: .seconds(Double.random(in: 0...cap)))
+                try await Task.sleep(for: .seconds(Double.random(in: 0...pause.inSeconds)))
                 pause *= 2
                 attempt += 1
+            } catch {
+                record(action, outcome: Self.outcome(of: error), since: tried)
+                throw error
             }
         }
+    }
+
+    /// Counts and times one try for Prometheus (through swift-metrics): `ok`, `throttled`,
+    /// `retried` (failed, and tried again), `unreachable` or `error` (the call failed).
+    private func record(_ action: String, outcome: String, since tried: ContinuousClock.Instant) {
+        let service = signer.service
+        Counter(label: "asgard_cloud_requests_total", dimensions: [("provider", "aws"), ("service", service), ("action", action), ("outcome", outcome)])
+            .increment()
+        Metrics.Timer(label: "asgard_cloud_request_duration_seconds", dimensions: [("provider", "aws"), ("service", service), ("action", action)])
+            .recordSeconds((ContinuousClock.now - tried).inSeconds)
+    }
+
+    /// The outcome word of a try that ended the call with `error`.
+    static func outcome(of error: any Error) -> String {
+        guard let error = error as? AWSError else { return "error" }
+        if error.isThrottling { return "throttled" }
+        return error.code == AWSError.unreachableCode ? "unreachable" : "error"
     }
 
     /// Calls `action` once, without retries: for creates that AWS does not make idempotent,
     /// whose caller asks whether a failed try went through before it tries again.
     public func callOnce(_ action: String, _ parameters: [(String, String)] = []) async throws -> XMLNode {
-        try Self.parse(try await sendForBytes(action, parameters), action: action)
+        let tried = ContinuousClock.now
+        let bytes: Data
+        do {
+            bytes = try await sendForBytes(action, parameters)
+            record(action, outcome: "ok", since: tried)
+        } catch {
+            record(action, outcome: Self.outcome(of: error), since: tried)
+            throw error
+        }
+        return try Self.parse(bytes, action: action)
     }
 
     /// The pause before try `attempt` (2, 3, …): full jitter under a cap that doubles each time.

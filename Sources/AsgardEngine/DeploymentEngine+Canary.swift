@@ -192,6 +192,7 @@ extension DeploymentEngine {
             try await save(state, of: run.id)
             try await log(run.id, "Interval \(index) of \(count) at \(state.canaryWeight ?? 0) %: score \(CanaryJudge.format(verdict.score)), \(verdict.outcome.rawValue): \(verdict.reason)")
             last = verdict
+            DeploymentMetrics.verdict(verdict.outcome.rawValue)
             if verdict.outcome == .fail {
                 throw DeploymentInterrupted(order: RollbackOrder(reason: "canary failed: \(verdict.reason)", outcome: .failed), verdictTime: verdictTime)
             }
@@ -235,6 +236,7 @@ extension DeploymentEngine {
             return (ArmSample(requests: mine.requests, errors: mine.errors, latencies: mine.latencySamples),
                     ArmSample(requests: theirs.requests, errors: theirs.errors, latencies: theirs.latencySamples))
         }
+        DeploymentMetrics.verdict(outcome.name)
         switch outcome {
         case .failed(let reason, let at, let seconds):
             try await log(run.id, "The sequential judge failed the canary after \(seconds) s: \(reason)")
@@ -302,6 +304,16 @@ extension DeploymentEngine {
         case inconclusive(reason: String)
         case promoted(reason: String, seconds: Int)
         case passed(evidence: String, requests: Int)
+
+        /// The decision's word, as the evidence and the metrics name it.
+        var name: String {
+            switch self {
+            case .failed: "fail"
+            case .inconclusive: "inconclusive"
+            case .promoted: "promoted"
+            case .passed: "pass"
+            }
+        }
     }
 
     /// Feeds `judge`, every second, what the arms served since the last second (`arms` splits

@@ -452,6 +452,7 @@ public final class DeploymentEngine: Service, Sendable {
                 }
                 try await log(id, "Deployment finished: \(state.newGroup ?? "?") serves \(request.cluster)")
                 try await tasks.updateTask(id, status: .succeeded, checkpoint: nil, at: now())
+                DeploymentMetrics.finished(run, outcome: .succeeded, at: now())
                 try? await tasks.clearSignal(of: id)
                 await notify("succeeded", run, newGroup: state.newGroup, message: "\(state.newGroup ?? "?") serves \(request.cluster)")
                 return
@@ -483,6 +484,7 @@ public final class DeploymentEngine: Service, Sendable {
             let done = try await rollBack(run, state: state, since: verdictTime)
             try await log(id, "Rolled back: \(done)")
             try await tasks.updateTask(id, status: order.outcome, checkpoint: nil, at: now())
+            DeploymentMetrics.finished(run, outcome: order.outcome, at: now())
             await notify("rolledBack", run, newGroup: state.newGroup, message: order.outcome == .rolledBack ? "\(order.reason); rolled back: \(done)" : done)
             if order.outcome != .rolledBack {
                 await notify(order.outcome == .canceled ? "canceled" : "failed", run, newGroup: state.newGroup, message: "\(order.reason); rolled back: \(done)")
@@ -495,6 +497,7 @@ public final class DeploymentEngine: Service, Sendable {
             logger.warning("Rollback failed", metadata: ["task": "\(id)", "error": "\(error)"])
             try? await log(id, "Rollback failed: \(error); the cluster is left as it is, check it and fix it by hand")
             try? await tasks.updateTask(id, status: .failed, checkpoint: nil, at: now())
+            DeploymentMetrics.finished(run, outcome: .failed, at: now())
             await notify("failed", run, newGroup: state.newGroup, message: "\(order.reason); the rollback failed too: \(error)")
         }
     }

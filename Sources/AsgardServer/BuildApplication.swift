@@ -191,7 +191,9 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     }
     let console = built
 
+    ConsoleMetrics.install()
     let router = Router(context: ConsoleRequestContext.self)
+    router.add(middleware: RequestMetricsMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: RequestLimitsMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
@@ -201,6 +203,7 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     security.taskTitle = { id in try? await shared.task(TaskID(id))?.operation }
     let table = RouteTable(router: router, security: security) { error, input in console.errorPage(error, input: input) }
     console.addServerRoutes(to: table)
+    console.addMetricsRoutes(to: table)
     console.addAuthRoutes(to: table)
     console.addApplicationRoutes(to: table)
     console.addTaskRoutes(to: table)
