@@ -3,6 +3,7 @@ import AsgardCore
 import AsgardStore
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -232,7 +233,8 @@ public final class ScalingService: Service, Sendable {
         let desired = ScalingMath.adjusted(group.desiredCapacity, by: adjustment, type: policy.adjustmentType ?? .changeInCapacity,
                                            minAdjustmentMagnitude: policy.minAdjustmentMagnitude, min: group.minSize, max: group.maxSize)
         guard desired != group.desiredCapacity else { return }
-        try await setCapacity(group, desired: desired, because: "\(cause), policy \(policy.policyName) changed the desired capacity from \(group.desiredCapacity) to \(desired)")
+        try await setCapacity(group, desired: desired, by: policy.policyType.rawValue,
+                              because: "\(cause), policy \(policy.policyName) changed the desired capacity from \(group.desiredCapacity) to \(desired)")
         state.withLock { $0.lastScaling[key] = time }
     }
 
@@ -272,7 +274,7 @@ public final class ScalingService: Service, Sendable {
             state.withLock { _ = $0.capped.remove(key) }
         }
         guard desired != group.desiredCapacity else { return }
-        try await setCapacity(group, desired: desired,
+        try await setCapacity(group, desired: desired, by: policy.policyType.rawValue,
                               because: "a target tracking policy \(policy.policyName) saw \(why), changing the desired capacity from \(group.desiredCapacity) to \(desired)")
         state.withLock { $0.lastScaling[key] = time }
     }
@@ -287,6 +289,7 @@ public final class ScalingService: Service, Sendable {
             objectId: group.autoScalingGroupName, user: "asgard", region: "local", status: .succeeded,
             log: [TaskLogLine(time: time, message: "a scheduled action \(action.scheduledActionName) was executed, setting min \(changed.minSize), desired \(changed.desiredCapacity), max \(changed.maxSize)"
                 + (group.desiredCapacity != changed.desiredCapacity ? " (desired capacity from \(group.desiredCapacity) to \(changed.desiredCapacity))" : ""))]))
+        ScalingService.counted(cause: "ScheduledAction")
         var ran = action
         ran.lastRun = time
         try await store.updateScalingObject(.scheduledAction, group: action.autoScalingGroupName, name: action.scheduledActionName,
@@ -300,8 +303,16 @@ public final class ScalingService: Service, Sendable {
         }
     }
 
-    /// Changes a group's desired capacity; the provider records the activity with `because`.
-    func setCapacity(_ group: ServerGroupRecord, desired: Int, because cause: String) async throws {
+    /// Counts a scaling activity for Prometheus by what caused it: a policy's type
+    /// (`TargetTrackingScaling`, `StepScaling`, `SimpleScaling`) or `ScheduledAction`.
+    static func counted(cause: String) {
+        Counter(label: "asgard_scaling_activities_total", dimensions: [("cause", cause)]).increment()
+    }
+
+    /// Changes a group's desired capacity for a policy of type `kind`; the provider records the
+    /// activity with `because`.
+    func setCapacity(_ group: ServerGroupRecord, desired: Int, by kind: String, because cause: String) async throws {
+        ScalingService.counted(cause: kind)
         var changed = group
         changed.desiredCapacity = desired
         _ = try await cloud.updateServerGroup(changed, task: TaskDraft(

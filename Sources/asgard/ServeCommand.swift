@@ -18,6 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         Example:
           asgard serve --port 8080 --data-dir /var/lib/asgard
+          asgard serve --log-format json 2>> /var/log/asgard.jsonl
         """
     )
 
@@ -43,7 +44,19 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("metrics-interval"), help: "Seconds between collections of the groups' metrics and evaluations of their alarms and policies (default 10).")
     var metricsInterval: Int?
 
+    /// How log lines look.
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Option(name: .customLong("log-format"),
+            help: "text (default), or json: one JSON object a line with time, level, message, and the request id, task id and user where known.")
+    var logFormat: LogFormat = .text
+
     func run() async throws {
+        if logFormat == .json {
+            LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        }
         var settings = ServerConfig()
         if let config = config ?? ProcessInfo.processInfo.environment["ASGARD_CONFIG"] {
             do {

@@ -128,6 +128,15 @@ struct AWSProviderTests {
             #expect(page.status == 200 && !page.text.contains(Self.secret), "\(path)")
         }
         #expect(!server.log.contains(Self.secret))
+
+        // Every call to AWS was counted for Prometheus, by service, action and outcome.
+        let metrics = try await HTTP.get(server.url + "/metrics", accept: "*/*").text
+        let calls = MetricsTests.samples(metrics, "asgard_cloud_requests_total")
+        #expect(calls.contains { $0.labels == ["provider": "aws", "service": "ec2", "action": "DescribeInstances", "outcome": "ok"] && $0.value > 0 },
+                "\(calls.prefix(5))")
+        #expect(calls.contains { $0.labels["service"] == "autoscaling" && $0.labels["action"] == "CreateAutoScalingGroup" && $0.labels["outcome"] == "ok" })
+        #expect(MetricsTests.samples(metrics, "asgard_cloud_request_duration_seconds_count").contains { $0.labels["action"] == "DescribeInstances" })
+        #expect(MetricsTests.samples(metrics, "asgard_cache_age_seconds").contains { $0.labels["region"] == "us-east-1" && $0.value >= 0 })
     }
 
     /// What boto3 sees of the application load balancers: each one's listener port, weights by
@@ -202,10 +211,13 @@ struct AWSProviderTests {
         #expect(!intervals.isEmpty && intervals.allSatisfy { (($0["canary"] as? [String: Any])?["requests"] as? Int ?? 0) > 0 }, "\(intervals)")
 
         // The sequential judge reads the same CloudWatch counts, at their resolution, and fails
-        // a canary whose target group answers half its requests with 5xx.
+        // a canary whose target group answers half its requests with 5xx. It decides as soon as
+        // the evidence is strong enough; the long window is for a loaded machine, where the
+        // pushed figures come slowly (a 20 s window ran out without evidence there, and an
+        // inconclusive canary waits an hour for a person).
         async let failingAgain = Self.boto3(moto, "push", "shop-web", "shop-web-v003", "fail", "300")
         let judged = try await asgard.nonBlocking(seconds: 330, "deploy", "shop-web", "--image", images[1], "--strategy", "canary", "--steps", "50,100",
-                                                  "--analysis-seconds", "20", "--judge", "sequential", "--desired", "2", "--region", "us-east-1", "--wait")
+                                                  "--analysis-seconds", "240", "--judge", "sequential", "--desired", "2", "--region", "us-east-1", "--wait")
         _ = try await failingAgain
         #expect(judged.status != 0 && judged.stdout.contains("canary failed: errors: the canary had"), "\(judged)")
         albs = try await Self.albs(moto)

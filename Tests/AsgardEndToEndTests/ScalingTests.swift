@@ -92,6 +92,10 @@ struct ScalingTests {
         #expect(appPage.text.contains("href=\"/local/cluster/show/shop-prod\""), "the application page links its clusters")
         let shown = try cli("asg", "activities", "shop-prod-v000")
         #expect(shown.status == 0 && shown.stdout.contains("Changing the desired capacity from 1 to"), "\(shown.stdout)")
+        // Prometheus counts the policy's two changes by what caused them.
+        let metrics = try await HTTP.get(server.url + "/metrics", accept: "*/*").text
+        #expect(MetricsTests.samples(metrics, "asgard_scaling_activities_total").contains { $0.labels == ["cause": "TargetTrackingScaling"] && $0.value >= 2 },
+                "\(MetricsTests.samples(metrics, "asgard_scaling_activities_total"))")
     }
 
     @Test func aScheduledActionFiresOnTimeAndAnAlarmCallsAStepPolicy() async throws {

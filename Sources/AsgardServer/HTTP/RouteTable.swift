@@ -6,6 +6,9 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
+/// The error `RequestSecurity.internalErrorPath` raises: one no mapping knows.
+struct InjectedFault: Error {}
+
 /// Who may reach an endpoint before its handler runs its own, finer checks.
 enum Access: Sendable {
     /// Anyone: the login page, the health check, the stylesheet, the API document.
@@ -35,6 +38,9 @@ struct RequestSecurity: Sendable {
     let now: @Sendable () -> Date
     /// The data directory's room: a change refused for the lack of it answers 507.
     let space: DataDirectorySpace
+    /// A path that fails with an internal error, for tests of what a 500 tells
+    /// (`ASGARD_FAULT_INTERNAL_ERROR_PATH`); nil in use.
+    var internalErrorPath = ProcessInfo.processInfo.environment["ASGARD_FAULT_INTERNAL_ERROR_PATH"]
     /// The budget of requests without a signed-in user, per address.
     var anonymousLimit = AddressRateLimiter()
     /// A task's title, for the message a browser sees after a change.
@@ -151,6 +157,7 @@ final class RouteTable {
                 input = parsed
                 parsed.principal = try await RouteTable.admit(parsed, access: access, security: security)
                 input = parsed
+                if let faulty = security.internalErrorPath, request.uri.path == faulty { throw InjectedFault() }
                 response = try await handler(parsed)
             } catch let redirect as LoginRedirect {
                 response = redirect.response

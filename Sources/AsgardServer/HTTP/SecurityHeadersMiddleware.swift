@@ -3,7 +3,8 @@ import Hummingbird
 
 /// Adds the security headers every answer carries: no framing, no MIME sniffing, and a
 /// Content-Security-Policy that allows scripts and styles only from the console itself (one
-/// small script follows task logs live), and connections only back to it.
+/// small script follows task logs live), and connections only back to it; and the request's id
+/// (`X-Request-Id`).
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = ConsoleRequestContext
 
@@ -17,6 +18,8 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        // The id the logs carry for this request (and a 500's body names), to find one from the other.
+        response.headers[HTTPField.Name("X-Request-Id")!] = context.id
         return response
     }
 }

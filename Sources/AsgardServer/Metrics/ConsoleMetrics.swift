@@ -39,17 +39,43 @@ struct MetricFamily: Sendable {
     enum Kind: String, Sendable {
         case gauge
         case counter
+        case histogram
+    }
+
+    /// One line: the family's name with `suffix` (a histogram's `_bucket`, `_sum`, `_count`).
+    struct Sample: Sendable {
+        var suffix = ""
+        var labels: [(String, String)]
+        var value: Double
     }
 
     var name: String
     var kind: Kind
     var help: String
-    var samples: [(labels: [(String, String)], value: Double)]
+    var samples: [Sample]
+
+    init(name: String, kind: Kind, help: String, samples: [(labels: [(String, String)], value: Double)]) {
+        self.name = name
+        self.kind = kind
+        self.help = help
+        self.samples = samples.map { Sample(labels: $0.labels, value: $0.value) }
+    }
+
+    /// Adds the lines of a histogram with `labels`: its cumulative count at or below each of
+    /// `bounds` and at +Inf, its sum and its count.
+    mutating func addHistogram(labels: [(String, String)], bounds: [Double], cumulative: [Double], sum: Double, count: Double) {
+        for (bound, seen) in zip(bounds, cumulative) {
+            samples.append(Sample(suffix: "_bucket", labels: labels + [("le", MetricFamily.number(bound))], value: seen))
+        }
+        samples.append(Sample(suffix: "_bucket", labels: labels + [("le", "+Inf")], value: count))
+        samples.append(Sample(suffix: "_sum", labels: labels, value: sum))
+        samples.append(Sample(suffix: "_count", labels: labels, value: count))
+    }
 
     func write(into text: inout String) {
         text += "# HELP \(name) \(help)\n# TYPE \(name) \(kind.rawValue)\n"
         for sample in samples {
-            text += name
+            text += name + sample.suffix
             if !sample.labels.isEmpty {
                 text += "{" + sample.labels.map { "\($0.0)=\"\(MetricFamily.escaped($0.1))\"" }.joined(separator: ",") + "}"
             }

@@ -34,13 +34,13 @@ extension Console {
             let cache = regionCache(regional)
             if cache.cached {
                 guard let age = cache.ageSeconds else { continue }
-                ages.samples.append(([("account", cache.account), ("region", cache.region)], age))
+                ages.samples.append(MetricFamily.Sample(labels: [("account", cache.account), ("region", cache.region)], value: age))
             }
             guard let found = try? await regional.cloud.instances(of: nil, includeTerminated: false) else { continue }
             var states: [String: Int] = [:]
             for instance in found { states[instance.lifecycleState.rawValue, default: 0] += 1 }
             for (state, count) in states.sorted(by: { $0.key < $1.key }) {
-                instances.samples.append(([("region", regional.region.rawValue), ("state", state)], Double(count)))
+                instances.samples.append(MetricFamily.Sample(labels: [("region", regional.region.rawValue), ("state", state)], value: Double(count)))
             }
         }
         var families = [ages, instances]
@@ -48,6 +48,44 @@ extension Console {
             families.append(MetricFamily(name: "asgard_deployments_running", kind: .gauge,
                                          help: "Deployments that run or wait for a judgment now.", samples: [([], Double(running.count))]))
         }
-        return families
+        return families + (await loadBalancerFamilies())
+    }
+
+    /// The latency bounds of the local load balancers' histograms, in seconds.
+    static let loadBalancerBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+
+    /// What each local load balancer counted since its process started, as it last reported it:
+    /// requests by server group and status class, and their latency as a histogram. (AWS's load
+    /// balancers are counted by CloudWatch.)
+    func loadBalancerFamilies() async -> [MetricFamily] {
+        var requests = MetricFamily(name: "asgard_lb_requests_total", kind: .counter,
+                                    help: "Requests a local load balancer answered, by server group and status class.", samples: [])
+        var latency = MetricFamily(name: "asgard_lb_request_duration_seconds", kind: .histogram,
+                                   help: "Time from a request's arrival at a local load balancer to the end of its answer.", samples: [])
+        var seen = Set<String>()
+        for regional in regionals.values where regional.isLocal {
+            guard let balancers = try? await regional.cloud.loadBalancers() else { continue }
+            for balancer in balancers where seen.insert(balancer.loadBalancerName.rawValue).inserted {
+                guard let traffic = await regional.cloud.cachedLoadBalancerState(named: balancer.loadBalancerName).traffic else { continue }
+                for group in traffic.groups {
+                    let labels = [("load_balancer", balancer.loadBalancerName.rawValue), ("server_group", group.name)]
+                    let counts = group.requests
+                    for (statusClass, count) in [("2xx", counts.status2xx), ("3xx", counts.status3xx), ("4xx", counts.status4xx), ("5xx", counts.status5xx)] {
+                        requests.samples.append(MetricFamily.Sample(labels: labels + [("status_class", statusClass)], value: Double(count)))
+                    }
+                    // The histogram's recorded values, in microseconds, into Prometheus' buckets.
+                    var cumulative = [Double](repeating: 0, count: Console.loadBalancerBuckets.count)
+                    var sum = 0.0, count = 0.0
+                    for pair in group.latency.histogram where pair.count == 2 {
+                        let seconds = Double(pair[0]) / 1_000_000, times = Double(pair[1])
+                        sum += seconds * times
+                        count += times
+                        for (index, bound) in Console.loadBalancerBuckets.enumerated() where seconds <= bound { cumulative[index] += times }
+                    }
+                    latency.addHistogram(labels: labels, bounds: Console.loadBalancerBuckets, cumulative: cumulative, sum: sum, count: count)
+                }
+            }
+        }
+        return [requests, latency]
     }
 }
