@@ -174,13 +174,16 @@ extension DeploymentEngine {
             let window = snapshot.since(start), slice = snapshot.since(previous)
             previous = snapshot
             let canaryWindow = window.merged([canary]), baselineWindow = window.merged(baselines)
-            let observations: [String: MetricObservations] = [
+            var observations: [String: MetricObservations] = [
                 "errorRate": .proportion(canary: Proportion(events: canaryWindow.errors, total: canaryWindow.requests),
                                          baseline: Proportion(events: baselineWindow.errors, total: baselineWindow.requests)),
                 "latency": .samples(canary: canaryWindow.latencySamples, baseline: baselineWindow.latencySamples),
                 "cpu": .samples(canary: usage.cpu(canary), baseline: baselines.flatMap { usage.cpu($0) }),
                 "memory": .samples(canary: usage.memory(canary), baseline: baselines.flatMap { usage.memory($0) }),
             ]
+            for metric in settings.analysis.metrics where metric.source == .prometheus && !metric.muted {
+                observations[metric.name] = await prometheusObservations(metric, canary: canary, baselines: baselines, run, from: began, to: now())
+            }
             let verdict = CanaryJudge.judge(observations, config: settings.analysis)
             let verdictTime = ContinuousClock.now
             let seconds = max(0.001, every)
@@ -296,6 +299,37 @@ extension DeploymentEngine {
         case .passed(let evidence, _):
             try await log(run.id, "Batch \(batch) passed: no test crossed its threshold in \(seconds) s (\(evidence))")
         }
+    }
+
+    /// What Prometheus answers `metric`'s query for the canary and for the baselines over the
+    /// window, a point a second; a query that fails or answers nothing is no data, naming it.
+    func prometheusObservations(_ metric: CanaryMetric, canary: String, baselines: [String], _ run: DeploymentRun,
+                                from start: Date, to end: Date) async -> MetricObservations {
+        guard let prometheus else {
+            return .missing(reason: "no Prometheus is configured (prometheus.url in the configuration file) to ask \(metric.query ?? "")")
+        }
+        let cluster = run.request.cluster
+        func values(_ group: String) async -> Result<[Double], QueryFailure> {
+            guard let query = metric.filledQuery(serverGroup: group, region: region, cluster: cluster) else {
+                return .failure(QueryFailure(query: "", problem: "the metric has no query"))
+            }
+            return await prometheus.values(of: query, from: start, to: end, step: 1)
+        }
+        let canaryValues: [Double]
+        switch await values(canary) {
+        case .success(let found): canaryValues = found
+        case .failure(let failure): return .missing(reason: "the canary's \(failure)")
+        }
+        var baselineValues: [Double] = []
+        var failures: [QueryFailure] = []
+        for group in baselines {
+            switch await values(group) {
+            case .success(let found): baselineValues += found
+            case .failure(let failure): failures.append(failure)
+            }
+        }
+        if baselineValues.isEmpty, let failure = failures.first { return .missing(reason: "the baseline's \(failure)") }
+        return .samples(canary: canaryValues.map { WeightedValue($0) }, baseline: baselineValues.map { WeightedValue($0) })
     }
 
     /// How a watch by the sequential judge ended.

@@ -33,6 +33,9 @@ public final class DeploymentEngine: Service, Sendable {
     /// (SQLite, one console) it resumes its unfinished tasks at start.
     let leases: (any TaskLeasing)?
     let claimEvery: Duration
+    /// The Prometheus that canary metrics with `"source": "prometheus"` ask; nil when none is
+    /// configured (such a metric then has no data, and the canary waits for a person).
+    let prometheus: PrometheusQuerier?
     /// The tasks it runs now, to stop one whose lease another console took.
     private let executions = Mutex<[TaskID: Task<Void, Never>]>([:])
     /// On a shared database, when the engine last read each running task's signal and whether a
@@ -49,7 +52,8 @@ public final class DeploymentEngine: Service, Sendable {
     public init(cloud: any CloudProvider, tasks: any TaskStore, operations: ClusterOperations, healthyTimeout: Duration = .seconds(600),
                 applicationWebhook: @escaping @Sendable (String) async -> String? = { _ in nil }, faults: DeploymentFaults = DeploymentFaults(),
                 regions: Set<String>? = nil, leases: (any TaskLeasing)? = nil, claimEvery: Duration = .milliseconds(500),
-                logger: Logger, now: @escaping @Sendable () -> Date) {
+                prometheus: PrometheusQuerier? = nil, logger: Logger, now: @escaping @Sendable () -> Date) {
+        self.prometheus = prometheus
         self.leases = leases
         self.claimEvery = claimEvery
         self.cloud = cloud

@@ -101,13 +101,15 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     var engines: [DeploymentEngine] = []
     /// On a shared database: what wakes each region's reader when another console shared a read.
     var regionWakeups: [String: Wakeup] = [:]
+    let prometheus = config.prometheusURL.map { PrometheusQuerier(url: $0, bearerToken: config.prometheusBearerToken) }
     func regional(_ account: AccountConfig, _ region: Region, cloud: any CloudProvider, engineRegions: Set<String>,
                   scaling: (any ScalingStore)?) -> Regional {
         // On a shared database the engine waits out an outage at its next write rather than fail.
         let engineTasks: any TaskStore = database == nil ? shared : PatientTaskStore(shared, logger: engineLogger)
         let operations = ClusterOperations(cloud: cloud, tasks: engineTasks, scaling: scaling, region: region.rawValue, now: now)
         let deployments = DeploymentEngine(cloud: cloud, tasks: engineTasks, operations: operations, applicationWebhook: webhook,
-                                           faults: .fromEnvironment(), regions: engineRegions, leases: database?.store, logger: engineLogger, now: now)
+                                           faults: .fromEnvironment(), regions: engineRegions, leases: database?.store, prometheus: prometheus,
+                                           logger: engineLogger, now: now)
         services.append(deployments)
         engines.append(deployments)
         return Regional(
@@ -204,6 +206,7 @@ public func buildApplication(_ config: ServerConfig, lock: DataDirectoryLock? = 
     let table = RouteTable(router: router, security: security) { error, input in console.errorPage(error, input: input) }
     console.addServerRoutes(to: table)
     console.addMetricsRoutes(to: table)
+    console.addTargetRoutes(to: table)
     console.addAuthRoutes(to: table)
     console.addApplicationRoutes(to: table)
     console.addTaskRoutes(to: table)

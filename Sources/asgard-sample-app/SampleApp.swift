@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Prometheus
 import Synchronization
 
 /// A small HTTP service to deploy with Asgard, with switches that make it misbehave on purpose
@@ -11,9 +12,10 @@ import Synchronization
 struct SampleApp: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "asgard-sample-app",
-        abstract: "A sample service: GET / answers its version and instance, GET /health its health.",
+        abstract: "A sample service: GET / answers its version and instance, GET /health its health, GET /metrics its requests for Prometheus.",
         discussion: """
-        Listens on 127.0.0.1:$PORT (default 8081).
+        Listens on 127.0.0.1:$PORT (default 8081). /metrics has http_requests_total{code} and the
+        histogram http_request_duration_seconds of the GET / requests it answered.
 
         Example:
           PORT=9000 asgard-sample-app --version-label 1.2.0 --error-rate 0.1 --latency-ms 20
@@ -54,14 +56,29 @@ struct SampleApp: AsyncParsableCommand {
         }
         let router = Router()
         let errors = ErrorSchedule(rate: settings.errorRate)
+        let registry = PrometheusCollectorRegistry()
+        let requests = MetricNameDescriptor(metricName: "http_requests", unitName: "total", helpText: "GET / requests answered, by status code.")
+        let answered = [200, 500].map { (code: $0, counter: registry.makeCounter(descriptor: requests, labels: [("code", String($0))])) }
+        let latency = registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(metricName: "http_request_duration", unitName: "seconds", helpText: "Time to answer GET /."),
+            buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5].map { Duration.microseconds(Int64($0 * 1_000_000)) })
         router.get("/") { _, _ -> Response in
+            let started = ContinuousClock.now
+            defer { latency.record(ContinuousClock.now - started) }
             if settings.latencyMs > 0 { try await Task.sleep(for: .milliseconds(settings.latencyMs)) }
             let failing = errors.next()
+            answered[failing ? 1 : 0].counter.increment()
             let body = failing
                 ? #"{"error": "injected failure", "version": "\#(settings.version)", "instanceId": "\#(settings.instanceId)"}"#
                 : #"{"version": "\#(settings.version)", "instanceId": "\#(settings.instanceId)"}"#
             return Response(status: failing ? .internalServerError : .ok, headers: [.contentType: "application/json"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: body + "\n")))
+        }
+        router.get("/metrics") { _, _ -> Response in
+            var text: [UInt8] = []
+            registry.emit(into: &text)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
         }
         router.get("/health") { _, _ -> Response in
             Response(status: settings.unhealthy ? .serviceUnavailable : .ok, headers: [.contentType: "text/plain"],

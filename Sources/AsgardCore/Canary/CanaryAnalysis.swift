@@ -14,10 +14,23 @@ public enum MetricDirection: String, Sendable, Hashable, Codable {
     case either
 }
 
+/// Where a canary metric's figures come from.
+public enum MetricSource: String, Sendable, Hashable, Codable {
+    /// The load balancers and the instances' processes, read by the console.
+    case console
+    /// A PromQL query to the configured Prometheus, once for the canary and once for the baseline.
+    case prometheus
+}
+
 /// One metric the canary judge looks at, and its knobs (Kayenta's names where it has them).
 public struct CanaryMetric: Sendable, Hashable, Codable {
-    /// `errorRate`, `latency`, `cpu` or `memory` for the metrics the console collects.
+    /// `errorRate`, `latency`, `cpu` or `memory` for the metrics the console collects; any name
+    /// for a Prometheus query.
     public var name: String
+    public var source: MetricSource
+    /// The PromQL query of a Prometheus metric, with `{{serverGroup}}`, `{{region}}` and
+    /// `{{cluster}}` filled in for the canary and for the baseline.
+    public var query: String?
     public var kind: MetricKind
     /// The group its verdict counts in (`errors`, `latency`, `resources`).
     public var group: String
@@ -41,8 +54,10 @@ public struct CanaryMetric: Sendable, Hashable, Codable {
     /// Creates a metric.
     public init(name: String, kind: MetricKind, group: String, direction: MetricDirection = .increase, critical: Bool = false,
                 mustHaveData: Bool = false, muted: Bool = false, allowedIncrease: Double = 1, allowedDecrease: Double = 1,
-                minimumDifference: Double = 0.01) {
+                minimumDifference: Double = 0.01, source: MetricSource = .console, query: String? = nil) {
         self.name = name
+        self.source = source
+        self.query = query
         self.kind = kind
         self.group = group
         self.direction = direction
@@ -58,17 +73,31 @@ public struct CanaryMetric: Sendable, Hashable, Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let name = try c.decode(String.self, forKey: .name)
         self.name = name
-        let known = CanaryAnalysisConfig.defaultMetrics.first { $0.name == name }
+        source = try c.decodeIfPresent(MetricSource.self, forKey: .source) ?? .console
+        query = try c.decodeIfPresent(String.self, forKey: .query)
+        let known = source == .console ? CanaryAnalysisConfig.defaultMetrics.first { $0.name == name } : nil
         kind = try c.decodeIfPresent(MetricKind.self, forKey: .kind) ?? known?.kind ?? .distribution
         group = try c.decodeIfPresent(String.self, forKey: .group) ?? known?.group ?? name
         direction = try c.decodeIfPresent(MetricDirection.self, forKey: .direction) ?? known?.direction ?? .increase
         critical = try c.decodeIfPresent(Bool.self, forKey: .critical) ?? known?.critical ?? false
-        mustHaveData = try c.decodeIfPresent(Bool.self, forKey: .mustHaveData) ?? known?.mustHaveData ?? false
+        // A query that answers nothing is no data, never a pass.
+        mustHaveData = source == .prometheus ? true : try c.decodeIfPresent(Bool.self, forKey: .mustHaveData) ?? known?.mustHaveData ?? false
         muted = try c.decodeIfPresent(Bool.self, forKey: .muted) ?? known?.muted ?? false
         allowedIncrease = try c.decodeIfPresent(Double.self, forKey: .allowedIncrease) ?? known?.allowedIncrease ?? 1
         allowedDecrease = try c.decodeIfPresent(Double.self, forKey: .allowedDecrease) ?? known?.allowedDecrease ?? 1
         minimumDifference = try c.decodeIfPresent(Double.self, forKey: .minimumDifference) ?? known?.minimumDifference ?? 0.01
     }
+
+    /// The query for one arm: the template with `serverGroup`, `region` and `cluster` filled in.
+    public func filledQuery(serverGroup: String, region: String, cluster: String) -> String? {
+        query.map {
+            $0.replacingOccurrences(of: "{{serverGroup}}", with: serverGroup).replacingOccurrences(of: "{{region}}", with: region)
+                .replacingOccurrences(of: "{{cluster}}", with: cluster)
+        }
+    }
+
+    /// The longest query accepted.
+    public static let maxQueryLength = 4000
 }
 
 /// Which judge analyzes a canary.
@@ -159,9 +188,24 @@ public struct CanaryAnalysisConfig: Sendable, Hashable, Codable {
             add("group weights must not be negative and must add up to at most 100")
         }
         let known = Set(CanaryAnalysisConfig.defaultMetrics.map(\.name))
-        for metric in metrics where !known.contains(metric.name) {
-            add("metric '\(metric.name)' is not one the console collects: \(known.sorted().joined(separator: ", "))")
+        for metric in metrics where metric.source == .console && !known.contains(metric.name) {
+            add("metric '\(metric.name)' is not one the console collects: \(known.sorted().joined(separator: ", ")); "
+                + "a metric of your own needs \"source\": \"prometheus\" and a \"query\"")
         }
+        for metric in metrics where metric.source == .prometheus {
+            let query = metric.query ?? ""
+            if query.trimmingCharacters(in: .whitespaces).isEmpty {
+                add("metric '\(metric.name)' has source prometheus but no query; give its PromQL, e.g. "
+                    + "sum(rate(http_requests_total{server_group=\"{{serverGroup}}\",code=~\"5..\"}[1m]))")
+            } else if query.utf8.count > CanaryMetric.maxQueryLength {
+                add("metric '\(metric.name)': its query is \(query.utf8.count) bytes; at most \(CanaryMetric.maxQueryLength)")
+            } else if !query.contains("{{serverGroup}}") {
+                add("metric '\(metric.name)': its query must name {{serverGroup}}, which is filled in once for the canary and once for the baseline")
+            }
+            if metric.kind != .distribution { add("metric '\(metric.name)': a Prometheus metric is judged as a distribution of its values; leave kind out") }
+            if judge == .sequential { add("metric '\(metric.name)': Prometheus metrics are judged by the fixed judge; use \"judge\": \"fixed\"") }
+        }
+        if Set(metrics.map(\.name)).count != metrics.count { add("two metrics have the same name") }
         if metrics.count > 20 { add("\(metrics.count) metrics; at most 20") }
         for metric in metrics {
             for (knob, value, range) in [("allowedIncrease", metric.allowedIncrease, 1.0...1000), ("allowedDecrease", metric.allowedDecrease, 0.0...1),
@@ -192,6 +236,8 @@ public struct Proportion: Sendable, Hashable, Codable {
 public enum MetricObservations: Sendable, Hashable {
     case samples(canary: [WeightedValue], baseline: [WeightedValue])
     case proportion(canary: Proportion, baseline: Proportion)
+    /// Nothing could be read, and why (a Prometheus query that failed or answered nothing).
+    case missing(reason: String)
 }
 
 /// The verdict on one metric (Kayenta's classifications).

@@ -90,6 +90,8 @@ public enum CanaryJudge {
         switch observed {
         case nil:
             break
+        case .missing(let reason)?:
+            verdict.reason = "\(label(metric.name)): no data (\(reason))"
         case .proportion(let canary, let baseline)?:
             verdict.canary = canary.rate
             verdict.baseline = baseline.rate
@@ -113,7 +115,8 @@ public enum CanaryJudge {
             verdict.reason = words
         case .samples(let canary, let baseline)?:
             let nc = canary.reduce(0) { $0 + $1.count }, nb = baseline.reduce(0) { $0 + $1.count }
-            let minimum = metric.mustHaveData ? config.minimumRequests : config.minimumSamples
+            // The console's own latency counts requests; a query's points are samples.
+            let minimum = metric.mustHaveData && metric.source == .console ? config.minimumRequests : config.minimumSamples
             verdict.canary = mean(canary)
             verdict.baseline = mean(baseline)
             guard nc >= minimum, nb >= minimum else {

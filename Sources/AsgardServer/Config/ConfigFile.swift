@@ -132,6 +132,19 @@ public enum ConfigFile {
                         config.awsInstancePageSize = size
                     }
                 }
+            case "prometheus":
+                try section(value, named: "prometheus", keys: ["url", "bearerToken"], path: path) { (name, value, fail) throws(ConfigFileError) in
+                    guard let text = value.string, !text.isEmpty, text.utf8.count <= 2048 else { throw fail("must be a non-empty string") }
+                    switch name {
+                    case "url":
+                        guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                            throw fail("must be Prometheus' address such as http://127.0.0.1:9090")
+                        }
+                        config.prometheusURL = url
+                    default:
+                        config.prometheusBearerToken = text
+                    }
+                }
             case "database":
                 try section(value, named: "database", keys: ["url"], path: path) { (_, value, fail) throws(ConfigFileError) in
                     guard let text = value.string else { throw fail("must be a URL such as postgres://user:password@host:5432/database") }
@@ -145,7 +158,7 @@ public enum ConfigFile {
                 }
             default:
                 throw ConfigFileError(path: path, line: lineOf(keyNode), key: key,
-                                      message: "is not a known key; known keys are host, port, dataDir, logLevel, metricsIntervalSeconds, accounts, auth, aws, database")
+                                      message: "is not a known key; known keys are host, port, dataDir, logLevel, metricsIntervalSeconds, accounts, auth, aws, database, prometheus")
             }
         }
         return config

@@ -48,6 +48,10 @@ public struct ServerConfig: Sendable {
     /// The PostgreSQL database several consoles share (`--database-url`, `ASGARD_DATABASE_URL`,
     /// `database.url`); nil: SQLite in the data directory.
     public var databaseURL: DatabaseURL?
+    /// The Prometheus that canary metrics with `"source": "prometheus"` query (`prometheus.url`).
+    public var prometheusURL: URL?
+    /// Sent as `Authorization: Bearer` to it, when set (`prometheus.bearerToken`).
+    public var prometheusBearerToken: String?
 
     /// The embedded defaults: 127.0.0.1:8080, `.asgard/`, account `local` with region `local`.
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDir: String = ".asgard",

@@ -23,6 +23,47 @@ extension Console {
         }
     }
 
+    /// The instances of every server group, as Prometheus' HTTP service discovery reads them.
+    func addTargetRoutes(to table: RouteTable) {
+        table.get("/prometheus/targets.json", access: .open, doc: EndpointDoc(
+            summary: "Every server group's instances as Prometheus' HTTP service discovery (http_sd_configs) reads them: one target group "
+                + "per server group, its instances' host:port as targets, labelled app, cluster, server_group, region and version. "
+                + "Needs a token (any role)",
+            tag: "Server",
+            answers: [.ok("[Object]"), .unauthorized]
+        )) { input in
+            guard input.principal != nil else {
+                throw ConsoleError(.unauthenticated, "/prometheus/targets.json needs a token: send Authorization: Bearer <token> "
+                                   + "(in Prometheus' http_sd_configs, authorization: {credentials: <token>})")
+            }
+            return try Responses.json(await scrapeTargets())
+        }
+    }
+
+    /// One target group per server group of every region whose instances can be read now
+    /// (a region whose first read has not ended is left out rather than waited for).
+    func scrapeTargets() async -> [ScrapeTargetGroup] {
+        var groups: [ScrapeTargetGroup] = []
+        for regional in regionals.values.sorted(by: { $0.region.rawValue < $1.region.rawValue }) {
+            if let cache = regional.cloud.cacheStatus, cache.lastRead == nil { continue }
+            guard let serverGroups = try? await regional.cloud.serverGroups(),
+                  let instances = try? await regional.cloud.instances(of: nil, includeTerminated: false) else { continue }
+            let versions = Dictionary(((try? await regional.cloud.images()) ?? []).map { ($0.imageId, $0.version) }, uniquingKeysWith: { a, _ in a })
+            let byGroup = Dictionary(grouping: instances, by: \.autoScalingGroupName)
+            for group in serverGroups.sorted(by: { $0.autoScalingGroupName < $1.autoScalingGroupName }) {
+                let names = Names(parsing: group.autoScalingGroupName)
+                let targets = (byGroup[group.autoScalingGroupName] ?? []).filter { $0.port > 0 }
+                    .map { "\($0.privateAddress ?? "127.0.0.1"):\($0.port)" }.sorted()
+                groups.append(ScrapeTargetGroup(targets: targets, labels: [
+                    "app": names?.app ?? group.autoScalingGroupName, "cluster": names?.cluster ?? group.autoScalingGroupName,
+                    "server_group": group.autoScalingGroupName, "region": regional.region.rawValue,
+                    "version": versions[group.imageId] ?? group.imageId.rawValue,
+                ]))
+            }
+        }
+        return groups
+    }
+
     /// The figures read when scraped: each cached region's age, the instances of each region by
     /// state (regions whose first read has not ended are left out rather than waited for), and
     /// the deployments under way.
@@ -88,4 +129,10 @@ extension Console {
         }
         return [requests, latency]
     }
+}
+
+/// A target group of Prometheus' HTTP service discovery.
+struct ScrapeTargetGroup: Codable, Sendable {
+    var targets: [String]
+    var labels: [String: String]
 }
