@@ -164,6 +164,7 @@ let package = Package(
             name: "AsgardServerTests",
             dependencies: [
                 "AsgardServer",
+                "AsgardEngine",
                 "LocalCloud",
                 "AsgardAPI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

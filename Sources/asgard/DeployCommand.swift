@@ -24,6 +24,8 @@ struct DeployCommand: AsyncParsableCommand {
           asgard deploy shop-prod --image img-1a2b3c4d --strategy redBlack --desired 3 --wait
           asgard deploy shop-prod --image img-1a2b3c4d --strategy custom --steps-file canary.json --desired 3 --wait
           asgard deploy shop-prod --image img-1a2b3c4d --strategy canary --steps 5,25,50,100 --analysis-seconds 60 --desired 2 --wait
+          asgard deploy shop-prod --image img-1a2b3c4d --strategy canary --steps 50,100 --desired 2 --wait \\
+            --prometheus-metric 'errorRatio=sum(rate(http_requests_total{server_group="{{serverGroup}}",code=~"5.."}[1m])) / sum(rate(http_requests_total{server_group="{{serverGroup}}"}[1m]))'
         """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The cluster, e.g. shop-prod.") var cluster: String
@@ -43,6 +45,8 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(help: "canary: existing (the group that serves, the default) or fresh (a new group of its image).") var baseline: String?
     @Option(help: "canary: fixed (the default: the window judged every interval) or sequential (anytime-valid tests every second).") var judge: String?
     @Option(help: "canary (sequential judge) and watched rolling push: the false-alarm probability (default 0.01).") var alpha: String?
+    @Option(help: "canary: judge on a PromQL query instead of the console's metrics, NAME=QUERY with {{serverGroup}} filled in for canary and baseline (repeatable; a worse canary fails at once; needs prometheus.url in the server's configuration).")
+    var prometheusMetric: [String] = []
     @Option(help: "A URL that gets a JSON POST on each event of the deployment.") var webhook: String?
     @Option(help: "Seconds a new group may take to become healthy before the deployment rolls back (default 600).") var startupTimeout: Int?
     @Flag(help: "Follow the deployment until it ends.") var wait = false
@@ -67,6 +71,7 @@ struct DeployCommand: AsyncParsableCommand {
             if let baseline { document["baseline"] = baseline }
             if let judge { document["judge"] = judge }
             if let alpha { document["alpha"] = alpha }
+            if !prometheusMetric.isEmpty { document["prometheusMetric"] = prometheusMetric }
             if let stepsFile {
                 let data = stepsFile == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: stepsFile)
                 guard let data, let steps = try? JSONSerialization.jsonObject(with: data) else {

@@ -128,4 +128,25 @@ struct CanaryJudgeTests {
         bad.metrics.append(CanaryMetric(name: "queueDepth", kind: .distribution, group: "other"))
         #expect(bad.problems.count == 3, "\(bad.problems)")
     }
+
+    /// A Prometheus metric: its query must name {{serverGroup}}, it is judged by the fixed judge,
+    /// and a query that answers nothing is no data, never a pass, naming why.
+    @Test func aPrometheusMetricNeedsItsServerGroupAndNoDataIsNeverAPass() throws {
+        let decoder = JSONDecoder()
+        func config(_ json: String) throws -> CanaryAnalysisConfig { try decoder.decode(CanaryAnalysisConfig.self, from: Data(json.utf8)) }
+        let good = try config(#"{"metrics": [{"name": "errorRatio", "source": "prometheus", "query": "sum(x{server_group=\"{{serverGroup}}\"})", "mustHaveData": false}]}"#)
+        #expect(good.problems.isEmpty, "\(good.problems)")
+        #expect(good.metrics[0].mustHaveData, "a query's missing data always counts")
+        let problems = try config(#"{"judge": "sequential", "metrics": [{"name": "a", "source": "prometheus", "query": "sum(x)"}, {"name": "b", "source": "prometheus"}, {"name": "mine"}]}"#).problems.map(\.message)
+        #expect(problems.contains { $0.contains("metric 'a': its query must name {{serverGroup}}") }, "\(problems)")
+        #expect(problems.contains { $0.contains("metric 'b' has source prometheus but no query") }, "\(problems)")
+        #expect(problems.contains { $0.contains("metric 'mine' is not one the console collects") && $0.contains("source") }, "\(problems)")
+        #expect(problems.contains { $0.contains("judged by the fixed judge") }, "\(problems)")
+
+        let missing = CanaryJudge.judge(["errorRatio": .missing(reason: "the canary's query q: it returned no data")], config: good)
+        #expect(missing.outcome == .inconclusive && missing.reason == "errorRatio: no data (the canary's query q: it returned no data)", "\(missing.reason)")
+        let worse = CanaryJudge.judge(["errorRatio": .samples(canary: (0..<10).map { _ in WeightedValue(0.3) }, baseline: (0..<10).map { _ in WeightedValue(0) })],
+                                      config: good)
+        #expect(worse.outcome == .fail, "\(worse.reason)")
+    }
 }

@@ -37,6 +37,7 @@ extension Console {
                          .field("baseline", "canary, short form: existing (default) or fresh"),
                          .field("judge", "canary, short form: fixed (default: the window judged every interval) or sequential (anytime-valid tests every second)"),
                          .field("alpha", "canary (short form) and watched rolling push: the sequential judge's false-alarm probability (default 0.01)", type: "number"),
+                         .field("prometheusMetric", "canary, short form: name=PromQL with {{serverGroup}}, judged instead of the console's metrics (critical; repeatable); needs prometheus.url in the configuration", type: "array"),
                          .field("steps", "custom: the steps in order, each {type: createGroup|resize|wait|judgment|enableGroup|disableGroup|deleteGroup, target?: new|previous, capacity?, percent?, seconds?, minutes?, trafficAllowed?}", type: "array"),
                          .field("webhookUrl", "The same as a form field")],
             answers: [EndpointDoc.Answer(status: 202, description: "Started; follow taskUrl", schema: "TaskAccepted"),
@@ -341,11 +342,26 @@ extension Console {
                 guard let alpha = Self.alpha(text) else { throw ConsoleError(ValidationFailure([Self.alphaProblem(text)])) }
                 settings.analysis.alpha = alpha
             }
+            let queries = input.fields.all("prometheusMetric").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if !queries.isEmpty { settings.analysis.metrics = try queries.map(Self.prometheusMetric) }
             canary = settings
         }
         request.canary = canary
         request.startupTimeoutSeconds = try number("startupTimeoutSeconds")
         return request
+    }
+
+    /// A metric of the short form's `prometheusMetric`, `name=PromQL`: judged as a critical
+    /// distribution, so a worse canary fails at once.
+    static func prometheusMetric(_ entry: String) throws -> CanaryMetric {
+        let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        let nameCharacters = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "_-"))
+        guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64, parts[0].unicodeScalars.allSatisfy(nameCharacters.contains), !parts[1].isEmpty else {
+            throw ConsoleError.invalid("prometheusMetric", "'\(InputLimits.echoed(entry))' must be name=PromQL, e.g. "
+                                       + "errorRatio=sum(rate(http_requests_total{server_group=\"{{serverGroup}}\",code=~\"5..\"}[1m])) "
+                                       + "/ sum(rate(http_requests_total{server_group=\"{{serverGroup}}\"}[1m]))")
+        }
+        return CanaryMetric(name: parts[0], kind: .distribution, group: parts[0], critical: true, mustHaveData: true, source: .prometheus, query: parts[1])
     }
 
     /// The request's image id: missing and malformed are told apart.

@@ -24,7 +24,7 @@ extension LocalCloudPages {
         // A form sent back keeps what was chosen and says what was wrong next to each field.
         let sent = context.deployForm?.values
         let errors = context.deployForm?.errors ?? []
-        let fields = ["imageId", "strategy", "desired", "canaryWeights", "analysisSeconds", "judge", "minimumSeconds", "watchSeconds", "steps"]
+        let fields = ["imageId", "strategy", "desired", "canaryWeights", "analysisSeconds", "judge", "minimumSeconds", "prometheusMetric", "watchSeconds", "steps"]
         func value(_ key: String, _ fallback: String) -> String { HTML.escape(sent?[key] ?? fallback) }
         func error(_ key: String) -> String { HTML.fieldErrors(errors, for: key) }
         func invalid(_ key: String) -> String {
@@ -66,7 +66,8 @@ extension LocalCloudPages {
         <div class="only-canary"><label for="deploy-canary-weights">Canary weights</label><input id="deploy-canary-weights" name="canaryWeights"\(invalid("canaryWeights")) value="\(value("canaryWeights", "10,50,100"))">\(error("canaryWeights"))
         <label for="deploy-analysis">Seconds of analysis per weight</label><input id="deploy-analysis" name="analysisSeconds"\(invalid("analysisSeconds")) value="\(value("analysisSeconds", "60"))">\(error("analysisSeconds"))
         <label for="deploy-judge">Judge</label><select id="deploy-judge" name="judge"\(invalid("judge"))>\(judgeOptions)</select>\(error("judge"))
-        <label for="deploy-minimum">Sequential judge: seconds before a weight may pass early</label><input id="deploy-minimum" name="minimumSeconds"\(invalid("minimumSeconds")) value="\(value("minimumSeconds", "30"))">\(error("minimumSeconds"))</div>
+        <label for="deploy-minimum">Sequential judge: seconds before a weight may pass early</label><input id="deploy-minimum" name="minimumSeconds"\(invalid("minimumSeconds")) value="\(value("minimumSeconds", "30"))">\(error("minimumSeconds"))
+        <label for="deploy-promql">Or judge on PromQL (fixed judge): name=query with {{serverGroup}}</label><input id="deploy-promql" name="prometheusMetric"\(invalid("prometheusMetric")) value="\(value("prometheusMetric", ""))" placeholder="errorRatio=sum(rate(http_requests_total{server_group=&quot;{{serverGroup}}&quot;,code=~&quot;5..&quot;}[1m])) / sum(rate(http_requests_total{server_group=&quot;{{serverGroup}}&quot;}[1m]))">\(error("prometheusMetric"))</div>
         <div class="only-rolling"><label for="deploy-watch">Seconds the judge watches each batch (0: not watched)</label><input id="deploy-watch" name="watchSeconds"\(invalid("watchSeconds")) value="\(value("watchSeconds", "0"))">\(error("watchSeconds"))</div>
         <div class="only-custom"><label for="deploy-steps">Steps</label><textarea id="deploy-steps" name="steps" rows="3"\(invalid("steps"))>\(value("steps", exampleSteps))</textarea>\(error("steps"))</div>
         <span class="hint">The new group comes up behind the newest group's load balancers and takes the traffic once healthy; a failure rolls back. The steps are used only by a custom deployment.</span>
