@@ -129,6 +129,9 @@ struct PrometheusTests {
         #expect(failed.rollbackReason?.contains("canary failed") == true && failed.rollbackReason?.contains("errorRatio") == true,
                 "\(String(describing: failed.rollbackReason))")
         #expect(passed.status == .succeeded, "\(passed.log?.map(\.message) ?? [])")
+        // The task page charts the queried series like the console's own.
+        let page = try await HTTP.get(server.url + "/deployment/show/\(failed.id)", accept: "text/html").text
+        #expect(page.contains("id=\"chart-query-errorratio\"") && page.contains("errorRatio (PromQL)"), "\(page.count) bytes")
         #expect(passed.intervals?.last?.verdict.outcome == .pass, "\(passed.intervals?.map(\.verdict.reason) ?? [])")
         let reasons = waiting.intervals?.map(\.verdict.reason) ?? []
         #expect(waiting.intervals?.last?.verdict.outcome == .inconclusive, "\(reasons)")

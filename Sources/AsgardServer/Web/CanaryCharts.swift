@@ -46,7 +46,10 @@ enum CanaryCharts {
         body += "<p id=\"canary-weight\">\(share).</p>"
         if let evidence = d.evidence, !evidence.isEmpty, intervals.isEmpty { return body + sequential(evidence) + "</div>" }
         guard !intervals.isEmpty else { return body + "<p class=\"hint\">No analysis interval yet.</p></div>" }
-        body += "<div class=\"charts\">" + metrics.map { chart($0, intervals) }.joined() + "</div>"
+        // Metrics of the analysis's own (PromQL queries): each one's window means, as judged.
+        let known = Set(CanaryAnalysisConfig.defaultMetrics.map(\.name))
+        let queried = (intervals.last?.verdict.metrics ?? []).map(\.name).filter { !known.contains($0) }
+        body += "<div class=\"charts\">" + metrics.map { chart($0, intervals) }.joined() + queried.map { queryChart($0, intervals) }.joined() + "</div>"
         body += "<p class=\"hint\">One point per interval (the figures of that interval alone); dashed lines where the weight changed; "
             + "under the time axis each interval's verdict: ✓ pass, ✗ fail, ? marginal or no data.</p>"
         body += "<h3>Judgments</h3>" + HTML.table(id: "canary-intervals", headers: ["Step", "Interval", "Weight", "Score", "Verdict", "Why"], rows: intervals.map { i in
@@ -65,6 +68,26 @@ enum CanaryCharts {
     /// A line chart of `metric` for canary and baseline, one point per interval, with the
     /// weight changes drawn as lines and each interval's verdict as a symbol on the time axis.
     static func chart(_ metric: Metric, _ intervals: [CanaryInterval]) -> String {
+        let slug = metric.title.lowercased().replacingOccurrences(of: " ", with: "-")
+        return SVGChart(id: "chart-\(slug)", title: metric.title, unit: metric.unit, series: [
+            SVGChart.Series(name: "baseline", colour: "#1f5fa8", legendClass: "legend-baseline", points: intervals.map { ($0.time, metric.value($0.baseline)) }),
+            SVGChart.Series(name: "canary", colour: "#b35c00", legendClass: "legend-canary", points: intervals.map { ($0.time, metric.value($0.canary)) }),
+        ], marks: marks(intervals), width: 440, height: 200).render()
+    }
+
+    /// A chart of a PromQL metric: the mean of what its query answered over the window so far,
+    /// for canary and baseline, at each judgment.
+    static func queryChart(_ name: String, _ intervals: [CanaryInterval]) -> String {
+        let judged = intervals.compactMap { interval in interval.verdict.metrics.first { $0.name == name }.map { (interval.time, $0) } }
+        let slug = name.lowercased().filter { $0.isLetter || $0.isNumber }
+        return SVGChart(id: "chart-query-\(slug)", title: "\(name) (PromQL)", unit: "mean", series: [
+            SVGChart.Series(name: "baseline", colour: "#1f5fa8", legendClass: "legend-baseline", points: judged.map { ($0.0, $0.1.baseline) }),
+            SVGChart.Series(name: "canary", colour: "#b35c00", legendClass: "legend-canary", points: judged.map { ($0.0, $0.1.canary) }),
+        ], marks: marks(intervals), width: 440, height: 200).render()
+    }
+
+    /// The weight changes as lines and each interval's verdict as a symbol on the time axis.
+    static func marks(_ intervals: [CanaryInterval]) -> [SVGChart.Mark] {
         var marks: [SVGChart.Mark] = []
         var weight: Int?
         for interval in intervals {
@@ -78,11 +101,7 @@ enum CanaryCharts {
             marks.append(SVGChart.Mark(time: interval.time, label: "interval \(interval.index): \(outcome.rawValue), \(interval.verdict.reason)",
                                        symbol: symbol, colour: colour, line: false))
         }
-        let slug = metric.title.lowercased().replacingOccurrences(of: " ", with: "-")
-        return SVGChart(id: "chart-\(slug)", title: metric.title, unit: metric.unit, series: [
-            SVGChart.Series(name: "baseline", colour: "#1f5fa8", legendClass: "legend-baseline", points: intervals.map { ($0.time, metric.value($0.baseline)) }),
-            SVGChart.Series(name: "canary", colour: "#b35c00", legendClass: "legend-canary", points: intervals.map { ($0.time, metric.value($0.canary)) }),
-        ], marks: marks, width: 440, height: 200).render()
+        return marks
     }
 
     /// The sequential judge's evidence: per test, its e-value over time against its threshold
