@@ -119,6 +119,32 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Flaky).serve_forever()
             #expect((try? String(contentsOfFile: counter, encoding: .utf8)) == String(succeeds ? failures + 1 : attempts))
         }
     }
+
+    /// A call AWS keeps throttling ends at the client's deadline, not after all its tries: no
+    /// try starts once the deadline has passed since the first.
+    @Test func aCallAWSKeepsFailingEndsAtItsDeadline() async throws {
+        let port = try FreePort().port
+        let counter = NSTemporaryDirectory() + "throttled-\(port)"
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", "-c", Self.flaky, String(port), "1000000", counter]
+        try server.run()
+        defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit(); try? FileManager.default.removeItem(atPath: counter) }
+        let ready = Date().addingTimeInterval(10)
+        while !FreePort.isOpen(port), Date() < ready { try await Task.sleep(for: .milliseconds(20)) }
+        var client = AWSQueryClient(endpoint: URL(string: "http://127.0.0.1:\(port)/")!, service: "autoscaling", version: "2011-01-01", region: "us-east-1",
+                                    credentials: AWSCredentials(accessKeyId: "test", secretAccessKey: "test"), attempts: 1000, baseDelay: .milliseconds(50))
+        client.deadline = .seconds(2)
+        let started = ContinuousClock.now
+        await #expect { _ = try await client.call("Describe") } throws: { ($0 as? AWSError)?.code == "Throttling" }
+        let took = ContinuousClock.now - started
+        let tries = Int((try? String(contentsOfFile: counter, encoding: .utf8)) ?? "") ?? 0
+        // At least the deadline; at most the deadline, plus the last pause (whose cap doubles
+        // from 50 ms at each try), plus a loaded machine's slack.
+        #expect(tries >= 3 && tries < 30, "\(tries) tries of 1000 allowed")
+        let lastCap = Duration.milliseconds(50) * (1 << max(0, min(tries - 2, 20)))
+        #expect(took >= .seconds(2) && took < .seconds(2) + lastCap + .seconds(5), "\(took) for \(tries) tries")
+    }
 }
 
 @Suite("Auto Scaling through our client, checked with boto3")
