@@ -49,7 +49,6 @@ public struct AWSQueryClient: Sendable {
 
     /// Calls `action` as `call` does (with its retries) and answers the XML's bytes, unparsed.
     func callForBytes(_ action: String, _ parameters: [(String, String)]) async throws -> Data {
-        var pause = baseDelay
         var attempt = 1
         let began = ContinuousClock.now
         while true {
@@ -60,10 +59,8 @@ public struct AWSQueryClient: Sendable {
                 return bytes
             } catch let error as AWSError where error.isRetryable && attempt < attempts && ContinuousClock.now - began < deadline {
                 record(action, outcome: error.isThrottling ? "throttled" : "retried", since: tried)
-                // Full jitter: a random pause up to the current cap, which doubles each time.
-                try await Task.sleep(for: .seconds(Double.random(in: 0...pause.inSeconds)))
-                pause *= 2
                 attempt += 1
+                try await backoff(before: attempt)
             } catch {
                 record(action, outcome: Self.outcome(of: error), since: tried)
                 throw error
@@ -106,8 +103,7 @@ public struct AWSQueryClient: Sendable {
     /// The pause before try `attempt` (2, 3, …): full jitter under a cap that doubles each time.
     public func backoff(before attempt: Int) async throws {
         let cap = baseDelay * (1 << min(attempt - 2, 16))
-        let seconds = Double(cap.components.seconds) + Double(cap.components.attoseconds) / 1e18
-        try await Task.sleep(for: .seconds(Double.random(in: 0...seconds)))
+        try await Task.sleep(for: .seconds(Double.random(in: 0...cap.inSeconds)))
     }
 
     /// Calls a paginated `action` until its last page, passing each page's `responseToken`

@@ -1,3 +1,4 @@
+import AsgardCore
 import Foundation
 
 /// A token bucket: at most `rate` requests a second on average, `burst` at once. The arithmetic
@@ -38,8 +39,7 @@ public actor RequestRateLimiter {
 
     /// Waits for a request's turn.
     public func acquire() async {
-        let elapsed = ContinuousClock.now - start
-        let now = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let now = (ContinuousClock.now - start).inSeconds
         let wait = bucket.reserve(now: now)
         if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
     }

@@ -1,3 +1,4 @@
+import AsgardCore
 import Crypto
 import Foundation
 
@@ -81,17 +82,7 @@ public struct SigV4Signer: Sendable {
 
     /// RFC 3986 encoding: unreserved characters kept, everything else as %XX of its UTF-8 bytes.
     static func encode(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                out += String(format: "%%%02X", byte)
-            }
-        }
-        return out
+        PercentEncoding.unreservedOnly(text)
     }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {

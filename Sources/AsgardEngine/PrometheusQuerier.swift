@@ -1,3 +1,4 @@
+import AsgardCore
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -27,7 +28,7 @@ public struct PrometheusQuerier: Sendable {
         if let bearerToken { request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)") }
         let form = [("query", query), ("start", String(format: "%.3f", start.timeIntervalSince1970)),
                     ("end", String(format: "%.3f", max(end, start).timeIntervalSince1970)), ("step", "\(max(1, step))s")]
-        request.body = .bytes(ByteBuffer(string: form.map { "\($0)=\(PrometheusQuerier.formEncoded($1))" }.joined(separator: "&")))
+        request.body = .bytes(ByteBuffer(string: form.map { "\($0)=\(PercentEncoding.unreservedOnly($1))" }.joined(separator: "&")))
         let body: ByteBuffer
         do {
             let response = try await http.execute(request, timeout: .seconds(10))
@@ -55,14 +56,6 @@ public struct PrometheusQuerier: Sendable {
         }
         guard !values.isEmpty else { return .failure(QueryFailure(query: query, problem: "it returned no data")) }
         return .success(values)
-    }
-
-    /// `text` for a form body: everything but unreserved characters percent-encoded (a `+` left
-    /// as it is would read as a space).
-    static func formEncoded(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 }
 

@@ -354,7 +354,6 @@ final class FrontHandler: ChannelInboundHandler {
         let parts = pending
         pending = []
         for part in parts { write(part, to: connection) }
-
         if flush { connection.channel.flush() }
     }
 

@@ -46,8 +46,7 @@ func measure(_ label: String, samples: Int, canary: [WeightedValue], baseline: [
         last = CanaryJudge.judge(observations, config: config)
         judged += 1
     }
-    let elapsed = clock.now - start
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let seconds = (clock.now - start).inSeconds
     let perSecond = Double(2 * samples * judged) / seconds
     print(String(format: "%@: %d + %d samples, %.1f ms per judgment, %.0f samples judged per second (%@, score %.0f)",
                  label, samples, samples, seconds / Double(judged) * 1000, perSecond, last?.outcome.rawValue ?? "?", last?.score ?? 0))

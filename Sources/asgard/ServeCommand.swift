@@ -160,7 +160,7 @@ final class StopWatchdog {
     var signalled: Bool { flag.seen.load(ordering: .relaxed) }
 
     init(after limit: Duration) {
-        let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
+        let seconds = limit.inSeconds
         let flag = self.flag
         sources = [SIGTERM, SIGINT].map { signal in
             let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())

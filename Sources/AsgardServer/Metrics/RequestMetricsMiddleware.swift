@@ -8,7 +8,9 @@ import Synchronization
 /// (`asgard_http_requests_total`, `asgard_http_request_duration_seconds`). The route is the
 /// route's pattern (`/{region}/instance/show/{id}`), never the path asked for, and every request
 /// no route matched shares `unmatched`, so a scan of made-up paths adds no series.
-struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+struct RequestMetricsMiddleware: RouterMiddleware {
+    typealias Context = ConsoleRequestContext
+
     private let cache = MetricHandles()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -35,7 +37,7 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     /// The methods counted by name; any other is `other`.
-    static var methods: Set<String> { ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] }
+    static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 }
 
 /// The counter and timer of each method, route and status, made once.

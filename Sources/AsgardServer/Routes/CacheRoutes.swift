@@ -46,8 +46,7 @@ extension Console {
             } else if cloud.cacheStatus != nil {
                 try await cloud.refreshCache()
             }
-            let took = ContinuousClock.now - started
-            let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
+            let seconds = (ContinuousClock.now - started).inSeconds
             if input.wantsJSON {
                 return try Responses.json(CacheRefreshJSON(region: region, refreshed: refreshed, seconds: (seconds * 1000).rounded() / 1000,
                                                            cache: regionCache(current)))

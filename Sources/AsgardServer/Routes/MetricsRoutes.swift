@@ -13,11 +13,7 @@ extension Console {
             tag: "Server",
             answers: [EndpointDoc.Answer(status: 200, description: "The metrics", schema: nil, plainText: true), .unauthorized]
         )) { input in
-            // The figures tell what runs where: for people and scrapers with access only.
-            guard input.principal != nil else {
-                throw ConsoleError(.unauthenticated, "/metrics needs a token: send Authorization: Bearer <token> (in Prometheus' scrape config, "
-                                   + "authorization: {credentials: <token>}); asgard token create makes one")
-            }
+            try Console.requireToken(input, "/metrics", in: "scrape config")
             let families = await metricFamilies() + ProcessFigures.families()
             return Responses.text(ConsoleMetrics.exposition(families), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
@@ -32,12 +28,18 @@ extension Console {
             tag: "Server",
             answers: [.ok("[Object]"), .unauthorized]
         )) { input in
-            guard input.principal != nil else {
-                throw ConsoleError(.unauthenticated, "/prometheus/targets.json needs a token: send Authorization: Bearer <token> "
-                                   + "(in Prometheus' http_sd_configs, authorization: {credentials: <token>})")
-            }
+            try Console.requireToken(input, "/prometheus/targets.json", in: "http_sd_configs")
             return try Responses.json(await scrapeTargets())
         }
+    }
+
+    /// Refuses a request without a token, even when anonymous reads are allowed: what these
+    /// answers tell (what runs where) is for people and scrapers with access. Prometheus is told
+    /// the type as well, which its service discovery (2.42) leaves out otherwise.
+    static func requireToken(_ input: RouteInput, _ path: String, in setting: String) throws {
+        guard input.principal == nil else { return }
+        throw ConsoleError(.unauthenticated, "\(path) needs a token: send Authorization: Bearer <token> (in Prometheus' \(setting), "
+                           + "authorization: {type: Bearer, credentials: <token>}); asgard token create makes one")
     }
 
     /// One target group per server group of every region whose instances can be read now
