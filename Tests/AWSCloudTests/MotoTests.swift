@@ -121,7 +121,8 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Flaky).serve_forever()
     }
 
     /// A call AWS keeps throttling ends at the client's deadline, not after all its tries: no
-    /// try starts once the deadline has passed since the first.
+    /// try starts once the deadline has passed since the first. (A 2 s deadline left a loaded
+    /// CI machine time for only one slow try.)
     @Test func aCallAWSKeepsFailingEndsAtItsDeadline() async throws {
         let port = try FreePort().port
         let counter = NSTemporaryDirectory() + "throttled-\(port)"
@@ -134,16 +135,17 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Flaky).serve_forever()
         while !FreePort.isOpen(port), Date() < ready { try await Task.sleep(for: .milliseconds(20)) }
         var client = AWSQueryClient(endpoint: URL(string: "http://127.0.0.1:\(port)/")!, service: "autoscaling", version: "2011-01-01", region: "us-east-1",
                                     credentials: AWSCredentials(accessKeyId: "test", secretAccessKey: "test"), attempts: 1000, baseDelay: .milliseconds(50))
-        client.deadline = .seconds(2)
+        // Long enough for a second try even when a loaded machine answers the first slowly.
+        client.deadline = .seconds(5)
         let started = ContinuousClock.now
         await #expect { _ = try await client.call("Describe") } throws: { ($0 as? AWSError)?.code == "Throttling" }
         let took = ContinuousClock.now - started
         let tries = Int((try? String(contentsOfFile: counter, encoding: .utf8)) ?? "") ?? 0
         // At least the deadline; at most the deadline, plus the last pause (whose cap doubles
         // from 50 ms at each try), plus a loaded machine's slack.
-        #expect(tries >= 3 && tries < 30, "\(tries) tries of 1000 allowed")
+        #expect(tries >= 2 && tries < 40, "\(tries) tries of 1000 allowed")
         let lastCap = Duration.milliseconds(50) * (1 << max(0, min(tries - 2, 20)))
-        #expect(took >= .seconds(2) && took < .seconds(2) + lastCap + .seconds(5), "\(took) for \(tries) tries")
+        #expect(took >= .seconds(5) && took < .seconds(5) + lastCap + .seconds(10), "\(took) for \(tries) tries")
     }
 }
 
